@@ -1,0 +1,42 @@
+PY ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: install test test-unit test-service test-integration run demo bench definitions migrate lint clean
+
+install: $(BIN)/.installed ## virtualenv with everything
+
+$(BIN)/.installed: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+test: install ## every test layer, then the policy staff's rule cases
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test-unit: install
+	$(BIN)/pytest -q tests/unit
+
+test-service: install
+	$(BIN)/pytest -q tests/service
+
+test-integration: install
+	$(BIN)/pytest -q tests/integration
+
+definitions: install ## regenerate deploy/rabbitmq/definitions.json from the services' handlers
+	$(BIN)/cocreate topology write
+
+run: install ## every service against RabbitMQ on localhost (no Docker)
+	$(BIN)/cocreate topology apply
+	$(BIN)/honcho -f Procfile start
+
+demo: install ## a scenario from the seeds across the running services
+	$(BIN)/python -m demo
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,5 @@
+"""The shared kernel: the plumbing every cocreate service stands on.
+
+Plain modules (no nameko import): ``config``, ``errors``, ``events``, ``catalogue``, ``db``,
+``outbox``, ``idempotency``, ``clock``. The nameko glue lives in ``services.kernel.nameko``.
+"""

@@ -1,0 +1,97 @@
+"""Database plumbing: engines, the per-service declarative base, and the kernel's own tables.
+
+Each service owns one database. Its models subclass the ``Base`` that :func:`make_base`
+returns; the kernel's tables (outbox, processed events) live in ``kernel_metadata`` and are
+created by every service's migrations beside its own.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (Column, DateTime, Integer, MetaData, String, Table, Text, create_engine,
+                        event)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+kernel_metadata = MetaData(naming_convention=NAMING)
+
+outbox_table = Table(
+    "kernel_outbox", kernel_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(64), nullable=False, unique=True),
+    Column("event_type", String(128), nullable=False),
+    Column("exchange", String(128), nullable=False),
+    Column("routing_key", String(128), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, default=utcnow),
+    Column("published_at", DateTime(timezone=True), nullable=True, index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=True),
+)
+
+processed_table = Table(
+    "kernel_processed_events", kernel_metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("consumer", String(200), primary_key=True),
+    Column("event_type", String(128), nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=False, default=utcnow),
+)
+
+
+def make_base():
+    """A fresh declarative base for one service's models."""
+
+    class Base(DeclarativeBase):
+        metadata = MetaData(naming_convention=NAMING)
+
+    return Base
+
+
+def normalise_url(url: str) -> str:
+    """PostgreSQL always goes through pg8000: pure Python, so eventlet can green its socket."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "pg8000":
+        parsed = parsed.set(drivername="postgresql+pg8000")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            # WAL lets the outbox relay read while a worker writes; FKs are off by default.
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def create_all(engine: Engine, *metadatas: MetaData) -> None:
+    """Tests and tools only: services create their schema through Alembic migrations."""
+    for metadata in (kernel_metadata, *metadatas):
+        metadata.create_all(engine)

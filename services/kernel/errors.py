@@ -1,0 +1,84 @@
+"""Errors every service raises and the gateway maps to HTTP statuses.
+
+Each error carries a JSON-safe ``detail`` dict as its only argument, so it survives the trip
+through nameko RPC (``services.kernel.nameko`` registers these classes for deserialisation).
+"""
+from __future__ import annotations
+
+
+class CocreateError(Exception):
+    http_status = 500
+    code = "error"
+
+    def __init__(self, detail: dict | str | None = None):
+        if isinstance(detail, str):
+            detail = {"message": detail}
+        self.detail = dict(detail or {})
+        self.detail.setdefault("message", self.code)
+        super().__init__(self.detail)
+
+    def __str__(self):
+        return self.detail["message"]
+
+    def to_dict(self) -> dict:
+        return {"error": self.code, **self.detail}
+
+
+class ValidationFailed(CocreateError):
+    """Bad input; ``fields`` maps each failing field (or file:line) to its messages."""
+
+    http_status = 400
+    code = "validation_failed"
+
+    @classmethod
+    def from_messages(cls, messages: dict, message: str = "invalid input"):
+        return cls({"message": message, "fields": messages})
+
+
+class NotFound(CocreateError):
+    http_status = 404
+    code = "not_found"
+
+    @classmethod
+    def of(cls, kind: str, ident):
+        return cls({"message": f"{kind} {ident} not found", "kind": kind, "id": ident})
+
+
+class IllegalTransition(CocreateError):
+    """A lifecycle step not allowed from the current state."""
+
+    http_status = 409
+    code = "illegal_transition"
+
+    @classmethod
+    def of(cls, kind: str, current: str, requested: str, allowed):
+        return cls({
+            "message": f"{kind} is {current}: cannot {requested}",
+            "current": current, "requested": requested, "allowed": sorted(allowed),
+        })
+
+
+class Conflict(CocreateError):
+    http_status = 409
+    code = "conflict"
+
+
+class PolicyRefused(CocreateError):
+    """A rule refused the request; ``rule`` names the rule id and version that did."""
+
+    http_status = 422
+    code = "policy_refused"
+
+
+class UnknownEventType(CocreateError):
+    code = "unknown_event_type"
+
+
+class EventSchemaError(ValidationFailed):
+    """An event's data failed its catalogue schema."""
+
+    code = "event_schema"
+
+
+ALL_ERRORS = [CocreateError, ValidationFailed, NotFound, IllegalTransition, Conflict,
+              PolicyRefused, UnknownEventType, EventSchemaError]

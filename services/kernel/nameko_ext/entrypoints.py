@@ -1,0 +1,165 @@
+"""Entrypoints that commit before they answer, and event handlers that lose nothing.
+
+nameko's own ``event_handler`` acks and drops an event whose handler raises; ``on_event``
+instead retries it with backoff (the message stays unacked meanwhile, so a crash redelivers
+it), then parks it with the error (``services.kernel.parking``) before acking. The id of
+every applied event is stored in the same transaction as its effect, so a redelivered or
+replayed event has no second effect.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+import traceback
+from functools import partial
+
+from kombu import Queue, binding
+from marshmallow import ValidationError
+from nameko.events import EventHandler
+from nameko.exceptions import ContainerBeingKilled
+from nameko.messaging import Consumer
+from nameko.rpc import Rpc
+from sqlalchemy.exc import IntegrityError
+
+from .. import catalogue  # noqa: F401  (registers every event type)
+from .. import events, idempotency, parking
+from ..errors import EventSchemaError, ValidationFailed
+from ..relay import event_exchange
+from .database import find_database
+
+log = logging.getLogger(__name__)
+
+ALL = "*"
+
+
+def _translate(exc_info):
+    """marshmallow's ValidationError becomes our ValidationFailed, naming the fields."""
+    if exc_info is not None and isinstance(exc_info[1], ValidationError):
+        error = ValidationFailed.from_messages(exc_info[1].messages)
+        return (ValidationFailed, error, exc_info[2])
+    return exc_info
+
+
+class Api(Rpc):
+    """RPC that commits the worker's transaction before replying: a reply means it is stored."""
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        exc_info = _translate(exc_info)
+        database = find_database(self.container)
+        if exc_info is None and database is not None:
+            try:
+                database.commit(worker_ctx)
+            except Exception:  # noqa: BLE001  reported to the caller instead of the result
+                exc_info = sys.exc_info()
+        return super().handle_result(message, worker_ctx, result, exc_info)
+
+
+api = Api.decorator
+
+
+def queue_for(service: str, method: str, name: str) -> Queue:
+    """The durable queue of one handler; ``topology`` declares the same ones at deploy time."""
+    if name == ALL:
+        sources = sorted({t.source for t in events.all_types()} - {service})
+        return Queue(f"evt-all--{service}.{method}", durable=True, auto_delete=False,
+                     bindings=[binding(event_exchange(events.exchange_for(s)), routing_key="#")
+                               for s in sources])
+    event_type = events.get(name)
+    return Queue(f"evt-{event_type.source}-{event_type.name}--{service}.{method}",
+                 exchange=event_exchange(event_type.exchange), routing_key=event_type.name,
+                 durable=True, auto_delete=False)
+
+
+class OnEvent(EventHandler):
+    """Handle one catalogue event type (or ``"*"``: every other service's events)."""
+
+    def __init__(self, name: str, **kwargs):
+        self.name = name
+        if name == ALL:
+            source, routing_key = ALL, "#"
+        else:
+            event_type = events.get(name)  # fails at import time for an undeclared type
+            source, routing_key = event_type.source, event_type.name
+        super().__init__(source, routing_key, **kwargs)
+
+    @property
+    def consumer(self) -> str:
+        return f"{self.container.service_name}.{self.method_name}"
+
+    def setup(self):
+        self.queue = queue_for(self.container.service_name, self.method_name, self.name)
+        config = self.container.config
+        self.amqp_uri = config["AMQP_URI"]
+        self.delays = [float(d) for d in config.get("RETRY_DELAYS", [0.5, 2, 8])]
+        self.database = find_database(self.container)
+        if self.database is None:
+            raise RuntimeError(f"{self.consumer}: on_event needs a Database dependency")
+        Consumer.setup(self)
+
+    def handle_message(self, body, message):
+        if isinstance(body, (bytes, str)):
+            try:
+                body = json.loads(body)
+            except ValueError:
+                pass
+        try:
+            event = events.parse_envelope(body)
+        except EventSchemaError as exc:
+            self._park(message, 0, f"rejected: {exc} {json.dumps(exc.detail.get('fields', {}), ensure_ascii=False)}")
+            return
+        self._dispatch(message, event, 1)
+
+    def _dispatch(self, message, event, attempt):
+        try:
+            with self.database.sessionmaker() as session:
+                if idempotency.seen(session, event.id, self.consumer):
+                    log.info("%s: %s %s already applied", self.consumer, event.name, event.id)
+                    self.queue_consumer.ack_message(message)
+                    return
+            self.container.spawn_worker(
+                self, (event,), {}, context_data=self.unpack_message_headers(message),
+                handle_result=partial(self.handle_result, message, event, attempt))
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+    def handle_result(self, message, event, attempt, worker_ctx, result=None, exc_info=None):
+        if exc_info is None:
+            try:
+                idempotency.record(self.database.session(worker_ctx), event.id, self.consumer, event.name)
+                self.database.commit(worker_ctx)
+            except IntegrityError:
+                # A concurrent delivery of the same event won the race; it has the effect.
+                self.database.session(worker_ctx).rollback()
+                log.info("%s: %s %s applied concurrently", self.consumer, event.name, event.id)
+            except Exception:  # noqa: BLE001  treated like a failure of the handler itself
+                exc_info = sys.exc_info()
+        if exc_info is None:
+            self.queue_consumer.ack_message(message)
+        elif attempt <= len(self.delays):
+            delay = self.delays[attempt - 1]
+            log.warning("%s: %s %s failed (attempt %d), retrying in %ss: %s", self.consumer,
+                        event.name, event.id, attempt, delay, exc_info[1])
+            self.container.spawn_managed_thread(
+                partial(self._retry, message, event, attempt + 1, delay),
+                identifier=f"retry-{self.consumer}-{event.id}")
+        else:
+            error = "".join(traceback.format_exception_only(*exc_info[:2])).strip()
+            self._park(message, attempt, error)
+        return result, exc_info
+
+    def _retry(self, message, event, attempt, delay):
+        time.sleep(delay)
+        self._dispatch(message, event, attempt)
+
+    def _park(self, message, attempts, error):
+        body = message.body if isinstance(message.body, bytes) else str(message.body).encode()
+        parked_id = parking.park(self.amqp_uri, body, message.content_type or "application/json",
+                                 queue=self.queue.name, consumer=self.consumer,
+                                 attempts=attempts, error=error)
+        log.error("%s: parked %s after %d attempts: %s", self.consumer, parked_id, attempts, error)
+        self.queue_consumer.ack_message(message)
+
+
+on_event = OnEvent.decorator

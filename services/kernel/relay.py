@@ -1,0 +1,126 @@
+"""The outbox relay: publishes stored events with publisher confirms and mandatory routing.
+
+A row is marked published only after the broker confirmed it; an unroutable or unconfirmed
+publish leaves it pending and is retried with backoff, so nothing the service committed is lost.
+Consumers are idempotent, so the rare double publish (crash between confirm and mark) is harmless.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+from kombu import Connection, Exchange
+from kombu.exceptions import ChannelError, OperationalError
+from sqlalchemy import select, update
+
+from .db import outbox_table, utcnow
+from .events import CONTENT_TYPE
+
+log = logging.getLogger(__name__)
+
+
+class Unroutable(Exception):
+    """The broker returned the event: no queue is bound for it."""
+
+
+def event_exchange(name: str) -> Exchange:
+    # Same declaration as nameko's own event exchanges, so the two never disagree.
+    return Exchange(name, type="topic", durable=True, auto_delete=False)
+
+
+def publish_envelope(producer, exchange: str, routing_key: str, body: str | bytes, headers=None):
+    """Publish one structured CloudEvent; raises Unroutable when no queue takes it."""
+    try:
+        producer.publish(
+            body if isinstance(body, bytes) else body.encode("utf-8"),
+            exchange=event_exchange(exchange), declare=[event_exchange(exchange)],
+            routing_key=routing_key, mandatory=True, delivery_mode=2,
+            content_type=CONTENT_TYPE, content_encoding="utf-8", headers=headers or {},
+            retry=True, retry_policy={"max_retries": 3},
+        )
+    except ChannelError as exc:
+        if "NO_ROUTE" in str(exc):
+            raise Unroutable(f"no queue bound to {exchange} for {routing_key}") from exc
+        raise
+
+
+class OutboxRelay:
+    def __init__(self, sessionmaker, amqp_uri: str, poll_interval: float = 1.0,
+                 batch_size: int = 100, max_backoff: float = 30.0):
+        self.sessionmaker = sessionmaker
+        self.amqp_uri = amqp_uri
+        self.poll_interval = poll_interval
+        self.batch_size = batch_size
+        self.max_backoff = max_backoff
+        self._nudge = threading.Event()
+        self._stopped = threading.Event()
+        self._connection = None
+
+    def nudge(self) -> None:
+        self._nudge.set()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._nudge.set()
+
+    def _producer(self):
+        if self._connection is None:
+            self._connection = Connection(self.amqp_uri, transport_options={"confirm_publish": True})
+        return self._connection.Producer()
+
+    def _reset(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.release()
+            except Exception:  # noqa: BLE001  the connection is already broken
+                pass
+        self._connection = None
+
+    def publish_pending(self) -> int:
+        """Publish one batch of pending rows in order; returns how many were confirmed."""
+        done = 0
+        with self.sessionmaker() as session:
+            rows = session.execute(
+                select(outbox_table).where(outbox_table.c.published_at.is_(None))
+                .order_by(outbox_table.c.id).limit(self.batch_size)).all()
+            for row in rows:
+                try:
+                    publish_envelope(self._producer(), row.exchange, row.routing_key, row.body)
+                except (Unroutable, ChannelError, OperationalError, OSError) as exc:
+                    self._reset()
+                    session.execute(update(outbox_table).where(outbox_table.c.id == row.id).values(
+                        attempts=row.attempts + 1, last_error=str(exc)[:2000]))
+                    session.commit()
+                    log.warning("outbox: %s %s not published (attempt %d): %s",
+                                row.event_type, row.event_id, row.attempts + 1, exc)
+                    raise
+                session.execute(update(outbox_table).where(outbox_table.c.id == row.id).values(
+                    published_at=utcnow(), attempts=row.attempts + 1, last_error=None))
+                session.commit()
+                done += 1
+        return done
+
+    def run(self) -> None:
+        """Loop until stopped: drain the outbox, then wait for a nudge or the poll interval."""
+        backoff = 0.0
+        while not self._stopped.is_set():
+            try:
+                published = self.publish_pending()
+                backoff = 0.0
+            except Exception:  # noqa: BLE001  keep relaying; the row stays pending
+                log.exception("outbox relay failed; retrying")
+                backoff = min(self.max_backoff, max(0.5, backoff * 2))
+                self._stopped.wait(backoff)
+                continue
+            if published < self.batch_size:
+                self._nudge.wait(self.poll_interval)
+                self._nudge.clear()
+        self._reset()
+
+
+def pending_count(sessionmaker) -> int:
+    from sqlalchemy import func
+    with sessionmaker() as session:
+        return session.execute(select(func.count()).select_from(outbox_table)
+                               .where(outbox_table.c.published_at.is_(None))).scalar_one()
+

@@ -1,0 +1,4 @@
+"""Tables of the scoring service."""
+from services.kernel.db import make_base
+
+Base = make_base()
