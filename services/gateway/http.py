@@ -1,0 +1,57 @@
+"""The HTTP side of the gateway, free of nameko: request -> (service, method, kwargs) -> response."""
+from __future__ import annotations
+
+import json
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound
+from werkzeug.wrappers import Request, Response
+
+from services.kernel.errors import CocreateError
+
+from .routing import Route
+
+
+def json_response(body, status: int = 200) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False, default=str), status=status,
+                    mimetype="application/json")
+
+
+def error_response(status: int, code: str, message: str, **extra) -> Response:
+    return json_response({"error": code, "message": message, **extra}, status)
+
+
+def resolve(url_map, request: Request):
+    """The route and RPC keyword arguments for a request, or an error Response."""
+    adapter = url_map.bind_to_environ(request.environ)
+    try:
+        route, kwargs = adapter.match()
+    except MethodNotAllowed as exc:
+        return error_response(405, "method_not_allowed", f"{request.method} not allowed here",
+                              allowed=sorted(exc.valid_methods or []))
+    except RouteNotFound:
+        return error_response(404, "not_found", f"no route {request.path}")
+    route: Route
+    if route.body:
+        if not request.data:
+            payload = {}
+        else:
+            try:
+                payload = json.loads(request.get_data(as_text=True))
+            except ValueError as exc:
+                return error_response(400, "validation_failed", "body is not JSON",
+                                      fields={"_body": [str(exc)]})
+        kwargs["payload"] = payload
+    if route.query:
+        kwargs["query"] = {k: v for k, v in request.args.items()}
+    return route, kwargs
+
+
+def from_error(exc: Exception) -> Response:
+    if isinstance(exc, CocreateError):
+        return json_response(exc.to_dict(), exc.http_status)
+    name = type(exc).__name__
+    if name == "UnknownService":
+        return error_response(503, "service_unavailable", str(exc))
+    if name == "MethodNotFound":
+        return error_response(501, "not_implemented", str(exc))
+    return error_response(500, "internal_error", f"{name}: {exc}")

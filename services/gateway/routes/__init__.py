@@ -1,0 +1,1 @@
+"""One module per service: ``ROUTES = [Route(...), ...]`` (see services/gateway/routing.py)."""

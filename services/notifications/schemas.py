@@ -1,0 +1,35 @@
+from marshmallow import Schema, fields, validate
+
+
+class SubscriptionIn(Schema):
+    subscriber = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    url = fields.Url(required=True, require_tld=False, schemes={"http", "https"})
+    patterns = fields.List(fields.String(validate=validate.Length(min=1)), required=True,
+                           validate=validate.Length(min=1))
+    secret = fields.String(load_default=None, validate=validate.Length(min=8, max=200))
+
+
+class SubscriptionOut(Schema):
+    id = fields.Integer()
+    subscriber = fields.String()
+    url = fields.String()
+    patterns = fields.List(fields.String())
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class NoticeOut(Schema):
+    id = fields.Integer()
+    cause_event_id = fields.String()
+    cause_type = fields.String()
+    source = fields.String()
+    subject = fields.String(allow_none=True)
+    headline = fields.String()
+    data = fields.Dict()
+    published_at = fields.DateTime()
+
+
+class FeedQuery(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    type = fields.String(load_default=None)
+    before = fields.Integer(load_default=None)

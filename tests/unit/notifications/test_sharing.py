@@ -1,0 +1,68 @@
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from services.kernel import db, events
+from services.kernel.errors import NotFound, ValidationFailed
+from services.notifications import sharing
+from services.notifications.models import Base, Delivery, Notice
+
+NOW = datetime(2026, 6, 5, 9, 0, tzinfo=timezone.utc)
+DEED = {"deed_id": "1", "household_id": "h1", "hamlet_id": "g3", "deed_code": "sweep", "verified_by": "c1"}
+
+
+@pytest.fixture
+def session(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path}/n.sqlite")
+    db.create_all(engine, Base.metadata)
+    with db.session_factory(engine)() as session:
+        yield session
+    engine.dispose()
+
+
+def event(data=DEED, name="good_deed.verified"):
+    return events.parse_envelope(events.make_envelope(name, data, subject="deed/1"))
+
+
+def test_an_event_is_published_once_and_owed_to_matching_subscribers(session):
+    sharing.subscribe(session, {"subscriber": "county-archive", "url": "http://a/h", "patterns": ["good_deed.*"]})
+    sharing.subscribe(session, {"subscriber": "points-only", "url": "http://b/h", "patterns": ["points.*"]})
+    e = event()
+    notice = sharing.share(session, e, NOW)
+    assert sharing.share(session, e, NOW) is None  # the same event again: no second notice
+    session.commit()
+    assert notice.headline.startswith("好人好事")
+    deliveries = session.scalars(select(Delivery)).all()
+    assert [(d.subscription_id, d.notice_id) for d in deliveries] == [(1, notice.id)]
+    outbox_rows = session.execute(select(db.outbox_table)).all()
+    assert [r.event_type for r in outbox_rows] == ["notice.published"]
+    assert sharing.feed(session)[0].cause_event_id == e.id
+
+
+def test_subscribing_to_a_pattern_that_matches_no_event_type_is_refused(session):
+    with pytest.raises(ValidationFailed) as err:
+        sharing.subscribe(session, {"subscriber": "x", "url": "http://a", "patterns": ["good_deed.*", "no_such.*"]})
+    assert "no_such.*" in str(err.value.detail["fields"]["patterns"])
+    assert session.scalars(select(sharing.Subscription)).all() == []
+
+
+def test_failed_delivery_backs_off_then_gives_up(session):
+    sharing.subscribe(session, {"subscriber": "s", "url": "http://a/h", "patterns": ["*"]})
+    sharing.share(session, event(), NOW)
+    delivery = session.scalars(select(Delivery)).one()
+    now = NOW
+    for expected in sharing.RETRY_SCHEDULE:
+        sharing.record_attempt(delivery, now, "HTTP 503")
+        assert delivery.status == "pending"
+        assert delivery.next_attempt_at - now == expected
+        assert sharing.due_deliveries(session, now + expected - timedelta(seconds=1)) == []
+        now = delivery.next_attempt_at
+    sharing.record_attempt(delivery, now, "HTTP 503")
+    assert delivery.status == "failed" and delivery.attempts == len(sharing.RETRY_SCHEDULE) + 1
+
+
+def test_unsubscribing_an_unknown_subscription_is_not_found(session):
+    with pytest.raises(NotFound):
+        sharing.unsubscribe(session, 42)
+    assert session.scalars(select(Notice)).all() == []
