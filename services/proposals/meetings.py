@@ -1,0 +1,171 @@
+"""议 meetings and 学/看/讲 activities, with their attendance.
+
+Attendance is participation: ``meeting.held`` and ``activity.held`` carry the attending
+households and residents, and the contributions service counts them toward the hamlet's
+participation rate ("哪个垸组积极性高，哪个垸组先立项").
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.kernel import outbox
+
+from .common import get_or_404, invalid, iso, new_id
+from .lifecycle import MEETING
+from .models import Activity, AgendaItem, Attendance, Meeting, Motion
+
+# The body each meeting kind is, when it votes. 场子会/院子会 discuss but do not vote.
+BODY_OF = {
+    "villagers": "villagers_meeting",
+    "representatives": "representatives_assembly",
+    "party_members": "party_members_meeting",
+    "hamlet": "hamlet_meeting",
+    "household_heads": "household_heads_meeting",
+}
+HAMLET_KINDS = {"household_heads", "hamlet", "open_air", "courtyard"}
+
+
+def schedule(session: Session, clock, data: dict) -> Meeting:
+    """Schedule a meeting; with ``attendance`` in ``data`` it is recorded as held at once."""
+    agenda = _agenda(session, data["village_id"], data.get("agenda", []))
+    if "attendance" in data:
+        _check_attendance(data["attendance"], data.get("members"))
+    meeting = Meeting(
+        id=new_id("mtg"), kind=data["kind"], village_id=data["village_id"],
+        hamlet_id=data.get("hamlet_id"), title=data.get("title", ""), place=data.get("place", ""),
+        scheduled_for=data.get("scheduled_for") or clock.now(), members=data.get("members"),
+        households=data.get("households"), status=MEETING.initial,
+        minutes="", created_by=data["created_by"])
+    meeting.agenda = [AgendaItem(motion_id=m.id, position=i) for i, m in enumerate(agenda)]
+    session.add(meeting)
+    session.flush()
+    if "attendance" in data:
+        _hold(session, clock, meeting, data)
+    return meeting
+
+
+def hold(session: Session, clock, meeting_id: str, data: dict) -> Meeting:
+    """Record that the meeting took place: who attended, and optionally the minutes."""
+    meeting = get(session, meeting_id)
+    MEETING.next(meeting.status, "hold")
+    _check_attendance(data["attendance"], meeting.members)
+    return _hold(session, clock, meeting, data)
+
+
+def cancel(session: Session, meeting_id: str) -> Meeting:
+    meeting = get(session, meeting_id)
+    meeting.status = MEETING.next(meeting.status, "cancel")
+    return meeting
+
+
+def record_minutes(session: Session, meeting_id: str, minutes: str) -> Meeting:
+    meeting = get(session, meeting_id)
+    if meeting.status != "held":
+        raise MEETING.refuse(meeting.status, "record_minutes")
+    meeting.minutes = minutes
+    return meeting
+
+
+def _hold(session, clock, meeting, data) -> Meeting:
+    meeting.status = MEETING.next(meeting.status, "hold")
+    meeting.held_at = data.get("held_at") or clock.now()
+    if data.get("minutes"):
+        meeting.minutes = data["minutes"]
+    meeting.attendees = [Attendance(resident_id=a.get("resident_id"), household_id=a.get("household_id"))
+                         for a in data["attendance"]]
+    session.flush()
+    households, residents = attendee_ids(meeting.attendees)
+    outbox.emit(session, "meeting.held", {
+        "meeting_id": meeting.id, "kind": meeting.kind, "village_id": meeting.village_id,
+        "hamlet_id": meeting.hamlet_id, "held_at": iso(meeting.held_at), "place": meeting.place,
+        "agenda_motion_ids": [item.motion_id for item in meeting.agenda],
+        "attendee_household_ids": households, "attendee_resident_ids": residents,
+    }, subject=meeting.id)
+    return meeting
+
+
+def record_activity(session: Session, clock, data: dict) -> Activity:
+    """学 study session / 看 visit or 三比三看 comparison / 讲 talk, with who came."""
+    _check_attendance(data["attendance"], None)
+    activity = Activity(
+        id=new_id("act"), kind=data["kind"], format=data.get("format", ""),
+        village_id=data["village_id"], hamlet_id=data.get("hamlet_id"),
+        topic=data.get("topic", ""), place=data.get("place", ""),
+        held_at=data.get("held_at") or clock.now(), notes=data.get("notes", ""),
+        recorded_by=data["recorded_by"])
+    activity.attendees = [Attendance(resident_id=a.get("resident_id"), household_id=a.get("household_id"))
+                          for a in data["attendance"]]
+    session.add(activity)
+    session.flush()
+    households, residents = attendee_ids(activity.attendees)
+    outbox.emit(session, "activity.held", {
+        "activity_id": activity.id, "kind": activity.kind, "village_id": activity.village_id,
+        "hamlet_id": activity.hamlet_id, "held_at": iso(activity.held_at), "place": activity.place,
+        "topic": activity.topic, "attendee_household_ids": households,
+        "attendee_resident_ids": residents}, subject=activity.id)
+    return activity
+
+
+def attendee_ids(rows) -> tuple[list[str], list[str]]:
+    households = sorted({r.household_id for r in rows if r.household_id})
+    residents = sorted({r.resident_id for r in rows if r.resident_id})
+    return households, residents
+
+
+def _check_attendance(entries: list[dict], members: int | None) -> None:
+    """One entry per person (or per household, at a household-heads meeting), no one twice."""
+    seen_residents, seen_households_only = set(), set()
+    for index, entry in enumerate(entries):
+        resident, household = entry.get("resident_id"), entry.get("household_id")
+        if resident:
+            if resident in seen_residents:
+                raise invalid("attendance", f"resident {resident} is listed twice (entry {index})")
+            seen_residents.add(resident)
+        else:
+            if household in seen_households_only:
+                raise invalid("attendance", f"household {household} is listed twice (entry {index})")
+            seen_households_only.add(household)
+    if members is not None and len(entries) > members:
+        raise invalid("attendance", f"{len(entries)} attendees but the body has {members} members")
+
+
+def _agenda(session, village_id: str, motion_ids: list[str]) -> list[Motion]:
+    if len(set(motion_ids)) != len(motion_ids):
+        raise invalid("agenda", "a motion is on the agenda twice")
+    motions = []
+    for motion_id in motion_ids:
+        motion = get_or_404(session, Motion, motion_id, "motion")
+        if motion.village_id != village_id:
+            raise invalid("agenda", f"motion {motion_id} belongs to another village")
+        motions.append(motion)
+    return motions
+
+
+def get(session: Session, meeting_id: str) -> Meeting:
+    return get_or_404(session, Meeting, meeting_id, "meeting")
+
+
+def get_activity(session: Session, activity_id: str) -> Activity:
+    return get_or_404(session, Activity, activity_id, "activity")
+
+
+def find(session: Session, query: dict) -> list[Meeting]:
+    stmt = select(Meeting)
+    for name in ("village_id", "hamlet_id", "kind", "status"):
+        if query.get(name) is not None:
+            stmt = stmt.where(getattr(Meeting, name) == query[name])
+    if query.get("motion_id"):
+        stmt = stmt.where(Meeting.id.in_(select(AgendaItem.meeting_id)
+                                         .where(AgendaItem.motion_id == query["motion_id"])))
+    stmt = stmt.order_by(Meeting.scheduled_for.desc(), Meeting.id)
+    return list(session.scalars(stmt.limit(query["limit"]).offset(query["offset"])))
+
+
+def find_activities(session: Session, query: dict) -> list[Activity]:
+    stmt = select(Activity)
+    for name in ("village_id", "hamlet_id", "kind"):
+        if query.get(name) is not None:
+            stmt = stmt.where(getattr(Activity, name) == query[name])
+    stmt = stmt.order_by(Activity.held_at.desc(), Activity.id)
+    return list(session.scalars(stmt.limit(query["limit"]).offset(query["offset"])))

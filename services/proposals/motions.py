@@ -1,0 +1,118 @@
+"""垸组提议 motions: raised from residents' suggestions (or directly), carried through an
+explicit lifecycle. Every step is recorded (who, when, why) and emitted as ``motion.transitioned``.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.kernel import outbox
+from services.kernel.catalogue.planning import BODIES
+
+from . import suggestions as suggestions_mod
+from services.kernel.errors import CocreateError
+
+from .common import ask, get_or_404, invalid, iso, money, new_id, rule_ref
+from .lifecycle import MOTION
+from .models import Motion, MotionStep, Suggestion
+
+
+def create(session: Session, clock, data: dict) -> Motion:
+    """A draft motion, linked to the suggestions it comes from (answered when it is raised)."""
+    linked = []
+    for suggestion_id in data.get("suggestion_ids", []):
+        suggestion = get_or_404(session, Suggestion, suggestion_id, "suggestion")
+        if suggestion.village_id != data["village_id"]:
+            raise invalid("suggestion_ids", f"suggestion {suggestion_id} is from another village")
+        if suggestion.motion_id is not None:
+            raise invalid("suggestion_ids", f"suggestion {suggestion_id} is already in motion {suggestion.motion_id}")
+        linked.append(suggestion)
+    now = clock.now()
+    motion = Motion(
+        id=new_id("mot"), village_id=data["village_id"], hamlet_id=data.get("hamlet_id"),
+        scope=data["scope"], title=data["title"], description=data.get("description", ""),
+        estimated_budget=data["estimated_budget"],
+        contribution_kinds=sorted(set(data.get("contribution_kinds", []))),
+        state=MOTION.initial, created_by=data["created_by"], created_at=now, updated_at=now)
+    session.add(motion)
+    session.flush()
+    for suggestion in linked:
+        suggestion.motion_id = motion.id
+    _record(session, motion, "create", None, MOTION.initial, data["created_by"],
+            data.get("why", ""), now)
+    return motion
+
+
+def transition(session: Session, policy, clock, motion_id: str, action: str, by: str,
+               why: str = "") -> Motion:
+    """A caller's step (raise, deliberate, request_funding, fund, start, complete, review,
+    withdraw). Approval and rejection are not among them: only votes decide (see decisions)."""
+    motion = get(session, motion_id)
+    target = MOTION.next(motion.state, action)
+    classification = classify(policy, motion) if action == "raise" else None
+    now = clock.now()
+    if classification is not None:
+        motion.matter = classification["matter"]
+        motion.required_bodies = classification["bodies"]
+        motion.matter_reason = classification["reason"]
+        motion.matter_rule = classification["rule"]
+    step(session, motion, action, by, why, now, target=target)
+    if action == "raise":
+        for suggestion in motion.suggestions:
+            suggestions_mod.adopt_into(session, suggestion, motion, by, now)
+    return motion
+
+
+def classify(policy, motion: Motion) -> dict:
+    """重大事务? Asked of the major_matter rule; its answer also names the bodies that decide."""
+    budget = Decimal(motion.estimated_budget)
+    decision = ask(policy, "major_matter", {
+        "scope": motion.scope,
+        "estimated_budget": int(budget) if budget == budget.to_integral_value() else float(budget),
+    }, {"major", "ordinary"})
+    bodies = decision["values"].get("bodies")
+    if not bodies or not isinstance(bodies, list) or not set(bodies) <= set(BODIES):
+        raise CocreateError({"message": "major_matter answered without valid bodies",
+                             "policy": "major_matter", "answer": repr(decision)[:500]})
+    return {"matter": decision["outcome"], "bodies": list(bodies), "reason": decision["reason"],
+            "rule": rule_ref(decision)}
+
+
+def step(session: Session, motion: Motion, action: str, by: str, why: str, now, *,
+         target: str | None = None, internal: bool = False) -> MotionStep:
+    """Take one lifecycle step (already checked, or checked here) and record it."""
+    target = target or MOTION.next(motion.state, action, internal=internal)
+    source = motion.state
+    motion.state = target
+    motion.updated_at = now
+    return _record(session, motion, action, source, target, by, why, now)
+
+
+def _record(session, motion, action, source, target, by, why, now) -> MotionStep:
+    seq = (session.scalar(select(MotionStep.seq).where(MotionStep.motion_id == motion.id)
+                          .order_by(MotionStep.seq.desc()).limit(1)) or 0) + 1
+    row = MotionStep(motion_id=motion.id, seq=seq, action=action, from_state=source,
+                     to_state=target, by=by, why=why or "", at=now)
+    session.add(row)
+    session.flush()
+    outbox.emit(session, "motion.transitioned", {
+        "motion_id": motion.id, "village_id": motion.village_id, "hamlet_id": motion.hamlet_id,
+        "title": motion.title, "scope": motion.scope, "action": action, "from_state": source,
+        "to_state": target, "by": by, "why": why or "", "at": iso(now),
+        "estimated_budget": money(motion.estimated_budget)}, subject=motion.id)
+    return row
+
+
+def get(session: Session, motion_id: str) -> Motion:
+    return get_or_404(session, Motion, motion_id, "motion")
+
+
+def find(session: Session, query: dict) -> list[Motion]:
+    stmt = select(Motion)
+    for name in ("village_id", "hamlet_id", "state", "scope", "matter"):
+        if query.get(name) is not None:
+            stmt = stmt.where(getattr(Motion, name) == query[name])
+    stmt = stmt.order_by(Motion.created_at.desc(), Motion.id)
+    return list(session.scalars(stmt.limit(query["limit"]).offset(query["offset"])))

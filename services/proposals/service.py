@@ -1,0 +1,198 @@
+"""The proposals service: 五字共谋 co-planning over RPC. Entrypoints only: parse, call, dump."""
+from __future__ import annotations
+
+from nameko.extensions import DependencyProvider
+from nameko.rpc import RpcProxy
+from nameko.timer import timer
+
+from services.kernel.clock import SystemClock
+from services.kernel.nameko_ext import Database, api
+
+from . import decisions, escalation, good_deeds, meetings, motions, reports, schemas, suggestions
+
+ESCALATION_INTERVAL = 300   # seconds; deadlines are in hours, so a few minutes late is fine
+
+
+class Clock(DependencyProvider):
+    """The time source, injected so tests can swap in a FixedClock."""
+
+    def __init__(self, clock=None):
+        self.clock = clock or SystemClock()
+
+    def get_dependency(self, worker_ctx):
+        return self.clock
+
+
+def _query(schema, query):
+    return schema.load(query or {})
+
+
+class ProposalsService:
+    name = "proposals"
+    db = Database()
+    policy = RpcProxy("rules")      # the policy port: decide(area, facts), params(area)
+    clock = Clock()
+
+    # ---- 回音墙 echo wall -----------------------------------------------------------------
+    @api
+    def file_suggestion(self, payload):
+        data = schemas.SuggestionIn().load(payload)
+        return schemas.SuggestionOut().dump(suggestions.file(self.db, self.clock, data))
+
+    @api
+    def answer_suggestion(self, suggestion_id, payload):
+        data = schemas.AnswerIn().load(payload)
+        return schemas.SuggestionOut().dump(suggestions.answer(self.db, self.clock, suggestion_id, data))
+
+    @api
+    def get_suggestion(self, suggestion_id):
+        return schemas.SuggestionOut().dump(suggestions.get(self.db, suggestion_id))
+
+    @api
+    def list_suggestions(self, query=None):
+        found = suggestions.find(self.db, _query(schemas.SuggestionQuery(), query))
+        return schemas.SuggestionOut(many=True).dump(found)
+
+    # ---- 垸组提议 motions -------------------------------------------------------------------
+    @api
+    def create_motion(self, payload):
+        data = schemas.MotionIn().load(payload)
+        return schemas.MotionOut().dump(motions.create(self.db, self.clock, data))
+
+    @api
+    def transition_motion(self, motion_id, payload):
+        data = schemas.TransitionIn().load(payload)
+        motion = motions.transition(self.db, self.policy, self.clock, motion_id, data["action"],
+                                    data["by"], data["why"])
+        return schemas.MotionOut().dump(motion)
+
+    @api
+    def get_motion(self, motion_id):
+        return schemas.MotionOut().dump(motions.get(self.db, motion_id))
+
+    @api
+    def list_motions(self, query=None):
+        return schemas.MotionOut(many=True).dump(motions.find(self.db, _query(schemas.MotionQuery(), query)))
+
+    @api
+    def list_motion_votes(self, motion_id):
+        return schemas.VoteOut(many=True).dump(decisions.votes_of(self.db, motion_id))
+
+    # ---- 议 meetings, 学看讲 activities ------------------------------------------------------
+    @api
+    def schedule_meeting(self, payload):
+        data = schemas.MeetingIn().load(payload)
+        return schemas.MeetingOut().dump(meetings.schedule(self.db, self.clock, data))
+
+    @api
+    def hold_meeting(self, meeting_id, payload):
+        data = schemas.HoldIn().load(payload)
+        return schemas.MeetingOut().dump(meetings.hold(self.db, self.clock, meeting_id, data))
+
+    @api
+    def cancel_meeting(self, meeting_id, payload):
+        schemas.CancelIn().load(payload)
+        return schemas.MeetingOut().dump(meetings.cancel(self.db, meeting_id))
+
+    @api
+    def record_minutes(self, meeting_id, payload):
+        data = schemas.MinutesIn().load(payload)
+        return schemas.MeetingOut().dump(meetings.record_minutes(self.db, meeting_id, data["minutes"]))
+
+    @api
+    def get_meeting(self, meeting_id):
+        return schemas.MeetingOut().dump(meetings.get(self.db, meeting_id))
+
+    @api
+    def list_meetings(self, query=None):
+        return schemas.MeetingOut(many=True).dump(meetings.find(self.db, _query(schemas.MeetingQuery(), query)))
+
+    @api
+    def record_activity(self, payload):
+        data = schemas.ActivityIn().load(payload)
+        return schemas.ActivityOut().dump(meetings.record_activity(self.db, self.clock, data))
+
+    @api
+    def get_activity(self, activity_id):
+        return schemas.ActivityOut().dump(meetings.get_activity(self.db, activity_id))
+
+    @api
+    def list_activities(self, query=None):
+        found = meetings.find_activities(self.db, _query(schemas.ActivityQuery(), query))
+        return schemas.ActivityOut(many=True).dump(found)
+
+    # ---- 定 votes and decisions -------------------------------------------------------------
+    @api
+    def record_vote(self, meeting_id, motion_id, payload):
+        data = schemas.VoteIn().load(payload)
+        vote = decisions.record_vote(self.db, self.policy, self.clock, meeting_id, motion_id, data)
+        return schemas.VoteOut().dump(vote)
+
+    @api
+    def get_vote(self, vote_id):
+        return schemas.VoteOut().dump(decisions.get_vote(self.db, vote_id))
+
+    # ---- 大事小事我来提 reports ---------------------------------------------------------------
+    @api
+    def file_report(self, payload):
+        data = schemas.ReportIn().load(payload)
+        return schemas.ReportOut().dump(reports.file(self.db, self.clock, data))
+
+    @api
+    def assign_report(self, report_id, payload):
+        data = schemas.AssignIn().load(payload)
+        return schemas.ReportOut().dump(reports.assign(self.db, self.clock, report_id, data))
+
+    @api
+    def resolve_report(self, report_id, payload):
+        data = schemas.ResolveIn().load(payload)
+        return schemas.ReportOut().dump(reports.resolve(self.db, self.clock, report_id, data))
+
+    @api
+    def confirm_report(self, report_id, payload):
+        data = schemas.ConfirmIn().load(payload)
+        return schemas.ReportOut().dump(reports.confirm(self.db, self.clock, report_id, data))
+
+    @api
+    def get_report(self, report_id):
+        return schemas.ReportOut().dump(reports.get(self.db, report_id))
+
+    @api
+    def list_reports(self, query=None):
+        return schemas.ReportOut(many=True).dump(reports.find(self.db, _query(schemas.ReportQuery(), query)))
+
+    # ---- 好人好事 good deeds -----------------------------------------------------------------
+    @api
+    def report_good_deed(self, payload):
+        data = schemas.GoodDeedIn().load(payload)
+        return schemas.GoodDeedOut().dump(good_deeds.report(self.db, self.clock, data))
+
+    @api
+    def verify_good_deed(self, deed_id, payload):
+        data = schemas.VerifyIn().load(payload)
+        return schemas.GoodDeedOut().dump(good_deeds.verify(self.db, self.clock, deed_id, data))
+
+    @api
+    def reject_good_deed(self, deed_id, payload):
+        data = schemas.RejectIn().load(payload)
+        return schemas.GoodDeedOut().dump(good_deeds.reject(self.db, self.clock, deed_id, data))
+
+    @api
+    def get_good_deed(self, deed_id):
+        return schemas.GoodDeedOut().dump(good_deeds.get(self.db, deed_id))
+
+    @api
+    def list_good_deeds(self, query=None):
+        found = good_deeds.find(self.db, _query(schemas.GoodDeedQuery(), query))
+        return schemas.GoodDeedOut(many=True).dump(found)
+
+    # ---- deadlines ---------------------------------------------------------------------------
+    @timer(interval=ESCALATION_INTERVAL)
+    def escalate(self):
+        """Committed by the Database provider when the worker ends without error."""
+        escalation.escalate_overdue(self.db, self.policy, self.clock)
+
+    @api
+    def escalate_overdue(self):
+        """The same sweep on demand (operators, demo): returns what was escalated."""
+        return escalation.escalate_overdue(self.db, self.policy, self.clock)
