@@ -1,0 +1,331 @@
+"""出资 funding: "向上争一点、能人帮一点、群众筹一点".
+
+An approved project has a budget and a planned mix of higher-level grant, sponsors (能人) and
+residents' crowd-funding (群众筹); its progress per source is the ledger's money on it.
+A funding round (a town or county budget for a period) collects requests; closing it hands
+them to the rules service's participation-first rule (参与优先, "哪个垸组积极性高，哪个垸组先
+立项"), whose ``funding_round.allocated`` decision this module applies. A funding-mix rule may
+hold a grant until the project's crowd share is high enough; the grant is released when the
+crowd money arrives.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.kernel import outbox
+from services.kernel.errors import Conflict, IllegalTransition, ValidationFailed
+
+from . import models, participation
+from .common import aware, get_or_404, hamlet_chain, money, money_str, new_id, rule_of, utc
+
+SOURCES = ("grant", "sponsor", "crowd")
+
+
+# -- projects -------------------------------------------------------------------------------
+
+def register_project(session: Session, clock, data: dict) -> models.Project:
+    village = get_or_404(session, models.Village, data["village_id"], "village")
+    hamlet_id = data.get("hamlet_id")
+    errors: dict[str, list[str]] = {}
+    if data["scope"] == "hamlet":
+        if not hamlet_id:
+            errors["hamlet_id"] = ["a hamlet project names its hamlet"]
+        else:
+            hamlet = get_or_404(session, models.Hamlet, hamlet_id, "hamlet")
+            if hamlet.village_id != village.id:
+                errors["hamlet_id"] = [f"hamlet {hamlet_id} is not in village {village.id}"]
+    elif hamlet_id:
+        errors["hamlet_id"] = ["a village project belongs to no single hamlet"]
+    mix = {s: money(data["mix"].get(s, 0)) for s in SOURCES}
+    if any(v < 0 for v in mix.values()):
+        errors["mix"] = ["no source plans a negative amount"]
+    elif sum(mix.values()) != money(data["budget"]):
+        errors["mix"] = [f"grant + sponsor + crowd = {sum(mix.values())}, not the budget {money(data['budget'])}"]
+    if session.get(models.Project, data["project_id"]) is not None:
+        raise Conflict({"message": f"project {data['project_id']} is already registered",
+                        "project_id": data["project_id"]})
+    if errors:
+        raise ValidationFailed.from_messages(errors)
+    project = models.Project(
+        id=data["project_id"], name=data["name"], scope=data["scope"], village_id=village.id,
+        hamlet_id=hamlet_id, budget=money(data["budget"]), plan_grant=mix["grant"],
+        plan_sponsor=mix["sponsor"], plan_crowd=mix["crowd"], motion_id=data.get("motion_id"),
+        status="approved", registered_at=utc(clock.now()))
+    session.add(project)
+    session.flush()
+    outbox.emit(session, "project.registered", {
+        "project_id": project.id, "name": project.name, "scope": project.scope,
+        "village_id": project.village_id, "hamlet_id": project.hamlet_id,
+        "budget": str(project.budget), "mix": {k: str(v) for k, v in mix.items()},
+    }, subject=f"project/{project.id}")
+    return project
+
+
+def raised(session: Session, project_id: str) -> dict[str, Decimal]:
+    rows = session.execute(
+        select(models.LedgerEntry.source, func.sum(models.LedgerEntry.amount))
+        .where(models.LedgerEntry.project_id == project_id, models.LedgerEntry.kind == "money")
+        .group_by(models.LedgerEntry.source)).all()
+    totals = {s: Decimal("0.00") for s in SOURCES}
+    for source, amount in rows:
+        totals[source] = money(amount or 0)
+    return totals
+
+
+def progress(session: Session, project_id: str) -> dict:
+    """The project with its plan and what each source has given so far."""
+    project = get_or_404(session, models.Project, project_id, "project")
+    got = raised(session, project.id)
+    total = sum(got.values())
+    held = session.scalar(select(func.sum(models.FundingRequest.granted)).where(
+        models.FundingRequest.project_id == project.id, models.FundingRequest.grant_status == "held"))
+    plan = {"grant": project.plan_grant, "sponsor": project.plan_sponsor, "crowd": project.plan_crowd}
+    return {
+        "project_id": project.id, "name": project.name, "scope": project.scope,
+        "village_id": project.village_id, "hamlet_id": project.hamlet_id,
+        "budget": str(project.budget), "status": project.status,
+        "plan": {k: str(v) for k, v in plan.items()},
+        "raised": {k: str(v) for k, v in got.items()},
+        "progress": {k: (float(got[k] / plan[k]) if plan[k] else None) for k in SOURCES},
+        "total_raised": str(money(total)),
+        "outstanding": str(money(max(project.budget - total, Decimal(0)))),
+        "held_grants": money_str(held or 0),
+        "crowd_share": float(got["crowd"] / project.budget) if project.budget else 0.0,
+        "leadership": project.leadership, "leadership_reason": project.leadership_reason,
+        "funded_at": aware(project.funded_at).isoformat() if project.funded_at else None,
+    }
+
+
+def check_funded(session: Session, clock, project: models.Project) -> bool:
+    """Emit ``project.funded`` once, when all sources together reach the budget."""
+    if project.status == "funded":
+        return False
+    got = raised(session, project.id)
+    if sum(got.values()) < project.budget:
+        return False
+    project.status = "funded"
+    project.funded_at = utc(clock.now())
+    outbox.emit(session, "project.funded", {
+        "project_id": project.id, "hamlet_id": project.hamlet_id, "village_id": project.village_id,
+        "budget": str(project.budget), "raised": {k: str(v) for k, v in got.items()},
+        "funded_at": project.funded_at.isoformat(),
+    }, subject=f"project/{project.id}")
+    return True
+
+
+def money_arrived(session: Session, policy, clock, project_id: str) -> None:
+    """Crowd or sponsor money may now meet the funding-mix rule for a held grant."""
+    project = session.get(models.Project, project_id)
+    for request in session.scalars(select(models.FundingRequest).where(
+            models.FundingRequest.project_id == project_id,
+            models.FundingRequest.grant_status == "held").order_by(models.FundingRequest.id)):
+        decision = _mix_decision(session, policy, project)
+        if decision.get("outcome") == "release":
+            entry = _release(session, clock, request, project, rule_of(decision))
+            outbox.emit(session, "grant.released", {
+                "round_id": request.round_id, "request_id": request.id, "project_id": project.id,
+                "hamlet_id": request.hamlet_id, "amount": str(request.granted),
+                "entry_id": entry.id, "rule": request.mix_rule,
+            }, subject=f"project/{project.id}")
+    check_funded(session, clock, project)
+
+
+def _mix_decision(session: Session, policy, project: models.Project) -> dict:
+    got = raised(session, project.id)
+    share = float(got["crowd"] / project.budget) if project.budget else 0.0
+    return policy.decide("funding_mix", {"crowd_share": min(max(share, 0.0), 1.0),
+                                         "grant_requested": True})
+
+
+def _release(session: Session, clock, request: models.FundingRequest, project, mix_rule: dict):
+    """向上争一点: the grant enters the ledger as money from the higher level."""
+    from . import ledger
+
+    entry = ledger._append(session, clock, {
+        "kind": "money", "amount": request.granted, "source": "grant", "project_id": project.id,
+        "note": f"funding round {request.round_id}, request {request.id}",
+    }, None, None, request.hamlet_id, grant_request_id=request.id)
+    request.grant_status = "released"
+    request.grant_entry_id = entry.id
+    request.mix_rule = mix_rule
+    return entry
+
+
+# -- funding rounds ----------------------------------------------------------------------------
+
+def open_round(session: Session, clock, data: dict) -> models.FundingRound:
+    if session.get(models.FundingRound, data["round_id"]) is not None:
+        raise Conflict({"message": f"funding round {data['round_id']} already exists",
+                        "round_id": data["round_id"]})
+    if data["level"] == "town":
+        get_or_404(session, models.Town, data["area_id"], "town")
+    funding_round = models.FundingRound(
+        id=data["round_id"], name=data["name"], level=data["level"], area_id=data["area_id"],
+        budget=money(data["budget"]), status="open", opened_at=utc(clock.now()))
+    session.add(funding_round)
+    session.flush()
+    return funding_round
+
+
+def _round(session: Session, round_id: str) -> models.FundingRound:
+    return get_or_404(session, models.FundingRound, round_id, "funding round")
+
+
+def _in_area(session: Session, funding_round: models.FundingRound, hamlet_id: str) -> bool:
+    if funding_round.level != "town":
+        return True  # a county round takes every hamlet of the county this system serves
+    _hamlet, village = hamlet_chain(session, hamlet_id)
+    return village.town_id == funding_round.area_id
+
+
+def submit_request(session: Session, clock, round_id: str, data: dict) -> models.FundingRequest:
+    funding_round = _round(session, round_id)
+    if funding_round.status != "open":
+        raise IllegalTransition.of("funding round", funding_round.status, "submit a request", [])
+    project = get_or_404(session, models.Project, data["project_id"], "project")
+    hamlet_id = data.get("hamlet_id") or project.hamlet_id
+    errors = {}
+    if hamlet_id is None:
+        errors["hamlet_id"] = ["a village project's request names the hamlet asking for it"]
+    else:
+        hamlet, _village = hamlet_chain(session, hamlet_id)
+        if hamlet.village_id != project.village_id or (project.hamlet_id and project.hamlet_id != hamlet_id):
+            errors["hamlet_id"] = [f"project {project.id} is not a project of hamlet {hamlet_id}"]
+        elif not _in_area(session, funding_round, hamlet_id):
+            errors["hamlet_id"] = [f"hamlet {hamlet_id} is outside the round's {funding_round.level} {funding_round.area_id}"]
+    if money(data["amount"]) <= 0:
+        errors["amount"] = ["a positive amount of yuan"]
+    elif money(data["amount"]) > project.budget:
+        errors["amount"] = [f"more than the project's budget {project.budget}"]
+    if errors:
+        raise ValidationFailed.from_messages(errors)
+    if session.scalar(select(models.FundingRequest.id).where(
+            models.FundingRequest.round_id == round_id,
+            models.FundingRequest.project_id == project.id)) is not None:
+        raise Conflict({"message": f"project {project.id} already has a request in round {round_id}",
+                        "round_id": round_id, "project_id": project.id})
+    request = models.FundingRequest(
+        id=new_id("fr"), round_id=round_id, hamlet_id=hamlet_id, project_id=project.id,
+        amount=money(data["amount"]), requested_at=utc(clock.now()))
+    session.add(request)
+    session.flush()
+    return request
+
+
+def requests_of(session: Session, round_id: str) -> list[models.FundingRequest]:
+    return list(session.scalars(select(models.FundingRequest).where(
+        models.FundingRequest.round_id == round_id)
+        .order_by(models.FundingRequest.requested_at, models.FundingRequest.id)))
+
+
+def close_round(session: Session, policy, clock, round_id: str, override: dict | None = None) -> models.FundingRound:
+    """Close the round: each request carries its hamlet's participation rate as of now."""
+    funding_round = _round(session, round_id)
+    if funding_round.status != "open":
+        raise IllegalTransition.of("funding round", funding_round.status, "close", ["open"])
+    requests = requests_of(session, round_id)
+    if override is not None:
+        ids = {r.id for r in requests}
+        order = override["order"]
+        unknown = [i for i in order if i not in ids]
+        if unknown or len(set(order)) != len(order):
+            raise ValidationFailed.from_messages({"override.order": [
+                f"not requests of this round, or repeated: {', '.join(unknown) or 'duplicates'}"]})
+    now = utc(clock.now())
+    rule = participation.rules(policy)
+    facts = []
+    for request in requests:
+        request.participation_rate = participation.current_rate(session, policy, request.hamlet_id, now, rule)
+        facts.append({
+            "request_id": request.id, "hamlet_id": request.hamlet_id, "project_id": request.project_id,
+            "amount": str(request.amount), "participation_rate": request.participation_rate,
+            "requested_at": aware(request.requested_at).isoformat(),
+        })
+    funding_round.status = "closed"
+    funding_round.closed_at = now
+    funding_round.override = override
+    data = {"round_id": round_id, "budget": str(funding_round.budget), "closed_at": now.isoformat(),
+            "requests": facts}
+    if override is not None:
+        data["override"] = override
+    outbox.emit(session, "funding_round.closed", data, subject=f"funding_round/{round_id}")
+    return funding_round
+
+
+def apply_allocation(session: Session, policy, clock, data: dict) -> dict:
+    """Apply the rules service's ``funding_round.allocated`` decision to the round's requests.
+
+    A funded request's grant is released into the ledger, unless the funding-mix rule holds it
+    until the project's crowd share is met. Applying the same decision twice changes nothing.
+    """
+    funding_round = _round(session, data["round_id"])
+    if funding_round.status == "allocated":
+        return {"round_id": funding_round.id, "applied": False}
+    if funding_round.status != "closed":
+        raise IllegalTransition.of("funding round", funding_round.status, "apply an allocation", ["closed"])
+    requests = {r.id: r for r in requests_of(session, funding_round.id)}
+    ranking = data["ranking"]
+    unknown = [item["request_id"] for item in ranking if item["request_id"] not in requests]
+    if unknown:
+        raise ValidationFailed.from_messages({"ranking": [f"not requests of round {funding_round.id}: {unknown}"]})
+    rule = dict(data["rule"])
+    for item in sorted(ranking, key=lambda i: i["rank"]):
+        request = requests[item["request_id"]]
+        project = session.get(models.Project, request.project_id)
+        granted = money(item.get("granted") or 0)
+        request.rank = item["rank"]
+        request.funded = bool(item["funded"]) and granted > 0
+        request.granted = granted
+        request.reason = item.get("reason") or ""
+        mix_rule = None
+        if request.funded:
+            decision = _mix_decision(session, policy, project)
+            mix_rule = rule_of(decision)
+            if decision.get("outcome") == "release":
+                _release(session, clock, request, project, mix_rule)
+            else:
+                request.grant_status = "held"
+                request.mix_rule = mix_rule
+        else:
+            request.grant_status = "unfunded"
+        outbox.emit(session, "funding.allocated", {
+            "round_id": funding_round.id, "request_id": request.id, "project_id": project.id,
+            "hamlet_id": request.hamlet_id, "rank": request.rank, "funded": request.funded,
+            "granted": str(granted), "status": request.grant_status, "reason": request.reason,
+            "rule": rule, "mix_rule": mix_rule,
+        }, subject=f"project/{project.id}")
+        if request.grant_status == "released":
+            check_funded(session, clock, project)
+    funding_round.status = "allocated"
+    funding_round.allocated_at = utc(clock.now())
+    funding_round.remaining = money(data.get("remaining") or 0)
+    funding_round.rule = rule
+    return {"round_id": funding_round.id, "applied": True}
+
+
+def round_view(session: Session, round_id: str) -> dict:
+    funding_round = _round(session, round_id)
+    return {
+        "round_id": funding_round.id, "name": funding_round.name, "level": funding_round.level,
+        "area_id": funding_round.area_id, "budget": str(funding_round.budget),
+        "status": funding_round.status,
+        "opened_at": aware(funding_round.opened_at).isoformat(),
+        "closed_at": aware(funding_round.closed_at).isoformat() if funding_round.closed_at else None,
+        "remaining": money_str(funding_round.remaining), "rule": funding_round.rule,
+        "override": funding_round.override,
+        "requests": [request_view(r) for r in requests_of(session, round_id)],
+    }
+
+
+def request_view(request: models.FundingRequest) -> dict:
+    return {
+        "request_id": request.id, "round_id": request.round_id, "hamlet_id": request.hamlet_id,
+        "project_id": request.project_id, "amount": str(request.amount),
+        "requested_at": aware(request.requested_at).isoformat(),
+        "participation_rate": request.participation_rate, "rank": request.rank,
+        "funded": request.funded, "granted": money_str(request.granted), "reason": request.reason,
+        "grant_status": request.grant_status,
+    }

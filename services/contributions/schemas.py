@@ -1,0 +1,281 @@
+"""RPC/HTTP input and output of the contributions service (marshmallow 3).
+
+Inputs reject unknown fields (a typo is a 400, not silently ignored); money and areas are
+exact decimals on the way in and strings on the way out.
+"""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate, validates_schema, ValidationError
+
+from .common import utc
+from .demolitions import STRUCTURES
+from .ledger import KINDS, ROLES, SOURCES, UNITS
+
+Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)  # noqa: E731
+Money = lambda **kw: fields.Decimal(as_string=True, places=2, **kw)  # noqa: E731
+Amount = lambda **kw: fields.Decimal(places=2, validate=validate.Range(min=0, min_inclusive=False),  # noqa: E731
+                                     as_string=True, allow_nan=False, **kw)
+Area = lambda **kw: fields.Decimal(places=2, validate=validate.Range(min=0, min_inclusive=False),  # noqa: E731
+                                   as_string=True, allow_nan=False, **kw)
+
+
+class When(fields.Field):
+    """A stored moment as ISO 8601 in UTC (SQLite hands it back without its offset)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else utc(value).isoformat()
+
+
+class In(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class Out(Schema):
+    pass
+
+
+# -- roster -------------------------------------------------------------------------------
+
+class RosterImportIn(In):
+    """A roster file: CSV as text, or any file (the .xlsx included) as base64."""
+
+    filename = fields.String(required=True, validate=validate.Regexp(r".+\.(csv|xlsx)$", flags=2))
+    content = fields.String(load_default=None)
+    content_base64 = fields.String(load_default=None)
+
+    @validates_schema
+    def one_content(self, data, **_):
+        if (data.get("content") is None) == (data.get("content_base64") is None):
+            raise ValidationError("give content (CSV text) or content_base64", "content")
+
+
+class ResidentOut(Out):
+    resident_id = fields.String(attribute="id")
+    name = fields.String()
+    is_head = fields.Boolean()
+    party_member = fields.Boolean()
+    party_category = fields.String(allow_none=True)
+    cadre = fields.Boolean()
+
+
+class HouseholdOut(Out):
+    household_id = fields.String()
+    hamlet_id = fields.String()
+    village_id = fields.String()
+    town_id = fields.String()
+    head_name = fields.String()
+    party_member = fields.Boolean()
+    hub_household_id = fields.String(allow_none=True)
+    residents = fields.List(fields.Nested(ResidentOut))
+    linked_household_ids = fields.List(fields.String())
+
+
+class HamletOut(Out):
+    hamlet_id = fields.String()
+    name = fields.String()
+    village_id = fields.String()
+    village_name = fields.String()
+    town_id = fields.String()
+    households = fields.Integer()
+
+
+class ListQuery(In):
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class HouseholdQuery(ListQuery):
+    hamlet_id = Id(load_default=None)
+
+
+# -- ledger -------------------------------------------------------------------------------
+
+class ItemIn(In):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    count = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    unit = fields.String(load_default=None, validate=validate.Length(max=16))
+
+
+class ContributionIn(In):
+    """One of 出人 people, 出资 money, 出力 labour, 出物 materials."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    household_id = Id(load_default=None)
+    resident_id = Id(load_default=None)
+    hamlet_id = Id(load_default=None)
+    project_id = Id(load_default=None)
+    role = fields.String(load_default=None, validate=validate.OneOf(ROLES))
+    amount = Amount(load_default=None)
+    source = fields.String(load_default=None, validate=validate.OneOf(SOURCES))
+    quantity = Area(load_default=None)
+    unit = fields.String(load_default=None, validate=validate.OneOf(UNITS))
+    items = fields.List(fields.Nested(ItemIn), load_default=None)
+    land_area_m2 = Area(load_default=None)
+    valuation = fields.Decimal(places=2, as_string=True, load_default=None, allow_nan=False,
+                               validate=validate.Range(min=0))
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    recorded_by = Id(load_default=None)
+
+
+class ReversalIn(In):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    recorded_by = Id(load_default=None)
+
+
+class ItemOut(Out):
+    name = fields.String()
+    count = fields.Integer()
+    unit = fields.String(allow_none=True)
+
+
+class ContributionOut(Out):
+    entry_id = fields.String(attribute="id")
+    kind = fields.String()
+    household_id = fields.String(allow_none=True)
+    resident_id = fields.String(allow_none=True)
+    hamlet_id = fields.String()
+    project_id = fields.String(allow_none=True)
+    role = fields.String(allow_none=True)
+    amount = Money(allow_none=True)
+    source = fields.String(allow_none=True)
+    quantity = Money(allow_none=True)
+    unit = fields.String(allow_none=True)
+    hours = Money(allow_none=True)
+    items = fields.List(fields.Nested(ItemOut), allow_none=True)
+    land_area_m2 = Money(allow_none=True)
+    valuation = Money(allow_none=True)
+    reused_on_site = fields.Boolean()
+    demolition_id = fields.String(allow_none=True)
+    note = fields.String()
+    recorded_by = fields.String(allow_none=True)
+    recorded_at = When()
+    reversal_of = fields.String(allow_none=True)
+    reversed_by = fields.String(allow_none=True)
+
+
+class ContributionQuery(ListQuery):
+    hamlet_id = Id(load_default=None)
+    project_id = Id(load_default=None)
+    household_id = Id(load_default=None)
+    resident_id = Id(load_default=None)
+    kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
+
+
+class TotalsQuery(In):
+    hamlet_id = Id(load_default=None)
+    project_id = Id(load_default=None)
+    household_id = Id(load_default=None)
+    resident_id = Id(load_default=None)
+    kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
+
+
+# -- funding ------------------------------------------------------------------------------
+
+class MixIn(In):
+    grant = fields.Decimal(places=2, as_string=True, load_default=0, allow_nan=False, validate=validate.Range(min=0))
+    sponsor = fields.Decimal(places=2, as_string=True, load_default=0, allow_nan=False, validate=validate.Range(min=0))
+    crowd = fields.Decimal(places=2, as_string=True, load_default=0, allow_nan=False, validate=validate.Range(min=0))
+
+
+class ProjectIn(In):
+    project_id = Id(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    scope = fields.String(required=True, validate=validate.OneOf(["hamlet", "village"]))
+    village_id = Id(required=True)
+    hamlet_id = Id(load_default=None)
+    budget = Amount(required=True)
+    mix = fields.Nested(MixIn, required=True)
+    motion_id = Id(load_default=None)
+
+
+class ProjectQuery(ListQuery):
+    village_id = Id(load_default=None)
+    hamlet_id = Id(load_default=None)
+
+
+class RoundIn(In):
+    round_id = Id(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    level = fields.String(required=True, validate=validate.OneOf(["town", "county"]))
+    area_id = Id(required=True)
+    budget = Amount(required=True)
+
+
+class FundingRequestIn(In):
+    project_id = Id(required=True)
+    hamlet_id = Id(load_default=None)
+    amount = Amount(required=True)
+
+
+class OverrideIn(In):
+    order = fields.List(Id(), required=True, validate=validate.Length(min=1))
+    by = Id(required=True)
+    why = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class CloseRoundIn(In):
+    override = fields.Nested(OverrideIn, load_default=None)
+
+
+# -- participation ------------------------------------------------------------------------
+
+class ParticipationQuery(In):
+    period = fields.String(load_default=None, validate=validate.Regexp(r"^\d{4}(-Q[1-4]|-H[12])?$"))
+
+
+class ParticipationOut(Out):
+    hamlet_id = fields.String()
+    period = fields.String()
+    window = fields.String()
+    participating_households = fields.Integer()
+    roster_households = fields.Integer()
+    rate = fields.Float()
+    counts = fields.List(fields.String())
+    policy_version = fields.Integer(allow_none=True)
+
+
+# -- demolitions --------------------------------------------------------------------------
+
+class DemolitionIn(In):
+    structure_type = fields.String(required=True, validate=validate.OneOf(STRUCTURES))
+    area_m2 = Area(required=True)
+    household_id = Id(required=True)
+    hamlet_id = Id(load_default=None)
+    project_id = Id(load_default=None)
+    demolished_on = fields.Date(required=True)
+    salvaged_items = fields.List(fields.Nested(ItemIn), load_default=None)
+    recorded_by = Id(load_default=None)
+
+
+class CompensationIn(In):
+    claimant_id = Id(load_default=None)
+    amount = Amount(load_default=None)
+    note = fields.String(load_default="")
+
+
+class DemolitionOut(Out):
+    demolition_id = fields.String(attribute="id")
+    structure_type = fields.String()
+    area_m2 = Money()
+    hamlet_id = fields.String()
+    household_id = fields.String()
+    project_id = fields.String(allow_none=True)
+    demolished_on = fields.String()
+    parcel_id = fields.String()
+    rule = fields.Dict()
+    recorded_at = When()
+    salvage_entry_ids = fields.List(fields.String())
+
+
+class ParcelOut(Out):
+    parcel_id = fields.String(attribute="id")
+    hamlet_id = fields.String()
+    area_m2 = Money()
+    origin = fields.String()
+    origin_id = fields.String()
+    land_use = fields.String()
+
+
+class HamletFilter(In):
+    hamlet_id = Id(load_default=None)

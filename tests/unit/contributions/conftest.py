@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from services.contributions import roster
+from services.contributions.models import Base
+from services.kernel import catalogue  # noqa: F401
+from services.kernel.clock import FixedClock
+from services.kernel.db import create_all, make_engine, session_factory
+
+from .fakes import FakePolicy
+
+# A small roster checked by hand: hamlet h1 has 4 households, h2 has 2.
+#   hh1 (head 张一, party member, in office) is the 1+10 hub of hh2 and hh3.
+#   hh5 (head 李五, cadre) lives in h2.
+ROSTER = """town_id,town_name,village_id,village_name,hamlet_id,hamlet_name,household_id,hub_household_id,resident_id,name,relation,party_member,party_category,cadre
+t1,xx镇,v1,伍桂墩村,h1,伍家垸,hh1,,r1,张一,户主,是,在职,否
+t1,xx镇,v1,伍桂墩村,h1,伍家垸,hh1,,r1b,张一妻,配偶,否,,否
+t1,xx镇,v1,伍桂墩村,h1,伍家垸,hh2,hh1,r2,王二,户主,否,,否
+t1,xx镇,v1,伍桂墩村,h1,伍家垸,hh3,hh1,r3,赵三,户主,否,,否
+t1,xx镇,v1,伍桂墩村,h1,伍家垸,hh4,,r4,孙四,户主,否,,否
+t1,xx镇,v1,伍桂墩村,h2,桂花垸,hh5,,r5,李五,户主,否,,是
+t1,xx镇,v1,伍桂墩村,h2,桂花垸,hh6,,r6,周六,户主,否,,否
+"""
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'contributions.sqlite'}")
+    create_all(engine, Base.metadata)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine):
+    with session_factory(engine)() as session:
+        yield session
+
+
+@pytest.fixture
+def clock():
+    return FixedClock(datetime(2026, 5, 10, 2, 0, tzinfo=timezone.utc))  # 10:00 in the villages
+
+
+@pytest.fixture
+def policy():
+    return FakePolicy()
+
+
+@pytest.fixture
+def roster_loaded(session, clock, policy):
+    result = roster.import_file(session, "roster.csv", ROSTER.encode(), clock, policy)
+    session.commit()
+    return result
