@@ -3,6 +3,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
+# Tests use this machine's RabbitMQ and PostgreSQL. Where a Docker engine answers and these are
+# not set, the tests start their own with testcontainers instead.
+ifneq ($(shell docker info >/dev/null 2>&1 && echo docker),docker)
+export COCREATE_TEST_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
+export COCREATE_TEST_POSTGRES_URL ?= postgresql+pg8000://postgres@127.0.0.1:5432/test
+endif
+
 .PHONY: install test test-unit test-service test-integration run demo bench definitions migrate lint clean
 
 install: $(BIN)/.installed ## virtualenv with everything
@@ -13,7 +20,8 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-test: install ## every test layer, then the policy staff's rule cases
+test: install ## every test layer (unit, service, integration) and the policy staff's rule cases
+	$(BIN)/cocreate topology check
 	$(BIN)/pytest -q -p no:cacheprovider
 
 test-unit: install

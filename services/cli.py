@@ -39,9 +39,69 @@ def cmd_topology(args) -> int:
                   file=sys.stderr)
             return 1
         print("definitions up to date")
+    elif args.action == "import":
+        return _import_definitions(args)
     else:
         names = topology.apply(_amqp(args), classes)
         print(f"declared {len(names)} queues on the broker")
+    return 0
+
+
+def _import_definitions(args) -> int:
+    """POST definitions.json to the management API (compose's one-shot ``topology`` step)."""
+    import os
+    import time
+
+    import requests
+    auth = (os.environ.get("RABBITMQ_USER", "guest"), os.environ.get("RABBITMQ_PASSWORD", "guest"))
+    body = DEFINITIONS.read_text(encoding="utf-8")
+    for attempt in range(30):
+        try:
+            response = requests.post(f"{args.management_url}/api/definitions", data=body, auth=auth,
+                                     headers={"content-type": "application/json"}, timeout=10)
+        except requests.RequestException as exc:
+            print(f"management API not reachable yet ({exc}); retrying", file=sys.stderr)
+            time.sleep(2)
+            continue
+        if response.ok:
+            print(f"imported {DEFINITIONS.name} into {args.management_url}")
+            return 0
+        print(f"import refused: HTTP {response.status_code} {response.text[:300]}", file=sys.stderr)
+        return 1
+    return 1
+
+
+def cmd_health(args) -> int:
+    """Healthy when every queue the service consumes has a consumer: it is up and listening."""
+    from kombu import Connection
+    from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+    from nameko.rpc import Rpc
+
+    from services.kernel.nameko_ext import topology
+    cls = _service_classes([args.service])[0]
+    queues = [q.name for q in topology.handler_queues(cls)]
+    if any(isinstance(e, Rpc) for name in dir(cls)
+           for e in getattr(getattr(cls, name), ENTRYPOINT_EXTENSIONS_ATTR, ())):
+        queues.append(f"rpc-{cls.name}")
+    idle = []
+    try:
+        with Connection(_amqp(args), connect_timeout=5) as connection:
+            channel = connection.channel()
+            for name in queues:
+                try:
+                    _, _, consumers = channel.queue_declare(name, passive=True)
+                except Exception:  # noqa: BLE001  passive declare closes the channel on 404
+                    channel = connection.channel()
+                    consumers = 0
+                if not consumers:
+                    idle.append(name)
+    except Exception as exc:  # noqa: BLE001
+        print(f"{args.service}: broker unreachable: {exc}", file=sys.stderr)
+        return 1
+    if idle:
+        print(f"{args.service}: no consumer on {', '.join(idle)}", file=sys.stderr)
+        return 1
+    print(f"{args.service}: healthy ({len(queues)} queues consumed)")
     return 0
 
 
@@ -91,7 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     topo = sub.add_parser("topology", help="exchanges and handler queues, declared before services start")
-    topo.add_argument("action", choices=["write", "check", "apply"])
+    topo.add_argument("action", choices=["write", "check", "apply", "import"],
+                      help="write/check deploy/rabbitmq/definitions.json; apply it over AMQP; "
+                           "import it through the management API")
+    topo.add_argument("--management-url", default="http://127.0.0.1:15672")
     topo.set_defaults(func=cmd_topology)
 
     dlq = sub.add_parser("dlq", help="parked events: events a handler could not apply")
@@ -100,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("--all", action="store_true", help="replay every parked event")
     dlq.add_argument("--json", action="store_true", help="list as JSON")
     dlq.set_defaults(func=cmd_dlq)
+
+    health = sub.add_parser("health", help="exit 0 when the service is consuming its queues")
+    health.add_argument("service", choices=sorted(SERVICES))
+    health.set_defaults(func=cmd_health)
 
     migrate = sub.add_parser("migrate", help="bring service databases to the latest schema")
     migrate.add_argument("services", nargs="*")

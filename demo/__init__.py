@@ -1,0 +1,1 @@
+"""`make demo`: scenarios from the seeds, driven across the running services over the bus."""

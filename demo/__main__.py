@@ -1,0 +1,96 @@
+"""Run the demo steps in order against the services that `make run` started."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+import traceback
+
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from services import SERVICES
+from services.kernel import config as kconfig
+
+STEPS = ["platform", "planning", "building", "evaluation", "rules"]
+
+
+class Demo:
+    def __init__(self, config: dict):
+        self.config = config
+        self._proxy = ClusterRpcProxy(config, timeout=30)
+        self.rpc = None
+
+    def __enter__(self):
+        self.rpc = self._proxy.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._proxy.stop()
+
+    def say(self, text: str = "") -> None:
+        print(text, flush=True)
+
+    def title(self, text: str) -> None:
+        print(f"\n== {text} ==", flush=True)
+
+    def wait_for(self, predicate, what: str, timeout: float = 30.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.2)
+        raise TimeoutError(f"{what} did not happen within {timeout:.0f}s")
+
+    def board(self, limit: int = 100) -> list[dict]:
+        return self.rpc.notifications.feed({"limit": limit})
+
+
+def _not_running(config) -> list[str]:
+    from services.cli import build_parser, cmd_health
+    missing = []
+    for name in SERVICES:
+        if name == "gateway":
+            continue
+        args = build_parser().parse_args(["health", name])
+        args.amqp_uri = config["AMQP_URI"]
+        import contextlib
+        import io
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            if cmd_health(args) != 0:
+                missing.append(name)
+    return missing
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="make demo")
+    parser.add_argument("steps", nargs="*", default=STEPS, help=f"any of {STEPS}")
+    args = parser.parse_args(argv)
+    config = kconfig.load()
+    missing = _not_running(config)
+    if missing:
+        print(f"not running: {', '.join(missing)}. Start the services first with `make run` "
+              "(in another terminal), then `make demo`.", file=sys.stderr)
+        return 1
+    failed = []
+    with Demo(config) as demo:
+        for name in args.steps:
+            try:
+                module = importlib.import_module(f"demo.{name}")
+            except ModuleNotFoundError:
+                continue
+            try:
+                module.run(demo)
+            except Exception:  # noqa: BLE001  show it, go on with the other stories
+                failed.append(name)
+                print(f"\n!! step {name} failed:\n{traceback.format_exc()}", file=sys.stderr)
+    if failed:
+        print(f"\ndemo steps failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    print("\ndemo finished: every step ran over RabbitMQ.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""The compose file, checked as far as one can without a Docker engine."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from services import SERVICES
+from services.kernel.nameko_ext import topology
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+
+
+@pytest.fixture(scope="module")
+def compose():
+    return yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())["services"]
+
+
+def _nameko_target(command):
+    if command and command[:2] == ["nameko", "run"]:
+        return command[-1]
+    return None
+
+
+def test_every_service_runs_in_compose_with_a_module_and_class_that_exist(compose):
+    targets = {name: _nameko_target(spec.get("command")) for name, spec in compose.items()}
+    assert {t for t in targets.values() if t} == set(SERVICES.values())
+    for name, target in targets.items():
+        if target:
+            cls = topology.load_service(target)  # imports the module: it must exist
+            assert cls.name == name, f"compose service {name} runs {cls.name}"
+
+
+def test_dependencies_are_declared_and_wait_for_health(compose):
+    for name, spec in compose.items():
+        for dep, how in (spec.get("depends_on") or {}).items():
+            assert dep in compose, f"{name} depends on undeclared {dep}"
+            if how["condition"] == "service_healthy":
+                assert "healthcheck" in compose[dep], f"{name} waits for {dep}, which has no healthcheck"
+        if _nameko_target(spec.get("command")):
+            conditions = {d: c["condition"] for d, c in spec["depends_on"].items()}
+            assert conditions["rabbitmq"] == "service_healthy"
+            assert conditions["topology"] == "service_completed_successfully", \
+                f"{name} must not start before its queues are declared"
+            assert "healthcheck" in spec
+
+
+def test_health_commands_name_real_services(compose):
+    for name, spec in compose.items():
+        test = spec.get("healthcheck", {}).get("test", [])
+        if test[1:3] == ["cocreate", "health"]:
+            assert test[3] == name and test[3] in SERVICES
+
+
+def test_broker_has_no_guest_and_credentials_come_from_the_environment(compose):
+    env = compose["rabbitmq"]["environment"]
+    assert compose["rabbitmq"]["image"].endswith("-management")
+    assert env["RABBITMQ_DEFAULT_USER"].startswith("${") and env["RABBITMQ_DEFAULT_PASS"].startswith("${")
+    text = (DEPLOY / "docker-compose.yml").read_text()
+    assert "guest" not in text
+    used = set(re.findall(r"\$\{([A-Z_]+)", text))
+    documented = set(re.findall(r"^([A-Z_]+)=", (DEPLOY / ".env.example").read_text(), re.M))
+    assert used <= documented, f"undocumented variables: {used - documented}"
+
+
+def test_definitions_declare_every_handler_queue_and_binding():
+    definitions = json.loads((DEPLOY / "rabbitmq" / "definitions.json").read_text())
+    classes = [topology.load_service(path) for path in SERVICES.values()]
+    queues = {q["name"] for q in definitions["queues"]}
+    bound = {(b["source"], b["destination"], b["routing_key"]) for b in definitions["bindings"]}
+    exchanges = {x["name"] for x in definitions["exchanges"]}
+    expected = [q for cls in classes for q in topology.handler_queues(cls)]
+    assert expected, "the services declare no event handler at all"
+    for queue in expected:
+        assert queue.name in queues, f"{queue.name} missing: run `make definitions`"
+        for binding in (queue.bindings or [queue]):
+            assert binding.exchange.name in exchanges
+            assert (binding.exchange.name, queue.name, binding.routing_key) in bound
+    assert "cocreate.parked" in queues
+    assert definitions == topology.definitions(classes), "definitions.json is stale: run `make definitions`"
+
+
+def test_image_is_multi_stage_python_311_and_not_root():
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    stages = re.findall(r"^FROM (\S+)", dockerfile, re.M)
+    assert len(stages) >= 2 and all(s.startswith("python:3.11") for s in stages)
+    users = re.findall(r"^USER (\S+)", dockerfile, re.M)
+    assert users and users[-1] not in {"root", "0"}
+    for copied in re.findall(r"^COPY (?:--\S+ )*(\S+) ", dockerfile, re.M):
+        if not copied.startswith("/"):
+            assert (ROOT / copied).exists(), f"Dockerfile copies missing {copied}"
+
+
+def test_procfile_runs_every_service():
+    lines = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line)
+    assert {cmd.split()[-1] for cmd in lines.values()} == set(SERVICES.values())
