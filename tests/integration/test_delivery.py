@@ -13,9 +13,10 @@ import sys
 import pytest
 import yaml
 from nameko.standalone.rpc import ServiceRpcProxy
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from services.kernel import parking
+from services.kernel.db import make_engine
 from services.kernel.nameko_ext import topology
 from services.kernel.relay import Unroutable
 from tests.support import probe
@@ -26,10 +27,13 @@ pytestmark = pytest.mark.integration
 
 
 def applied_counts(config) -> dict:
-    path = os.path.join(config["DATA_DIR"], "probe.sqlite")
-    if not os.path.exists(path):
-        return {}
-    engine = create_engine(f"sqlite:///{path}")
+    url = (config.get("DATABASE_URLS") or {}).get("probe")
+    if not url:
+        path = os.path.join(config["DATA_DIR"], "probe.sqlite")
+        if not os.path.exists(path):
+            return {}
+        url = f"sqlite:///{path}"
+    engine = make_engine(url)
     try:
         with engine.connect() as conn:
             rows = conn.execute(text(
@@ -131,7 +135,16 @@ def test_event_published_before_its_consumer_first_started_is_applied(container_
     until(lambda: applied_counts(service_config) == {early["id"]: 1}, message="the early event applied")
 
 
-def test_the_same_event_delivered_twice_has_one_effect(container_factory, service_config):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_config(request, service_config):
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+        return dict(service_config, DATABASE_URLS={"probe": url})
+    return service_config
+
+
+def test_the_same_event_delivered_twice_has_one_effect(container_factory, any_db_config):
+    service_config = any_db_config
     uri = service_config["AMQP_URI"]
     topology.apply(uri, [probe.ProbeService])
     envelope = publish(uri, "good_deed.verified", deed("sweep"))
