@@ -1,8 +1,8 @@
-"""共评 evaluation events, published by the scoring service."""
+"""共评 evaluation events, published by the scoring service (双向共评 and 清洁日 inspections)."""
 from marshmallow import Schema, fields, validate
 
 from ..events import declare
-from .common import Id, RuleRef
+from .common import Id, Money, RuleRef
 
 SOURCE = "scoring"
 
@@ -18,7 +18,164 @@ class PointsRecorded(Schema):
     spendable_balance = fields.Integer(required=True)
     honour_balance = fields.Integer(required=True)
     rule = fields.Nested(RuleRef, required=True)
+    # Added later, optional so older events still load.
+    resident_id = Id(load_default=None, allow_none=True)
+    hamlet_id = Id(load_default=None, allow_none=True)
+    source = fields.String(load_default=None, allow_none=True)
+    deed_code = fields.String(load_default=None, allow_none=True)
+    quarter = fields.String(load_default=None, allow_none=True)
 
 
 declare("points.recorded", SOURCE, PointsRecorded,
         description="a points entry recorded in the ledger")
+
+
+class DonationRecorded(Schema):
+    """捐赠 money or goods given to a village's 爱心超市 love supermarket."""
+
+    donation_id = Id(required=True)
+    village_id = Id(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["money", "goods"]))
+    donor_name = fields.String(required=True)
+    amount = Money(load_default=None, allow_none=True)
+    goods_id = Id(load_default=None, allow_none=True)
+    quantity = fields.Integer(load_default=None, allow_none=True)
+    total_money = Money(required=True)
+
+
+declare("donation.recorded", SOURCE, DonationRecorded,
+        description="爱心超市 a donation of money or goods to the love supermarket")
+
+
+class RedemptionRecorded(Schema):
+    """兑换 points exchanged at the love supermarket: requested, handed over or cancelled."""
+
+    redemption_id = Id(required=True)
+    household_id = Id(required=True)
+    goods_id = Id(required=True)
+    goods_name = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+    points = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["pending", "done", "cancelled"]))
+    spendable_balance = fields.Integer(required=True)
+    stock_left = fields.Integer(required=True)
+
+
+declare("redemption.recorded", SOURCE, RedemptionRecorded,
+        description="爱心超市 a redemption requested, done or cancelled")
+
+
+class YardInspected(Schema):
+    """清洁日 a household's yard inspected by its linked 党员中心户 hub household."""
+
+    inspection_id = Id(required=True)
+    household_id = Id(required=True)
+    hamlet_id = Id(required=True)
+    inspector_household_id = Id(required=True)
+    week = fields.String(required=True)
+    score = fields.Integer(required=True)
+    grade = fields.String(required=True)
+    remarks = fields.String(required=True)
+    points = fields.Integer(required=True)
+    entry_id = Id(required=True)
+
+
+declare("yard.inspected", SOURCE, YardInspected,
+        description="清洁日 a yard inspected and rated on cleaning day")
+
+
+class CivilityRated(Schema):
+    """乡风文明评比 a household's quarterly civility rating, turned into points."""
+
+    rating_id = Id(required=True)
+    household_id = Id(required=True)
+    quarter = fields.String(required=True)
+    stars = fields.Integer(required=True)
+    points = fields.Integer(required=True)
+    entry_id = Id(required=True)
+
+
+declare("civility.rated", SOURCE, CivilityRated,
+        description="乡风文明评比 a quarterly civility rating")
+
+
+class TitleAwarded(Schema):
+    """评星评优 a title earned at period end: ten_star_household, good_mother_in_law, good_daughter_in_law."""
+
+    title_id = Id(required=True)
+    household_id = Id(required=True)
+    resident_id = Id(load_default=None, allow_none=True)
+    code = fields.String(required=True)
+    quarter = fields.String(required=True)
+    honour_points = fields.Integer(required=True)
+    rating_stars = fields.Integer(required=True)
+    rule = fields.Nested(RuleRef, required=True)
+
+
+declare("title.awarded", SOURCE, TitleAwarded,
+        description="评星评优 a civility title awarded at period end")
+
+
+class PartyMemberAssessed(Schema):
+    """党员评议 a party member's half-year assessment against their category's lists."""
+
+    assessment_id = Id(required=True)
+    resident_id = Id(required=True)
+    household_id = Id(required=True)
+    category = fields.String(required=True)
+    half_year = fields.String(required=True)
+    outcome = fields.String(required=True)
+    score = fields.Integer(required=True)
+    rule = fields.Nested(RuleRef, required=True)
+
+
+declare("party_member.assessed", SOURCE, PartyMemberAssessed,
+        description="党员评议 a party member assessed for the half year")
+
+
+class ReviewCompleted(Schema):
+    """大家评 a project's half-year review, once every body the rule names has given its verdict."""
+
+    review_id = Id(required=True)
+    project_id = Id(required=True)
+    kind = fields.String(required=True)
+    half_year = fields.String(required=True)
+    verdicts = fields.List(fields.Dict(), required=True)
+    open_opinions = fields.Integer(required=True)
+    rule = fields.Nested(RuleRef, required=True)
+
+
+declare("review.completed", SOURCE, ReviewCompleted,
+        description="大家评 a half-year review of a project completed")
+
+
+class OpinionAnswered(Schema):
+    """A residents' opinion raised in a review, answered or adopted by the cadres."""
+
+    opinion_id = Id(required=True)
+    review_id = Id(required=True)
+    project_id = Id(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["answered", "adopted"]))
+    answer = fields.String(required=True)
+
+
+declare("opinion.answered", SOURCE, OpinionAnswered,
+        description="大家评 an opinion from a review answered or adopted")
+
+
+class BeautifulHamletDecided(Schema):
+    """最美垸落 the task force's assessment of a hamlet, decided by the rule's weights and threshold."""
+
+    application_id = Id(required=True)
+    hamlet_id = Id(required=True)
+    village_id = Id(required=True)
+    year = fields.String(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(["awarded", "not_awarded"]))
+    total = fields.Decimal(as_string=True, required=True)
+    threshold = fields.Decimal(as_string=True, required=True)
+    satisfaction = fields.Decimal(as_string=True, required=True)
+    rule = fields.Nested(RuleRef, required=True)
+
+
+declare("beautiful_hamlet.decided", SOURCE, BeautifulHamletDecided,
+        description="最美垸落 a most-beautiful-hamlet application decided")

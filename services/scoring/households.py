@@ -1,0 +1,39 @@
+"""户 the read model of households, from ``household.registered``: geography and 1+10 links."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.kernel.errors import NotFound
+
+from .models import Household
+
+
+def apply_registered(session: Session, data: dict, now: datetime) -> Household:
+    """Insert or update (a re-registration carries the household's current state)."""
+    household = session.get(Household, data["household_id"]) or Household(household_id=data["household_id"])
+    household.hamlet_id = data["hamlet_id"]
+    household.village_id = data["village_id"]
+    household.town_id = data.get("town_id")
+    household.head_name = data["head_name"]
+    household.party_member = bool(data["party_member"])
+    household.hub_household_id = data.get("hub_household_id")
+    household.updated_at = now
+    session.add(household)
+    session.flush()
+    return household
+
+
+def get(session: Session, household_id: str) -> Household:
+    household = session.get(Household, household_id)
+    if household is None:
+        raise NotFound.of("household", household_id)
+    return household
+
+
+def linked_to(session: Session, hub_household_id: str) -> list[Household]:
+    """一人联十户 the households a hub household is linked to."""
+    return list(session.execute(select(Household).where(
+        Household.hub_household_id == hub_household_id).order_by(Household.household_id)).scalars())

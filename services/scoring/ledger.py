@@ -1,0 +1,267 @@
+"""乡风文明积分 the points ledger.
+
+Every source of points (出力 labour, 好人好事 verified good deeds, 清洁日 inspections, quarterly
+civility ratings, penalties from the negative list, cadres' manual entries) becomes a
+``PointsEntry``: ``pending`` -> ``approved`` | ``rejected`` (the cadre recorded), and an approved
+entry is ``revoked`` only with a reason. Love-supermarket spending is an approved negative entry
+that counts against the spendable balance only.
+
+Two balances per household: spendable (爱心超市) and honour (评星评优, titles). Each is the sum of
+the approved entries that count for it; ``PointsAccount`` caches both, changed only by atomic
+``UPDATE ... SET x = x + d`` in the entry's transaction, and its row is the lock that serialises
+caps and spending for one household.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.kernel import outbox
+from services.kernel.errors import Conflict, IllegalTransition, NotFound, PolicyRefused, ValidationFailed
+
+from . import periods
+from . import policy as policy_port
+from .models import PointsAccount, PointsEntry
+
+PENDING, APPROVED, REJECTED, REVOKED = "pending", "approved", "rejected", "revoked"
+SOURCES = ("labour", "good_deed", "inspection", "rating", "penalty", "manual", "redemption")
+AREA = "civility_points"
+
+_ALLOWED = {  # action -> (states it may start from, resulting state)
+    "approve": ({PENDING}, APPROVED),
+    "reject": ({PENDING}, REJECTED),
+    "revoke": ({APPROVED}, REVOKED),
+}
+
+
+def lock_account(session: Session, household_id: str) -> None:
+    """Take the household's account row lock (created on first use) for this transaction."""
+    stmt = select(PointsAccount.household_id).where(
+        PointsAccount.household_id == household_id).with_for_update()
+    if session.execute(stmt).first() is not None:
+        return
+    try:
+        with session.begin_nested():
+            session.add(PointsAccount(household_id=household_id, spendable=0, honour=0))
+    except IntegrityError:
+        pass  # a concurrent transaction created it first; lock theirs
+    session.execute(stmt).one()
+
+
+def balances(session: Session, household_id: str) -> dict:
+    """The cached balances (read as columns, so never a stale identity-map copy)."""
+    row = session.execute(select(PointsAccount.spendable, PointsAccount.honour).where(
+        PointsAccount.household_id == household_id)).first()
+    return {"household_id": household_id, "spendable": row.spendable if row else 0,
+            "honour": row.honour if row else 0}
+
+
+def balances_from_entries(session: Session, household_id: str, resident_id: str | None = None,
+                          up_to_quarter: str | None = None) -> dict:
+    """The balances recomputed from the approved entries (optionally one resident's, or as of a quarter)."""
+    query = select(
+        func.coalesce(func.sum(case((PointsEntry.counts_spendable, PointsEntry.points), else_=0)), 0),
+        func.coalesce(func.sum(case((PointsEntry.counts_honour, PointsEntry.points), else_=0)), 0),
+    ).where(PointsEntry.household_id == household_id, PointsEntry.status == APPROVED)
+    if resident_id is not None:
+        query = query.where(PointsEntry.resident_id == resident_id)
+    if up_to_quarter is not None:
+        query = query.where(PointsEntry.quarter <= up_to_quarter)  # "2025Q1" < "2025Q2" < "2026Q1"
+    spendable, honour = session.execute(query).one()
+    return {"household_id": household_id, "spendable": int(spendable), "honour": int(honour)}
+
+
+def _adjust(session: Session, entry: PointsEntry, sign: int) -> None:
+    delta = sign * entry.points
+    session.execute(update(PointsAccount).where(PointsAccount.household_id == entry.household_id).values(
+        spendable=PointsAccount.spendable + (delta if entry.counts_spendable else 0),
+        honour=PointsAccount.honour + (delta if entry.counts_honour else 0)))
+
+
+def _emit(session: Session, entry: PointsEntry) -> None:
+    after = balances(session, entry.household_id)
+    outbox.emit(session, "points.recorded", {
+        "entry_id": entry.entry_id, "household_id": entry.household_id, "points": entry.points,
+        "status": entry.status, "reason": entry.revoke_reason if entry.status == REVOKED else entry.reason,
+        "spendable_balance": after["spendable"], "honour_balance": after["honour"],
+        "rule": {"id": entry.rule_id, "version": entry.rule_version, "policy": entry.rule_policy},
+        "resident_id": entry.resident_id, "hamlet_id": entry.hamlet_id, "source": entry.source,
+        "deed_code": entry.deed_code, "quarter": entry.quarter,
+    }, subject=f"household/{entry.household_id}")
+
+
+def _cap_room(session: Session, household_id: str, deed_code: str, quarter: str, cap: int,
+              cap_period: str) -> int:
+    """Points of ``deed_code`` still allowed this period: pending entries count, they may be approved."""
+    quarters = periods.quarters_in(periods.containing(quarter, cap_period))
+    used = session.execute(select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
+        PointsEntry.household_id == household_id, PointsEntry.deed_code == deed_code,
+        PointsEntry.status.in_([PENDING, APPROVED]), PointsEntry.points > 0,
+        PointsEntry.quarter.in_(quarters))).scalar_one()
+    return max(int(cap) - int(used), 0)
+
+
+def record(session: Session, policy, *, household_id: str, deed_code: str, source: str, reason: str,
+           now: datetime, quarter: str | None = None, resident_id: str | None = None,
+           hamlet_id: str | None = None, units: int | Decimal = 1, points: int | None = None,
+           rule: dict | None = None, source_ref: str | None = None) -> PointsEntry:
+    """Record a pending entry. Points are the rule's ``values.points`` x ``units`` unless a rule
+    already decided them (``points.decided``); a positive entry is cut to what the period's cap
+    leaves, and one over a full cap is stored as rejected so the refusal stays on record."""
+    if source not in SOURCES or source == "redemption":
+        raise ValidationFailed.from_messages({"source": [f"not a points source: {source}"]})
+    decision = policy_port.decide(policy, AREA, {"deed_code": deed_code})
+    values = decision["values"]
+    if points is None:
+        if decision.get("outcome") not in ("award", "deduct") or values.get("points") is None:
+            raise PolicyRefused({"message": f"no civility-points rule for deed {deed_code!r}",
+                                 "rule": policy_port.rule_ref(decision), "deed_code": deed_code})
+        # Labour hours may be fractional: whole points only, rounded toward zero, never up.
+        points = int(Decimal(str(values["points"])) * Decimal(str(units)))
+    rule = rule or policy_port.rule_ref(decision)
+    quarter = quarter or periods.quarter_of(now)
+
+    lock_account(session, household_id)  # serialises the cap check with other entries of this household
+    granted, status, note = points, PENDING, reason
+    cap = values.get("cap_per_period") if decision.get("outcome") in ("award", "deduct") else None
+    if cap is not None and points > 0:
+        room = _cap_room(session, household_id, deed_code, quarter, cap, values.get("period") or "quarter")
+        if points > room:
+            granted = room
+            note = f"{reason} (cap {cap} per {values.get('period') or 'quarter'}: {room} of {points} left)"
+            if room == 0:
+                status = REJECTED
+    entry = PointsEntry(
+        entry_id=str(uuid.uuid4()), household_id=household_id, resident_id=resident_id,
+        hamlet_id=hamlet_id, source=source, source_ref=source_ref, deed_code=deed_code,
+        points=granted, requested_points=points, counts_spendable=True, counts_honour=True,
+        status=status, reason=note, quarter=quarter, rule_id=rule["id"],
+        rule_version=int(rule["version"]), rule_policy=rule.get("policy") or AREA, created_at=now,
+        decided_by="policy" if status == REJECTED else None, decided_at=now if status == REJECTED else None)
+    session.add(entry)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict({"message": f"{source} {source_ref} already has a points entry",
+                        "source": source, "source_ref": source_ref}) from None
+    _emit(session, entry)
+    return entry
+
+
+def get(session: Session, entry_id: str, *, lock: bool = False) -> PointsEntry:
+    query = select(PointsEntry).where(PointsEntry.entry_id == entry_id)
+    if lock:
+        query = query.with_for_update()
+    entry = session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
+    if entry is None:
+        raise NotFound.of("points entry", entry_id)
+    return entry
+
+
+def _check(entry: PointsEntry, action: str) -> str:
+    allowed_from, target = _ALLOWED[action]
+    if entry.status not in allowed_from:
+        raise IllegalTransition.of("points entry", entry.status, action,
+                                   [a for a, (src, _) in _ALLOWED.items() if entry.status in src])
+    if entry.source == "redemption":
+        raise Conflict({"message": "a redemption's points change only with the redemption (cancel it)",
+                        "entry_id": entry.entry_id})
+    return target
+
+
+def approve(session: Session, entry_ids: list[str], cadre_id: str, now: datetime) -> list[PointsEntry]:
+    """村干部审核 approve pending entries; all or none."""
+    entries = [get(session, entry_id) for entry_id in dict.fromkeys(entry_ids)]
+    for entry in entries:
+        _check(entry, "approve")
+    for household_id in sorted({e.household_id for e in entries}):  # one lock order: no deadlocks
+        lock_account(session, household_id)
+    done = []
+    for entry in entries:
+        entry = get(session, entry.entry_id, lock=True)
+        _check(entry, "approve")  # re-read under lock: a concurrent approval may have won
+        entry.status, entry.decided_by, entry.decided_at = APPROVED, cadre_id, now
+        session.flush()
+        _adjust(session, entry, +1)
+        _emit(session, entry)
+        done.append(entry)
+    return done
+
+
+def reject(session: Session, entry_id: str, cadre_id: str, reason: str, now: datetime) -> PointsEntry:
+    entry = get(session, entry_id, lock=True)
+    _check(entry, "reject")
+    entry.status, entry.decided_by, entry.decided_at, entry.decision_note = REJECTED, cadre_id, now, reason
+    session.flush()
+    _emit(session, entry)
+    return entry
+
+
+def revoke(session: Session, entry_id: str, by: str, reason: str, now: datetime) -> PointsEntry:
+    """撤销 an approved entry, with its reason; the balances lose exactly its points."""
+    if not (reason or "").strip():
+        raise ValidationFailed.from_messages({"reason": ["a revocation needs a reason"]})
+    entry = get(session, entry_id)
+    _check(entry, "revoke")
+    lock_account(session, entry.household_id)
+    entry = get(session, entry_id, lock=True)
+    _check(entry, "revoke")
+    entry.status, entry.revoked_by, entry.revoked_at, entry.revoke_reason = REVOKED, by, now, reason
+    session.flush()
+    _adjust(session, entry, -1)
+    _emit(session, entry)
+    return entry
+
+
+def debit(session: Session, *, household_id: str, points: int, redemption_id: str, reason: str,
+          rule: dict, now: datetime, resident_id: str | None = None) -> PointsEntry:
+    """Spend points (爱心超市): a conditional UPDATE, so two spends can never both pass the check."""
+    if points <= 0:
+        raise ValidationFailed.from_messages({"points": ["must be positive"]})
+    result = session.execute(update(PointsAccount).where(
+        PointsAccount.household_id == household_id, PointsAccount.spendable >= points,
+    ).values(spendable=PointsAccount.spendable - points))
+    if result.rowcount != 1:
+        have = balances(session, household_id)["spendable"]
+        raise Conflict({"message": f"household {household_id} has {have} points, needs {points}",
+                        "household_id": household_id, "spendable": have, "needed": points})
+    entry = PointsEntry(
+        entry_id=str(uuid.uuid4()), household_id=household_id, resident_id=resident_id,
+        source="redemption", source_ref=redemption_id, deed_code="love_supermarket_redemption",
+        points=-points, requested_points=-points, counts_spendable=True, counts_honour=False,
+        status=APPROVED, reason=reason, quarter=periods.quarter_of(now), rule_id=rule["id"],
+        rule_version=int(rule["version"]), rule_policy=rule.get("policy") or AREA, created_at=now,
+        decided_by="love_supermarket", decided_at=now)
+    session.add(entry)
+    session.flush()
+    _emit(session, entry)
+    return entry
+
+
+def refund(session: Session, entry_id: str, by: str, reason: str, now: datetime) -> PointsEntry:
+    """A cancelled redemption gives its points back: its debit entry is revoked."""
+    entry = get(session, entry_id, lock=True)
+    if entry.source != "redemption" or entry.status != APPROVED:
+        raise IllegalTransition.of("redemption entry", entry.status, "refund", [])
+    entry.status, entry.revoked_by, entry.revoked_at, entry.revoke_reason = REVOKED, by, now, reason
+    session.flush()
+    _adjust(session, entry, -1)
+    _emit(session, entry)
+    return entry
+
+
+def list_entries(session: Session, *, household_id=None, status=None, quarter=None, source=None,
+                 hamlet_id=None, limit: int = 100, offset: int = 0) -> list[PointsEntry]:
+    query = select(PointsEntry)
+    for column, value in ((PointsEntry.household_id, household_id), (PointsEntry.status, status),
+                          (PointsEntry.quarter, quarter), (PointsEntry.source, source),
+                          (PointsEntry.hamlet_id, hamlet_id)):
+        if value is not None:
+            query = query.where(column == value)
+    query = query.order_by(PointsEntry.created_at, PointsEntry.entry_id).limit(limit).offset(offset)
+    return list(session.execute(query).scalars())

@@ -1,0 +1,115 @@
+"""乡风文明评比 quarterly civility ratings and 评星评优 titles.
+
+Each quarter a household is rated 0..10 stars on village rules and core values; the rating
+turns into points (deed ``quarterly_rating``: the rule's points per star x stars). At the end of
+the quarter, titles (十星级文明户 ten_star_household, 好婆婆 good_mother_in_law, 好媳妇
+good_daughter_in_law) are computed by the ``titles`` rule from the household's honour balance as
+of that quarter, its stars and its nominations, then emitted. A quarter closes once.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.kernel import outbox
+from services.kernel.errors import Conflict
+
+from . import households, ledger
+from . import policy as policy_port
+from .models import PeriodClosure, Rating, Title
+
+DEED = "quarterly_rating"
+TITLES = ("ten_star_household", "good_mother_in_law", "good_daughter_in_law")
+PERSONAL = ("good_mother_in_law", "good_daughter_in_law")
+
+
+def _closed(session: Session, quarter: str) -> bool:
+    return session.get(PeriodClosure, ("titles", quarter)) is not None
+
+
+def rate(session: Session, policy, data: dict, now: datetime) -> Rating:
+    household = households.get(session, data["household_id"])
+    quarter = data["quarter"]
+    if _closed(session, quarter):
+        raise Conflict({"message": f"{quarter} is closed: its titles are awarded", "quarter": quarter})
+    if session.execute(select(Rating.rating_id).where(
+            Rating.household_id == household.household_id, Rating.quarter == quarter)).first():
+        raise Conflict({"message": f"household {household.household_id} is already rated for {quarter}",
+                        "household_id": household.household_id, "quarter": quarter})
+    rating_id = str(uuid.uuid4())
+    stars = data["stars"]
+    entry = ledger.record(
+        session, policy, household_id=household.household_id, hamlet_id=household.hamlet_id,
+        deed_code=DEED, source="rating", source_ref=rating_id, units=stars, quarter=quarter, now=now,
+        reason=f"乡风文明评比 {quarter}: {stars} stars")
+    rating = Rating(rating_id=rating_id, household_id=household.household_id, quarter=quarter,
+                    stars=stars, nominations=list(data.get("nominations") or []),
+                    rated_by=data["rated_by"], entry_id=entry.entry_id, created_at=now)
+    session.add(rating)
+    session.flush()
+    outbox.emit(session, "civility.rated", {
+        "rating_id": rating_id, "household_id": household.household_id, "quarter": quarter,
+        "stars": stars, "points": entry.points, "entry_id": entry.entry_id,
+    }, subject=f"household/{household.household_id}")
+    return rating
+
+
+def _earned_codes(decision: dict) -> list[str]:
+    """``values.titles`` lists the codes earned, as strings or as {code, threshold...} objects."""
+    codes = []
+    for item in decision["values"].get("titles") or []:
+        code = item.get("code") if isinstance(item, dict) else item
+        if code in TITLES:
+            codes.append(code)
+    return codes
+
+
+def close_quarter(session: Session, policy, quarter: str, closed_by: str, now: datetime) -> list[Title]:
+    """期末评星评优: compute and emit every rated household's titles for ``quarter``, once."""
+    try:
+        with session.begin_nested():
+            session.add(PeriodClosure(kind="titles", period=quarter, closed_by=closed_by, closed_at=now))
+    except IntegrityError:
+        raise Conflict({"message": f"{quarter} is already closed", "quarter": quarter}) from None
+    awarded = []
+    ratings = session.execute(select(Rating).where(Rating.quarter == quarter)
+                              .order_by(Rating.household_id)).scalars().all()
+    for rating in ratings:
+        honour = ledger.balances_from_entries(session, rating.household_id, up_to_quarter=quarter)["honour"]
+        nominated = {n["title"]: n.get("resident_id") for n in rating.nominations or []}
+        decision = policy_port.decide(policy, "titles", {
+            "honour_points": honour, "rating_stars": rating.stars, "nominations": sorted(nominated)})
+        rule = policy_port.rule_ref(decision)
+        for code in _earned_codes(decision):
+            if code in PERSONAL and code not in nominated:
+                continue  # a personal title goes to a nominated resident, never to a household by default
+            title = Title(title_id=str(uuid.uuid4()), household_id=rating.household_id,
+                          resident_id=nominated.get(code) if code in PERSONAL else None, code=code,
+                          quarter=quarter, honour_points=honour, rating_stars=rating.stars,
+                          rule_id=rule["id"], rule_version=rule["version"], awarded_at=now)
+            session.add(title)
+            session.flush()
+            outbox.emit(session, "title.awarded", {
+                "title_id": title.title_id, "household_id": title.household_id,
+                "resident_id": title.resident_id, "code": code, "quarter": quarter,
+                "honour_points": honour, "rating_stars": rating.stars, "rule": rule,
+            }, subject=f"household/{title.household_id}")
+            awarded.append(title)
+    return awarded
+
+
+def list_titles(session: Session, *, quarter=None, household_id=None, code=None) -> list[Title]:
+    query = select(Title).order_by(Title.quarter, Title.household_id, Title.code)
+    for column, value in ((Title.quarter, quarter), (Title.household_id, household_id), (Title.code, code)):
+        if value:
+            query = query.where(column == value)
+    return list(session.execute(query).scalars())
+
+
+def list_ratings(session: Session, quarter: str) -> list[Rating]:
+    return list(session.execute(select(Rating).where(Rating.quarter == quarter)
+                                .order_by(Rating.household_id)).scalars())

@@ -1,0 +1,446 @@
+"""marshmallow schemas of the scoring service's RPC and HTTP input and output."""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from . import assessments, inspections, periods, rankings, ratings
+
+Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)  # noqa: E731
+Text = lambda **kw: fields.String(validate=[validate.Length(min=1, max=2000), NotBlank()], **kw)  # noqa: E731
+Quarter = lambda **kw: fields.String(validate=validate.Regexp(periods.QUARTER, error="a quarter like 2025Q2"), **kw)  # noqa: E731
+HalfYear = lambda **kw: fields.String(validate=validate.Regexp(periods.HALF, error="a half year like 2025H1"), **kw)  # noqa: E731
+
+
+class NotBlank(validate.Validator):
+    def __call__(self, value):
+        if not str(value).strip():
+            raise ValidationError("must not be blank")
+        return value
+
+
+class In(Schema):
+    class Meta:
+        unknown = EXCLUDE  # the gateway may pass extra keys (e.g. pagination) we ignore
+
+
+# points ledger ----------------------------------------------------------------------------
+
+class PointsIn(In):
+    """A cadre's entry: a penalty from the negative list, or a manual award by deed code."""
+
+    household_id = Id(required=True)
+    resident_id = Id(load_default=None)
+    deed_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    source = fields.String(load_default="manual", validate=validate.OneOf(["manual", "penalty"]))
+    reason = Text(required=True)
+    recorded_by = Id(required=True)
+
+
+class ApproveIn(In):
+    entry_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=500))
+    cadre_id = Id(required=True)
+
+
+class RejectIn(In):
+    cadre_id = Id(required=True)
+    reason = Text(required=True)
+
+
+class RevokeIn(In):
+    by = Id(required=True)
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=2000), NotBlank()])
+
+
+class EntriesQuery(In):
+    household_id = Id(load_default=None)
+    hamlet_id = Id(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(["pending", "approved", "rejected", "revoked"]))
+    quarter = Quarter(load_default=None)
+    source = fields.String(load_default=None)
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class EntryOut(Schema):
+    entry_id = fields.String()
+    household_id = fields.String()
+    resident_id = fields.String(allow_none=True)
+    hamlet_id = fields.String(allow_none=True)
+    source = fields.String()
+    source_ref = fields.String(allow_none=True)
+    deed_code = fields.String()
+    points = fields.Integer()
+    requested_points = fields.Integer()
+    counts_spendable = fields.Boolean()
+    counts_honour = fields.Boolean()
+    status = fields.String()
+    reason = fields.String()
+    quarter = fields.String()
+    rule = fields.Function(lambda e: {"id": e.rule_id, "version": e.rule_version, "policy": e.rule_policy})
+    created_at = fields.DateTime()
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+    revoked_by = fields.String(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+    revoke_reason = fields.String(allow_none=True)
+
+
+class HouseholdOut(Schema):
+    household_id = fields.String()
+    hamlet_id = fields.String()
+    village_id = fields.String()
+    town_id = fields.String(allow_none=True)
+    head_name = fields.String()
+    party_member = fields.Boolean()
+    hub_household_id = fields.String(allow_none=True)
+
+
+# 爱心超市 love supermarket ------------------------------------------------------------------
+
+class GoodsIn(In):
+    village_id = Id(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    price_points = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    stock = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+
+
+class GoodsOut(Schema):
+    goods_id = fields.String()
+    village_id = fields.String()
+    name = fields.String()
+    price_points = fields.Integer()
+    stock = fields.Integer()
+
+
+class VillageQuery(In):
+    village_id = Id(required=True)
+
+
+class DonationIn(In):
+    village_id = Id(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["money", "goods"]))
+    donor_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    donor_household_id = Id(load_default=None)
+    amount = fields.Decimal(load_default=None, places=2, allow_nan=False,
+                            validate=validate.Range(min=0, min_inclusive=False))
+    goods_id = Id(load_default=None)
+    quantity = fields.Integer(load_default=None, strict=True, validate=validate.Range(min=1))
+    description = fields.String(load_default="", validate=validate.Length(max=2000))
+    recorded_by = Id(required=True)
+
+    @validates_schema
+    def _by_kind(self, data, **_):
+        if data["kind"] == "money" and data.get("amount") is None:
+            raise ValidationError({"amount": ["a money donation needs an amount in yuan"]})
+        if data["kind"] == "goods":
+            errors = {name: [f"a goods donation needs {name}"] for name in ("goods_id", "quantity")
+                      if data.get(name) is None}
+            if errors:
+                raise ValidationError(errors)
+
+
+class DonationOut(Schema):
+    donation_id = fields.String()
+    village_id = fields.String()
+    kind = fields.String()
+    donor_name = fields.String()
+    donor_household_id = fields.String(allow_none=True)
+    amount = fields.Decimal(as_string=True, places=2, allow_none=True)
+    goods_id = fields.String(allow_none=True)
+    quantity = fields.Integer(allow_none=True)
+    description = fields.String()
+    recorded_by = fields.String()
+    created_at = fields.DateTime()
+
+
+class RedemptionIn(In):
+    household_id = Id(required=True)
+    resident_id = Id(load_default=None)
+    goods_id = Id(required=True)
+    quantity = fields.Integer(load_default=1, strict=True, validate=validate.Range(1, 100))
+
+
+class HandleIn(In):
+    handled_by = Id(required=True)
+
+
+class CancelIn(In):
+    by = Id(required=True)
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=2000), NotBlank()])
+
+
+class RedemptionOut(Schema):
+    redemption_id = fields.String()
+    household_id = fields.String()
+    resident_id = fields.String(allow_none=True)
+    goods_id = fields.String()
+    quantity = fields.Integer()
+    points = fields.Integer()
+    status = fields.String()
+    entry_id = fields.String()
+    created_at = fields.DateTime()
+    handled_by = fields.String(allow_none=True)
+    handled_at = fields.DateTime(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+
+
+class RedemptionsQuery(In):
+    household_id = Id(load_default=None)
+    village_id = Id(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(["pending", "done", "cancelled"]))
+
+
+# 清洁日 cleaning day -------------------------------------------------------------------------
+
+class InspectionIn(In):
+    household_id = Id(required=True)
+    inspector_household_id = Id(required=True)
+    inspected_on = fields.Date(load_default=None)
+    score = fields.Integer(required=True, strict=True, validate=validate.Range(0, 100))
+    grade = fields.String(required=True, validate=validate.OneOf(inspections.GRADES))
+    remarks = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class InspectionOut(Schema):
+    inspection_id = fields.String()
+    household_id = fields.String()
+    hamlet_id = fields.String()
+    inspector_household_id = fields.String()
+    inspected_on = fields.Date()
+    week = fields.String()
+    score = fields.Integer()
+    grade = fields.String()
+    remarks = fields.String()
+    entry_id = fields.String()
+
+
+class InspectionsQuery(In):
+    hamlet_id = Id(load_default=None)
+    household_id = Id(load_default=None)
+    inspector_household_id = Id(load_default=None)
+    week = fields.String(load_default=None, validate=validate.Regexp(periods.WEEK, error="a week like 2025-W23"))
+
+
+# ratings and titles -------------------------------------------------------------------------
+
+class Nomination(In):
+    title = fields.String(required=True, validate=validate.OneOf(ratings.PERSONAL))
+    resident_id = Id(required=True)
+
+
+class RatingIn(In):
+    household_id = Id(required=True)
+    quarter = Quarter(required=True)
+    stars = fields.Integer(required=True, strict=True, validate=validate.Range(0, 10))
+    nominations = fields.List(fields.Nested(Nomination), load_default=list)
+    rated_by = Id(required=True)
+
+    @validates_schema
+    def _one_nominee_per_title(self, data, **_):
+        titles = [n["title"] for n in data.get("nominations") or []]
+        if len(titles) != len(set(titles)):
+            raise ValidationError({"nominations": ["one nominee per title"]})
+
+
+class RatingOut(Schema):
+    rating_id = fields.String()
+    household_id = fields.String()
+    quarter = fields.String()
+    stars = fields.Integer()
+    nominations = fields.List(fields.Dict())
+    rated_by = fields.String()
+    entry_id = fields.String()
+
+
+class CloseIn(In):
+    quarter = Quarter(required=True)
+    closed_by = Id(required=True)
+
+
+class TitleOut(Schema):
+    title_id = fields.String()
+    household_id = fields.String()
+    resident_id = fields.String(allow_none=True)
+    code = fields.String()
+    quarter = fields.String()
+    honour_points = fields.Integer()
+    rating_stars = fields.Integer()
+    rule = fields.Function(lambda t: {"id": t.rule_id, "version": t.rule_version, "policy": "titles"})
+    awarded_at = fields.DateTime()
+
+
+class TitlesQuery(In):
+    quarter = Quarter(load_default=None)
+    household_id = Id(load_default=None)
+    code = fields.String(load_default=None, validate=validate.OneOf(ratings.TITLES))
+
+
+# 党员评议 party-member assessment ------------------------------------------------------------
+
+class AssessmentIn(In):
+    resident_id = Id(required=True)
+    household_id = Id(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    category = fields.String(required=True, validate=validate.OneOf(assessments.CATEGORIES))
+    half_year = HalfYear(required=True)
+    positives = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=list)
+    negatives = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=list)
+    assessed_by = Id(required=True)
+
+
+class AssessmentOut(Schema):
+    assessment_id = fields.String()
+    resident_id = fields.String()
+    household_id = fields.String()
+    name = fields.String()
+    category = fields.String()
+    half_year = fields.String()
+    positives = fields.List(fields.String())
+    negatives = fields.List(fields.String())
+    outcome = fields.String()
+    score = fields.Integer()
+    base = fields.Integer()
+    assessed_by = fields.String()
+    rule = fields.Function(lambda a: {"id": a.rule_id, "version": a.rule_version, "policy": "party_assessment"})
+
+
+class AssessmentsQuery(In):
+    half_year = HalfYear(required=True)
+    village_id = Id(load_default=None)
+
+
+# 大家评 reviews -------------------------------------------------------------------------------
+
+class ReviewIn(In):
+    project_id = Id(required=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(["major", "small"]))
+    village_id = Id(required=True)
+    hamlet_id = Id(load_default=None)
+    since = fields.Date(required=True)
+    opened_by = Id(required=True)
+
+
+class Votes(In):
+    for_ = fields.Integer(data_key="for", attribute="for", required=True, strict=True, validate=validate.Range(min=0))
+    against = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    abstain = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+
+
+class VerdictIn(In):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    score = fields.Integer(load_default=None, strict=True, validate=validate.Range(0, 100))
+    votes = fields.Nested(Votes, load_default=None)
+    recorded_by = Id(required=True)
+
+    @validates_schema
+    def _score_or_votes(self, data, **_):
+        if (data.get("score") is None) == (data.get("votes") is None):
+            raise ValidationError({"score": ["give a score or the votes, one of the two"]})
+
+
+class OpinionIn(In):
+    text = Text(required=True)
+    raised_by = Id(required=True)
+
+
+class AnswerIn(In):
+    answer = Text(required=True)
+    answered_by = Id(required=True)
+    adopted = fields.Boolean(load_default=False)
+
+
+class OpinionOut(Schema):
+    opinion_id = fields.String()
+    review_id = fields.String()
+    text = fields.String()
+    raised_by = fields.String()
+    status = fields.String()
+    answer = fields.String(allow_none=True)
+    answered_by = fields.String(allow_none=True)
+    answered_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class OpinionsQuery(In):
+    review_id = Id(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(["open", "answered", "adopted"]))
+
+
+class ReviewOut(Schema):
+    review_id = fields.String()
+    project_id = fields.String()
+    title = fields.String()
+    kind = fields.String()
+    village_id = fields.String()
+    hamlet_id = fields.String(allow_none=True)
+    half_year = fields.String()
+    reviewers = fields.List(fields.String())
+    due = fields.String()
+    status = fields.String()
+    rule = fields.Function(lambda r: {"id": r.rule_id, "version": r.rule_version, "policy": "reviews"})
+    created_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+
+
+# 最美垸落 most beautiful hamlet ------------------------------------------------------------------
+
+class HamletApplyIn(In):
+    hamlet_id = Id(required=True)
+    village_id = Id(required=True)
+    town_id = Id(required=True)
+    year = fields.String(load_default=None, validate=validate.Regexp(periods.YEAR, error="a year like 2025"))
+    statement = fields.String(load_default="", validate=validate.Length(max=4000))
+
+
+class ScoresIn(In):
+    scores = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)),
+                         values=fields.Integer(strict=True, validate=validate.Range(0, 100)),
+                         required=True, validate=validate.Length(min=1))
+    assessed_by = Id(required=True)
+
+
+class SurveyIn(In):
+    respondents = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    satisfied = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+
+
+class DecideIn(In):
+    decided_by = Id(required=True)
+
+
+class ApplicationOut(Schema):
+    application_id = fields.String()
+    hamlet_id = fields.String()
+    village_id = fields.String()
+    town_id = fields.String()
+    year = fields.String()
+    statement = fields.String()
+    status = fields.String()
+    scores = fields.Dict(allow_none=True)
+    assessed_by = fields.String(allow_none=True)
+    respondents = fields.Integer(allow_none=True)
+    satisfied = fields.Integer(allow_none=True)
+    total = fields.Decimal(as_string=True, allow_none=True)
+    threshold = fields.Decimal(as_string=True, allow_none=True)
+    rule = fields.Function(lambda a: {"id": a.rule_id, "version": a.rule_version, "policy": "beautiful_hamlet"}
+                           if a.rule_id else None)
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+
+
+class ApplicationsQuery(In):
+    year = fields.String(load_default=None, validate=validate.Regexp(periods.YEAR))
+    status = fields.String(load_default=None, validate=validate.OneOf(["applied", "awarded", "not_awarded"]))
+    town_id = Id(load_default=None)
+
+
+# rankings ------------------------------------------------------------------------------------
+
+class RankingsQuery(In):
+    level = fields.String(required=True, validate=validate.OneOf(rankings.LEVELS))
+    period = fields.String(required=True, validate=validate.Length(min=4, max=8))
+    village_id = Id(load_default=None)
+    hamlet_id = Id(load_default=None)
+    limit = fields.Integer(load_default=None, validate=validate.Range(1, 1000))

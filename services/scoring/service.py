@@ -1,0 +1,261 @@
+"""ScoringService "scoring": 双向共评 two-way evaluation and the 清洁日 inspections of 三线共管.
+
+Entrypoints only: parse, call a domain module, dump. Numbers come from the ``rules`` service
+through the policy port (``policy.decide`` / ``policy.params``).
+"""
+from __future__ import annotations
+
+from nameko.rpc import RpcProxy
+
+from services.kernel.clock import SystemClock
+from services.kernel.nameko_ext import Database, api, on_event
+
+from . import (assessments, households, inspections, ledger, rankings, ratings, reviews, schemas,
+               sources, supermarket)
+
+
+def _query(schema, query):
+    return schema().load(dict(query or {}))
+
+
+class ScoringService:
+    name = "scoring"
+    db = Database()
+    policy = RpcProxy("rules")
+    clock = SystemClock()  # tests swap in a FixedClock
+
+    # -- bus ------------------------------------------------------------------------------
+
+    @on_event("household.registered")
+    def on_household_registered(self, event):
+        sources.household_registered(self.db, event.data, self.clock.now())
+
+    @on_event("points.decided")
+    def on_points_decided(self, event):
+        sources.points_decided(self.db, self.policy, event.data, self.clock.now())
+
+    @on_event("contribution.recorded")
+    def on_contribution_recorded(self, event):
+        sources.contribution_recorded(self.db, self.policy, event.data, self.clock.now())
+
+    # -- points ledger 乡风文明积分 ------------------------------------------------------------
+
+    @api
+    def record_points(self, payload):
+        data = schemas.PointsIn().load(payload or {})
+        household = households.get(self.db, data["household_id"])
+        entry = ledger.record(self.db, self.policy, household_id=household.household_id,
+                              resident_id=data["resident_id"], hamlet_id=household.hamlet_id,
+                              deed_code=data["deed_code"], source=data["source"],
+                              reason=f"{data['reason']} (by {data['recorded_by']})", now=self.clock.now())
+        return schemas.EntryOut().dump(entry)
+
+    @api
+    def approve_points(self, payload):
+        data = schemas.ApproveIn().load(payload or {})
+        entries = ledger.approve(self.db, data["entry_ids"], data["cadre_id"], self.clock.now())
+        return schemas.EntryOut(many=True).dump(entries)
+
+    @api
+    def reject_points(self, entry_id, payload):
+        data = schemas.RejectIn().load(payload or {})
+        return schemas.EntryOut().dump(ledger.reject(self.db, entry_id, data["cadre_id"], data["reason"],
+                                                     self.clock.now()))
+
+    @api
+    def revoke_points(self, entry_id, payload):
+        data = schemas.RevokeIn().load(payload or {})
+        return schemas.EntryOut().dump(ledger.revoke(self.db, entry_id, data["by"], data["reason"],
+                                                     self.clock.now()))
+
+    @api
+    def get_entry(self, entry_id):
+        return schemas.EntryOut().dump(ledger.get(self.db, entry_id))
+
+    @api
+    def list_entries(self, query=None):
+        return schemas.EntryOut(many=True).dump(ledger.list_entries(self.db, **_query(schemas.EntriesQuery, query)))
+
+    @api
+    def get_balance(self, household_id):
+        return ledger.balances(self.db, household_id)
+
+    @api
+    def get_household(self, household_id):
+        return schemas.HouseholdOut().dump(households.get(self.db, household_id))
+
+    # -- 爱心超市 love supermarket --------------------------------------------------------------
+
+    @api
+    def add_goods(self, payload):
+        data = schemas.GoodsIn().load(payload or {})
+        return schemas.GoodsOut().dump(supermarket.add_goods(self.db, data, self.clock.now()))
+
+    @api
+    def list_goods(self, query=None):
+        data = _query(schemas.VillageQuery, query)
+        return schemas.GoodsOut(many=True).dump(supermarket.list_goods(self.db, data["village_id"]))
+
+    @api
+    def get_goods(self, goods_id):
+        return schemas.GoodsOut().dump(supermarket.get_goods(self.db, goods_id))
+
+    @api
+    def record_donation(self, payload):
+        data = schemas.DonationIn().load(payload or {})
+        return schemas.DonationOut().dump(supermarket.record_donation(self.db, data, self.clock.now()))
+
+    @api
+    def list_donations(self, query=None):
+        data = _query(schemas.VillageQuery, query)
+        return {"village_id": data["village_id"],
+                "total_money": str(supermarket.money_total(self.db, data["village_id"])),
+                "donations": schemas.DonationOut(many=True).dump(
+                    supermarket.list_donations(self.db, data["village_id"]))}
+
+    @api
+    def request_redemption(self, payload):
+        data = schemas.RedemptionIn().load(payload or {})
+        return schemas.RedemptionOut().dump(
+            supermarket.request_redemption(self.db, self.policy, data, self.clock.now()))
+
+    @api
+    def complete_redemption(self, redemption_id, payload):
+        data = schemas.HandleIn().load(payload or {})
+        return schemas.RedemptionOut().dump(
+            supermarket.complete(self.db, redemption_id, data["handled_by"], self.clock.now()))
+
+    @api
+    def cancel_redemption(self, redemption_id, payload):
+        data = schemas.CancelIn().load(payload or {})
+        return schemas.RedemptionOut().dump(
+            supermarket.cancel(self.db, redemption_id, data["by"], data["reason"], self.clock.now()))
+
+    @api
+    def get_redemption(self, redemption_id):
+        return schemas.RedemptionOut().dump(supermarket.get_redemption(self.db, redemption_id))
+
+    @api
+    def list_redemptions(self, query=None):
+        return schemas.RedemptionOut(many=True).dump(
+            supermarket.list_redemptions(self.db, **_query(schemas.RedemptionsQuery, query)))
+
+    # -- 清洁日 cleaning day ---------------------------------------------------------------------
+
+    @api
+    def record_inspection(self, payload):
+        data = schemas.InspectionIn().load(payload or {})
+        return schemas.InspectionOut().dump(inspections.record(self.db, self.policy, data, self.clock.now()))
+
+    @api
+    def list_inspections(self, query=None):
+        return schemas.InspectionOut(many=True).dump(
+            inspections.list_inspections(self.db, **_query(schemas.InspectionsQuery, query)))
+
+    # -- ratings and titles 评星评优 --------------------------------------------------------------
+
+    @api
+    def rate_household(self, payload):
+        data = schemas.RatingIn().load(payload or {})
+        return schemas.RatingOut().dump(ratings.rate(self.db, self.policy, data, self.clock.now()))
+
+    @api
+    def close_quarter(self, payload):
+        data = schemas.CloseIn().load(payload or {})
+        titles = ratings.close_quarter(self.db, self.policy, data["quarter"], data["closed_by"], self.clock.now())
+        return {"quarter": data["quarter"], "titles": schemas.TitleOut(many=True).dump(titles)}
+
+    @api
+    def list_titles(self, query=None):
+        return schemas.TitleOut(many=True).dump(ratings.list_titles(self.db, **_query(schemas.TitlesQuery, query)))
+
+    # -- 党员评议 party-member assessment ---------------------------------------------------------
+
+    @api
+    def assess_party_member(self, payload):
+        data = schemas.AssessmentIn().load(payload or {})
+        return schemas.AssessmentOut().dump(assessments.assess(self.db, self.policy, data, self.clock.now()))
+
+    @api
+    def list_assessments(self, query=None):
+        data = _query(schemas.AssessmentsQuery, query)
+        return {"half_year": data["half_year"],
+                "assessments": schemas.AssessmentOut(many=True).dump(assessments.list_assessments(self.db, **data)),
+                "not_yet_assessed": schemas.HouseholdOut(many=True).dump(
+                    assessments.unassessed_households(self.db, data["half_year"], data["village_id"]))}
+
+    # -- 大家评 reviews ---------------------------------------------------------------------------
+
+    def _review(self, review):
+        out = schemas.ReviewOut().dump(review)
+        out["verdicts"] = [reviews.verdict_dict(v) for v in reviews.verdicts(self.db, review.review_id)]
+        out["opinions"] = schemas.OpinionOut(many=True).dump(reviews.opinions(self.db, review_id=review.review_id))
+        return out
+
+    @api
+    def open_review(self, payload):
+        data = schemas.ReviewIn().load(payload or {})
+        return self._review(reviews.open_review(self.db, self.policy, data, self.clock.now()))
+
+    @api
+    def get_review(self, review_id):
+        return self._review(reviews.get_review(self.db, review_id))
+
+    @api
+    def record_verdict(self, review_id, payload):
+        data = schemas.VerdictIn().load(payload or {})
+        return self._review(reviews.record_verdict(self.db, review_id, data, self.clock.now()))
+
+    @api
+    def add_opinion(self, review_id, payload):
+        data = schemas.OpinionIn().load(payload or {})
+        return schemas.OpinionOut().dump(reviews.add_opinion(self.db, review_id, data, self.clock.now()))
+
+    @api
+    def answer_opinion(self, opinion_id, payload):
+        data = schemas.AnswerIn().load(payload or {})
+        return schemas.OpinionOut().dump(reviews.answer_opinion(self.db, opinion_id, data, self.clock.now()))
+
+    @api
+    def list_opinions(self, query=None):
+        return schemas.OpinionOut(many=True).dump(reviews.opinions(self.db, **_query(schemas.OpinionsQuery, query)))
+
+    # -- 最美垸落 most beautiful hamlet -------------------------------------------------------------
+
+    @api
+    def apply_beautiful_hamlet(self, payload):
+        data = schemas.HamletApplyIn().load(payload or {})
+        return schemas.ApplicationOut().dump(reviews.apply_hamlet(self.db, data, self.clock.now()))
+
+    @api
+    def record_hamlet_scores(self, application_id, payload):
+        data = schemas.ScoresIn().load(payload or {})
+        return schemas.ApplicationOut().dump(reviews.record_scores(self.db, application_id, data))
+
+    @api
+    def record_hamlet_survey(self, application_id, payload):
+        data = schemas.SurveyIn().load(payload or {})
+        return schemas.ApplicationOut().dump(reviews.record_survey(self.db, application_id, data))
+
+    @api
+    def decide_beautiful_hamlet(self, application_id, payload):
+        data = schemas.DecideIn().load(payload or {})
+        return schemas.ApplicationOut().dump(
+            reviews.decide_hamlet(self.db, self.policy, application_id, data["decided_by"], self.clock.now()))
+
+    @api
+    def get_hamlet_application(self, application_id):
+        return schemas.ApplicationOut().dump(reviews.get_application(self.db, application_id))
+
+    @api
+    def list_hamlet_applications(self, query=None):
+        return schemas.ApplicationOut(many=True).dump(
+            reviews.list_applications(self.db, **_query(schemas.ApplicationsQuery, query)))
+
+    # -- 排行榜 rankings for the public board ----------------------------------------------------
+
+    @api
+    def rankings(self, query=None):
+        data = _query(schemas.RankingsQuery, query)
+        return rankings.board(self.db, data["level"], data["period"], village_id=data["village_id"],
+                              hamlet_id=data["hamlet_id"], limit=data["limit"])

@@ -1,0 +1,70 @@
+"""Points arriving over the bus: 好人好事 decided by rule, 出力 labour, and the household roster."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import households, ledger, periods
+from .models import Household, PointsEntry
+
+log = logging.getLogger(__name__)
+
+LABOUR_DEED = "labour_hour"  # civility_points rule: points per hour of 义务工
+
+
+def _hamlet(session: Session, household_id: str, given: str | None) -> str | None:
+    if given:
+        return given
+    household = session.get(Household, household_id)
+    return household.hamlet_id if household else None
+
+
+def _existing(session: Session, source: str, ref: str) -> PointsEntry | None:
+    return session.execute(select(PointsEntry).where(
+        PointsEntry.source == source, PointsEntry.source_ref == ref)).scalar_one_or_none()
+
+
+def points_decided(session: Session, policy, data: dict, now: datetime) -> PointsEntry | None:
+    """``points.decided``: the rules service already set the points; the cap still applies."""
+    source = "penalty" if data["points"] < 0 else "good_deed"
+    if _existing(session, source, data["cause_event_id"]) is not None:
+        return None  # the same deed decided again (a replayed cause): one entry per deed
+    return ledger.record(
+        session, policy, household_id=data["household_id"], resident_id=data.get("resident_id"),
+        hamlet_id=_hamlet(session, data["household_id"], data.get("hamlet_id")),
+        deed_code=data["deed_code"], source=source, source_ref=data["cause_event_id"],
+        points=data["points"], rule=data["rule"], reason=data["reason"], now=now)
+
+
+def contribution_recorded(session: Session, policy, data: dict, now: datetime) -> PointsEntry | None:
+    """``contribution.recorded``: 出力 labour earns points per hour; a reversal withdraws them."""
+    if data["kind"] != "labour" or not data.get("household_id"):
+        return None
+    if data.get("reversal_of"):
+        original = _existing(session, "labour", data["reversal_of"])
+        if original is None:
+            return None
+        reason = f"labour entry {data['reversal_of']} reversed by {data['entry_id']}"
+        if original.status == ledger.PENDING:
+            return ledger.reject(session, original.entry_id, "contributions", reason, now)
+        if original.status == ledger.APPROVED:
+            return ledger.revoke(session, original.entry_id, "contributions", reason, now)
+        return None
+    hours = data.get("hours")
+    if not hours or hours <= 0:
+        return None
+    if _existing(session, "labour", data["entry_id"]) is not None:
+        return None
+    recorded_at = data.get("recorded_at") or now
+    return ledger.record(
+        session, policy, household_id=data["household_id"], resident_id=data.get("resident_id"),
+        hamlet_id=data["hamlet_id"], deed_code=LABOUR_DEED, source="labour", source_ref=data["entry_id"],
+        units=hours, quarter=periods.quarter_of(recorded_at), now=now,
+        reason=f"出力 {hours} h" + (f" on project {data['project_id']}" if data.get("project_id") else ""))
+
+
+def household_registered(session: Session, data: dict, now: datetime) -> None:
+    households.apply_registered(session, data, now)

@@ -1,0 +1,57 @@
+from datetime import datetime, timezone
+
+import pytest
+
+from services.kernel.clock import FixedClock
+from services.kernel.db import create_all, make_engine, session_factory
+from services.scoring import households
+from services.scoring.models import Base
+
+from .fake_policy import FakePolicy
+
+NOW = datetime(2025, 5, 16, 9, 0, tzinfo=timezone.utc)  # a Friday (清洁日), 2025Q2, 2025H1
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'scoring.sqlite'}")
+    create_all(engine, Base.metadata)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine):
+    with session_factory(engine)() as session:
+        yield session
+
+
+@pytest.fixture
+def policy():
+    return FakePolicy()
+
+
+@pytest.fixture
+def clock():
+    return FixedClock(NOW)
+
+
+def register(session, household_id, hamlet_id="g3", village_id="wuguidun", hub=None, party_member=False,
+             head_name=None):
+    return households.apply_registered(session, {
+        "household_id": household_id, "hamlet_id": hamlet_id, "village_id": village_id, "town_id": "t1",
+        "head_name": head_name or f"head of {household_id}", "party_member": party_member,
+        "hub_household_id": hub}, NOW)
+
+
+@pytest.fixture
+def roster(session):
+    """Group 3: hub household h-hub (党员中心户) linked to h1, h2; h3 in group 4 with another hub."""
+    register(session, "h-hub", party_member=True)
+    register(session, "h1", hub="h-hub", head_name="黄远福")
+    register(session, "h2", hub="h-hub")
+    register(session, "h-hub4", hamlet_id="g4", party_member=True)
+    register(session, "h3", hamlet_id="g4", hub="h-hub4")
+    register(session, "x1", hamlet_id="x-g1", village_id="other")
+    session.commit()
+    return session
