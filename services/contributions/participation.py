@@ -84,8 +84,8 @@ def refresh(session: Session, policy, hamlet_id: str, at: datetime, rule: dict |
             current["participating_households"], current["roster_households"]):
         return current
     if stored is None:
-        if current["participating_households"] == 0 and current["roster_households"] == 0:
-            return current
+        if current["participating_households"] == 0:
+            return current  # nobody yet: 0 is what every reader assumes, not news
         stored = models.Participation(hamlet_id=hamlet_id, period=period)
         session.add(stored)
     stored.participating = current["participating_households"]

@@ -75,7 +75,7 @@ class FundingRoundClosed(Schema):
     budget = Money(required=True)
     closed_at = fields.AwareDateTime(required=True)
     requests = fields.List(fields.Nested(FundingRequestFact), required=True)
-    override = fields.Nested(Override, load_default=None)
+    override = fields.Nested(Override)  # absent unless staff overrode the ranking
 
 
 class FundingAllocated(Schema):
