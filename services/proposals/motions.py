@@ -36,10 +36,9 @@ def create(session: Session, clock, data: dict) -> Motion:
         estimated_budget=data["estimated_budget"],
         contribution_kinds=sorted(set(data.get("contribution_kinds", []))),
         state=MOTION.initial, created_by=data["created_by"], created_at=now, updated_at=now)
+    motion.suggestions = linked
     session.add(motion)
     session.flush()
-    for suggestion in linked:
-        suggestion.motion_id = motion.id
     _record(session, motion, "create", None, MOTION.initial, data["created_by"],
             data.get("why", ""), now)
     return motion
@@ -91,11 +90,11 @@ def step(session: Session, motion: Motion, action: str, by: str, why: str, now, 
 
 
 def _record(session, motion, action, source, target, by, why, now) -> MotionStep:
-    seq = (session.scalar(select(MotionStep.seq).where(MotionStep.motion_id == motion.id)
-                          .order_by(MotionStep.seq.desc()).limit(1)) or 0) + 1
-    row = MotionStep(motion_id=motion.id, seq=seq, action=action, from_state=source,
-                     to_state=target, by=by, why=why or "", at=now)
-    session.add(row)
+    # Appended through the relationship, so the motion's steps are current in this session too.
+    seq = (motion.steps[-1].seq if motion.steps else 0) + 1
+    row = MotionStep(seq=seq, action=action, from_state=source, to_state=target, by=by,
+                     why=why or "", at=now)
+    motion.steps.append(row)
     session.flush()
     outbox.emit(session, "motion.transitioned", {
         "motion_id": motion.id, "village_id": motion.village_id, "hamlet_id": motion.hamlet_id,

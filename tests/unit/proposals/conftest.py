@@ -1,0 +1,62 @@
+"""Proposals domain on SQLite, no broker: a FixedClock, the fake policy, and a transaction
+helper that commits like an @api call (or rolls back on error, as the service would)."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from services.kernel.clock import FixedClock
+from services.kernel.db import create_all, make_engine, outbox_table, session_factory
+from services.proposals.models import Base
+
+from .fake_policy import OrganicLawPolicy
+
+START = datetime(2024, 6, 3, 9, 0, tzinfo=timezone.utc)
+
+
+def make_session():
+    engine = make_engine("sqlite://")
+    create_all(engine, Base.metadata)
+    return session_factory(engine)()
+
+
+@pytest.fixture
+def session():
+    session = make_session()
+    yield session
+    session.close()
+    session.get_bind().dispose()
+
+
+@pytest.fixture
+def clock():
+    return FixedClock(START)
+
+
+@pytest.fixture
+def policy():
+    return OrganicLawPolicy()
+
+
+def tx(session, fn, *args, **kwargs):
+    """One transaction per call, as the @api entrypoint does."""
+    try:
+        result = fn(session, *args, **kwargs)
+        session.commit()
+        return result
+    except Exception:
+        session.rollback()
+        raise
+
+
+def events(session, name=None):
+    rows = session.execute(select(outbox_table.c.event_type, outbox_table.c.body)
+                           .order_by(outbox_table.c.id)).all()
+    return [(t, json.loads(b)["data"]) for t, b in rows if name is None or t == name]
+
+
+def outbox_count(session):
+    return session.scalar(select(func.count()).select_from(outbox_table))
