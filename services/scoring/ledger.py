@@ -164,13 +164,13 @@ def get(session: Session, entry_id: str, *, lock: bool = False) -> PointsEntry:
 
 
 def _check(entry: PointsEntry, action: str) -> str:
+    if entry.source == "redemption":
+        raise Conflict({"message": "a redemption's points change only with the redemption (cancel it)",
+                        "entry_id": entry.entry_id})
     allowed_from, target = _ALLOWED[action]
     if entry.status not in allowed_from:
         raise IllegalTransition.of("points entry", entry.status, action,
                                    [a for a, (src, _) in _ALLOWED.items() if entry.status in src])
-    if entry.source == "redemption":
-        raise Conflict({"message": "a redemption's points change only with the redemption (cancel it)",
-                        "entry_id": entry.entry_id})
     return target
 
 
