@@ -1,8 +1,8 @@
 """Decisions of the rules service; each carries the rule id and version that made it."""
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from ..events import declare
-from .common import Id, RuleRef
+from .common import Id, Money, RuleRef
 
 SOURCE = "rules"
 
@@ -20,5 +20,84 @@ class PointsDecided(Schema):
     rule = fields.Nested(RuleRef, required=True)
 
 
+class RankedRequest(Schema):
+    """One place of the participation-first ranking, with the numbers behind it."""
+
+    request_id = Id(required=True)
+    hamlet_id = Id(required=True)
+    project_id = Id(load_default=None, allow_none=True)
+    rank = fields.Integer(required=True)
+    participation_rate = fields.Float(required=True, validate=validate.Range(0, 1))
+    amount = Money(required=True)
+    funded = fields.Boolean(required=True)
+    granted = Money(required=True)
+    reason = fields.String(required=True)
+    requested_at = fields.String(required=True)
+
+
+class OverrideRecord(Schema):
+    order = fields.List(Id(), required=True)
+    by = Id(required=True)
+    why = fields.String(required=True)
+
+
+class FundingRoundAllocated(Schema):
+    """参与优先 a closed round ranked and allocated; ``override`` records who changed the order, and why."""
+
+    round_id = Id(required=True)
+    budget = Money(required=True)
+    ranking = fields.List(fields.Nested(RankedRequest), required=True)
+    remaining = Money(required=True)
+    override = fields.Nested(OverrideRecord, load_default=None, allow_none=True)
+    override_refused = fields.String(load_default=None, allow_none=True)
+    reason = fields.String(required=True)
+    cause_event_id = fields.String(required=True)
+    rule = fields.Nested(RuleRef, required=True)
+
+
+class ReviewDecided(Schema):
+    """半年评议 a scheduled review fell due (or overdue) by the reviews rule."""
+
+    schedule_id = Id(required=True)
+    subject = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["major", "small"]))
+    since = fields.String(required=True)
+    due_at = fields.String(required=True)
+    reviewers = fields.List(fields.String(), required=True)
+    escalate_to = fields.String(load_default=None, allow_none=True)
+    reason = fields.String(required=True)
+    rule = fields.Nested(RuleRef, required=True)
+
+
+class DeadlineEscalated(Schema):
+    """回音墙/我来提 an unanswered matter passed its deadline and goes one level up."""
+
+    schedule_id = Id(required=True)
+    subject = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["suggestion", "report"]))
+    from_level = fields.Integer(required=True)
+    to_level = fields.Integer(required=True)
+    escalate_to = fields.String(required=True)
+    age_hours = fields.Float(required=True)
+    deadline_hours = fields.Float(required=True)
+    reason = fields.String(required=True)
+    rule = fields.Nested(RuleRef, required=True)
+
+
+class RulesReloaded(Schema):
+    """The policy files in force changed (or a reload was refused), so others can re-read params."""
+
+    generation = fields.Integer(required=True)
+    files = fields.List(fields.Dict(), required=True)
+
+
 declare("points.decided", SOURCE, PointsDecided,
         description="points granted or deducted for a deed, by rule")
+declare("funding_round.allocated", SOURCE, FundingRoundAllocated,
+        description="参与优先 a funding round ranked by participation and allocated")
+declare("review.due", SOURCE, ReviewDecided,
+        description="半年评议 a project's review is due")
+declare("review.overdue", SOURCE, ReviewDecided,
+        description="半年评议 a project's review is overdue and escalated")
+declare("deadline.escalated", SOURCE, DeadlineEscalated,
+        description="回音墙/我来提 an unanswered matter escalated one level up")
