@@ -41,7 +41,8 @@ def escalate_overdue(session: Session, policy, clock) -> list[dict]:
             model.check_version.is_(None), model.check_version != version))
             .order_by(model.level_since, model.id).limit(BATCH))
         for item in session.scalars(stmt):
-            age_hours = round((now - item.level_since).total_seconds() / 3600, 3)
+            # Exact, never rounded: rounding up would escalate before the deadline.
+            age_hours = (now - item.level_since).total_seconds() / 3600
             decision = ask(policy, "deadlines", {"kind": kind, "level": item.level,
                                                  "age_hours": age_hours}, {"escalate", "wait"})
             values = decision["values"]

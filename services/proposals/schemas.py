@@ -58,7 +58,7 @@ class MotionIn(Schema):
     created_by = Id(required=True)
     why = Text(2000, load_default="")
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _hamlet(self, data, **_):
         if data.get("scope") == "hamlet":
             _hamlet_needed(data)
@@ -74,7 +74,7 @@ class AttendeeIn(Schema):
     resident_id = Id(load_default=None, allow_none=True)
     household_id = Id(load_default=None, allow_none=True)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _someone(self, data, **_):
         if not data.get("resident_id") and not data.get("household_id"):
             raise ValidationError("an attendee is a resident, a household, or both", "resident_id")
@@ -99,7 +99,7 @@ class MeetingIn(Schema):
     held_at = fields.AwareDateTime(load_default=None)
     minutes = Text(50000, load_default="")
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _shape(self, data, **_):
         if data.get("kind") in HAMLET_KINDS:
             _hamlet_needed(data, why=f"a {data['kind']} meeting is held in a hamlet")
@@ -148,7 +148,7 @@ class VoteIn(Schema):
     tally = fields.Nested(TallyIn, load_default=None)
     recorded_by = Id(required=True)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _one_way(self, data, **_):
         if (data.get("ballots") is None) == (data.get("tally") is None):
             raise ValidationError("give either ballots or a tally", "ballots")
