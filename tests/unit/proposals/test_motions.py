@@ -110,3 +110,19 @@ def test_lifecycle_table():
                 seen.add(target)
                 todo.append(target)
     assert seen == MOTION.states
+
+
+def test_the_allowed_steps_are_the_specified_ones():
+    assert {state: MOTION.steps(state) for state in sorted(MOTION.states)} == {
+        "approved": ["request_funding", "start", "withdraw"],
+        "completed": ["review"],
+        "draft": ["raise", "withdraw"],
+        "funded": ["start"],
+        "funding_requested": ["fund", "withdraw"],
+        "in_deliberation": ["vote", "withdraw"],
+        "in_progress": ["complete"],
+        "raised": ["deliberate", "withdraw"],
+        "rejected": [],
+        "reviewed": [],
+        "withdrawn": [],
+    }
