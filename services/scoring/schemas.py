@@ -129,11 +129,11 @@ class DonationIn(In):
     description = fields.String(load_default="", validate=validate.Length(max=2000))
     recorded_by = Id(required=True)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # report every failing field at once
     def _by_kind(self, data, **_):
-        if data["kind"] == "money" and data.get("amount") is None:
+        if data.get("kind") == "money" and data.get("amount") is None:
             raise ValidationError({"amount": ["a money donation needs an amount in yuan"]})
-        if data["kind"] == "goods":
+        if data.get("kind") == "goods":
             errors = {name: [f"a goods donation needs {name}"] for name in ("goods_id", "quantity")
                       if data.get(name) is None}
             if errors:
