@@ -64,7 +64,8 @@ def drain(service_config, queue) -> list[dict]:
 
 
 @pytest.fixture
-def proposals(container_factory, service_config, postgres_url, clock, events_queue):
+def proposals(postgres_url, container_factory, service_config, clock, events_queue):
+    # postgres_url first: torn down last, so the database outlives the containers.
     service_config["DATABASE_URLS"] = {"proposals": postgres_url}
     container_factory(RulesStandIn, service_config).start()
     container = container_factory(ProposalsService, service_config)

@@ -1,0 +1,48 @@
+"""The co-planning demo story, run over the real broker against the proposals service, with
+the rules answered over RPC from the policy staff's rule files (stand-in service)."""
+from __future__ import annotations
+
+import pytest
+from kombu import Connection, Exchange, Queue
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from demo import planning
+from services.proposals.service import ProposalsService
+from tests.service.proposals.conftest import RulesStandIn
+
+pytestmark = pytest.mark.integration
+
+
+class RecordingDemo:
+    def __init__(self, rpc):
+        self.rpc, self.lines = rpc, []
+
+    def say(self, text=""):
+        self.lines.append(text)
+
+    title = say
+
+    def wait_for(self, predicate, what, timeout=0):
+        raise TimeoutError(f"{what}: no notifications service in this test")
+
+    def board(self, limit=100):
+        return []
+
+
+def test_bisheng_old_street_story(postgres_url, container_factory, service_config):
+    service_config["DATABASE_URLS"] = {"proposals": postgres_url}
+    # A subscriber for everything proposals publishes, so the relay has somewhere to route it.
+    with Connection(service_config["AMQP_URI"]) as conn:
+        Queue("demo-subscriber", Exchange("proposals.events", type="topic", durable=True), "#",
+              durable=False)(conn.channel()).declare()
+    container_factory(RulesStandIn, service_config).start()
+    container_factory(ProposalsService, service_config).start()
+    with ClusterRpcProxy(service_config, timeout=30) as rpc:
+        demo = RecordingDemo(rpc)
+        planning.run(demo)
+        text = "\n".join(demo.lines)
+        print(text)
+    assert "major matter" in text
+    assert "one body is not enough for a major matter" in text
+    assert "the motion is approved" in text
+    assert "file → assign → resolve → confirm" in text
