@@ -32,6 +32,7 @@ def register(session: Session, policy, clock, data: dict) -> tuple[models.Demoli
     decision = policy.decide("demolition", {"request": "register", "structure_type": data["structure_type"],
                                             "area_m2": float(data["area_m2"])})
     rule = rule_of(decision)
+    counting = participation.rules(policy)  # asked before writing, like every policy answer
     if decision.get("outcome") != "accepted":
         raise PolicyRefused({"message": decision.get("reason") or "demolition refused by rule",
                              "reason": decision.get("reason"), "rule": rule})
@@ -57,7 +58,7 @@ def register(session: Session, policy, clock, data: dict) -> tuple[models.Demoli
             "note": f"salvaged from demolition {demolition.id}", "recorded_by": data.get("recorded_by"),
         }, household, None, hamlet_id, policy, demolition_id=demolition.id)
         salvage.append(entry)
-        participation.refresh(session, policy, hamlet_id, entry.recorded_at)
+        participation.refresh(session, None, hamlet_id, entry.recorded_at, counting)
     outbox.emit(session, "demolition.registered", {
         "demolition_id": demolition.id, "structure_type": demolition.structure_type,
         "area_m2": str(demolition.area_m2), "hamlet_id": hamlet_id, "household_id": household.id,

@@ -116,14 +116,24 @@ def check_funded(session: Session, clock, project: models.Project) -> bool:
     return True
 
 
-def money_arrived(session: Session, policy, clock, project_id: str) -> None:
-    """Crowd or sponsor money may now meet the funding-mix rule for a held grant."""
+def _held(session: Session, project_id: str) -> list[models.FundingRequest]:
+    return list(session.scalars(select(models.FundingRequest).where(
+        models.FundingRequest.project_id == project_id,
+        models.FundingRequest.grant_status == "held").order_by(models.FundingRequest.id)))
+
+
+def release_decision(session: Session, policy, project_id: str, crowd_delta: Decimal = Decimal(0)) -> dict | None:
+    """Asked before money is written: would held grants be released once it is in?"""
+    if not _held(session, project_id):
+        return None
+    return _mix_decision(session, policy, session.get(models.Project, project_id), crowd_delta)
+
+
+def money_arrived(session: Session, clock, project_id: str, decision: dict | None) -> None:
+    """Crowd or sponsor money came in: release held grants if the funding-mix rule said so."""
     project = session.get(models.Project, project_id)
-    for request in session.scalars(select(models.FundingRequest).where(
-            models.FundingRequest.project_id == project_id,
-            models.FundingRequest.grant_status == "held").order_by(models.FundingRequest.id)):
-        decision = _mix_decision(session, policy, project)
-        if decision.get("outcome") == "release":
+    if decision is not None and decision.get("outcome") == "release":
+        for request in _held(session, project_id):
             entry = _release(session, clock, request, project, rule_of(decision))
             outbox.emit(session, "grant.released", {
                 "round_id": request.round_id, "request_id": request.id, "project_id": project.id,
@@ -133,9 +143,10 @@ def money_arrived(session: Session, policy, clock, project_id: str) -> None:
     check_funded(session, clock, project)
 
 
-def _mix_decision(session: Session, policy, project: models.Project) -> dict:
-    got = raised(session, project.id)
-    share = float(got["crowd"] / project.budget) if project.budget else 0.0
+def _mix_decision(session: Session, policy, project: models.Project, crowd_delta: Decimal = Decimal(0)) -> dict:
+    """资金结构: the funding-mix rule on the project's crowd share (crowd money over budget)."""
+    crowd = raised(session, project.id)["crowd"] + crowd_delta
+    share = float(crowd / project.budget) if project.budget else 0.0
     return policy.decide("funding_mix", {"crowd_share": min(max(share, 0.0), 1.0),
                                          "grant_requested": True})
 
@@ -272,6 +283,10 @@ def apply_allocation(session: Session, policy, clock, data: dict) -> dict:
     if unknown:
         raise ValidationFailed.from_messages({"ranking": [f"not requests of round {funding_round.id}: {unknown}"]})
     rule = dict(data["rule"])
+    # Every funding-mix answer first, then the writes (see ledger._prepare for why).
+    mix = {item["request_id"]: _mix_decision(session, policy, session.get(
+        models.Project, requests[item["request_id"]].project_id))
+        for item in ranking if item["funded"] and money(item.get("granted") or 0) > 0}
     for item in sorted(ranking, key=lambda i: i["rank"]):
         request = requests[item["request_id"]]
         project = session.get(models.Project, request.project_id)
@@ -282,7 +297,7 @@ def apply_allocation(session: Session, policy, clock, data: dict) -> dict:
         request.reason = item.get("reason") or ""
         mix_rule = None
         if request.funded:
-            decision = _mix_decision(session, policy, project)
+            decision = mix[request.id]
             mix_rule = rule_of(decision)
             if decision.get("outcome") == "release":
                 _release(session, clock, request, project, mix_rule)

@@ -110,8 +110,12 @@ def record(session: Session, policy, clock, data: dict) -> models.LedgerEntry:
         raise ValidationFailed.from_messages({"project_id": ["labour is given on a project"]})
     if data["kind"] == "labour":
         _check_eligibility(session, policy, project, household)
+    person = _person_key(resident.id if resident else None, household.id if household else None)
+    prepared = _prepare(session, policy, data["kind"], data.get("project_id"),
+                        add_person=person if data["kind"] == "labour" else None,
+                        crowd_delta=data["amount"] if data.get("source") == "crowd" else Decimal(0))
     entry = _append(session, clock, data, household, resident, hamlet.id, policy)
-    _after(session, policy, clock, entry)
+    _after(session, clock, entry, prepared)
     return entry
 
 
@@ -171,18 +175,36 @@ def emit_recorded(session: Session, entry: models.LedgerEntry) -> None:
     }, subject=f"contribution/{entry.id}")
 
 
-def _after(session: Session, policy, clock, entry: models.LedgerEntry, at=None) -> None:
+def _prepare(session: Session, policy, kind: str, project_id: str | None, *, add_person=None,
+             drop_entry_id: str | None = None, crowd_delta: Decimal = Decimal(0)) -> dict:
+    """Every policy answer an entry needs, asked before anything is written.
+
+    Under eventlet a worker that waits on an RPC while holding SQLite's write lock stalls every
+    other writer of the process (the relay included) for the busy timeout; so the transaction
+    asks first, on the entry it is about to write, then writes without waiting on anyone.
+    """
+    from . import funding
+
+    prepared = {"participation": participation.rules(policy)}
+    if kind == "labour" and project_id:
+        prepared["leadership"] = leadership_decision(session, policy, project_id, add_person, drop_entry_id)
+    if kind == "money" and project_id:
+        prepared["release"] = funding.release_decision(session, policy, project_id, crowd_delta)
+    return prepared
+
+
+def _after(session: Session, clock, entry: models.LedgerEntry, prepared: dict, at=None) -> None:
     """What an entry changes elsewhere: participation, labour leadership, funding."""
     from . import funding
 
     if entry.household_id is not None:
         household = session.get(models.Household, entry.household_id)
-        participation.refresh(session, policy, household.hamlet_id, at or entry.recorded_at,
-                              now=entry.recorded_at)
-    if entry.kind == "labour" and entry.project_id:
-        check_leadership(session, policy, entry.project_id)
+        participation.refresh(session, None, household.hamlet_id, at or entry.recorded_at,
+                              prepared["participation"], now=entry.recorded_at)
+    if prepared.get("leadership") is not None:
+        apply_leadership(session, entry.project_id, prepared["leadership"])
     if entry.kind == "money" and entry.project_id:
-        funding.money_arrived(session, policy, clock, entry.project_id)
+        funding.money_arrived(session, clock, entry.project_id, prepared.get("release"))
 
 
 def reverse(session: Session, policy, clock, entry_id: str, reason: str,
@@ -203,6 +225,9 @@ def reverse(session: Session, policy, clock, entry_id: str, reason: str,
     def neg(value):
         return None if value is None else -value
 
+    prepared = _prepare(session, policy, original.kind, original.project_id, drop_entry_id=original.id,
+                        crowd_delta=-original.amount if original.source == "crowd" else Decimal(0))
+
     # A copy with every quantity negated, not recomputed: the sum of the two is exactly zero.
     entry = models.LedgerEntry(
         id=new_id("ce"), kind=original.kind, household_id=original.household_id,
@@ -219,34 +244,49 @@ def reverse(session: Session, policy, clock, entry_id: str, reason: str,
     session.flush()
     emit_recorded(session, entry)
     # The original's period is the one whose participation changes.
-    _after(session, policy, clock, entry, at=original.recorded_at)
+    _after(session, clock, entry, prepared, at=original.recorded_at)
     return entry
 
 
-def check_leadership(session: Session, policy, project_id: str) -> None:
-    """党员干部带头上: flag a project whose first labour has no party member or cadre."""
-    project = session.get(models.Project, project_id)
+def _person_key(resident_id, household_id) -> str:
+    return resident_id or f"household:{household_id}"
+
+
+def leadership_decision(session: Session, policy, project_id: str, add_person: str | None = None,
+                        drop_entry_id: str | None = None) -> dict | None:
+    """党员干部带头上: ask the labour rule about the project's first contributors, in order,
+    as they will stand once ``add_person`` has given labour or ``drop_entry_id`` is reversed."""
     entry, reversal = models.LedgerEntry, aliased(models.LedgerEntry)
     rows = session.execute(
-        select(entry.resident_id, entry.household_id).where(
+        select(entry.id, entry.resident_id, entry.household_id).where(
             entry.project_id == project_id, entry.kind == "labour", entry.reversal_of.is_(None),
             ~exists().where(reversal.reversal_of == entry.id))
         .order_by(entry.seq)).all()
-    seen, first = set(), []
-    for resident_id, household_id in rows:
-        key = resident_id or f"household:{household_id}"
-        if key in seen:
-            continue
-        seen.add(key)
-        person = session.get(models.Resident, resident_id) if resident_id else session.scalar(
-            select(models.Resident).where(models.Resident.household_id == household_id,
-                                          models.Resident.is_head.is_(True)))
+    order = []
+    for entry_id, resident_id, household_id in rows:
+        key = _person_key(resident_id, household_id)
+        if entry_id != drop_entry_id and key not in order:
+            order.append(key)
+    if add_person and add_person not in order:
+        order.append(add_person)
+    if not order:
+        return None
+    first = []
+    for key in order:
+        if key.startswith("household:"):
+            person = session.scalar(select(models.Resident).where(
+                models.Resident.household_id == key.split(":", 1)[1], models.Resident.is_head.is_(True)))
+        else:
+            person = session.get(models.Resident, key)
         first.append({"party_member": bool(person and person.party_member),
                       "cadre": bool(person and person.cadre)})
-    if not first:
-        return
-    decision = policy.decide("labour", {"check": "leadership", "first_contributors": first})
-    outcome = decision.get("outcome")
+    return policy.decide("labour", {"check": "leadership", "first_contributors": first})
+
+
+def apply_leadership(session: Session, project_id: str, decision: dict | None) -> None:
+    """Store the outcome and emit ``project.labour_flagged`` when it changed."""
+    project = session.get(models.Project, project_id)
+    outcome = decision.get("outcome") if decision else None
     if outcome not in ("ok", "flag") or outcome == project.leadership:
         return
     project.leadership = outcome

@@ -99,11 +99,6 @@ def refresh(session: Session, policy, hamlet_id: str, at: datetime, rule: dict |
     return current
 
 
-def refresh_hamlets(session: Session, policy, hamlet_ids, at: datetime) -> list[dict]:
-    rule = rules(policy)
-    return [refresh(session, policy, hamlet_id, at, rule) for hamlet_id in hamlet_ids]
-
-
 def record_attendance(session: Session, policy, kind: str, ref_id: str, held_at: datetime,
                       household_ids, resident_ids, now: datetime | None = None) -> dict:
     """A meeting or activity was held: mark each attending roster household, refresh rates.
@@ -112,6 +107,7 @@ def record_attendance(session: Session, policy, kind: str, ref_id: str, held_at:
     each household counts for its own hamlet. Unknown ids are skipped and reported.
     """
     held_at = utc(held_at)
+    rule = rules(policy)  # asked before any write
     households = set(household_ids or [])
     resident_ids = list(resident_ids or [])
     if resident_ids:
@@ -126,7 +122,7 @@ def record_attendance(session: Session, policy, kind: str, ref_id: str, held_at:
             session.add(models.Attendance(kind=kind, ref_id=ref_id, household_id=household_id,
                                           hamlet_id=hamlet_id, held_at=held_at))
     session.flush()
-    rates = refresh_hamlets(session, policy, sorted(set(known.values())), held_at) if known else []
+    rates = [refresh(session, None, hamlet_id, held_at, rule) for hamlet_id in sorted(set(known.values()))]
     return {"counted": sorted(known), "unknown": sorted(households - set(known)), "rates": rates}
 
 

@@ -355,6 +355,7 @@ def import_sheet(session: Session, sheet: Sheet, clock, policy=None,
             "fields": fields,
             "errors": [error.__dict__ for error in errors],
         })
+    counting = participation.rules(policy) if policy is not None else None  # before any write
     total = len(plan.towns) + len(plan.villages) + len(plan.hamlets) + len(plan.households) + len(plan.residents)
     done = 0
 
@@ -410,8 +411,9 @@ def import_sheet(session: Session, sheet: Sheet, clock, policy=None,
                 touched_hamlets.add(old_hamlets[household_id])
     if progress and total == 0:
         progress(0, 0)
-    if touched_hamlets and policy is not None:
-        participation.refresh_hamlets(session, policy, sorted(touched_hamlets), clock.now())
+    if touched_hamlets and counting is not None:
+        for hamlet_id in sorted(touched_hamlets):
+            participation.refresh(session, None, hamlet_id, clock.now(), counting)
     return {
         "file": sheet.file, "rows": len(sheet.rows), **counts,
         "households_announced": len(announced),

@@ -1,0 +1,194 @@
+"""四出共建 the contributions service: nameko entrypoints only; the logic is in the domain modules."""
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+
+from nameko.rpc import RpcProxy
+
+from services.kernel.clock import SystemClock
+from services.kernel.errors import ValidationFailed
+from services.kernel.nameko_ext import Database, api, on_event
+
+from . import demolitions, funding, ledger, participation, roster, schemas
+
+log = logging.getLogger(__name__)
+
+
+class ContributionsService:
+    name = "contributions"
+    db = Database()
+    policy = RpcProxy("rules")   # the policy port: decide(area, facts), params(area)
+    clock = SystemClock()
+
+    # -- roster 花名册 ---------------------------------------------------------------------
+
+    @api
+    def import_roster(self, payload):
+        """Import a roster file (CSV text or base64 of a .csv/.xlsx): all rows or none."""
+        data = schemas.RosterImportIn().load(payload or {})
+        if data["content"] is not None:
+            raw = data["content"].encode("utf-8")
+        else:
+            try:
+                raw = base64.b64decode(data["content_base64"], validate=True)
+            except (binascii.Error, ValueError):
+                raise ValidationFailed.from_messages({"content_base64": ["not base64"]}) from None
+        return roster.import_file(self.db, data["filename"], raw, self.clock, self.policy)
+
+    @api
+    def get_household(self, household_id):
+        return schemas.HouseholdOut().dump(roster.household_view(self.db, household_id))
+
+    @api
+    def list_households(self, query=None):
+        q = schemas.HouseholdQuery().load(query or {})
+        return roster.list_households(self.db, q["hamlet_id"], q["limit"], q["offset"])
+
+    @api
+    def get_hamlet(self, hamlet_id):
+        return schemas.HamletOut().dump(roster.hamlet_view(self.db, hamlet_id))
+
+    # -- ledger 四出 -------------------------------------------------------------------------
+
+    def _entry(self, entry):
+        out = schemas.ContributionOut().dump(entry)
+        out["reversed_by"] = ledger.reversed_ids(self.db, [entry.id]).get(entry.id)
+        return out
+
+    @api
+    def record_contribution(self, payload):
+        data = schemas.ContributionIn().load(payload or {})
+        return self._entry(ledger.record(self.db, self.policy, self.clock, data))
+
+    @api
+    def reverse_contribution(self, entry_id, payload=None):
+        data = schemas.ReversalIn().load(payload or {})
+        return self._entry(ledger.reverse(self.db, self.policy, self.clock, entry_id,
+                                          data["reason"], data["recorded_by"]))
+
+    @api
+    def get_contribution(self, entry_id):
+        return self._entry(ledger.get(self.db, entry_id))
+
+    @api
+    def list_contributions(self, query=None):
+        q = schemas.ContributionQuery().load(query or {})
+        rows = ledger.entries(self.db, q, q.pop("limit"), q.pop("offset"))
+        reversed_by = ledger.reversed_ids(self.db, [r.id for r in rows])
+        return [{**schemas.ContributionOut().dump(r), "reversed_by": reversed_by.get(r.id)} for r in rows]
+
+    @api
+    def contribution_totals(self, query=None):
+        return ledger.totals(self.db, schemas.TotalsQuery().load(query or {}))
+
+    # -- projects and funding 出资 -------------------------------------------------------------
+
+    @api
+    def register_project(self, payload):
+        data = schemas.ProjectIn().load(payload or {})
+        project = funding.register_project(self.db, self.clock, data)
+        self.db.flush()
+        return funding.progress(self.db, project.id)
+
+    @api
+    def get_project(self, project_id):
+        return funding.progress(self.db, project_id)
+
+    @api
+    def list_projects(self, query=None):
+        from sqlalchemy import select
+        from .models import Project
+        q = schemas.ProjectQuery().load(query or {})
+        stmt = select(Project.id).order_by(Project.id).limit(q["limit"]).offset(q["offset"])
+        if q["village_id"]:
+            stmt = stmt.where(Project.village_id == q["village_id"])
+        if q["hamlet_id"]:
+            stmt = stmt.where(Project.hamlet_id == q["hamlet_id"])
+        return [funding.progress(self.db, pid) for pid in self.db.scalars(stmt)]
+
+    @api
+    def open_funding_round(self, payload):
+        data = schemas.RoundIn().load(payload or {})
+        funding_round = funding.open_round(self.db, self.clock, data)
+        return funding.round_view(self.db, funding_round.id)
+
+    @api
+    def get_funding_round(self, round_id):
+        return funding.round_view(self.db, round_id)
+
+    @api
+    def submit_funding_request(self, round_id, payload):
+        data = schemas.FundingRequestIn().load(payload or {})
+        return funding.request_view(funding.submit_request(self.db, self.clock, round_id, data))
+
+    @api
+    def close_funding_round(self, round_id, payload=None):
+        data = schemas.CloseRoundIn().load(payload or {})
+        funding.close_round(self.db, self.policy, self.clock, round_id, data["override"])
+        return funding.round_view(self.db, round_id)
+
+    @on_event("funding_round.allocated")
+    def on_funding_round_allocated(self, event):
+        """参与优先: the rules service ranked the round; apply its money."""
+        funding.apply_allocation(self.db, self.policy, self.clock, event.data)
+
+    # -- participation 参与率 ------------------------------------------------------------------
+
+    @api
+    def get_participation(self, hamlet_id, query=None):
+        q = schemas.ParticipationQuery().load(query or {})
+        return schemas.ParticipationOut().dump(
+            participation.view(self.db, self.policy, hamlet_id, q["period"], self.clock.now()))
+
+    @on_event("meeting.held")
+    def on_meeting_held(self, event):
+        data = event.data
+        result = participation.record_attendance(
+            self.db, self.policy, "meeting", data["meeting_id"], data["held_at"],
+            data["attendee_household_ids"], data["attendee_resident_ids"], self.clock.now())
+        if result["unknown"]:
+            log.warning("meeting %s: attendees not on the roster: %s", data["meeting_id"], result["unknown"])
+
+    @on_event("activity.held")
+    def on_activity_held(self, event):
+        data = event.data
+        result = participation.record_attendance(
+            self.db, self.policy, "activity", data["activity_id"], data["held_at"],
+            data["attendee_household_ids"], data["attendee_resident_ids"], self.clock.now())
+        if result["unknown"]:
+            log.warning("activity %s: attendees not on the roster: %s", data["activity_id"], result["unknown"])
+
+    # -- demolitions 四个一律 --------------------------------------------------------------------
+
+    def _demolition(self, demolition):
+        out = schemas.DemolitionOut().dump(demolition)
+        out["salvage_entry_ids"] = demolitions.salvage_of(self.db, demolition.id)
+        return out
+
+    @api
+    def register_demolition(self, payload):
+        data = schemas.DemolitionIn().load(payload or {})
+        demolition, _salvage = demolitions.register(self.db, self.policy, self.clock, data)
+        return self._demolition(demolition)
+
+    @api
+    def get_demolition(self, demolition_id):
+        return self._demolition(demolitions.get(self.db, demolition_id))
+
+    @api
+    def list_demolitions(self, query=None):
+        q = schemas.HamletFilter().load(query or {})
+        return [self._demolition(d) for d in demolitions.listing(self.db, q["hamlet_id"])]
+
+    @api
+    def claim_compensation(self, demolition_id, payload=None):
+        """Always answered by the demolition rule's refusal (PolicyRefused, HTTP 422)."""
+        data = schemas.CompensationIn().load(payload or {})
+        demolitions.claim_compensation(self.db, self.policy, demolition_id, data)
+
+    @api
+    def list_parcels(self, query=None):
+        q = schemas.HamletFilter().load(query or {})
+        return schemas.ParcelOut(many=True).dump(demolitions.parcels(self.db, q["hamlet_id"]))
