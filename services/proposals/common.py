@@ -54,7 +54,3 @@ def rule_ref(decision: dict) -> dict:
     return {"id": rule["id"], "version": int(rule["version"]),
             "policy": rule.get("policy") or decision.get("policy")}
 
-
-def page(query: dict | None) -> tuple[int, int]:
-    query = query or {}
-    return int(query.get("limit", 50)), int(query.get("offset", 0))

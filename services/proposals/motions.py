@@ -10,10 +10,9 @@ from sqlalchemy.orm import Session
 
 from services.kernel import outbox
 from services.kernel.catalogue.planning import BODIES
-
-from . import suggestions as suggestions_mod
 from services.kernel.errors import CocreateError
 
+from . import suggestions as suggestions_mod
 from .common import ask, get_or_404, invalid, iso, money, new_id, rule_ref
 from .lifecycle import MOTION
 from .models import Motion, MotionStep, Suggestion

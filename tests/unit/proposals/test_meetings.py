@@ -7,11 +7,10 @@ import pytest
 
 from services.kernel.errors import IllegalTransition, ValidationFailed
 from services.kernel.events import get
-from services.proposals import meetings
+from services.proposals import meetings, motions
 
 from .builders import HAMLET, VILLAGE, held_meeting, motion_data
 from .conftest import events, outbox_count, tx
-from services.proposals import motions
 
 
 def test_meeting_held_carries_attendance_for_participation(session, clock):
