@@ -21,8 +21,10 @@ from .models import Inspection
 GRADES = ("excellent", "good", "fair", "poor")
 
 
-def deed_code(grade: str) -> str:
-    return f"cleaning_day_{grade}"
+def deed_candidates(grade: str) -> list[tuple[str, int]]:
+    """``cleaning_day_<grade>`` if the catalogue prices each grade, else ``clean_yard`` for an
+    excellent yard (清洁日庭院评比优秀, as in rules/civility_points.yaml)."""
+    return [(f"cleaning_day_{grade}", 1)] + ([("clean_yard", 1)] if grade == "excellent" else [])
 
 
 def record(session: Session, policy, data: dict, now: datetime) -> Inspection:
@@ -41,23 +43,27 @@ def record(session: Session, policy, data: dict, now: datetime) -> Inspection:
                         "inspection_id": taken.inspection_id, "week": week})
     inspection_id = str(uuid.uuid4())
     remarks = data.get("remarks", "")
-    entry = ledger.record(
-        session, policy, household_id=household.household_id, hamlet_id=household.hamlet_id,
-        deed_code=deed_code(data["grade"]), source="inspection", source_ref=inspection_id,
-        reason=f"清洁日 {week} {data['grade']}: {remarks}".strip(), now=now, quarter=periods.quarter_of(day))
+    entry = None
+    found = ledger.resolve(policy, deed_candidates(data["grade"]))
+    if found is not None:  # the inspection is a fact; its points are whatever the catalogue gives
+        deed, units, decision = found
+        entry = ledger.record(
+            session, policy, household_id=household.household_id, hamlet_id=household.hamlet_id,
+            deed_code=deed, units=units, decision=decision, source="inspection", source_ref=inspection_id,
+            reason=f"清洁日 {week} {data['grade']}: {remarks}".strip(), now=now, quarter=periods.quarter_of(day))
     inspection = Inspection(
         inspection_id=inspection_id, household_id=household.household_id,
         hamlet_id=household.hamlet_id, village_id=household.village_id,
         inspector_household_id=data["inspector_household_id"], inspected_on=day, week=week,
         quarter=periods.quarter_of(day), score=data["score"], grade=data["grade"], remarks=remarks,
-        entry_id=entry.entry_id, created_at=now)
+        entry_id=entry.entry_id if entry else None, created_at=now)
     session.add(inspection)
     session.flush()
     outbox.emit(session, "yard.inspected", {
         "inspection_id": inspection_id, "household_id": household.household_id,
         "hamlet_id": household.hamlet_id, "inspector_household_id": inspection.inspector_household_id,
         "week": week, "score": inspection.score, "grade": inspection.grade, "remarks": remarks,
-        "points": entry.points, "entry_id": entry.entry_id,
+        "points": entry.points if entry else 0, "entry_id": entry.entry_id if entry else None,
     }, subject=f"household/{household.household_id}")
     return inspection
 

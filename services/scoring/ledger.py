@@ -106,16 +106,29 @@ def _cap_room(session: Session, household_id: str, deed_code: str, quarter: str,
     return max(int(cap) - int(used), 0)
 
 
+def resolve(policy, candidates: list[tuple[str, int | Decimal]]) -> tuple[str, int | Decimal, dict] | None:
+    """The first deed code the catalogue knows, with its units and decision, or None.
+
+    A source may be priced several ways (labour per hour, else per occasion); the rule file in
+    force decides which one exists. None means the policy gives this source no points."""
+    for deed_code, units in candidates:
+        decision = policy_port.decide(policy, AREA, {"deed_code": deed_code})
+        if decision.get("outcome") in ("award", "deduct") and decision["values"].get("points") is not None:
+            return deed_code, units, decision
+    return None
+
+
 def record(session: Session, policy, *, household_id: str, deed_code: str, source: str, reason: str,
            now: datetime, quarter: str | None = None, resident_id: str | None = None,
            hamlet_id: str | None = None, units: int | Decimal = 1, points: int | None = None,
-           rule: dict | None = None, source_ref: str | None = None) -> PointsEntry:
+           rule: dict | None = None, source_ref: str | None = None,
+           decision: dict | None = None) -> PointsEntry:
     """Record a pending entry. Points are the rule's ``values.points`` x ``units`` unless a rule
     already decided them (``points.decided``); a positive entry is cut to what the period's cap
     leaves, and one over a full cap is stored as rejected so the refusal stays on record."""
     if source not in SOURCES or source == "redemption":
         raise ValidationFailed.from_messages({"source": [f"not a points source: {source}"]})
-    decision = policy_port.decide(policy, AREA, {"deed_code": deed_code})
+    decision = decision or policy_port.decide(policy, AREA, {"deed_code": deed_code})
     values = decision["values"]
     if points is None:
         if decision.get("outcome") not in ("award", "deduct") or values.get("points") is None:

@@ -141,7 +141,7 @@ class Inspection(Base):
     score: Mapped[int] = mapped_column(Integer)
     grade: Mapped[str] = mapped_column(String(12))
     remarks: Mapped[str] = mapped_column(Text, default="")
-    entry_id: Mapped[str] = mapped_column(String(36))
+    entry_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # None: the grade earns no points
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -156,7 +156,7 @@ class Rating(Base):
     stars: Mapped[int] = mapped_column(Integer)
     nominations: Mapped[list] = mapped_column(JSON, default=list)  # [{title, resident_id}]
     rated_by: Mapped[str] = mapped_column(String(ID))
-    entry_id: Mapped[str] = mapped_column(String(36))
+    entry_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

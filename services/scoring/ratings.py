@@ -42,18 +42,22 @@ def rate(session: Session, policy, data: dict, now: datetime) -> Rating:
                         "household_id": household.household_id, "quarter": quarter})
     rating_id = str(uuid.uuid4())
     stars = data["stars"]
-    entry = ledger.record(
-        session, policy, household_id=household.household_id, hamlet_id=household.hamlet_id,
-        deed_code=DEED, source="rating", source_ref=rating_id, units=stars, quarter=quarter, now=now,
-        reason=f"乡风文明评比 {quarter}: {stars} stars")
+    entry = None
+    found = ledger.resolve(policy, [(DEED, stars)]) if stars else None
+    if found is not None:  # points per star, when the catalogue prices ratings
+        deed, units, decision = found
+        entry = ledger.record(
+            session, policy, household_id=household.household_id, hamlet_id=household.hamlet_id,
+            deed_code=deed, units=units, decision=decision, source="rating", source_ref=rating_id,
+            quarter=quarter, now=now, reason=f"乡风文明评比 {quarter}: {stars} stars")
     rating = Rating(rating_id=rating_id, household_id=household.household_id, quarter=quarter,
                     stars=stars, nominations=list(data.get("nominations") or []),
-                    rated_by=data["rated_by"], entry_id=entry.entry_id, created_at=now)
+                    rated_by=data["rated_by"], entry_id=entry.entry_id if entry else None, created_at=now)
     session.add(rating)
     session.flush()
     outbox.emit(session, "civility.rated", {
         "rating_id": rating_id, "household_id": household.household_id, "quarter": quarter,
-        "stars": stars, "points": entry.points, "entry_id": entry.entry_id,
+        "stars": stars, "points": entry.points if entry else 0, "entry_id": entry.entry_id if entry else None,
     }, subject=f"household/{household.household_id}")
     return rating
 

@@ -169,8 +169,15 @@ def _applied(session: Session, application_id: str, action: str) -> HamletApplic
     return application
 
 
-def record_scores(session: Session, application_id: str, data: dict) -> HamletApplication:
+def record_scores(session: Session, policy, application_id: str, data: dict) -> HamletApplication:
     """镇专班实地评估 the task force's on-site scores, one per published criterion (0..100)."""
+    published = policy_port.find_param(policy_port.params(policy, "beautiful_hamlet")["params"], "criteria")
+    if isinstance(published, dict):  # score exactly the criteria the rule file publishes
+        errors = {f"scores.{c}": ["not a published criterion"] for c in data["scores"] if c not in published}
+        errors.update({f"scores.{c}": ["missing: every published criterion is scored"]
+                       for c in published if c not in data["scores"]})
+        if errors:
+            raise ValidationFailed.from_messages(errors)
     application = _applied(session, application_id, "record_scores")
     if application.scores is not None:
         raise Conflict({"message": "the on-site scores are already recorded", "scores": application.scores})

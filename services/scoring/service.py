@@ -230,7 +230,7 @@ class ScoringService:
     @api
     def record_hamlet_scores(self, application_id, payload):
         data = schemas.ScoresIn().load(payload or {})
-        return schemas.ApplicationOut().dump(reviews.record_scores(self.db, application_id, data))
+        return schemas.ApplicationOut().dump(reviews.record_scores(self.db, self.policy, application_id, data))
 
     @api
     def record_hamlet_survey(self, application_id, payload):

@@ -12,7 +12,8 @@ from .models import Household, PointsEntry
 
 log = logging.getLogger(__name__)
 
-LABOUR_DEED = "labour_hour"  # civility_points rule: points per hour of 义务工
+# 义务工 priced per hour if the catalogue has it, else per occasion (每次) as rules/civility_points.yaml does.
+LABOUR_DEEDS = ("labour_hour", "voluntary_labour")
 
 
 def _hamlet(session: Session, household_id: str, given: str | None) -> str | None:
@@ -58,11 +59,16 @@ def contribution_recorded(session: Session, policy, data: dict, now: datetime) -
         return None
     if _existing(session, "labour", data["entry_id"]) is not None:
         return None
+    found = ledger.resolve(policy, [(LABOUR_DEEDS[0], hours), (LABOUR_DEEDS[1], 1)])
+    if found is None:
+        log.warning("no civility-points rule for labour (%s): %s earns no points", LABOUR_DEEDS, data["entry_id"])
+        return None
+    deed_code, units, decision = found
     recorded_at = data.get("recorded_at") or now
     return ledger.record(
         session, policy, household_id=data["household_id"], resident_id=data.get("resident_id"),
-        hamlet_id=data["hamlet_id"], deed_code=LABOUR_DEED, source="labour", source_ref=data["entry_id"],
-        units=hours, quarter=periods.quarter_of(recorded_at), now=now,
+        hamlet_id=data["hamlet_id"], deed_code=deed_code, source="labour", source_ref=data["entry_id"],
+        units=units, quarter=periods.quarter_of(recorded_at), now=now, decision=decision,
         reason=f"出力 {hours} h" + (f" on project {data['project_id']}" if data.get("project_id") else ""))
 
 

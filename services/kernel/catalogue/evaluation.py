@@ -77,7 +77,7 @@ class YardInspected(Schema):
     grade = fields.String(required=True)
     remarks = fields.String(required=True)
     points = fields.Integer(required=True)
-    entry_id = Id(required=True)
+    entry_id = Id(required=True, allow_none=True)  # null when the grade earns no points
 
 
 declare("yard.inspected", SOURCE, YardInspected,
@@ -92,7 +92,7 @@ class CivilityRated(Schema):
     quarter = fields.String(required=True)
     stars = fields.Integer(required=True)
     points = fields.Integer(required=True)
-    entry_id = Id(required=True)
+    entry_id = Id(required=True, allow_none=True)
 
 
 declare("civility.rated", SOURCE, CivilityRated,

@@ -94,7 +94,8 @@ def test_cleaning_day_ratings_titles_and_the_board(roster, sink):
     assert sorted(t["code"] for t in closed["titles"]) == ["good_mother_in_law", "ten_star_household"]
     with pytest.raises(Conflict):
         roster.close_quarter(payload={"quarter": "2025Q2", "closed_by": "town"})
-    assert len(sink.wait_for("title.awarded", 2)) == 2
+    # at-least-once delivery: a republished event has the same id, so count distinct titles
+    assert {t["code"] for t in sink.wait_for("title.awarded", 2)} == {"ten_star_household", "good_mother_in_law"}
     assert rating["stars"] == 10
 
     board = roster.rankings(query={"level": "household", "period": "2025Q2", "village_id": "wuguidun"})

@@ -40,6 +40,9 @@ class FakePolicy:
 
     def params(self, area):
         self.calls.append(("params", area, None))
+        if area == "beautiful_hamlet":
+            return {"policy": area, "version": VERSION, "params": {
+                "criteria": {c: {"weight": w} for c, w in WEIGHTS.items()}, "threshold": THRESHOLD}}
         if area != "civility_points":
             raise ValidationFailed.from_messages({"area": [f"unknown area {area}"]})
         return {"policy": area, "version": VERSION,

@@ -84,7 +84,11 @@ def test_beautiful_hamlet_awarded_by_weights_and_threshold(roster, policy):
     with pytest.raises(IllegalTransition) as info:
         reviews.decide_hamlet(roster, policy, application.application_id, "task-force", NOW)
     assert info.value.detail["missing"] == ["scores", "survey"]
-    reviews.record_scores(roster, application.application_id, {
+    with pytest.raises(ValidationFailed) as info:
+        reviews.record_scores(roster, policy, application.application_id, {
+            "scores": {"environment": 95, "facilities": 90, "beauty": 85}, "assessed_by": "task-force"})
+    assert set(info.value.detail["fields"]) == {"scores.beauty", "scores.management"}
+    reviews.record_scores(roster, policy, application.application_id, {
         "scores": {"environment": 95, "facilities": 90, "management": 85}, "assessed_by": "task-force"})
     reviews.record_survey(roster, application.application_id, {"respondents": 50, "satisfied": 47})
     decided = reviews.decide_hamlet(roster, policy, application.application_id, "task-force", NOW)
@@ -98,7 +102,7 @@ def test_beautiful_hamlet_awarded_by_weights_and_threshold(roster, policy):
 
 def test_beautiful_hamlet_just_below_threshold_is_not_awarded(roster, policy):
     application = apply(roster, policy, hamlet="g4")
-    reviews.record_scores(roster, application.application_id, {
+    reviews.record_scores(roster, policy, application.application_id, {
         "scores": {"environment": 80, "facilities": 80, "management": 80}, "assessed_by": "tf"})
     with pytest.raises(ValidationFailed):
         reviews.record_survey(roster, application.application_id, {"respondents": 10, "satisfied": 11})

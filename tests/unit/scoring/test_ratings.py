@@ -78,3 +78,11 @@ def test_honour_as_of_the_quarter_ignores_later_quarters(roster, policy):
     ledger.revoke(roster, rating.entry_id, "cadre", "rating annulled", NOW)
     rate(roster, policy, "h1", 9, quarter="2025Q3")  # needed: only rated households are considered
     assert ratings.close_quarter(roster, policy, "2025Q2", "town", NOW) == []
+
+
+def test_a_rating_without_a_priced_deed_is_recorded_without_points(roster):
+    from .fake_policy import DEEDS, FakePolicy
+    policy = FakePolicy(deeds={k: v for k, v in DEEDS.items() if k != "quarterly_rating"})
+    rating = rate(roster, policy, "h1", 8)
+    assert rating.entry_id is None and ledger.list_entries(roster, household_id="h1") == []
+    assert emitted(roster, "civility.rated")[0]["points"] == 0

@@ -122,7 +122,7 @@ def upgrade() -> None:
     sa.Column('score', sa.Integer(), nullable=False),
     sa.Column('grade', sa.String(length=12), nullable=False),
     sa.Column('remarks', sa.Text(), nullable=False),
-    sa.Column('entry_id', sa.String(length=36), nullable=False),
+    sa.Column('entry_id', sa.String(length=36), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('inspection_id', name=op.f('pk_scoring_inspections')),
     sa.UniqueConstraint('household_id', 'week', name='uq_scoring_inspections_week')
@@ -170,7 +170,7 @@ def upgrade() -> None:
     sa.Column('stars', sa.Integer(), nullable=False),
     sa.Column('nominations', sa.JSON(), nullable=False),
     sa.Column('rated_by', sa.String(length=64), nullable=False),
-    sa.Column('entry_id', sa.String(length=36), nullable=False),
+    sa.Column('entry_id', sa.String(length=36), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('rating_id', name=op.f('pk_scoring_ratings')),
     sa.UniqueConstraint('household_id', 'quarter', name='uq_scoring_ratings_quarter')
