@@ -51,7 +51,7 @@ def _policy(config):
     directory = Path(config.get("RULES_DIR") or "rules")
     directory = directory if directory.is_absolute() else kconfig.ROOT / directory
     try:
-        return PolicyBook.load(directory) if hasattr(PolicyBook, "load") else PolicyBook(directory)
+        return PolicyBook(directory)
     except Exception as exc:  # noqa: BLE001  a broken rule file must not block the roster
         print(f"rules not loaded ({exc}); participation will be recomputed by the service",
               file=sys.stderr)
