@@ -86,7 +86,9 @@ def close_quarter(session: Session, policy, quarter: str, closed_by: str, now: d
         honour = ledger.balances_from_entries(session, rating.household_id, up_to_quarter=quarter)["honour"]
         nominated = {n["title"]: n.get("resident_id") for n in rating.nominations or []}
         decision = policy_port.decide(policy, "titles", {
-            "honour_points": honour, "rating_stars": rating.stars, "nominations": sorted(nominated)})
+            # Penalties can take honour below zero; the titles file counts from zero, and no
+            # threshold is below it, so zero stands for "nothing to its credit".
+            "honour_points": max(honour, 0), "rating_stars": rating.stars, "nominations": sorted(nominated)})
         rule = policy_port.rule_ref(decision)
         for code in _earned_codes(decision):
             if code in PERSONAL and code not in nominated:
