@@ -6,6 +6,7 @@ created by every service's migrations beside its own.
 """
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timezone
 
 from sqlalchemy import (Column, DateTime, Integer, MetaData, String, Table, Text, create_engine,
@@ -40,6 +41,7 @@ outbox_table = Table(
     Column("published_at", DateTime(timezone=True), nullable=True, index=True),
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text, nullable=True),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
 )
 
 processed_table = Table(
@@ -68,6 +70,42 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+SQLITE_WRITE_WAIT = 30.0  # seconds, like SQLite's own busy timeout
+_WRITES = {"INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER"}
+
+
+def _serialise_sqlite_writers(engine: Engine) -> None:
+    """One writing transaction at a time, waited for in Python rather than inside SQLite.
+
+    SQLite's busy timeout sleeps in C: under eventlet it freezes every green thread of the
+    process — the outbox relay included — for as long as another worker holds the write lock
+    (say, while it waits on an RPC). A green semaphore makes the other writers yield instead.
+    """
+    lock = threading.Semaphore(1)
+
+    def release(conn):
+        if conn.info.pop("cocreate_write_lock", False):
+            lock.release()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _take(conn, cursor, statement, parameters, context, executemany):
+        if conn.info.get("cocreate_write_lock"):
+            return
+        words = statement.lstrip().split(None, 1)
+        if words and words[0].upper() in _WRITES:
+            if not lock.acquire(timeout=SQLITE_WRITE_WAIT):
+                raise TimeoutError(f"database is locked: no write turn within {SQLITE_WRITE_WAIT}s")
+            conn.info["cocreate_write_lock"] = True
+
+    event.listen(engine, "commit", release)
+    event.listen(engine, "rollback", release)
+
+    @event.listens_for(engine, "checkin")
+    def _returned(dbapi_conn, record):  # a connection given back mid-transaction
+        if record.info.pop("cocreate_write_lock", False):
+            lock.release()
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
@@ -82,6 +120,7 @@ def make_engine(url: str, **kwargs) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
+        _serialise_sqlite_writers(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)

@@ -1,9 +1,13 @@
 """Errors every service raises and the gateway maps to HTTP statuses.
 
-Each error carries a JSON-safe ``detail`` dict as its only argument, so it survives the trip
-through nameko RPC (``services.kernel.nameko`` registers these classes for deserialisation).
+Each error carries a JSON-safe ``detail`` dict. Its only argument is that dict as JSON text:
+nameko turns every non-string argument into a string on the way through RPC, and
+``services.kernel.nameko_ext`` registers these classes, so callers get the same error back
+with its numbers still numbers.
 """
 from __future__ import annotations
+
+import json
 
 
 class CocreateError(Exception):
@@ -12,16 +16,26 @@ class CocreateError(Exception):
 
     def __init__(self, detail: dict | str | None = None):
         if isinstance(detail, str):
-            detail = {"message": detail}
+            detail = _from_wire(detail) or {"message": detail}
         self.detail = dict(detail or {})
         self.detail.setdefault("message", self.code)
-        super().__init__(self.detail)
+        super().__init__(json.dumps(self.detail, ensure_ascii=False, default=str))
 
     def __str__(self):
         return self.detail["message"]
 
     def to_dict(self) -> dict:
         return {"error": self.code, **self.detail}
+
+
+def _from_wire(text: str) -> dict | None:
+    if not text.startswith("{"):
+        return None
+    try:
+        detail = json.loads(text)
+    except ValueError:
+        return None
+    return detail if isinstance(detail, dict) and "message" in detail else None
 
 
 class ValidationFailed(CocreateError):

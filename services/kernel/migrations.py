@@ -46,3 +46,43 @@ def run_env(target_metadata) -> None:
                 context.run_migrations()
     finally:
         engine.dispose()
+
+
+def kernel_upgrade() -> None:
+    """The kernel's tables (outbox, processed events): every service's first revision."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table(
+        "kernel_outbox",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("event_id", sa.String(64), nullable=False),
+        sa.Column("event_type", sa.String(128), nullable=False),
+        sa.Column("exchange", sa.String(128), nullable=False),
+        sa.Column("routing_key", sa.String(128), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_kernel_outbox")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_kernel_outbox_event_id")),
+    )
+    op.create_index(op.f("ix_kernel_outbox_published_at"), "kernel_outbox", ["published_at"])
+    op.create_table(
+        "kernel_processed_events",
+        sa.Column("event_id", sa.String(64), nullable=False),
+        sa.Column("consumer", sa.String(200), nullable=False),
+        sa.Column("event_type", sa.String(128), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("event_id", "consumer", name=op.f("pk_kernel_processed_events")),
+    )
+
+
+def kernel_downgrade() -> None:
+    from alembic import op
+
+    op.drop_table("kernel_processed_events")
+    op.drop_index(op.f("ix_kernel_outbox_published_at"), table_name="kernel_outbox")
+    op.drop_table("kernel_outbox")

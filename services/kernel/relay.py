@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
 from kombu import Connection, Exchange
 from kombu.exceptions import ChannelError, OperationalError
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from .db import outbox_table, utcnow
 from .events import CONTENT_TYPE
 
 log = logging.getLogger(__name__)
+
+
+# Seconds before an unroutable event is tried again, by attempt; the last one repeats.
+UNROUTABLE_BACKOFF = [1, 5, 30, 120, 600]
 
 
 class Unroutable(Exception):
@@ -77,28 +82,43 @@ class OutboxRelay:
         self._connection = None
 
     def publish_pending(self) -> int:
-        """Publish one batch of pending rows in order; returns how many were confirmed."""
+        """Publish one batch of due rows in order; returns how many were confirmed.
+
+        An unroutable row backs off on its own (``UNROUTABLE_BACKOFF``) and does not hold up the
+        rows behind it; a broker or connection failure stops the batch and is raised.
+        """
         done = 0
+        now = utcnow()
         with self.sessionmaker() as session:
             rows = session.execute(
-                select(outbox_table).where(outbox_table.c.published_at.is_(None))
+                select(outbox_table).where(
+                    outbox_table.c.published_at.is_(None),
+                    or_(outbox_table.c.next_attempt_at.is_(None), outbox_table.c.next_attempt_at <= now))
                 .order_by(outbox_table.c.id).limit(self.batch_size)).all()
             for row in rows:
                 try:
                     publish_envelope(self._producer(), row.exchange, row.routing_key, row.body)
-                except (Unroutable, ChannelError, OperationalError, OSError) as exc:
+                except Unroutable as exc:
+                    delay = UNROUTABLE_BACKOFF[min(row.attempts, len(UNROUTABLE_BACKOFF) - 1)]
+                    self._failed(session, row, exc, next_attempt_at=now + timedelta(seconds=delay))
+                    continue
+                except (ChannelError, OperationalError, OSError) as exc:
                     self._reset()
-                    session.execute(update(outbox_table).where(outbox_table.c.id == row.id).values(
-                        attempts=row.attempts + 1, last_error=str(exc)[:2000]))
-                    session.commit()
-                    log.warning("outbox: %s %s not published (attempt %d): %s",
-                                row.event_type, row.event_id, row.attempts + 1, exc)
+                    self._failed(session, row, exc)
                     raise
                 session.execute(update(outbox_table).where(outbox_table.c.id == row.id).values(
-                    published_at=utcnow(), attempts=row.attempts + 1, last_error=None))
+                    published_at=utcnow(), attempts=row.attempts + 1, last_error=None,
+                    next_attempt_at=None))
                 session.commit()
                 done += 1
         return done
+
+    def _failed(self, session, row, exc, next_attempt_at=None) -> None:
+        session.execute(update(outbox_table).where(outbox_table.c.id == row.id).values(
+            attempts=row.attempts + 1, last_error=str(exc)[:2000], next_attempt_at=next_attempt_at))
+        session.commit()
+        log.warning("outbox: %s %s not published (attempt %d): %s",
+                    row.event_type, row.event_id, row.attempts + 1, exc)
 
     def run(self) -> None:
         """Loop until stopped: drain the outbox, then wait for a nudge or the poll interval."""

@@ -6,10 +6,10 @@ import json
 import pytest
 from kombu import Connection, Queue
 from kombu.exceptions import OperationalError
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from services.kernel import db, outbox
-from services.kernel.relay import OutboxRelay, Unroutable, event_exchange, pending_count
+from services.kernel.relay import OutboxRelay, event_exchange, pending_count
 from tests.support.bus import deed
 
 pytestmark = pytest.mark.integration
@@ -47,12 +47,16 @@ def test_unroutable_events_stay_pending_until_a_queue_exists_then_go_in_order(am
         session.commit()
     relay = OutboxRelay(sessions, amqp_uri)
 
-    with pytest.raises(Unroutable):
-        relay.publish_pending()
+    assert relay.publish_pending() == 0
     assert pending_count(sessions) == 5
     with sessions() as session:
-        first = session.execute(select(db.outbox_table).order_by(db.outbox_table.c.id)).first()
-    assert first.attempts == 1 and "no queue bound" in first.last_error
+        rows = session.execute(select(db.outbox_table).order_by(db.outbox_table.c.id)).all()
+    assert all(r.attempts == 1 and "no queue bound" in r.last_error for r in rows)
+    assert relay.publish_pending() == 0  # backing off: not tried again at once
+    with sessions() as session:
+        assert session.execute(select(db.outbox_table.c.attempts)).scalars().all() == [1] * 5
+        session.execute(update(db.outbox_table).values(next_attempt_at=None))  # the backoff passes
+        session.commit()
 
     queue = _bind(amqp_uri)  # a county system subscribes with its own queue, no code of ours
     assert relay.publish_pending() == 5
@@ -74,3 +78,18 @@ def test_relay_keeps_running_through_a_broker_outage(amqp_uri, sessions):
     relay.amqp_uri = amqp_uri  # the broker is back
     _bind(amqp_uri)
     assert relay.publish_pending() == 1
+
+
+def test_an_unroutable_event_does_not_hold_up_the_ones_behind_it(amqp_uri, sessions):
+    queue = _bind(amqp_uri)  # binds good_deed.* only
+    with sessions() as session:
+        stray = outbox.emit(session, "points.decided", {
+            "household_id": "h1", "deed_code": "sweep", "points": 2, "reason": "r",
+            "cause_event_id": "e0", "rule": {"id": "r1", "version": 1}})
+        deeds = [outbox.emit(session, "good_deed.verified", deed("sweep", n)) for n in range(3)]
+        session.commit()
+    assert OutboxRelay(sessions, amqp_uri).publish_pending() == 3
+    assert [body["id"] for _, body in _drain(amqp_uri, queue)] == [d["id"] for d in deeds]
+    with sessions() as session:
+        pending = session.execute(select(db.outbox_table).where(db.outbox_table.c.published_at.is_(None))).all()
+    assert [(r.event_id, r.attempts) for r in pending] == [(stray["id"], 1)]
