@@ -19,7 +19,15 @@ class CocreateError(Exception):
             detail = _from_wire(detail) or {"message": detail}
         self.detail = dict(detail or {})
         self.detail.setdefault("message", self.code)
-        super().__init__(json.dumps(self.detail, ensure_ascii=False, default=str))
+        super().__init__()
+
+    @property
+    def args(self):  # always the current detail, even when it was amended after raising
+        return (json.dumps(self.detail, ensure_ascii=False, default=str),)
+
+    @args.setter
+    def args(self, value):
+        pass
 
     def __str__(self):
         return self.detail["message"]
