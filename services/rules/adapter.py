@@ -15,6 +15,8 @@ all in one private ``Host``. Known traps, and how this module avoids them:
   would leak them.
 - ``Host()`` starts two timer threads that poll forever; we keep schedules in our database, so
   the private host does not start them (and a retired host leaves nothing running).
+- A pattern made only of "fact absent" tests (``$nex``) loops forever: every rule's pattern
+  is anchored with a positive test on the ``_cid`` every message carries.
 - The engine compares loosely (``"1" == 1``, ``1 == true``); the facts are typed before they
   get here and the loader checks literal types, so no such comparison is ever compiled.
 """
@@ -71,6 +73,15 @@ def compile_condition(condition: dict, params: dict) -> dict:
 ALWAYS = {"$ex": {"_cid": 1}}  # every message we post carries _cid
 
 
+def rule_condition(rule: dict, params: dict) -> dict:
+    """A rule's whole test, anchored on ``_cid``: a pattern made only of ``$nex`` (a fact that
+    must be absent), alone or as one branch of an ``$or``, sends the engine into an endless
+    loop; with a positive test beside it, it is evaluated correctly."""
+    if "when" not in rule:
+        return ALWAYS
+    return {"$and": [ALWAYS, compile_condition(rule["when"], params)]}
+
+
 def _action(on_fire, rule_id):
     # durable_rules treats a two-argument function as asynchronous: the action takes only c.
     def action(c):
@@ -84,7 +95,7 @@ def compile_policy(policy, on_fire) -> dict:
     for index, rule in enumerate(policy.rules):
         if rule.get("enabled", True) is False:
             continue
-        condition = compile_condition(rule["when"], policy.params) if "when" in rule else ALWAYS
+        condition = rule_condition(rule, policy.params)
 
         definition[f"r{index:03d}"] = {"pri": index + 1, "all": [{"m": condition}],
                                        "run": _action(on_fire, rule["id"])}
@@ -112,6 +123,8 @@ class CompiledRules:
         self._lock = threading.RLock()
         self._hits: dict[str, list[str]] = {}
         self._names: dict[str, str] = {}
+        self._policies = dict(policies)
+        self._probes: set[str] = set()
         definitions = {}
         for area, policy in policies.items():
             if not any(r.get("enabled", True) is not False for r in policy.rules):
@@ -143,24 +156,36 @@ class CompiledRules:
         return hits[0] if hits else None
 
     def all_matches(self, area: str, facts: dict) -> list[str]:
-        """Every rule whose condition holds (asserted as a fact, then retracted at once)."""
-        name = self._names.get(area)
-        if name is None:
+        """Every rule whose condition holds, each posted to a one-rule probe ruleset.
+
+        Probes use the same event path as decisions (asserting a fact instead loops forever in
+        the engine when a fact satisfies several branches of an ``any``), and are compiled on
+        first use, so decisions never pay for them.
+        """
+        policy = self._policies.get(area)
+        if policy is None or area not in self._names:
             return []
-        cid = uuid.uuid4().hex
-        fact = {**message(facts), "_cid": cid, "id": cid}
+        matched = []
         with self._lock:
-            try:
-                self._host.assert_fact(name, fact)
-            except MessageNotHandledException:
-                return []
-            finally:
-                hits = self._hits.pop(cid, [])
+            if self._closed:
+                raise RuntimeError("these rules were retired by a reload")
+            for index, rule in enumerate(policy.rules):
+                if rule.get("enabled", True) is False:
+                    continue
+                name = f"{self._names[area]}_probe{index:03d}"
+                if name not in self._probes:
+                    condition = rule_condition(rule, policy.params)
+                    self._host.register_rulesets({name: {"r": {"all": [{"m": condition}],
+                                                               "run": _action(self._fire, rule["id"])}}})
+                    self._probes.add(name)
+                cid = uuid.uuid4().hex
                 try:
-                    self._host.retract_fact(name, fact)
+                    self._host.post(name, {**message(facts), "_cid": cid})
                 except MessageNotHandledException:
                     pass
-        return sorted(set(hits), key=hits.index)
+                if self._hits.pop(cid, None):
+                    matched.append(rule["id"])
+        return matched
 
     def definition(self, area: str) -> dict | None:
         """The compiled ruleset (JSON-safe, actions left out), for inspection and tests."""

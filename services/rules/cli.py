@@ -43,7 +43,9 @@ def cmd_validate(args) -> int:
 
 
 def cmd_test(args) -> int:
+    import logging
     from . import cases, loader
+    logging.getLogger("services.rules").setLevel(logging.ERROR)  # the cases' own output says it all
     from .engine import PolicyBook
     directory = _directory(args)
     try:

@@ -140,6 +140,7 @@ class PolicyBook:
         self.schema_dir = schema_dir
         self._reload_lock = threading.Lock()
         self._state: _State | None = None
+        self._refused_fingerprint: str | None = None
         self.reload()
 
     # -- loading ----------------------------------------------------------------------------
@@ -149,6 +150,7 @@ class PolicyBook:
             fingerprint = loader.fingerprint(self.directory)
             policies, problems = loader.load_dir(self.directory, self.schema_dir)
             if problems:
+                self._refused_fingerprint = fingerprint
                 raise loader.RulesInvalid(problems)
             compiled = CompiledRules(policies)  # compiling can fail too, before anything changes
             old = self._state
@@ -159,7 +161,8 @@ class PolicyBook:
 
     def changed(self) -> bool:
         """True when the files on disk differ from the ones in force (the folder watcher asks)."""
-        return loader.fingerprint(self.directory) != self._state.fingerprint
+        current = loader.fingerprint(self.directory)
+        return current != self._state.fingerprint and current != self._refused_fingerprint
 
     def status(self) -> dict:
         state = self._state

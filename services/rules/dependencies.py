@@ -1,0 +1,54 @@
+"""nameko glue of the rules service: the policy book every worker shares, a clock, a timer
+whose interval comes from the config."""
+from __future__ import annotations
+
+import logging
+
+from nameko.extensions import DependencyProvider
+from nameko.timer import Timer
+
+from services.kernel.clock import SystemClock
+
+from .engine import PolicyBook, rules_dir
+
+log = logging.getLogger(__name__)
+
+
+class Policies(DependencyProvider):
+    """One PolicyBook per container, loaded at start: a service with broken files does not start."""
+
+    def setup(self):
+        self.book = PolicyBook(rules_dir(self.container.config))
+
+    def get_dependency(self, worker_ctx):
+        return self.book
+
+
+class Clock(DependencyProvider):
+    """The time domain code sees; tests replace it with a FixedClock."""
+
+    def __init__(self):
+        self.clock = SystemClock()
+
+    def get_dependency(self, worker_ctx):
+        return self.clock
+
+
+class ConfigTimer(Timer):
+    """``@timer`` whose interval is read from the config key ``key`` (0 or less: never fires)."""
+
+    def __init__(self, key: str, default: float, **kwargs):
+        self.key = key
+        self.default = default
+        super().__init__(default, **kwargs)
+
+    def setup(self):
+        self.interval = float(self.container.config.get(self.key, self.default))
+        super().setup()
+
+    def start(self):
+        if self.interval > 0:
+            super().start()
+
+
+config_timer = ConfigTimer.decorator
