@@ -17,6 +17,8 @@ all in one private ``Host``. Known traps, and how this module avoids them:
   the private host does not start them (and a retired host leaves nothing running).
 - A pattern made only of "fact absent" tests (``$nex``) loops forever: every rule's pattern
   is anchored with a positive test on the ``_cid`` every message carries.
+- Comparing with another fact (``$m``) reads an absent fact as 0: such a test also requires
+  both facts to be present.
 - The engine compares loosely (``"1" == 1``, ``1 == true``); the facts are typed before they
   get here and the loader checks literal types, so no such comparison is ever compiled.
 """
@@ -60,6 +62,14 @@ def compile_condition(condition: dict, params: dict) -> dict:
     if op == "exists":
         return {"$ex" if raw else "$nex": {fact: 1}}
     value = compile_value(raw, params)
+    if isinstance(raw, dict) and "fact" in raw:
+        # The engine reads an absent fact on the right-hand side as 0 ("n == m" holds for
+        # n = 0 without m): both facts must be present, as for a literal.
+        return {"$and": [{"$ex": {fact: 1}}, {"$ex": {raw["fact"]: 1}}, _compare(fact, op, value)]}
+    return _compare(fact, op, value)
+
+
+def _compare(fact: str, op: str, value) -> dict:
     if op == "eq":
         return {fact: value}
     if op in ("in", "not_in"):

@@ -69,15 +69,16 @@ class SourceFile:
             if isinstance(node, yaml.MappingNode):
                 for key_node, value_node in node.value:
                     if key_node.value == step:
-                        node = value_node
+                        # the key's line: a block value starts on the line after it
+                        node, line = value_node, key_node.start_mark.line + 1
                         break
                 else:
                     return line
             elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
                 node = node.value[step]
+                line = node.start_mark.line + 1
             else:
                 return line
-            line = node.start_mark.line + 1
         return line
 
 
