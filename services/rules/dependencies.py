@@ -47,8 +47,17 @@ class ConfigTimer(Timer):
         super().setup()
 
     def start(self):
-        if self.interval > 0:
+        self.started = self.interval > 0
+        if self.started:
             super().start()
+
+    def stop(self):
+        if getattr(self, "started", False):
+            super().stop()
+
+    def kill(self):
+        if getattr(self, "started", False):
+            super().kill()
 
 
 config_timer = ConfigTimer.decorator
