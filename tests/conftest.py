@@ -76,3 +76,32 @@ def service_config(amqp_uri, tmp_path):
         "OUTBOX_POLL_INTERVAL": 0.1,
     })
     return config
+
+
+@pytest.fixture(autouse=True)
+def fast_teardown():
+    """Replaces nameko's, which marks every consumer stopped before the containers stop (to
+    survive the vhost vanishing first). Here containers stop before their vhost is deleted,
+    and a consumer marked stopped would leave ``container.stop()`` waiting for it forever."""
+    yield
+
+
+@pytest.fixture
+def container_factory(amqp_uri):
+    """nameko's fixture, reordered: containers stop before their test vhost is deleted."""
+    from nameko.containers import get_container_cls
+
+    containers = []
+
+    def make(service_cls, config):
+        container = get_container_cls(config)(service_cls, config)
+        containers.append(container)
+        return container
+
+    yield make
+    for container in containers:
+        try:
+            with eventlet.Timeout(30):
+                container.stop()
+        except BaseException:  # noqa: BLE001  a container that failed to start, or stuck
+            container.kill()

@@ -1,0 +1,45 @@
+"""The platform's thin slice over the real broker: a verified good deed travels
+proposals -> rules -> scoring -> notifications, each hop an event, each step traceable."""
+from __future__ import annotations
+
+import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from services.kernel.nameko_ext import topology
+from services.notifications.service import NotificationsService
+from services.proposals.service import ProposalsService
+from services.rules.service import RulesService
+from services.scoring.service import ScoringService
+from tests.support.wait import until
+
+pytestmark = pytest.mark.integration
+
+SERVICES = [RulesService, ProposalsService, ScoringService, NotificationsService]
+
+
+def test_a_good_deed_becomes_points_and_a_public_notice(container_factory, service_config):
+    topology.apply(service_config["AMQP_URI"], SERVICES)
+    for cls in SERVICES:
+        container_factory(cls, service_config).start()
+
+    with ClusterRpcProxy(service_config, timeout=30) as rpc:
+        deed = rpc.proposals.report_good_deed({
+            "village_id": "wuguidun", "hamlet_id": "wuguidun-3", "household_id": "wgd-3-07",
+            "resident_id": "wgd-3-07-1", "deed_code": "help_neighbour",
+            "description": "黄远福 helped an elderly neighbour rebuild her wall", "reported_by": "wgd-3-02-1"})
+        rpc.proposals.verify_good_deed(deed["id"], {"verified_by": "cadre-wgd-1"})
+        expected = rpc.rules.decide("civility_points", {"deed_code": "help_neighbour"})
+        assert expected["outcome"] == "award" and expected["values"]["points"] > 0
+
+        entries = until(lambda: rpc.scoring.list_entries({"household_id": "wgd-3-07"}),
+                        timeout=30, message="scoring to record the points")
+        assert len(entries) == 1
+        entry = entries[0]
+        assert entry["points"] == expected["values"]["points"]
+        assert entry["rule"]["id"] == expected["rule"]["id"]
+        assert entry["rule"]["version"] == expected["rule"]["version"]
+
+        def board_types():
+            return {n["cause_type"] for n in rpc.notifications.feed({"limit": 50})}
+        until(lambda: {"good_deed.verified", "points.decided", "points.recorded"} <= board_types(),
+              timeout=30, message="every hop published on the board")
