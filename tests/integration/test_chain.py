@@ -43,3 +43,18 @@ def test_a_good_deed_becomes_points_and_a_public_notice(container_factory, servi
             return {n["cause_type"] for n in rpc.notifications.feed({"limit": 50})}
         until(lambda: {"good_deed.verified", "points.decided", "points.recorded"} <= board_types(),
               timeout=30, message="every hop published on the board")
+
+
+def test_the_platform_demo_step_shows_every_hop(container_factory, service_config, capsys):
+    from demo import platform
+    from demo.__main__ import Demo
+
+    topology.apply(service_config["AMQP_URI"], SERVICES)
+    for cls in SERVICES:
+        container_factory(cls, service_config).start()
+    with Demo(service_config) as demo:
+        platform.run(demo)
+    out = capsys.readouterr().out
+    for hop in ("proposals: verified", "rules: priced by rule civility_points.award",
+                "scoring: entry", "[points.recorded]"):
+        assert hop in out

@@ -1,0 +1,39 @@
+"""The platform's own story: one event's journey proposals -> rules -> scoring -> notifications.
+
+A resident tells of a good deed (好人好事), a cadre verifies it; the rules service prices it from
+``rules/civility_points.yaml``; scoring records the points; the public board shows each hop.
+"""
+from __future__ import annotations
+
+import uuid
+
+HOUSEHOLD = "g209-3-huang"   # 黄远福's household, group 3 on national road G209
+
+
+def run(demo):
+    demo.title("一体共享 platform: a good deed travels proposals -> rules -> scoring -> notifications")
+    p, scoring = demo.rpc.proposals, demo.rpc.scoring
+    before = {n["cause_event_id"] for n in demo.board()}
+    deed = p.report_good_deed({
+        "village_id": "g209", "hamlet_id": "g209-3", "household_id": HOUSEHOLD,
+        "resident_id": "g209-3-huang-1", "deed_code": "help_neighbour",
+        "description": "黄远福 cleared the roadside ditch for the whole group",
+        "reported_by": f"g209-3-neighbour-{uuid.uuid4().hex[:4]}"})
+    demo.say(f"proposals: good deed {deed['id']} reported ({deed['deed_code']})")
+    p.verify_good_deed(deed["id"], {"verified_by": "g209-cadre", "why": "seen by the hamlet head"})
+    demo.say("proposals: verified by a cadre  -> event good_deed.verified")
+
+    def recorded():
+        entries = scoring.list_entries({"household_id": HOUSEHOLD})
+        return [e for e in entries if e.get("deed_code") == "help_neighbour"]
+    entry = demo.wait_for(recorded, "scoring to record the points")[0]
+    rule = entry["rule"]
+    demo.say(f"rules: priced by rule {rule['id']} v{rule['version']}  -> event points.decided")
+    demo.say(f"scoring: entry {entry['entry_id']} {entry['points']:+d} points ({entry['status']})  -> event points.recorded")
+
+    def published():
+        fresh = [n for n in demo.board() if n["cause_event_id"] not in before]
+        types = {n["cause_type"] for n in fresh}
+        return fresh if {"good_deed.verified", "points.decided", "points.recorded"} <= types else None
+    for notice in sorted(demo.wait_for(published, "the board to show every hop"), key=lambda n: n["id"]):
+        demo.say(f"notifications: on the board  [{notice['cause_type']}] {notice['headline']}")
