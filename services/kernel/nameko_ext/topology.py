@@ -39,8 +39,8 @@ def exchanges() -> list:
 
 
 def _bindings(queue):
-    if queue.bindings:
-        return [(b.exchange.name, b.routing_key) for b in queue.bindings]
+    if queue.bindings:  # kombu keeps them in a set: sort for a stable definitions file
+        return sorted((b.exchange.name, b.routing_key) for b in queue.bindings)
     return [(queue.exchange.name, queue.routing_key)]
 
 
