@@ -10,9 +10,10 @@ all in one private ``Host``. Known traps, and how this module avoids them:
   in the file decides": each rule gets ``pri`` = its position (lower fires first).
 - Posting an event that no rule matches raises ``MessageNotHandledException``: that is "no
   rule applies", not an error.
-- A registered ruleset can never be replaced. A reload compiles a new ``Host``; the old one is
-  retired and its rulesets deleted from the C engine (``delete_ruleset``), or every reload
-  would leak them.
+- A registered ruleset can never be replaced. A reload compiles new rulesets for the areas
+  whose compiled text changed and reuses the others; a ruleset no generation uses any more is
+  deleted from the C engine (``delete_ruleset``; its per-session state is never freed by the
+  engine and ``delete_state`` crashes it, hence the reuse).
 - ``Host()`` starts two timer threads that poll forever; we keep schedules in our database, so
   the private host does not start them (and a retired host leaves nothing running).
 - A pattern made only of "fact absent" tests (``$nex``) loops forever: every rule's pattern
@@ -25,11 +26,12 @@ all in one private ``Host``. Known traps, and how this module avoids them:
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 import uuid
 
 import durable_rules_engine
-from durable.engine import Host, MessageNotHandledException
+from durable.engine import Host, MessageNotHandledException, Ruleset
 
 from .semantics import resolve_param
 
@@ -92,24 +94,59 @@ def rule_condition(rule: dict, params: dict) -> dict:
     return {"$and": [ALWAYS, compile_condition(rule["when"], params)]}
 
 
-def _action(on_fire, rule_id):
+# Rule actions only note which rule fired for which message (``_cid`` is unique per post), so
+# a compiled ruleset does not belong to any one CompiledRules and can be shared by several.
+_HITS: dict[str, list[str]] = {}
+# The C engine is not thread-safe, and shared rulesets may be reached from two generations.
+_ENGINE_LOCK = threading.RLock()
+# Rulesets by the canonical text of their definition, with the number of generations using them.
+_SHARED: dict[str, list] = {}
+
+
+def _action(rule_id):
     # durable_rules treats a two-argument function as asynchronous: the action takes only c.
     def action(c):
-        on_fire(rule_id, c.m["_cid"])
+        _HITS.setdefault(c.m["_cid"], []).append(rule_id)
     return action
 
 
-def compile_policy(policy, on_fire) -> dict:
-    """The ruleset definition of one area; ``on_fire(rule_id, cid)`` is every rule's action."""
+def compile_policy(policy) -> dict:
+    """The ruleset definition of one area, without its actions: rule key -> (rule id, body)."""
     definition = {}
     for index, rule in enumerate(policy.rules):
         if rule.get("enabled", True) is False:
             continue
-        condition = rule_condition(rule, policy.params)
-
-        definition[f"r{index:03d}"] = {"pri": index + 1, "all": [{"m": condition}],
-                                       "run": _action(on_fire, rule["id"])}
+        definition[f"r{index:03d}"] = (rule["id"], {"pri": index + 1,
+                                                     "all": [{"m": rule_condition(rule, policy.params)}]})
     return definition
+
+
+def _acquire(prefix: str, definition: dict):
+    """A durable_rules ruleset for this definition: the one already compiled, if any.
+
+    A ruleset's state (created by its first post) is never freed by ``delete_ruleset``, and
+    ``delete_state`` crashes the engine; so rulesets are reused across reloads for every area
+    whose compiled text did not change, and only an edited area costs a new one.
+    """
+    key = json.dumps({k: v for k, v in definition.items()}, sort_keys=True, ensure_ascii=False)
+    entry = _SHARED.get(key)
+    if entry is None:
+        name = f"{prefix}_{next(_ruleset_ids)}"
+        body = {k: {**rule_body, "run": _action(rule_id)} for k, (rule_id, rule_body) in definition.items()}
+        [ruleset] = Ruleset.create_rulesets(None, {name: body}).values()
+        entry = _SHARED[key] = [ruleset, 0, key]
+    entry[1] += 1
+    return entry
+
+
+def _release(entry) -> None:
+    entry[1] -= 1
+    if entry[1] == 0:
+        del _SHARED[entry[2]]
+        durable_rules_engine.delete_ruleset(entry[0]._handle)  # noqa: SLF001  no public way
+
+
+_ruleset_ids = itertools.count(1)
 
 
 def message(facts: dict) -> dict:
@@ -126,43 +163,52 @@ def message(facts: dict) -> dict:
 
 
 class CompiledRules:
-    """Every area of one consistent set of files, compiled into one private host."""
+    """Every area of one consistent set of files, compiled for durable_rules."""
 
-    def __init__(self, policies: dict):
+    def __init__(self, policies: dict, previous: "CompiledRules | None" = None):
         self.generation = next(_generations)
-        self._lock = threading.RLock()
-        self._hits: dict[str, list[str]] = {}
-        self._names: dict[str, str] = {}
         self._policies = dict(policies)
-        self._probes: set[str] = set()
-        definitions = {}
-        for area, policy in policies.items():
-            if not any(r.get("enabled", True) is not False for r in policy.rules):
-                continue  # params-only areas have nothing to compile
-            name = f"{area}_v{policy.version}_g{self.generation}"
-            self._names[area] = name
-            definitions[name] = compile_policy(policy, self._fire)
-        self._host = _PrivateHost(definitions)
+        self._entries: dict[str, list] = {}   # area -> shared ruleset entry
+        self._probes: dict[tuple, list] = {}  # (area, rule index) -> shared ruleset entry
+        self._host = _PrivateHost()
         self._closed = False
+        with _ENGINE_LOCK:
+            for area, policy in policies.items():
+                definition = compile_policy(policy)
+                if definition:  # params-only areas have nothing to compile
+                    self._entries[area] = _acquire(area, definition)
+            # Keep the previous generation's probes that still apply, before it lets them go.
+            for area, key in (previous._probes if previous is not None else {}):
+                if area in self._entries and key in compile_policy(policies[area]):
+                    self._probe(area, key)
 
-    def _fire(self, rule_id: str, cid: str) -> None:
-        self._hits.setdefault(cid, []).append(rule_id)
+    def _probe(self, area: str, key: str):
+        probe = self._probes.get((area, key))
+        if probe is None:
+            rule_id, body = compile_policy(self._policies[area])[key]
+            probe = self._probes[(area, key)] = _acquire(f"{area}_probe", {key: (rule_id, {"all": body["all"]})})
+        return probe
+
+    def _post(self, entry, facts: dict) -> list[str]:
+        """Post one message; the ids of the rules that fired on it (at most one: it is consumed)."""
+        cid = uuid.uuid4().hex
+        ruleset = entry[0]
+        try:
+            self._host._handle_function(ruleset, ruleset.assert_event,  # noqa: SLF001
+                                        {**message(facts), "_cid": cid}, None)
+        except MessageNotHandledException:
+            pass
+        finally:
+            hits = _HITS.pop(cid, [])
+        return hits
 
     def first_match(self, area: str, facts: dict) -> str | None:
         """The id of the first rule (in file order) whose condition holds; None if none does."""
-        name = self._names.get(area)
-        if name is None:
-            return None
-        cid = uuid.uuid4().hex
-        with self._lock:
+        with _ENGINE_LOCK:
             if self._closed:
                 raise RuntimeError("these rules were retired by a reload")
-            try:
-                self._host.post(name, {**message(facts), "_cid": cid})
-            except MessageNotHandledException:
-                return None
-            finally:
-                hits = self._hits.pop(cid, [])
+            entry = self._entries.get(area)
+            hits = self._post(entry, facts) if entry else []
         return hits[0] if hits else None
 
     def all_matches(self, area: str, facts: dict) -> list[str]:
@@ -173,42 +219,27 @@ class CompiledRules:
         first use, so decisions never pay for them.
         """
         policy = self._policies.get(area)
-        if policy is None or area not in self._names:
+        if policy is None or area not in self._entries:
             return []
         matched = []
-        with self._lock:
+        with _ENGINE_LOCK:
             if self._closed:
                 raise RuntimeError("these rules were retired by a reload")
-            for index, rule in enumerate(policy.rules):
-                if rule.get("enabled", True) is False:
-                    continue
-                name = f"{self._names[area]}_probe{index:03d}"
-                if name not in self._probes:
-                    condition = rule_condition(rule, policy.params)
-                    self._host.register_rulesets({name: {"r": {"all": [{"m": condition}],
-                                                               "run": _action(self._fire, rule["id"])}}})
-                    self._probes.add(name)
-                cid = uuid.uuid4().hex
-                try:
-                    self._host.post(name, {**message(facts), "_cid": cid})
-                except MessageNotHandledException:
-                    pass
-                if self._hits.pop(cid, None):
-                    matched.append(rule["id"])
+            for key, (rule_id, _body) in compile_policy(policy).items():
+                if self._post(self._probe(area, key), facts):
+                    matched.append(rule_id)
         return matched
 
     def definition(self, area: str) -> dict | None:
         """The compiled ruleset (JSON-safe, actions left out), for inspection and tests."""
-        name = self._names.get(area)
-        if name is None:
-            return None
-        return self._host.get_ruleset(name).get_definition()
+        entry = self._entries.get(area)
+        return entry[0].get_definition() if entry else None
 
     def close(self) -> None:
-        """Free the C engine's rulesets; waits for a decision in progress to finish."""
-        with self._lock:
+        """Give back this generation's rulesets; those no other generation uses are freed."""
+        with _ENGINE_LOCK:
             if self._closed:
                 return
             self._closed = True
-            for ruleset in self._host._ruleset_list:  # noqa: SLF001  no public way to free them
-                durable_rules_engine.delete_ruleset(ruleset._handle)  # noqa: SLF001
+            for entry in [*self._entries.values(), *self._probes.values()]:
+                _release(entry)

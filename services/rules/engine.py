@@ -152,8 +152,9 @@ class PolicyBook:
             if problems:
                 self._refused_fingerprint = fingerprint
                 raise loader.RulesInvalid(problems)
-            compiled = CompiledRules(policies)  # compiling can fail too, before anything changes
             old = self._state
+            # compiling can fail too, before anything changes
+            compiled = CompiledRules(policies, old.compiled if old is not None else None)
             self._state = _State(policies, compiled, fingerprint, datetime.now(timezone.utc))
             if old is not None:
                 old.compiled.close()

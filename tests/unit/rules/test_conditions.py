@@ -113,9 +113,9 @@ def test_the_first_rule_in_file_order_decides_and_nothing_is_left_over(tmp_path)
     book = PolicyBook(tmp_path)
     assert book.decide("major_matter", {"n": 6})["rule"]["id"] == "major_matter.r0"
     assert book.decide("major_matter", {"n": 4})["rule"]["id"] == "major_matter.r1"
-    compiled = book._state.compiled
-    name = compiled._names["major_matter"]
-    # events are consumed and asserted facts retracted: the engine keeps nothing per decision
-    assert compiled._host.get_pending_events(name) == []
-    assert compiled._host.get_facts(name) == []
-    assert compiled._hits == {}
+    from services.rules import adapter
+    ruleset = book._state.compiled._entries["major_matter"][0]
+    # events are consumed: the engine keeps nothing per decision
+    assert ruleset.get_pending_events("0") == []
+    assert ruleset.get_facts("0") == []
+    assert adapter._HITS == {}

@@ -118,7 +118,25 @@ def test_a_broken_file_is_refused_and_the_old_rules_keep_deciding(folder):
     assert not book.changed()  # the refused files are not retried until they change again
 
 
-def test_a_retired_engine_is_freed_and_a_decision_moves_to_the_new_one(folder):
+def test_a_reload_reuses_unchanged_areas_and_frees_replaced_ones(folder):
+    from services.rules import adapter
+    book = PolicyBook(folder)
+    old = book._state.compiled
+    users = old._entries["quorum"][1]  # other books in this process may share it too
+    book.reload()
+    new = book._state.compiled
+    assert new._entries["quorum"] is old._entries["quorum"] and new._entries["quorum"][1] == users
+    edit(folder / "major_matter.yaml", "major_budget_yuan: 100000", "major_budget_yuan: 77777")
+    book.reload()  # a text no other book has: this book alone uses the new ruleset
+    replaced = book._state.compiled._entries["major_matter"]
+    assert replaced[1] == 1
+    edit(folder / "major_matter.yaml", "major_budget_yuan: 77777", "major_budget_yuan: 66666")
+    book.reload()
+    assert book._state.compiled._entries["major_matter"] is not replaced
+    assert replaced[1] == 0 and replaced[2] not in adapter._SHARED  # deleted from the engine
+
+
+def test_a_retired_engine_refuses_and_a_decision_moves_to_the_new_one(folder):
     book = PolicyBook(folder)
     old = book._state
     book.reload()
