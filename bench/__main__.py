@@ -23,7 +23,9 @@ def main(argv=None) -> int:
         print(f"\n== bench.{name} ==", flush=True)
         started = time.monotonic()
         try:
-            module.main()
+            result = module.main()
+            if isinstance(result, dict) and result.get("ok") is False:
+                failed.append(name)  # ran, but missed its target
         except Exception as exc:  # noqa: BLE001  one failing bench must not hide the others
             failed.append(name)
             print(f"bench.{name} failed: {exc!r}", flush=True)
