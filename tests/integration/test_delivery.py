@@ -15,6 +15,7 @@ import yaml
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import text
 
+from services import cli
 from services.kernel import parking
 from services.kernel.db import make_engine
 from services.kernel.nameko_ext import topology
@@ -81,7 +82,7 @@ def test_kill_consumer_mid_batch_then_restart_applies_every_event_once(service_c
     assert set(counts.values()) == {1}
 
 
-def test_failing_handler_parks_the_event_and_replay_applies_it_once(container_factory, service_config):
+def test_failing_handler_parks_the_event_and_replay_applies_it_once(container_factory, service_config, capsys):
     uri = service_config["AMQP_URI"]
     topology.apply(uri, [probe.ProbeService])
     container = container_factory(probe.ProbeService, service_config)
@@ -95,9 +96,15 @@ def test_failing_handler_parks_the_event_and_replay_applies_it_once(container_fa
     assert parked[0].queue == "evt-proposals-good_deed.verified--probe.apply"
     assert applied_counts(service_config) == {}
 
+    assert cli.main(["--amqp-uri", uri, "dlq", "list"]) == 0  # what an operator sees
+    listed = capsys.readouterr().out
+    assert sick["id"] in listed and "the probe is not healed yet" in listed
+
     with ServiceRpcProxy("probe", service_config) as rpc:
         rpc.heal()
-    assert [p.event_id for p in parking.replay(uri, {sick["id"]})] == [sick["id"]]
+    assert cli.main(["--amqp-uri", uri, "dlq", "replay", "no-such-id"]) == 1
+    assert cli.main(["--amqp-uri", uri, "dlq", "replay", sick["id"]]) == 0
+    assert f"replayed {parked[0].parked_id}" in capsys.readouterr().out
     until(lambda: applied_counts(service_config) == {sick["id"]: 1}, message="the replayed event applied")
     assert parking.list_parked(uri) == []
 

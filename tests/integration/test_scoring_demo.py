@@ -31,6 +31,11 @@ def test_demo_evaluation_runs_end_to_end(container_factory, service_config, caps
             print(out)
         assert "20000.00 元" in out
         assert "你这个院子真是收得干净" in out and "an inspector not linked to the yard is refused" in out
+        # every grade and the quarterly rating are priced by the catalogue (civility_points v2+)
+        assert "points by cleaning_day_excellent" in out and "points by cleaning_day_good" in out
+        from services.rules.engine import PolicyBook, rules_dir
+        per_star = PolicyBook(rules_dir()).decide("civility_points", {"deed_code": "quarterly_rating"})["values"]["points"]
+        assert f"rating wgd-1-04: 9 stars -> {9 * per_star} points by quarterly_rating" in out
         assert "-> awarded" in out and "beautiful_hamlet.awarded v" in out
         assert "好婆婆 -> household wgd-1-04" in out
         assert "a second 食用油 is refused" in out

@@ -40,3 +40,12 @@ def test_an_event_reaches_the_board_and_a_subscribed_county_system(container_fac
         with pytest.raises(ValidationFailed) as err:
             rpc.subscribe({"subscriber": "", "url": "not a url", "patterns": []})
         assert set(err.value.detail["fields"]) == {"subscriber", "url", "patterns"}
+
+
+def test_health_command_reports_whether_the_service_consumes_its_queues(container_factory, service_config):
+    from services import cli
+    uri = service_config["AMQP_URI"]
+    topology.apply(uri, [NotificationsService])
+    assert cli.main(["--amqp-uri", uri, "health", "notifications"]) == 1  # declared, nobody consuming
+    container_factory(NotificationsService, service_config).start()
+    assert cli.main(["--amqp-uri", uri, "health", "notifications"]) == 0

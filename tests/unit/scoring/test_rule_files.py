@@ -1,5 +1,5 @@
 """Against the policy staff's real rule files (services.rules.engine.PolicyBook): the deed codes
-scoring asks for exist or fall back as documented, and titles/awards follow the files."""
+scoring asks for are priced, and titles/awards follow the files."""
 from datetime import date
 from decimal import Decimal
 
@@ -8,7 +8,7 @@ import pytest
 from services.rules.engine import PolicyBook, rules_dir
 from services.scoring import inspections, ledger, ratings, reviews, sources, supermarket
 
-from .conftest import NOW
+from .conftest import NOW, register
 
 
 @pytest.fixture(scope="module")
@@ -16,26 +16,39 @@ def book():
     return PolicyBook(rules_dir())
 
 
-def test_labour_falls_back_to_points_per_occasion(roster, book):
+def _per_unit(book, deed_code):
+    decision = book.decide("civility_points", {"deed_code": deed_code})
+    assert decision["outcome"] in ("award", "deduct"), f"{deed_code} is not priced: {decision['reason']}"
+    return decision["values"]["points"]
+
+
+def test_labour_is_priced_per_hour(roster, book):
     entry = sources.contribution_recorded(roster, book, {
         "entry_id": "c-1", "kind": "labour", "household_id": "h1", "resident_id": None, "hamlet_id": "g3",
         "project_id": None, "hours": Decimal("4.00"), "reversal_of": None}, NOW)
-    per_occasion = book.decide("civility_points", {"deed_code": "voluntary_labour"})["values"]["points"]
-    if book.decide("civility_points", {"deed_code": "labour_hour"})["outcome"] == "unknown":
-        assert (entry.deed_code, entry.points) == ("voluntary_labour", per_occasion)
-    else:
-        assert entry.deed_code == "labour_hour"
-    assert entry.rule_policy == "civility_points" and entry.rule_version >= 1
+    assert entry.deed_code == "labour_hour"
+    assert entry.points == int(_per_unit(book, "labour_hour") * 4)
+    assert entry.rule_policy == "civility_points" and entry.rule_version >= 2
 
 
-def test_an_excellent_yard_earns_the_clean_yard_points_and_other_grades_may_earn_none(roster, book):
-    excellent = inspections.record(roster, book, {"household_id": "h1", "inspector_household_id": "h-hub",
-                                                  "score": 96, "grade": "excellent", "inspected_on": date(2025, 5, 16)}, NOW)
-    assert ledger.get(roster, excellent.entry_id).points > 0
-    good = inspections.record(roster, book, {"household_id": "h2", "inspector_household_id": "h-hub",
-                                             "score": 80, "grade": "good", "inspected_on": date(2025, 5, 16)}, NOW)
-    if good.entry_id is None:  # the catalogue prices only excellent yards
-        assert book.decide("civility_points", {"deed_code": "cleaning_day_good"})["outcome"] == "unknown"
+def test_every_inspection_grade_is_priced_by_the_catalogue(roster, book):
+    for i, grade in enumerate(inspections.GRADES):
+        household = f"h-grade-{grade}"
+        register(roster, household, hub="h-hub")
+        inspection = inspections.record(roster, book, {
+            "household_id": household, "inspector_household_id": "h-hub", "score": 95 - 15 * i,
+            "grade": grade, "inspected_on": date(2025, 5, 16)}, NOW)
+        entry = ledger.get(roster, inspection.entry_id)
+        assert (entry.deed_code, entry.points) == (f"cleaning_day_{grade}", _per_unit(book, f"cleaning_day_{grade}"))
+    assert _per_unit(book, "cleaning_day_excellent") > _per_unit(book, "cleaning_day_good") \
+        > _per_unit(book, "cleaning_day_fair") > 0 > _per_unit(book, "cleaning_day_poor")
+
+
+def test_a_quarterly_rating_earns_points_per_star(roster, book):
+    rating = ratings.rate(roster, book, {"household_id": "h1", "quarter": "2025Q2", "stars": 7,
+                                         "nominations": [], "rated_by": "道德评议会"}, NOW)
+    entry = ledger.get(roster, rating.entry_id)
+    assert (entry.deed_code, entry.points) == ("quarterly_rating", 7 * _per_unit(book, "quarterly_rating"))
 
 
 def test_titles_follow_the_titles_file(roster, book):
