@@ -144,6 +144,27 @@ def cmd_migrate(args) -> int:
     return 0
 
 
+def cmd_prune(args) -> int:
+    """Trim what only grows: published outbox rows and old processed-event markers."""
+    from datetime import timedelta
+
+    from services.kernel import idempotency
+    from services.kernel.db import make_engine, session_factory, utcnow
+    from services.kernel.relay import prune_published
+    config = kconfig.load(args.config)
+    before = utcnow() - timedelta(days=args.days)
+    for name in args.services or [s for s in SERVICES if (kconfig.ROOT / "services" / s / "migrations").is_dir()]:
+        engine = make_engine(kconfig.database_url(config, name))
+        with session_factory(engine)() as session:
+            published = prune_published(session, before)
+            markers = idempotency.prune(session, before)
+            session.commit()
+        engine.dispose()
+        print(f"{name}: removed {published} published outbox rows and {markers} processed markers "
+              f"older than {args.days} days")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cocreate", description=__doc__.splitlines()[0])
     parser.add_argument("--config", default=None, help="config.yaml to read (default: the repo's)")
@@ -171,6 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="bring service databases to the latest schema")
     migrate.add_argument("services", nargs="*")
     migrate.set_defaults(func=cmd_migrate)
+
+    prune = sub.add_parser("prune", help="trim published outbox rows and old processed markers")
+    prune.add_argument("services", nargs="*")
+    prune.add_argument("--days", type=int, default=90,
+                       help="keep this many days (longer than any replay you may still need)")
+    prune.set_defaults(func=cmd_prune)
 
     for name in SERVICES:
         if (Path(__file__).parent / name / "cli.py").exists():

@@ -17,3 +17,9 @@ def record(session: Session, event_id: str, consumer: str, event_type: str) -> N
     """Insert the marker; a concurrent duplicate fails on the primary key at commit."""
     session.execute(insert(processed_table).values(
         event_id=event_id, consumer=consumer, event_type=event_type, processed_at=utcnow()))
+
+
+def prune(session: Session, before) -> int:
+    """Forget markers older than ``before``; a redelivery older than that would apply again."""
+    from sqlalchemy import delete
+    return session.execute(delete(processed_table).where(processed_table.c.processed_at < before)).rowcount

@@ -138,6 +138,13 @@ class OutboxRelay:
         self._reset()
 
 
+def prune_published(session, before) -> int:
+    """Delete rows published before ``before``: the broker has confirmed them long ago."""
+    from sqlalchemy import delete
+    return session.execute(delete(outbox_table).where(
+        outbox_table.c.published_at.is_not(None), outbox_table.c.published_at < before)).rowcount
+
+
 def pending_count(sessionmaker) -> int:
     from sqlalchemy import func
     with sessionmaker() as session:

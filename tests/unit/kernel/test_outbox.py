@@ -45,3 +45,27 @@ def test_processed_markers_are_per_consumer(session):
     session.commit()
     assert idempotency.seen(session, "e1", "scoring.on_points")
     assert not idempotency.seen(session, "e1", "notifications.share")
+
+
+def test_prune_removes_only_old_published_rows_and_markers(session):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from services.kernel.relay import prune_published
+    old, fresh, unsent = (outbox.emit(session, "good_deed.verified", DEED) for _ in range(3))
+    now = db.utcnow()
+    session.execute(update(db.outbox_table).where(db.outbox_table.c.event_id == old["id"])
+                    .values(published_at=now - timedelta(days=100)))
+    session.execute(update(db.outbox_table).where(db.outbox_table.c.event_id == fresh["id"])
+                    .values(published_at=now - timedelta(days=1)))
+    idempotency.record(session, "old-event", "c", "good_deed.verified")
+    session.execute(update(db.processed_table).values(processed_at=now - timedelta(days=100)))
+    idempotency.record(session, "new-event", "c", "good_deed.verified")
+    before = now - timedelta(days=90)
+    assert prune_published(session, before) == 1
+    assert idempotency.prune(session, before) == 1
+    session.commit()
+    left = {r.event_id for r in session.execute(select(db.outbox_table))}
+    assert left == {fresh["id"], unsent["id"]}
+    assert idempotency.seen(session, "new-event", "c") and not idempotency.seen(session, "old-event", "c")
