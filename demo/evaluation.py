@@ -74,9 +74,13 @@ def run(demo):
 
     for household, stars, nominations in (("wgd-1-04", 9, [{"title": "good_mother_in_law", "resident_id": "wgd-1-04-1"}]),
                                           ("wgd-1-02", 8, []), ("wgd-2-02", 5, [])):
-        _once(demo, f"rating of {household}", lambda: s.rate_household({
+        rated = _once(demo, f"rating of {household}", lambda: s.rate_household({
             "household_id": household, "quarter": quarter, "stars": stars, "nominations": nominations,
             "rated_by": "道德评议会"}))
+        if rated and rated.get("entry_id"):
+            entry = s.get_entry(rated["entry_id"])
+            demo.say(f"  rating {household}: {stars} stars -> {entry['points']} points by {entry['deed_code']} "
+                     f"({_rule(entry['rule'])}, pending approval)")
     demo.say(f"  道德评议会 rated the households for {quarter} (刘桂兰 9 stars, nominated 好婆婆)")
 
     # -- 爱心超市 love supermarket ---------------------------------------------------------------
@@ -116,8 +120,11 @@ def run(demo):
             "household_id": household, "inspector_household_id": "g209-3-01", "score": score, "grade": grade,
             "remarks": remark}))
         if done:
-            points = (f"{s.get_entry(done['entry_id'])['points']} points (pending approval)" if done["entry_id"]
-                      else "no points: the catalogue prices only excellent yards")
+            if done["entry_id"]:
+                entry = s.get_entry(done["entry_id"])
+                points = f"{entry['points']} points by {entry['deed_code']} (pending approval)"
+            else:
+                points = f"no points: the catalogue does not price a {grade} yard"
             demo.say(f"  {household}: {score}/100 {grade} \"{remark}\" -> {points}")
     hygiene = s.rankings({"level": "hygiene", "period": week})
     for row in hygiene["rows"][:3]:
