@@ -31,24 +31,35 @@ def resolve(url_map, request: Request):
     except RouteNotFound:
         return error_response(404, "not_found", f"no route {request.path}")
     route: Route
-    if route.body:
-        if not request.data:
+    if route.body_param:
+        text = request.get_data(as_text=True)
+        if not text.strip():
             payload = {}
         else:
             try:
-                payload = json.loads(request.get_data(as_text=True))
+                payload = json.loads(text)
             except ValueError as exc:
                 return error_response(400, "validation_failed", "body is not JSON",
                                       fields={"_body": [str(exc)]})
-        kwargs["payload"] = payload
-    if route.query:
-        kwargs["query"] = {k: v for k, v in request.args.items()}
+        kwargs[route.body_param] = payload
+    if route.query_param:
+        kwargs[route.query_param] = {k: v for k, v in request.args.items()}
     return route, kwargs
+
+
+class ServiceTimeout(Exception):
+    """No reply from a service within the gateway's deadline (the service is down or stuck)."""
+
+    def __init__(self, service: str, method: str, seconds: float):
+        super().__init__(f"{service}.{method}: no reply within {seconds:g}s")
+        self.service = service
 
 
 def from_error(exc: Exception) -> Response:
     if isinstance(exc, CocreateError):
         return json_response(exc.to_dict(), exc.http_status)
+    if isinstance(exc, ServiceTimeout):
+        return error_response(504, "service_timeout", str(exc), service=exc.service)
     name = type(exc).__name__
     if name == "UnknownService":
         return error_response(503, "service_unavailable", str(exc))

@@ -14,9 +14,25 @@ class Route:
     path: str
     service: str
     rpc_method: str
-    body: bool = False      # pass the JSON body as payload=
-    query: bool = False     # pass the query string as query= (a dict)
+    body: bool | str = False    # pass the JSON body as payload= (or as the keyword named here)
+    query: bool | str = False   # pass the query string as query= (a dict; or the keyword named)
     status: int = 200
+
+    @property
+    def body_param(self) -> str | None:
+        """The RPC keyword that receives the JSON body, if any."""
+        return _param(self.body, "payload")
+
+    @property
+    def query_param(self) -> str | None:
+        """The RPC keyword that receives the query string (a dict), if any."""
+        return _param(self.query, "query")
+
+
+def _param(flag: bool | str, default: str) -> str | None:
+    if flag is True:
+        return default
+    return flag or None
 
 
 def load_routes() -> list[Route]:

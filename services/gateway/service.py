@@ -1,5 +1,4 @@
 """The gateway: the HTTP API over every service's RPC, and the public board."""
-from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
@@ -16,7 +15,6 @@ URL_MAP = build_map(load_routes())
 class GatewayService:
     name = "gateway"
     cluster = ClusterRpc()
-    notifications = RpcProxy("notifications")
 
     @http("GET,POST,PUT,PATCH,DELETE", "/api/<path:path>")
     def api(self, request, path):
@@ -25,7 +23,7 @@ class GatewayService:
             return resolved
         route, kwargs = resolved
         try:
-            result = getattr(getattr(self.cluster, route.service), route.rpc_method)(**kwargs)
+            result = self.cluster.call(route.service, route.rpc_method, **kwargs)
         except Exception as exc:  # noqa: BLE001  every failure becomes an HTTP answer
             return from_error(exc)
         return json_response(result, route.status)
@@ -33,7 +31,7 @@ class GatewayService:
     @http("GET", "/")
     def board(self, request):
         try:
-            notices, unavailable = self.notifications.feed({"limit": 100}), None
+            notices, unavailable = self.cluster.call("notifications", "feed", query={"limit": 100}), None
         except CocreateError as exc:
             notices, unavailable = [], str(exc)
         except Exception as exc:  # noqa: BLE001  the page still renders, saying what is missing

@@ -1,0 +1,37 @@
+"""A service that is down must not hang the gateway: its RPC queue outlives it (durable), so a
+call is accepted by the broker and would wait for a reply forever, holding a worker each time."""
+import socket
+import time
+
+import pytest
+import requests
+
+from services.gateway.service import GatewayService
+from services.kernel.nameko_ext import topology
+from services.notifications.service import NotificationsService
+
+pytestmark = pytest.mark.service
+
+
+def test_a_stopped_service_answers_504_and_the_gateway_stays_up(container_factory, service_config):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = dict(service_config, WEB_SERVER_ADDRESS=f"127.0.0.1:{port}", GATEWAY_RPC_TIMEOUT=1)
+    web = f"http://127.0.0.1:{port}"
+    topology.apply(config["AMQP_URI"], [NotificationsService])
+    notifications = container_factory(NotificationsService, config)
+    notifications.start()
+    container_factory(GatewayService, config).start()
+    assert requests.get(f"{web}/api/board/feed", timeout=10).status_code == 200
+
+    notifications.stop()
+    started = time.monotonic()
+    down = requests.get(f"{web}/api/board/feed", timeout=10)
+    assert down.status_code == 504 and down.json()["error"] == "service_timeout"
+    assert "notifications" in down.json()["message"]
+    assert time.monotonic() - started < 5
+    page = requests.get(web + "/", timeout=10)
+    assert page.status_code == 200 and "feed unavailable" in page.text
+    assert requests.get(f"{web}/healthz", timeout=10).status_code == 200
+
