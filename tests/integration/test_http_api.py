@@ -297,3 +297,20 @@ def test_policy_status_params_and_decisions(stack):
     facts = expect(requests.post(f"{stack}/api/policy/civility_points/decide", json=["not", "facts"]), 400)
     assert facts["error"] == "validation_failed"
     expect(requests.get(f"{stack}/api/policy/civility_points/decide"), 405)
+
+
+# -- every route: answers in the documented statuses, never a server error -------------------
+
+def _every_route():
+    from services.gateway.routing import load_routes
+    return load_routes()
+
+
+@pytest.mark.parametrize("route", _every_route(), ids=lambda r: f"{r.method} {r.path}")
+def test_every_route_answers_a_missing_object_or_empty_body_without_a_server_error(stack, route):
+    import re
+    path = re.sub(r"<int:[^>]+>", "987654", route.path)
+    path = re.sub(r"<[^>]+>", "no-such-id", path)
+    response = requests.request(route.method, stack + path, json={} if route.body_param else None)
+    assert response.status_code < 500, f"{route.method} {path}: {response.status_code} {response.text}"
+    assert response.headers["Content-Type"].startswith("application/json")
