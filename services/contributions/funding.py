@@ -60,6 +60,7 @@ def register_project(session: Session, clock, data: dict) -> models.Project:
         "project_id": project.id, "name": project.name, "scope": project.scope,
         "village_id": project.village_id, "hamlet_id": project.hamlet_id,
         "budget": str(project.budget), "mix": {k: str(v) for k, v in mix.items()},
+        "motion_id": project.motion_id,
     }, subject=f"project/{project.id}")
     return project
 
@@ -85,7 +86,7 @@ def progress(session: Session, project_id: str) -> dict:
     plan = {"grant": project.plan_grant, "sponsor": project.plan_sponsor, "crowd": project.plan_crowd}
     return {
         "project_id": project.id, "name": project.name, "scope": project.scope,
-        "village_id": project.village_id, "hamlet_id": project.hamlet_id,
+        "village_id": project.village_id, "hamlet_id": project.hamlet_id, "motion_id": project.motion_id,
         "budget": str(project.budget), "status": project.status,
         "plan": {k: str(v) for k, v in plan.items()},
         "raised": {k: str(v) for k, v in got.items()},
@@ -111,7 +112,7 @@ def check_funded(session: Session, clock, project: models.Project) -> bool:
     outbox.emit(session, "project.funded", {
         "project_id": project.id, "hamlet_id": project.hamlet_id, "village_id": project.village_id,
         "budget": str(project.budget), "raised": {k: str(v) for k, v in got.items()},
-        "funded_at": project.funded_at.isoformat(),
+        "funded_at": project.funded_at.isoformat(), "motion_id": project.motion_id,
     }, subject=f"project/{project.id}")
     return True
 

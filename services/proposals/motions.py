@@ -99,7 +99,7 @@ def _record(session, motion, action, source, target, by, why, now) -> MotionStep
         "motion_id": motion.id, "village_id": motion.village_id, "hamlet_id": motion.hamlet_id,
         "title": motion.title, "scope": motion.scope, "action": action, "from_state": source,
         "to_state": target, "by": by, "why": why or "", "at": iso(now),
-        "estimated_budget": money(motion.estimated_budget)}, subject=motion.id)
+        "estimated_budget": money(motion.estimated_budget), "matter": motion.matter}, subject=motion.id)
     return row
 
 

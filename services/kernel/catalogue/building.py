@@ -116,6 +116,7 @@ class ProjectRegistered(Schema):
     hamlet_id = Id(required=True, allow_none=True)
     budget = Money(required=True)
     mix = fields.Dict(keys=fields.String(), values=Money(), required=True)
+    motion_id = Id(load_default=None, allow_none=True)  # the proposals motion it carries out, if any
 
 
 class ProjectFunded(Schema):
@@ -127,6 +128,7 @@ class ProjectFunded(Schema):
     budget = Money(required=True)
     raised = fields.Dict(keys=fields.String(), values=Money(), required=True)
     funded_at = fields.AwareDateTime(required=True)
+    motion_id = Id(load_default=None, allow_none=True)  # proposals moves this motion to funded
 
 
 class ProjectLabourFlagged(Schema):

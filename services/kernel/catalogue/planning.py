@@ -87,6 +87,8 @@ class MotionTransitioned(Schema):
     why = fields.String(load_default="")
     at = Time(required=True)
     estimated_budget = Money(load_default=None, allow_none=True)
+    # 重大事务 or not, once the major_matter rule has classed it (at "raise"); null before.
+    matter = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["major", "ordinary"]))
 
 
 class BodyResult(Schema):

@@ -67,6 +67,11 @@ class ReviewDecided(Schema):
     escalate_to = fields.String(load_default=None, allow_none=True)
     reason = fields.String(required=True)
     rule = fields.Nested(RuleRef, required=True)
+    # What is reviewed, when the schedule was made from a motion (motion.transitioned).
+    motion_id = Id(load_default=None, allow_none=True)
+    title = fields.String(load_default=None, allow_none=True)
+    village_id = Id(load_default=None, allow_none=True)
+    hamlet_id = Id(load_default=None, allow_none=True)
 
 
 class DeadlineEscalated(Schema):
