@@ -8,10 +8,13 @@ transaction as the processed-event marker, so a redelivered event decides nothin
 from __future__ import annotations
 
 import logging
+from datetime import timezone
+from decimal import Decimal
 
 from services.kernel import outbox
 from services.kernel.errors import PolicyRefused
 
+from . import schedules
 from .engine import json_safe
 
 log = logging.getLogger(__name__)
@@ -68,3 +71,51 @@ def on_funding_round_closed(session, book, event) -> dict:
     payload = allocation_for_round(book, event.data, event.id)
     outbox.emit(session, "funding_round.allocated", payload, subject=f"funding_round/{payload['round_id']}")
     return payload
+
+
+# -- 半年评议 reviews scheduled from a motion's lifecycle ---------------------------------------
+
+REVIEW_KIND = {"major": "major", "ordinary": "small"}  # 重大事务 -> major project, else small
+
+
+def review_kind(book, data: dict) -> str:
+    """major or small: the motion's own class (set by the major_matter rule when it was raised),
+    or, for a motion.transitioned without one, the major_matter rule asked now."""
+    matter = data.get("matter")
+    if matter is None:
+        budget = Decimal(str(data.get("estimated_budget") or 0))
+        matter = book.decide("major_matter", {
+            "scope": data["scope"],
+            "estimated_budget": int(budget) if budget == budget.to_integral_value() else float(budget),
+        })["outcome"]
+    return REVIEW_KIND[matter]
+
+
+def review_for_motion(book, data: dict) -> dict | None:
+    """The review a motion's step starts, or None: a review is counted from the state the
+    reviews file names per kind (``start_on``: completed or approved)."""
+    kind = review_kind(book, data)
+    start_on = book.params("reviews")["params"]["kinds"][kind]["start_on"]
+    if data["to_state"] != start_on:
+        return None
+    return {"subject": f"motion/{data['motion_id']}", "kind": kind,
+            "since": data["at"].astimezone(timezone.utc).date(),
+            "context": {"motion_id": data["motion_id"], "title": data["title"],
+                        "village_id": data["village_id"], "hamlet_id": data.get("hamlet_id")}}
+
+
+def on_motion_transitioned(session, book, clock, event):
+    """Schedule the motion's review when it reaches ``start_on``; a withdrawn motion is not reviewed."""
+    if event.data["to_state"] == "withdrawn":
+        return schedules.stop_watching(session, clock, kind=schedules.REVIEW,
+                                       subject=f"motion/{event.data['motion_id']}")
+    request = review_for_motion(book, event.data)
+    if request is None:
+        return None
+    return schedules.schedule_review(session, book, clock, **request)
+
+
+def on_review_completed(session, clock, event):
+    """The bodies gave their verdicts (scoring's review.completed): the review is no longer owed."""
+    return schedules.stop_watching(session, clock, kind=schedules.REVIEW,
+                                   subject=f"motion/{event.data['project_id']}")

@@ -37,15 +37,23 @@ def _upsert(session: Session, kind: str, subject: str) -> Schedule:
     return row
 
 
-def schedule_review(session: Session, book, clock, *, subject: str, kind: str, since) -> Schedule:
-    """Watch a project's next review, counted from ``since`` (completion, approval or last review)."""
+CONTEXT = ("motion_id", "title", "village_id", "hamlet_id")  # carried into review.due/overdue
+
+
+def schedule_review(session: Session, book, clock, *, subject: str, kind: str, since,
+                    context: dict | None = None) -> Schedule:
+    """Watch a project's next review, counted from ``since`` (completion, approval or last review).
+
+    ``context`` (motion_id, title, village_id, hamlet_id) says what is reviewed; it travels in
+    the review events so the scoring service can open the review without asking anyone."""
     if not subject:
         raise ValidationFailed.from_messages({"subject": ["e.g. project/<id>"]})
     now = clock.now()
     since_text = since.isoformat() if isinstance(since, (date, datetime)) else str(since)
     decision = book.decide("reviews", {"kind": kind, "since": since_text, "now": now.isoformat()})
     row = _upsert(session, REVIEW, subject)
-    row.facts = {"kind": kind, "since": since_text[:10]}
+    row.facts = {"kind": kind, "since": since_text[:10],
+                 **({"context": {k: context.get(k) for k in CONTEXT}} if context else {})}
     row.level = 0
     row.started_at = now
     row.status = ACTIVE
@@ -88,6 +96,15 @@ def resolve(session: Session, clock, *, kind: str, subject: str) -> Schedule:
     return row
 
 
+def stop_watching(session: Session, clock, *, kind: str, subject: str) -> Schedule | None:
+    """Like :func:`resolve`, for a reaction to an event: a subject nobody watches is no error."""
+    row = session.execute(select(Schedule).where(Schedule.kind == kind, Schedule.subject == subject)
+                          ).scalar_one_or_none()
+    if row is None or row.status == RESOLVED:
+        return None
+    return resolve(session, clock, kind=kind, subject=subject)
+
+
 def fire_due(session: Session, book, clock, limit: int = 200) -> list[dict]:
     """Decide every schedule that is due; returns the envelopes emitted."""
     now = clock.now()
@@ -118,7 +135,7 @@ def _fire_review(session: Session, book, row: Schedule, now: datetime) -> list[d
     payload = {"schedule_id": row.id, "subject": row.subject, "kind": row.facts["kind"],
                "since": row.facts["since"], "due_at": values["due_at"],
                "reviewers": list(values.get("reviewers") or []), "escalate_to": values.get("escalate_to"),
-               "reason": decision["reason"], "rule": decision["rule"]}
+               "reason": decision["reason"], "rule": decision["rule"], **(row.facts.get("context") or {})}
     if outcome == "due":
         if row.last_outcome != "due":
             emitted.append(outbox.emit(session, "review.due", payload, subject=row.subject))

@@ -101,3 +101,11 @@ class RulesService:
     @on_event("funding_round.closed")
     def on_funding_round_closed(self, event):
         reactions.on_funding_round_closed(self.db, self.book, event)
+
+    @on_event("motion.transitioned")
+    def on_motion_transitioned(self, event):
+        reactions.on_motion_transitioned(self.db, self.book, self.clock, event)
+
+    @on_event("review.completed")
+    def on_review_completed(self, event):
+        reactions.on_review_completed(self.db, self.clock, event)

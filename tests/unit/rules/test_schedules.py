@@ -52,7 +52,7 @@ def test_review_falls_due_then_overdue_and_survives_a_restart(folder, db_url):
         assert schedules.fire_due(session, PolicyBook(folder), clock) == []  # once, not every tick
         [(name, data)] = _events(session)
         assert name == "review.due" and data["reviewers"] == ["party_members_meeting", "representatives_assembly"]
-        assert data["rule"] == {"id": "reviews.due", "version": 1, "policy": "reviews"}
+        assert data["rule"] == {"id": "reviews.due", "version": 2, "policy": "reviews"}
     clock.advance(days=40)  # past the 30-day grace
     with _session(db_url) as session:
         fired = schedules.fire_due(session, PolicyBook(folder), clock)
