@@ -10,6 +10,7 @@ residents' satisfaction survey; the ``beautiful_hamlet`` rule's weights and thre
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -23,6 +24,8 @@ from services.kernel.errors import Conflict, IllegalTransition, NotFound, Policy
 from . import periods
 from . import policy as policy_port
 from .models import HamletApplication, Opinion, Review, ReviewVerdict
+
+log = logging.getLogger(__name__)
 
 OPEN, COMPLETED = "open", "completed"
 APPLIED, AWARDED, NOT_AWARDED = "applied", "awarded", "not_awarded"
@@ -63,6 +66,43 @@ def open_review(session: Session, policy, data: dict, now: datetime) -> Review:
     session.add(review)
     session.flush()
     return review
+
+
+def open_scheduled(session: Session, data: dict, overdue: bool, now: datetime) -> Review | None:
+    """``review.due`` / ``review.overdue`` from the rules service's schedule: open the motion's
+    review for the half year it fell due in, once. The rules service already decided it is due
+    (the event carries the rule, the reviewers and the due date), so nothing is asked again.
+    An overdue review already open is marked overdue; None when there is nothing to do."""
+    if not data.get("motion_id") or not data.get("village_id"):
+        log.warning("%s for %s names no motion: open it by hand (open_review)",
+                    "review.overdue" if overdue else "review.due", data["subject"])
+        return None
+    half_year = periods.half_of(datetime.fromisoformat(data["due_at"]))
+    existing = session.execute(select(Review).where(Review.project_id == data["motion_id"],
+                                                    Review.half_year == half_year)).scalar_one_or_none()
+    if existing is not None:
+        if overdue and existing.status == OPEN and existing.due != "overdue":
+            existing.due = "overdue"
+            session.flush()
+            return existing
+        return None
+    rule = data["rule"]
+    review = Review(review_id=str(uuid.uuid4()), project_id=data["motion_id"],
+                    title=(data.get("title") or data["motion_id"])[:200], kind=data["kind"],
+                    village_id=data["village_id"], hamlet_id=data.get("hamlet_id"), half_year=half_year,
+                    reviewers=list(data["reviewers"]), due="overdue" if overdue else "due", status=OPEN,
+                    rule_id=rule["id"], rule_version=rule["version"], opened_by="rules", created_at=now)
+    session.add(review)
+    session.flush()
+    return review
+
+
+def find_reviews(session: Session, *, project_id=None, half_year=None, status=None) -> list[Review]:
+    query = select(Review).order_by(Review.created_at, Review.review_id)
+    for column, value in ((Review.project_id, project_id), (Review.half_year, half_year), (Review.status, status)):
+        if value:
+            query = query.where(column == value)
+    return list(session.execute(query).scalars())
 
 
 def get_review(session: Session, review_id: str) -> Review:

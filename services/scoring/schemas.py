@@ -368,6 +368,12 @@ class OpinionsQuery(In):
     status = fields.String(load_default=None, validate=validate.OneOf(["open", "answered", "adopted"]))
 
 
+class ReviewsQuery(In):
+    project_id = Id(load_default=None)
+    half_year = fields.String(load_default=None, validate=validate.Regexp(r"^\d{4}H[12]$"))
+    status = fields.String(load_default=None, validate=validate.OneOf(["open", "completed"]))
+
+
 class ReviewOut(Schema):
     review_id = fields.String()
     project_id = fields.String()
@@ -380,6 +386,7 @@ class ReviewOut(Schema):
     due = fields.String()
     status = fields.String()
     rule = fields.Function(lambda r: {"id": r.rule_id, "version": r.rule_version, "policy": "reviews"})
+    opened_by = fields.String()
     created_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)
 

@@ -38,6 +38,14 @@ class ScoringService:
     def on_contribution_recorded(self, event):
         sources.contribution_recorded(self.db, self.policy, event.data, self.clock.now())
 
+    @on_event("review.due")
+    def on_review_due(self, event):
+        reviews.open_scheduled(self.db, event.data, False, self.clock.now())
+
+    @on_event("review.overdue")
+    def on_review_overdue(self, event):
+        reviews.open_scheduled(self.db, event.data, True, self.clock.now())
+
     # -- points ledger 乡风文明积分 ------------------------------------------------------------
 
     @api
@@ -200,6 +208,10 @@ class ScoringService:
     @api
     def get_review(self, review_id):
         return self._review(reviews.get_review(self.db, review_id))
+
+    @api
+    def list_reviews(self, query=None):
+        return [self._review(r) for r in reviews.find_reviews(self.db, **_query(schemas.ReviewsQuery, query))]
 
     @api
     def record_verdict(self, review_id, payload):
