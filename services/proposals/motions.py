@@ -3,6 +3,7 @@ explicit lifecycle. Every step is recorded (who, when, why) and emitted as ``mot
 """
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -16,6 +17,8 @@ from . import suggestions as suggestions_mod
 from .common import ask, get_or_404, invalid, iso, money, new_id, rule_ref
 from .lifecycle import MOTION
 from .models import Motion, MotionStep, Suggestion
+
+log = logging.getLogger(__name__)
 
 
 def create(session: Session, clock, data: dict) -> Motion:
@@ -101,6 +104,36 @@ def _record(session, motion, action, source, target, by, why, now) -> MotionStep
         "to_state": target, "by": by, "why": why or "", "at": iso(now),
         "estimated_budget": money(motion.estimated_budget), "matter": motion.matter}, subject=motion.id)
     return row
+
+
+# Where a motion stands once its money is in: funded, or already past it.
+FUNDED_OR_LATER = ("funded", "in_progress", "completed", "reviewed")
+
+
+def project_funded(session: Session, clock, data: dict) -> Motion | None:
+    """``project.funded`` from contributions: the motion the project carries out moves from
+    funding_requested to funded, recorded as the contributions service's step. Applied once:
+    a motion already funded (or further on) is left as it is; one in any other state is not
+    moved by money alone and is left for a cadre (logged), as is a motion this service lacks."""
+    motion_id = data.get("motion_id")
+    if not motion_id:
+        return None
+    motion = session.get(Motion, motion_id)
+    if motion is None:
+        log.warning("project %s was funded for motion %s, which proposals does not have",
+                    data["project_id"], motion_id)
+        return None
+    if motion.state in FUNDED_OR_LATER:
+        return None
+    if "fund" not in MOTION.transitions.get(motion.state, {}):
+        log.warning("project %s was funded but motion %s is %s, not funding_requested: not moved",
+                    data["project_id"], motion_id, motion.state)
+        return None
+    raised = sum((Decimal(str(v)) for v in (data.get("raised") or {}).values()), Decimal(0))
+    why = (f"project {data['project_id']} funded at {iso(data['funded_at'])}: "
+           f"raised {money(raised)} of budget {money(data['budget'])}")
+    step(session, motion, "fund", "contributions", why, clock.now())
+    return motion
 
 
 def get(session: Session, motion_id: str) -> Motion:

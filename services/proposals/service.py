@@ -6,7 +6,7 @@ from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from services.kernel.clock import SystemClock
-from services.kernel.nameko_ext import Database, api
+from services.kernel.nameko_ext import Database, api, on_event
 
 from . import decisions, escalation, good_deeds, meetings, motions, reports, schemas, suggestions
 
@@ -52,6 +52,11 @@ class ProposalsService:
     def list_suggestions(self, query=None):
         found = suggestions.find(self.db, _query(schemas.SuggestionQuery(), query))
         return schemas.SuggestionOut(many=True).dump(found)
+
+    # ---- the bus -------------------------------------------------------------------------
+    @on_event("project.funded")
+    def on_project_funded(self, event):
+        motions.project_funded(self.db, self.clock, event.data)
 
     # ---- 垸组提议 motions -------------------------------------------------------------------
     @api
