@@ -1,0 +1,126 @@
+"""The cross-service policy workflows over the real broker, with the real rule files:
+
+- 参与 funding feedback: contributions' ``project.funded`` for a project that carries out a motion
+  moves that motion from funding_requested to funded (proposals records it as contributions' step);
+- 半年评议: the motion completed (``motion.transitioned``) -> the rules service schedules its
+  review in its database -> with the rules service's clock moved past the due date its timer emits
+  ``review.due`` -> scoring has the review open; past the grace days ``review.overdue`` is on the
+  public board and scoring marks the review overdue.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from services.contributions.service import ContributionsService
+from services.kernel.clock import FixedClock
+from services.kernel.nameko_ext import topology
+from services.notifications.service import NotificationsService
+from services.proposals.service import ProposalsService
+from services.rules.dependencies import Clock
+from services.rules.engine import PolicyBook, rules_dir
+from services.rules.service import RulesService
+from services.scoring.service import ScoringService
+from tests.support.wait import until
+
+pytestmark = pytest.mark.integration
+
+SERVICES = [RulesService, ProposalsService, ContributionsService, ScoringService, NotificationsService]
+ROSTER = Path(__file__).resolve().parents[2] / "services" / "contributions" / "samples" / "wuguidun_roster.csv"
+VILLAGE, HAMLET, HEAD = "v-wgd", "wgd-1", "wgd-1-01-1"
+
+
+def _people(n):
+    return [{"resident_id": f"wgd-r-{i:02d}", "household_id": f"wgd-h{i:02d}"} for i in range(n)]
+
+
+def _approved_motion(p):
+    """A hamlet motion under the major-matter threshold: the hamlet meeting decides it."""
+    motion = p.create_motion({
+        "village_id": VILLAGE, "hamlet_id": HAMLET, "scope": "hamlet", "title": "伍家垸 塘边路灯",
+        "description": "Street lamps by the pond", "estimated_budget": "6000",
+        "contribution_kinds": ["money", "labour"], "created_by": HEAD})
+    p.transition_motion(motion["id"], {"action": "raise", "by": HEAD, "why": "回音墙 suggestion"})
+    p.transition_motion(motion["id"], {"action": "deliberate", "by": HEAD})
+    meeting = p.schedule_meeting({"kind": "hamlet", "village_id": VILLAGE, "hamlet_id": HAMLET,
+                                  "title": "垸组会", "members": 40, "agenda": [motion["id"]],
+                                  "created_by": HEAD, "attendance": _people(30)})
+    p.record_vote(meeting["id"], motion["id"], {"tally": {"for": 27, "against": 2, "abstain": 1},
+                                                "recorded_by": HEAD})
+    motion = p.get_motion(motion["id"])
+    assert (motion["state"], motion["matter"]) == ("approved", "ordinary")
+    return motion
+
+
+def test_funding_feeds_back_and_a_completed_motion_is_reviewed(container_factory, service_config):
+    topology.apply(service_config["AMQP_URI"], SERVICES)
+    rules_clock = FixedClock(datetime.now(timezone.utc))
+    for cls in SERVICES:
+        config = {**service_config, "RULES_SCHEDULE_INTERVAL": 0.1, "RULES_WATCH_INTERVAL": 0}
+        container = container_factory(cls, config)
+        if cls is RulesService:
+            next(d for d in container.dependencies if isinstance(d, Clock)).clock = rules_clock
+        container.start()
+
+    with ClusterRpcProxy(service_config, timeout=30) as rpc:
+        p, c, s = rpc.proposals, rpc.contributions, rpc.scoring
+        motion = _approved_motion(p)
+        p.transition_motion(motion["id"], {"action": "request_funding", "by": HEAD, "why": "grant + crowd"})
+
+        # -- 出资: the project that carries the motion out is funded -> the motion is funded ----------
+        c.import_roster({"filename": ROSTER.name, "content": ROSTER.read_text(encoding="utf-8")})
+        project = c.register_project({
+            "project_id": "wgd-1-lamps", "name": "塘边路灯", "scope": "hamlet", "village_id": VILLAGE,
+            "hamlet_id": HAMLET, "budget": "6000", "mix": {"grant": "3000", "sponsor": "1000", "crowd": "2000"},
+            "motion_id": motion["id"]})
+        assert project["motion_id"] == motion["id"]
+        for resident, amount, source in (("wgd-1-01-1", "1000", "sponsor"), ("wgd-1-02-1", "2000", "crowd")):
+            c.record_contribution({"kind": "money", "resident_id": resident, "amount": amount, "source": source,
+                                   "project_id": project["project_id"]})
+        assert p.get_motion(motion["id"])["state"] == "funding_requested"  # not yet: the grant is missing
+        c.record_contribution({"kind": "money", "resident_id": "wgd-1-01-1", "amount": "3000", "source": "grant",
+                               "project_id": project["project_id"], "note": "镇 grant"})
+        funded = until(lambda: (m := p.get_motion(motion["id"]))["state"] == "funded" and m,
+                       timeout=30, message="proposals to fund the motion on project.funded")
+        step = funded["steps"][-1]
+        assert (step["action"], step["from_state"], step["by"]) == ("fund", "funding_requested", "contributions")
+        assert "wgd-1-lamps" in step["why"]
+
+        # -- 完工 -> 半年评议 scheduled by the rules service -------------------------------------------
+        p.transition_motion(motion["id"], {"action": "start", "by": HEAD})
+        assert rpc.rules.list_schedules() == []  # funded or started: nothing to review yet
+        p.transition_motion(motion["id"], {"action": "complete", "by": HEAD, "why": "lamps lit"})
+        [schedule] = until(lambda: rpc.rules.list_schedules("active"), timeout=30,
+                           message="the rules service to schedule the review on motion.transitioned")
+        assert schedule["subject"] == f"motion/{motion['id']}"
+        assert schedule["facts"]["kind"] == "small"  # an ordinary matter: reviewed by the hamlet
+        assert s.list_reviews({"project_id": motion["id"]}) == []  # not due yet
+
+        book = PolicyBook(rules_dir())
+        kinds = book.params("reviews")["params"]["kinds"]
+        assert kinds["small"]["start_on"] == "completed"
+
+        # -- the rules service's clock passes the due date: review.due -> scoring opens the review ----
+        rules_clock.at = datetime.fromisoformat(schedule["next_check_at"])
+        [review] = until(lambda: s.list_reviews({"project_id": motion["id"]}), timeout=30,
+                         message="scoring to open the review on review.due")
+        assert (review["status"], review["due"], review["kind"], review["opened_by"]) == ("open", "due", "small", "rules")
+        assert review["reviewers"] == kinds["small"]["reviewers"]
+        assert review["title"] == "伍家垸 塘边路灯" and review["village_id"] == VILLAGE and review["hamlet_id"] == HAMLET
+        assert review["rule"]["id"] == "reviews.due"
+
+        # -- nobody reviewed it within the grace days: review.overdue is escalated and published -----
+        rules_clock.at = datetime.fromisoformat(until(
+            lambda: rpc.rules.list_schedules("active"), message="the schedule to wait for overdue")[0]["next_check_at"])
+        until(lambda: s.list_reviews({"project_id": motion["id"]})[0]["due"] == "overdue", timeout=30,
+              message="scoring to mark the review overdue")
+        notices = until(lambda: [n for n in rpc.notifications.feed({"limit": 100})
+                                 if n["cause_type"] == "review.overdue"], timeout=30,
+                        message="notifications to publish review.overdue")
+        assert notices[0]["subject"] == f"motion/{motion['id']}"
+        assert notices[0]["data"]["escalate_to"] == kinds["small"]["escalate_to"]
+        # one review for the motion in its half year, whatever fired
+        assert len(s.list_reviews({"project_id": motion["id"]})) == 1
