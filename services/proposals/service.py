@@ -1,26 +1,14 @@
 """The proposals service: 五字共谋 co-planning over RPC. Entrypoints only: parse, call, dump."""
 from __future__ import annotations
 
-from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
-from services.kernel.clock import SystemClock
-from services.kernel.nameko_ext import Database, api, on_event
+from services.kernel.nameko_ext import Clock, Database, api, on_event
 
 from . import decisions, escalation, good_deeds, meetings, motions, reports, schemas, suggestions
 
 ESCALATION_INTERVAL = 300   # seconds; deadlines are in hours, so a few minutes late is fine
-
-
-class Clock(DependencyProvider):
-    """The time source, injected so tests can swap in a FixedClock."""
-
-    def __init__(self, clock=None):
-        self.clock = clock or SystemClock()
-
-    def get_dependency(self, worker_ctx):
-        return self.clock
 
 
 def _query(schema, query):

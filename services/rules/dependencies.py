@@ -1,13 +1,11 @@
-"""nameko glue of the rules service: the policy book every worker shares, a clock, a timer
-whose interval comes from the config."""
+"""nameko glue of the rules service: the policy book every worker shares, and a timer whose
+interval comes from the config."""
 from __future__ import annotations
 
 import logging
 
 from nameko.extensions import DependencyProvider
 from nameko.timer import Timer
-
-from services.kernel.clock import SystemClock
 
 from .engine import PolicyBook, rules_dir
 
@@ -22,16 +20,6 @@ class Policies(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.book
-
-
-class Clock(DependencyProvider):
-    """The time domain code sees; tests replace it with a FixedClock."""
-
-    def __init__(self):
-        self.clock = SystemClock()
-
-    def get_dependency(self, worker_ctx):
-        return self.clock
 
 
 class ConfigTimer(Timer):

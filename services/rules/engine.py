@@ -8,7 +8,6 @@ sees either the old files or the new ones, never a mix; on any problem nothing c
 from __future__ import annotations
 
 import copy
-import re
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timezone

@@ -7,10 +7,10 @@ from __future__ import annotations
 import logging
 
 from services.kernel.errors import ValidationFailed
-from services.kernel.nameko_ext import Database, api, on_event
+from services.kernel.nameko_ext import Clock, Database, api, on_event
 
 from . import loader, reactions, schedules, schemas
-from .dependencies import Clock, Policies, config_timer
+from .dependencies import Policies, config_timer
 
 log = logging.getLogger(__name__)
 

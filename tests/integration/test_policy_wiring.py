@@ -20,7 +20,7 @@ from services.kernel.clock import FixedClock
 from services.kernel.nameko_ext import topology
 from services.notifications.service import NotificationsService
 from services.proposals.service import ProposalsService
-from services.rules.dependencies import Clock
+from services.kernel.nameko_ext import Clock
 from services.rules.engine import PolicyBook, rules_dir
 from services.rules.service import RulesService
 from services.scoring.service import ScoringService
