@@ -10,7 +10,7 @@ import pytest
 
 from services.contributions.service import ContributionsService
 from services.kernel.nameko_ext import topology
-from tests.service.contributions.sink import Sink
+from tests.support.sink import Sink
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ import pytest
 from services.contributions.service import ContributionsService
 from services.kernel.nameko_ext import topology
 from services.scoring.service import ScoringService
-from tests.service.contributions.sink import Sink
+from tests.support.sink import Sink
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ from tests.unit.contributions.conftest import ROSTER
 from tests.unit.contributions.fakes import FakePolicy
 
 from .fake_rules import FakeRulesService
-from .sink import Sink
+from tests.support.sink import Sink
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """One proposals container on PostgreSQL and the real broker; a stand-in "rules" service
-answers the policy port over real RPC from the policy staff's rule files (or the fake)."""
+answers the policy port over real RPC from the policy staff's rule files."""
 from __future__ import annotations
 
 import json
@@ -7,36 +7,16 @@ from datetime import datetime, timezone
 
 import pytest
 from kombu import Connection, Exchange, Queue
-from nameko.rpc import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import replace_dependencies
 
 from services.kernel.clock import FixedClock
 from services.proposals.service import ProposalsService
-from tests.unit.proposals.fake_policy import OrganicLawPolicy
+from services.rules.engine import PolicyBook, rules_dir
+from tests.support.policy import rules_stand_in
 
 
-def _book():
-    try:
-        from services.rules.engine import PolicyBook, rules_dir
-        return PolicyBook(rules_dir())
-    except Exception:  # noqa: BLE001  the rules service is written in parallel
-        return OrganicLawPolicy()
-
-
-BOOK = _book()
-
-
-class RulesStandIn:
-    name = "rules"
-
-    @rpc
-    def decide(self, area, facts):
-        return BOOK.decide(area, facts)
-
-    @rpc
-    def params(self, area):
-        return BOOK.params(area)
+RulesStandIn = rules_stand_in(PolicyBook(rules_dir()))  # the staff's own rule files
 
 
 @pytest.fixture

@@ -2,71 +2,32 @@
 over real RPC from the in-test fake policy; a sink queue takes every event scoring publishes."""
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 
 import pytest
-from kombu import Connection, Exchange, Queue
-from nameko.rpc import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.kernel.clock import FixedClock
-from services.kernel.events import make_envelope
 from services.kernel.nameko_ext import topology
-from services.kernel.relay import publish_envelope
 from services.scoring.service import ScoringService
 from tests.support import wait
+from tests.support.bus import publish
+from tests.support.policy import rules_stand_in
+from tests.support.sink import Sink
 from tests.unit.scoring.fake_policy import FakePolicy
 
 NOW = datetime(2025, 5, 16, 9, 0, tzinfo=timezone.utc)  # a Friday in 2025Q2
 POLICY = FakePolicy()
 
 
-class RulesStandIn:
-    name = "rules"
-
-    @rpc
-    def decide(self, area, facts):
-        return POLICY.decide(area, facts)
-
-    @rpc
-    def params(self, area):
-        return POLICY.params(area)
-
-
-class Sink:
-    """Every event scoring publishes (an event no queue takes would stay in the outbox)."""
-
-    def __init__(self, amqp_uri):
-        self.uri = amqp_uri
-        self.queue = Queue("test-scoring-sink", Exchange("scoring.events", type="topic", durable=True),
-                           routing_key="#", durable=True, auto_delete=False)
-        with Connection(amqp_uri) as conn:
-            self.queue(conn.channel()).declare()
-        self.seen = []
-
-    def events(self, name):
-        with Connection(self.uri) as conn:
-            bound = self.queue(conn.channel())
-            while (message := bound.get(no_ack=True)) is not None:
-                self.seen.append((message.delivery_info["routing_key"], json.loads(message.body)["data"]))
-        return [data for key, data in self.seen if key == name]
-
-    def wait_for(self, name, count=1):
-        return wait.until(lambda: len(found := self.events(name)) >= count and found,
-                          message=f"{count} {name} event(s)")
-
-
-def publish(amqp_uri, source, name, data):
-    envelope = make_envelope(name, data)
-    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
-        publish_envelope(conn.Producer(), f"{source}.events", name, json.dumps(envelope, ensure_ascii=False))
-    return envelope
+RulesStandIn = rules_stand_in(POLICY)
 
 
 @pytest.fixture
 def sink(service_config):
-    return Sink(service_config["AMQP_URI"])
+    """Every event scoring publishes (an event no queue takes would stay in the outbox)."""
+    with Sink(service_config["AMQP_URI"], "scoring.events") as sink:
+        yield sink
 
 
 @pytest.fixture
@@ -81,7 +42,7 @@ def scoring(container_factory, service_config, sink, monkeypatch):
 
 def register(amqp_uri, household_id, hamlet_id="g3", hub=None, party_member=False, head_name=None,
              village_id="wuguidun"):
-    return publish(amqp_uri, "contributions", "household.registered", {
+    return publish(amqp_uri, "household.registered", {
         "household_id": household_id, "hamlet_id": hamlet_id, "village_id": village_id, "town_id": "t1",
         "head_name": head_name or household_id, "party_member": party_member, "hub_household_id": hub})
 

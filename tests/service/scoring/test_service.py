@@ -6,20 +6,20 @@ import pytest
 from services.kernel.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from tests.support import wait
 
-from .conftest import publish
+from tests.support.bus import publish
 
 
 def test_points_from_the_bus_then_approved_and_spent(roster, service_config, sink):
     uri = service_config["AMQP_URI"]
-    publish(uri, "rules", "points.decided", {
+    publish(uri, "points.decided", {
         "household_id": "h-huang", "resident_id": "r-huang", "hamlet_id": "g3", "deed_code": "helped_neighbour",
         "points": 4, "reason": "好人好事: helped clear the roadside", "cause_event_id": "deed-1",
         "rule": {"id": "civility_points.helped_neighbour", "version": 3, "policy": "civility_points"}})
-    publish(uri, "contributions", "contribution.recorded", {
+    publish(uri, "contribution.recorded", {
         "entry_id": "c-1", "kind": "labour", "household_id": "h-huang", "resident_id": "r-huang",
         "hamlet_id": "g3", "project_id": "p-road", "hours": "6.00", "amount": None, "items": None,
         "reversal_of": None})
-    publish(uri, "contributions", "contribution.recorded", {  # money earns no points
+    publish(uri, "contribution.recorded", {  # money earns no points
         "entry_id": "c-2", "kind": "money", "household_id": "h-huang", "resident_id": None,
         "hamlet_id": "g3", "project_id": "p-road", "hours": None, "amount": "500.00", "items": None,
         "reversal_of": None})

@@ -8,7 +8,8 @@ from services.contributions import roster
 from services.contributions.models import Base
 from services.kernel import catalogue  # noqa: F401
 from services.kernel.clock import FixedClock
-from services.kernel.db import create_all, make_engine, session_factory
+
+from tests.support.db import session_fixtures
 
 from .fakes import FakePolicy
 
@@ -26,18 +27,7 @@ t1,xx镇,v1,伍桂墩村,h2,桂花垸,hh6,,r6,周六,户主,否,,否
 """
 
 
-@pytest.fixture
-def engine(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'contributions.sqlite'}")
-    create_all(engine, Base.metadata)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def session(engine):
-    with session_factory(engine)() as session:
-        yield session
+engine, session = session_fixtures(Base.metadata)
 
 
 @pytest.fixture

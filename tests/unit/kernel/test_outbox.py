@@ -5,18 +5,12 @@ from sqlalchemy import select
 
 from services.kernel import db, idempotency, outbox
 from services.kernel.errors import EventSchemaError
+from tests.support.db import session_fixtures
 
 DEED = {"deed_id": "1", "household_id": "h1", "hamlet_id": "g3", "deed_code": "sweep",
         "verified_by": "c1"}
 
-
-@pytest.fixture
-def session(tmp_path):
-    engine = db.make_engine(f"sqlite:///{tmp_path}/k.sqlite")
-    db.create_all(engine)
-    with db.session_factory(engine)() as session:
-        yield session
-    engine.dispose()
+engine, session = session_fixtures()
 
 
 def test_emit_stores_the_envelope_in_the_callers_transaction(session):

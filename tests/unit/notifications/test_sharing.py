@@ -7,18 +7,12 @@ from services.kernel import db, events
 from services.kernel.errors import NotFound, ValidationFailed
 from services.notifications import sharing
 from services.notifications.models import Base, Delivery, Notice
+from tests.support.db import session_fixtures
 
 NOW = datetime(2026, 6, 5, 9, 0, tzinfo=timezone.utc)
 DEED = {"deed_id": "1", "household_id": "h1", "hamlet_id": "g3", "deed_code": "sweep", "verified_by": "c1"}
 
-
-@pytest.fixture
-def session(tmp_path):
-    engine = db.make_engine(f"sqlite:///{tmp_path}/n.sqlite")
-    db.create_all(engine, Base.metadata)
-    with db.session_factory(engine)() as session:
-        yield session
-    engine.dispose()
+engine, session = session_fixtures(Base.metadata)
 
 
 def event(data=DEED, name="good_deed.verified"):

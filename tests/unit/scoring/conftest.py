@@ -3,27 +3,17 @@ from datetime import datetime, timezone
 import pytest
 
 from services.kernel.clock import FixedClock
-from services.kernel.db import create_all, make_engine, session_factory
 from services.scoring import households
 from services.scoring.models import Base
+
+from tests.support.db import session_fixtures
 
 from .fake_policy import FakePolicy
 
 NOW = datetime(2025, 5, 16, 9, 0, tzinfo=timezone.utc)  # a Friday (清洁日), 2025Q2, 2025H1
 
 
-@pytest.fixture
-def engine(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'scoring.sqlite'}")
-    create_all(engine, Base.metadata)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def session(engine):
-    with session_factory(engine)() as session:
-        yield session
+engine, session = session_fixtures(Base.metadata)
 
 
 @pytest.fixture
