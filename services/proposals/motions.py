@@ -136,6 +136,20 @@ def project_funded(session: Session, clock, data: dict) -> Motion | None:
     return motion
 
 
+def review_completed(session: Session, clock, data: dict) -> Motion | None:
+    """``review.completed`` from scoring: every body the rule names has reviewed the completed
+    motion (大家评), so it moves to reviewed, recorded as the scoring service's step. Applied once;
+    a review of anything else (a project without a motion, a motion not completed) is left."""
+    motion = session.get(Motion, data["project_id"])
+    if motion is None or "review" not in MOTION.transitions.get(motion.state, {}):
+        return None
+    bodies = ", ".join(str(v.get("body")) for v in data["verdicts"] if v.get("body")) or "the reviewers"
+    why = (f"review {data['review_id']} ({data['half_year']}) completed by {bodies}; "
+           f"{data['open_opinions']} opinion(s) still tracked until answered")
+    step(session, motion, "review", "scoring", why, clock.now())
+    return motion
+
+
 def get(session: Session, motion_id: str) -> Motion:
     return get_or_404(session, Motion, motion_id, "motion")
 

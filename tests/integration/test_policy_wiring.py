@@ -124,3 +124,11 @@ def test_funding_feeds_back_and_a_completed_motion_is_reviewed(container_factory
         assert notices[0]["data"]["escalate_to"] == kinds["small"]["escalate_to"]
         # one review for the motion in its half year, whatever fired
         assert len(s.list_reviews({"project_id": motion["id"]})) == 1
+
+        # -- 大家评: the hamlet gives its verdict -> review.completed -> the motion is reviewed ------
+        for body in review["reviewers"]:
+            s.record_verdict(review["review_id"], {"body": body, "score": 88, "recorded_by": HEAD})
+        reviewed = until(lambda: (m := p.get_motion(motion["id"]))["state"] == "reviewed" and m,
+                         timeout=30, message="proposals to mark the motion reviewed on review.completed")
+        assert (reviewed["steps"][-1]["action"], reviewed["steps"][-1]["by"]) == ("review", "scoring")
+        assert review["review_id"] in reviewed["steps"][-1]["why"]
