@@ -7,7 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.orm import Session
 
-from services.kernel.errors import NotFound, ValidationFailed
+from services.kernel.db import get_or_404  # noqa: F401  (re-exported)
+from services.kernel.errors import ValidationFailed
 
 from . import models
 
@@ -28,11 +29,6 @@ def money_str(value) -> str | None:
     return None if value is None else str(money(value))
 
 
-def get_or_404(session: Session, model, ident, kind: str):
-    row = session.get(model, ident) if ident is not None else None
-    if row is None:
-        raise NotFound.of(kind, ident)
-    return row
 
 
 def invalid(field: str, message: str) -> ValidationFailed:

@@ -14,6 +14,8 @@ from sqlalchemy import (Column, DateTime, Integer, MetaData, String, Table, Text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from .errors import NotFound
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -128,6 +130,16 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def get_or_404(session: Session, model, ident, kind: str, *, lock: bool = False, refresh: bool = False):
+    """The row with primary key ``ident``, or NotFound naming it. ``lock`` takes it FOR UPDATE
+    (on PostgreSQL); ``lock`` and ``refresh`` re-read it rather than trust the session's copy."""
+    row = None if ident is None else session.get(
+        model, ident, populate_existing=lock or refresh, with_for_update=True if lock else None)
+    if row is None:
+        raise NotFound.of(kind, ident)
+    return row
 
 
 def create_all(engine: Engine, *metadatas: MetaData) -> None:

@@ -1,8 +1,8 @@
 """共享 sharing: the public board's feed, and fan-out to people and county systems."""
 from nameko.timer import timer
 
+from services.kernel.db import get_or_404
 from services.kernel.clock import SystemClock
-from services.kernel.errors import NotFound
 from services.kernel.nameko_ext import Database, api, on_event
 
 from . import schemas, sharing, webhooks
@@ -36,9 +36,7 @@ class NotificationsService:
 
     @api
     def subscription(self, subscription_id):
-        sub = self.db.get(sharing.Subscription, int(subscription_id))
-        if sub is None:
-            raise NotFound.of("subscription", subscription_id)
+        sub = get_or_404(self.db, sharing.Subscription, int(subscription_id), "subscription")
         return {**schemas.SubscriptionOut().dump(sub),
                 "deliveries": sharing.delivery_counts(self.db, sub.id)}
 

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.kernel.db import get_or_404
 from services.kernel import events, outbox
-from services.kernel.errors import NotFound, ValidationFailed
+from services.kernel.errors import ValidationFailed
 
 from .models import Delivery, Notice, Subscription
 
@@ -63,9 +64,7 @@ def subscribe(session: Session, data: dict) -> Subscription:
 
 
 def unsubscribe(session: Session, subscription_id: int) -> Subscription:
-    sub = session.get(Subscription, subscription_id)
-    if sub is None:
-        raise NotFound.of("subscription", subscription_id)
+    sub = get_or_404(session, Subscription, subscription_id, "subscription")
     sub.active = False
     return sub
 

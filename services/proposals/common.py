@@ -5,9 +5,8 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy.orm import Session
-
-from services.kernel.errors import CocreateError, NotFound, ValidationFailed
+from services.kernel.db import get_or_404  # noqa: F401  (re-exported)
+from services.kernel.errors import CocreateError, ValidationFailed
 
 
 def new_id(prefix: str) -> str:
@@ -20,13 +19,6 @@ def iso(moment: datetime | None) -> str | None:
 
 def money(value: Decimal | None) -> str | None:
     return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
-
-
-def get_or_404(session: Session, model, ident: str, kind: str):
-    row = session.get(model, ident)
-    if row is None:
-        raise NotFound.of(kind, ident)
-    return row
 
 
 def invalid(field: str, message: str) -> ValidationFailed:

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.kernel.errors import NotFound
+from services.kernel.db import get_or_404
 
 from .models import Household
 
@@ -27,10 +27,7 @@ def apply_registered(session: Session, data: dict, now: datetime) -> Household:
 
 
 def get(session: Session, household_id: str) -> Household:
-    household = session.get(Household, household_id)
-    if household is None:
-        raise NotFound.of("household", household_id)
-    return household
+    return get_or_404(session, Household, household_id, "household")
 
 
 def linked_to(session: Session, hub_household_id: str) -> list[Household]:

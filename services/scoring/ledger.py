@@ -21,8 +21,9 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.kernel.db import get_or_404
 from services.kernel import outbox
-from services.kernel.errors import Conflict, IllegalTransition, NotFound, PolicyRefused, ValidationFailed
+from services.kernel.errors import Conflict, IllegalTransition, PolicyRefused, ValidationFailed
 
 from . import periods
 from . import policy as policy_port
@@ -167,13 +168,7 @@ def record(session: Session, policy, *, household_id: str, deed_code: str, sourc
 
 
 def get(session: Session, entry_id: str, *, lock: bool = False) -> PointsEntry:
-    query = select(PointsEntry).where(PointsEntry.entry_id == entry_id)
-    if lock:
-        query = query.with_for_update()
-    entry = session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
-    if entry is None:
-        raise NotFound.of("points entry", entry_id)
-    return entry
+    return get_or_404(session, PointsEntry, entry_id, "points entry", lock=lock, refresh=True)
 
 
 def _check(entry: PointsEntry, action: str) -> str:

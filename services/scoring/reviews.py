@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from functools import partial
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -19,7 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.kernel import outbox
-from services.kernel.errors import Conflict, IllegalTransition, NotFound, PolicyRefused, ValidationFailed
+from services.kernel.db import get_or_404
+from services.kernel.errors import Conflict, IllegalTransition, PolicyRefused, ValidationFailed
 
 from . import periods
 from . import policy as policy_port
@@ -31,14 +33,7 @@ OPEN, COMPLETED = "open", "completed"
 APPLIED, AWARDED, NOT_AWARDED = "applied", "awarded", "not_awarded"
 
 
-def _get(session: Session, model, key: str, kind: str, *, lock: bool = False):
-    query = select(model).where(list(model.__table__.primary_key.columns)[0] == key)
-    if lock:
-        query = query.with_for_update()
-    row = session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
-    if row is None:
-        raise NotFound.of(kind, key)
-    return row
+_get = partial(get_or_404, refresh=True)  # review rows are re-read: verdicts race
 
 
 def open_review(session: Session, policy, data: dict, now: datetime) -> Review:

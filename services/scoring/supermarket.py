@@ -15,8 +15,9 @@ from decimal import Decimal
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from services.kernel.db import get_or_404
 from services.kernel import outbox
-from services.kernel.errors import Conflict, IllegalTransition, NotFound, PolicyRefused, ValidationFailed
+from services.kernel.errors import Conflict, IllegalTransition, PolicyRefused, ValidationFailed
 
 from . import households, ledger, periods
 from . import policy as policy_port
@@ -35,11 +36,7 @@ def add_goods(session: Session, data: dict, now: datetime) -> Goods:
 
 
 def get_goods(session: Session, goods_id: str) -> Goods:
-    goods = session.execute(select(Goods).where(Goods.goods_id == goods_id)
-                            .execution_options(populate_existing=True)).scalar_one_or_none()
-    if goods is None:
-        raise NotFound.of("goods", goods_id)
-    return goods
+    return get_or_404(session, Goods, goods_id, "goods", refresh=True)
 
 
 def list_goods(session: Session, village_id: str | None = None) -> list[Goods]:
@@ -150,13 +147,7 @@ def request_redemption(session: Session, policy, data: dict, now: datetime) -> R
 
 
 def get_redemption(session: Session, redemption_id: str, *, lock: bool = False) -> Redemption:
-    query = select(Redemption).where(Redemption.redemption_id == redemption_id)
-    if lock:
-        query = query.with_for_update()
-    redemption = session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
-    if redemption is None:
-        raise NotFound.of("redemption", redemption_id)
-    return redemption
+    return get_or_404(session, Redemption, redemption_id, "redemption", lock=lock, refresh=True)
 
 
 def _pending(session: Session, redemption_id: str, action: str) -> Redemption:
