@@ -1,7 +1,11 @@
 """Fixtures shared by every test layer. Unit tests need none of the infrastructure ones."""
 from __future__ import annotations
 
-import eventlet
+import warnings
+
+with warnings.catch_warnings():  # eventlet announces its own deprecation on import
+    warnings.simplefilter("ignore")
+    import eventlet
 
 eventlet.monkey_patch()  # as `nameko run` does: services and tests share green threads
 
