@@ -82,20 +82,25 @@ class OutboxRelay:
         self._connection = None
 
     def publish_pending(self) -> int:
-        """Publish one batch of due rows in order; returns how many were confirmed.
+        """Publish up to ``batch_size`` due rows in order; returns how many were confirmed.
 
         An unroutable row backs off on its own (``UNROUTABLE_BACKOFF``) and does not hold up the
         rows behind it; a broker or connection failure stops the batch and is raised.
         """
         done = 0
         now = utcnow()
+        due = (select(outbox_table)
+               .where(outbox_table.c.published_at.is_(None),
+                      or_(outbox_table.c.next_attempt_at.is_(None), outbox_table.c.next_attempt_at <= now))
+               .order_by(outbox_table.c.id).limit(1)
+               # one row at a time, locked until its commit: replicas of a service share the
+               # outbox without publishing a row twice (PostgreSQL; SQLite has one writer anyway)
+               .with_for_update(skip_locked=True))
         with self.sessionmaker() as session:
-            rows = session.execute(
-                select(outbox_table).where(
-                    outbox_table.c.published_at.is_(None),
-                    or_(outbox_table.c.next_attempt_at.is_(None), outbox_table.c.next_attempt_at <= now))
-                .order_by(outbox_table.c.id).limit(self.batch_size)).all()
-            for row in rows:
+            for _ in range(self.batch_size):
+                row = session.execute(due).first()
+                if row is None:
+                    break
                 try:
                     publish_envelope(self._producer(), row.exchange, row.routing_key, row.body)
                 except Unroutable as exc:

@@ -93,3 +93,29 @@ def test_an_unroutable_event_does_not_hold_up_the_ones_behind_it(amqp_uri, sessi
     with sessions() as session:
         pending = session.execute(select(db.outbox_table).where(db.outbox_table.c.published_at.is_(None))).all()
     assert [(r.event_id, r.attempts) for r in pending] == [(stray["id"], 1)]
+
+
+def test_two_relays_sharing_a_postgres_outbox_publish_each_event_once(amqp_uri, postgres_url):
+    """Two replicas of one service: their relays claim rows, they do not both send them."""
+    import eventlet
+
+    engine = db.make_engine(postgres_url)
+    db.create_all(engine)
+    sessions = db.session_factory(engine)
+    with sessions() as session:
+        sent = [outbox.emit(session, "good_deed.verified", deed("sweep", n))["id"] for n in range(150)]
+        session.commit()
+    queue = _bind(amqp_uri)
+    relays = [OutboxRelay(sessions, amqp_uri, batch_size=10) for _ in range(2)]
+
+    def drain(relay):
+        count = 0
+        while pending_count(sessions):
+            count += relay.publish_pending()
+        return count
+
+    counts = [gt.wait() for gt in [eventlet.spawn(drain, r) for r in relays]]
+    received = [body["id"] for _, body in _drain(amqp_uri, queue)]
+    assert sorted(received) == sorted(sent)  # each exactly once
+    assert sum(counts) == len(sent) and all(counts), counts  # and both relays did share the work
+    engine.dispose()
