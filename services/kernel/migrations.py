@@ -4,8 +4,13 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config
 
+from sqlalchemy import text
+
 from .config import ROOT
 from .db import kernel_metadata, make_engine, normalise_url
+
+
+MIGRATION_LOCK = 0x636F6372  # "cocr": the advisory lock every service's migrations take
 
 
 def alembic_config(service: str, url: str) -> Config:
@@ -43,6 +48,9 @@ def run_env(target_metadata) -> None:
             context.configure(connection=connection, target_metadata=metadata,
                               render_as_batch=connection.dialect.name == "sqlite")
             with context.begin_transaction():
+                if connection.dialect.name == "postgresql":
+                    # replicas starting together migrate one after the other, not on top of each other
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
                 context.run_migrations()
     finally:
         engine.dispose()
