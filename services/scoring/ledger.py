@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session
 
 from services.kernel.db import get_or_404
 from services.kernel import outbox
-from services.kernel.errors import Conflict, IllegalTransition, PolicyRefused, ValidationFailed
+from services.kernel.errors import Conflict, IllegalTransition, NotFound, PolicyRefused, ValidationFailed
 
 from . import periods
 from . import policy as policy_port
-from .models import PointsAccount, PointsEntry
+from .models import Household, PointsAccount, PointsEntry
 
 PENDING, APPROVED, REJECTED, REVOKED = "pending", "approved", "rejected", "revoked"
 SOURCES = ("labour", "good_deed", "inspection", "rating", "penalty", "manual", "redemption")
@@ -60,6 +60,14 @@ def balances(session: Session, household_id: str) -> dict:
         PointsAccount.household_id == household_id)).first()
     return {"household_id": household_id, "spendable": row.spendable if row else 0,
             "honour": row.honour if row else 0}
+
+
+def balance_of(session: Session, household_id: str) -> dict:
+    """The balances the API shows; NotFound for a household scoring has never heard of
+    (neither on the roster it was told of nor in the ledger), rather than a plausible zero."""
+    if session.get(PointsAccount, household_id) is None and session.get(Household, household_id) is None:
+        raise NotFound.of("household", household_id)
+    return balances(session, household_id)
 
 
 def balances_from_entries(session: Session, household_id: str, resident_id: str | None = None,

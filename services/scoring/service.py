@@ -86,7 +86,7 @@ class ScoringService:
 
     @api
     def get_balance(self, household_id):
-        return ledger.balances(self.db, household_id)
+        return ledger.balance_of(self.db, household_id)
 
     @api
     def get_household(self, household_id):

@@ -182,3 +182,9 @@ def test_cached_balance_always_equals_the_sum_of_entries(engine, ops):
             for h in ("h1", "h2"):
                 assert ledger.balances(session, h) == ledger.balances_from_entries(session, h)
         session.rollback()
+
+
+def test_the_api_balance_of_an_unknown_household_is_not_found(roster, policy):
+    assert ledger.balance_of(roster, "h1") == {"household_id": "h1", "spendable": 0, "honour": 0}  # on the roster
+    with pytest.raises(NotFound):
+        ledger.balance_of(roster, "nobody")
