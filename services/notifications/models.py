@@ -27,12 +27,13 @@ class Notice(Base):
 
 
 class Subscription(Base):
-    """A person's or county system's standing request for events matching its patterns."""
+    """A person's (email) or county system's (webhook) standing request for matching events."""
 
     __tablename__ = "subscription"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscriber: Mapped[str] = mapped_column(String(200))
-    url: Mapped[str] = mapped_column(String(500))
+    url: Mapped[str | None] = mapped_column(String(500))          # a county system's webhook, or
+    email: Mapped[str | None] = mapped_column(String(320))        # a person's mailbox
     patterns: Mapped[list] = mapped_column(JSON)
     secret: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -1,17 +1,19 @@
 """共享 sharing: the public board's feed, and fan-out to people and county systems."""
+from nameko.dependency_providers import Config
 from nameko.timer import timer
 
 from services.kernel.db import get_or_404
 from services.kernel.clock import SystemClock
 from services.kernel.nameko_ext import Database, api, on_event
 
-from . import schemas, sharing, webhooks
+from . import mail, schemas, sharing, webhooks
 
 
 class NotificationsService:
     name = "notifications"
     db = Database()
     clock = SystemClock()
+    config = Config()
 
     @on_event("*")
     def share(self, event):
@@ -21,7 +23,10 @@ class NotificationsService:
     def deliver(self):
         now = self.clock.now()
         for delivery, subscription, notice in sharing.due_deliveries(self.db, now):
-            error = webhooks.post(subscription.url, notice.envelope, subscription.secret)
+            if subscription.url:
+                error = webhooks.post(subscription.url, notice.envelope, subscription.secret)
+            else:
+                error = mail.send(self.config.get("SMTP") or {}, subscription.email, notice)
             sharing.record_attempt(delivery, now, error)
             self.db.commit()  # one delivery's outcome must not wait on the next peer
 

@@ -56,8 +56,8 @@ def subscribe(session: Session, data: dict) -> Subscription:
     if unmatched:
         raise ValidationFailed.from_messages(
             {"patterns": [f"{p!r} matches no event type in the catalogue" for p in unmatched]})
-    sub = Subscription(subscriber=data["subscriber"], url=data["url"], patterns=data["patterns"],
-                       secret=data.get("secret"), active=True)
+    sub = Subscription(subscriber=data["subscriber"], url=data.get("url"), email=data.get("email"),
+                       patterns=data["patterns"], secret=data.get("secret"), active=True)
     session.add(sub)
     session.flush()
     return sub

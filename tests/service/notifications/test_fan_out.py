@@ -1,6 +1,7 @@
 import hashlib
 import hmac
 from datetime import timedelta
+from email.header import decode_header, make_header
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
@@ -49,3 +50,24 @@ def test_health_command_reports_whether_the_service_consumes_its_queues(containe
     assert cli.main(["--amqp-uri", uri, "health", "notifications"]) == 1  # declared, nobody consuming
     container_factory(NotificationsService, service_config).start()
     assert cli.main(["--amqp-uri", uri, "health", "notifications"]) == 0
+
+
+def test_a_person_subscribed_by_email_receives_the_notice(container_factory, service_config, tmp_path):
+    from tests.support.smtp_peer import SmtpPeer
+    uri = service_config["AMQP_URI"]
+    topology.apply(uri, [NotificationsService])
+    with SmtpPeer(tmp_path / "maildir") as smtp:
+        config = dict(service_config, SMTP={"host": "127.0.0.1", "port": smtp.port, "from": "board@wuguidun.example"})
+        container_factory(NotificationsService, config).start()
+        with ServiceRpcProxy("notifications", config) as rpc:
+            with pytest.raises(ValidationFailed) as err:  # a channel, and only one
+                rpc.subscribe({"subscriber": "huang", "patterns": ["good_deed.*"]})
+            assert "url" in err.value.detail["fields"]
+            rpc.subscribe({"subscriber": "黄远福", "email": "huang@wuguidun.example", "patterns": ["good_deed.*"]})
+            envelope = publish(uri, "good_deed.verified", deed("help_neighbour"))
+            [message] = until(smtp.messages, timeout=20, message="the email notice")
+    assert message["To"] == "huang@wuguidun.example" and message["From"] == "board@wuguidun.example"
+    subject = str(make_header(decode_header(message["Subject"])))
+    assert subject.startswith("共同缔造 公示: 好人好事")
+    body = message.get_payload(decode=True).decode("utf-8")
+    assert "good_deed.verified" in body and "help_neighbour" in body and envelope["data"]["household_id"] in body
