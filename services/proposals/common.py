@@ -5,8 +5,20 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from services.kernel.db import get_or_404  # noqa: F401  (re-exported)
 from services.kernel.errors import CocreateError, ValidationFailed
+
+
+def listing(session, model, query: dict, filters, newest_first, stmt=None) -> list:
+    """A page of ``model`` rows: equal to each given filter, newest first, then by id."""
+    stmt = select(model) if stmt is None else stmt
+    for name in filters:
+        if query.get(name) is not None:
+            stmt = stmt.where(getattr(model, name) == query[name])
+    stmt = stmt.order_by(newest_first.desc(), model.id)
+    return list(session.scalars(stmt.limit(query["limit"]).offset(query["offset"])))
 
 
 def new_id(prefix: str) -> str:

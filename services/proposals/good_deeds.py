@@ -5,13 +5,12 @@ A verified deed is emitted as ``good_deed.verified``; the rules service turns it
 """
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.kernel import outbox
 from services.kernel.errors import Conflict
 
-from .common import get_or_404, iso, new_id
+from .common import get_or_404, iso, listing, new_id
 from .lifecycle import GOOD_DEED
 from .models import GoodDeed
 
@@ -67,9 +66,4 @@ def get(session: Session, deed_id: str) -> GoodDeed:
 
 
 def find(session: Session, query: dict) -> list[GoodDeed]:
-    stmt = select(GoodDeed)
-    for name in ("village_id", "hamlet_id", "state", "household_id"):
-        if query.get(name) is not None:
-            stmt = stmt.where(getattr(GoodDeed, name) == query[name])
-    stmt = stmt.order_by(GoodDeed.reported_at.desc(), GoodDeed.id)
-    return list(session.scalars(stmt.limit(query["limit"]).offset(query["offset"])))
+    return listing(session, GoodDeed, query, ("village_id", "hamlet_id", "state", "household_id"), GoodDeed.reported_at)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from services.kernel import outbox
 
-from .common import get_or_404, invalid, iso, new_id
+from .common import get_or_404, invalid, iso, listing, new_id
 from .lifecycle import MEETING
 from .models import Activity, AgendaItem, Attendance, Meeting, Motion
 
@@ -152,20 +152,12 @@ def get_activity(session: Session, activity_id: str) -> Activity:
 
 def find(session: Session, query: dict) -> list[Meeting]:
     stmt = select(Meeting)
-    for name in ("village_id", "hamlet_id", "kind", "status"):
-        if query.get(name) is not None:
-            stmt = stmt.where(getattr(Meeting, name) == query[name])
     if query.get("motion_id"):
         stmt = stmt.where(Meeting.id.in_(select(AgendaItem.meeting_id)
                                          .where(AgendaItem.motion_id == query["motion_id"])))
-    stmt = stmt.order_by(Meeting.scheduled_for.desc(), Meeting.id)
-    return list(session.scalars(stmt.limit(query["limit"]).offset(query["offset"])))
+    return listing(session, Meeting, query, ("village_id", "hamlet_id", "kind", "status"),
+                   Meeting.scheduled_for, stmt)
 
 
 def find_activities(session: Session, query: dict) -> list[Activity]:
-    stmt = select(Activity)
-    for name in ("village_id", "hamlet_id", "kind"):
-        if query.get(name) is not None:
-            stmt = stmt.where(getattr(Activity, name) == query[name])
-    stmt = stmt.order_by(Activity.held_at.desc(), Activity.id)
-    return list(session.scalars(stmt.limit(query["limit"]).offset(query["offset"])))
+    return listing(session, Activity, query, ("village_id", "hamlet_id", "kind"), Activity.held_at)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.kernel import outbox
@@ -14,7 +13,7 @@ from services.kernel.catalogue.planning import BODIES
 from services.kernel.errors import CocreateError
 
 from . import suggestions as suggestions_mod
-from .common import ask, get_or_404, invalid, iso, money, new_id, rule_ref
+from .common import ask, get_or_404, invalid, iso, listing, money, new_id, rule_ref
 from .lifecycle import MOTION
 from .models import Motion, MotionStep, Suggestion
 
@@ -155,9 +154,4 @@ def get(session: Session, motion_id: str) -> Motion:
 
 
 def find(session: Session, query: dict) -> list[Motion]:
-    stmt = select(Motion)
-    for name in ("village_id", "hamlet_id", "state", "scope", "matter"):
-        if query.get(name) is not None:
-            stmt = stmt.where(getattr(Motion, name) == query[name])
-    stmt = stmt.order_by(Motion.created_at.desc(), Motion.id)
-    return list(session.scalars(stmt.limit(query["limit"]).offset(query["offset"])))
+    return listing(session, Motion, query, ("village_id", "hamlet_id", "state", "scope", "matter"), Motion.created_at)

@@ -6,13 +6,12 @@ reopens it. An unresolved report is escalated by the deadlines rule (see ``escal
 """
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.kernel import outbox
 from services.kernel.errors import Conflict
 
-from .common import get_or_404, iso, new_id
+from .common import get_or_404, iso, listing, new_id
 from .lifecycle import REPORT
 from .models import Report
 
@@ -99,9 +98,4 @@ def get(session: Session, report_id: str) -> Report:
 
 
 def find(session: Session, query: dict) -> list[Report]:
-    stmt = select(Report)
-    for name in ("village_id", "hamlet_id", "state", "resident_id", "assignee_id"):
-        if query.get(name) is not None:
-            stmt = stmt.where(getattr(Report, name) == query[name])
-    stmt = stmt.order_by(Report.filed_at.desc(), Report.id)
-    return list(session.scalars(stmt.limit(query["limit"]).offset(query["offset"])))
+    return listing(session, Report, query, ("village_id", "hamlet_id", "state", "resident_id", "assignee_id"), Report.filed_at)

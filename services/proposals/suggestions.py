@@ -1,12 +1,11 @@
 """回音墙 the echo wall: residents' suggestions (群众建议), each publicly answered by a cadre."""
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.kernel import outbox
 
-from .common import get_or_404, invalid, iso, new_id
+from .common import get_or_404, invalid, iso, listing, new_id
 from .lifecycle import SUGGESTION
 from .models import Motion, Suggestion
 
@@ -74,9 +73,4 @@ def get(session: Session, suggestion_id: str) -> Suggestion:
 
 
 def find(session: Session, query: dict) -> list[Suggestion]:
-    stmt = select(Suggestion)
-    for name in ("village_id", "hamlet_id", "status", "resident_id"):
-        if query.get(name) is not None:
-            stmt = stmt.where(getattr(Suggestion, name) == query[name])
-    stmt = stmt.order_by(Suggestion.filed_at.desc(), Suggestion.id)
-    return list(session.scalars(stmt.limit(query["limit"]).offset(query["offset"])))
+    return listing(session, Suggestion, query, ("village_id", "hamlet_id", "status", "resident_id"), Suggestion.filed_at)
