@@ -15,6 +15,7 @@ from pathlib import Path
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import fields as ma_fields
 
 from .http import CODES, STATUS_TEXT, LIMITS
 from .routing import Route
@@ -33,7 +34,7 @@ ERROR_SCHEMA = {
         "current": {"type": "string", "description": "409: the current state"},
         "allowed": {"type": "array", "items": {"type": "string"}, "description": "409/405: allowed steps"},
         "rule": {"type": "object", "description": "422: the rule id and file version that refused"},
-        "id": {"type": "string", "description": "5xx: the id of the log line of this failure"},
+        "id": {"description": "404: the id that was not found; 5xx: the id of this failure's log line"},
     },
 }
 DESCRIPTION = """共同缔造 co-creation platform: every service's operations over HTTP.
@@ -109,11 +110,21 @@ def _resolver(schema) -> str:
     return f"{service}.{cls.__name__}"
 
 
+def _decimal_as_string(self, field, **kwargs) -> dict:
+    """Money and other decimals travel as decimal strings ("12000.00"), never floats."""
+    if isinstance(field, ma_fields.Decimal):
+        kind = ["string", "null"] if field.allow_none else "string"
+        return {"type": kind, "format": "decimal", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
+    return {}
+
+
 def document(routes: list[Route], server_url: str | None = None) -> dict:
+    plugin = MarshmallowPlugin(schema_name_resolver=_resolver)
     spec = APISpec(title="cocreate 共同缔造 API", version=VERSION, openapi_version="3.1.0",
-                   plugins=[MarshmallowPlugin(schema_name_resolver=_resolver)],
+                   plugins=[plugin],
                    info={"description": DESCRIPTION},
                    servers=[{"url": server_url}] if server_url else [])
+    plugin.converter.add_attribute_function(_decimal_as_string)
     spec.components.schema("Error", ERROR_SCHEMA)
     for status in sorted(CODES):
         spec.components.response(f"E{status}", {
