@@ -59,6 +59,9 @@ def _calls(service: str) -> dict[str, tuple[list, list]]:
     for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
         for fn in (n for n in cls.body if isinstance(n, ast.FunctionDef)):
             loads, dumps = [], []
+            # a dump inside a list comprehension answers a list
+            in_lists = {id(n) for comp in ast.walk(fn) if isinstance(comp, ast.ListComp)
+                        for n in ast.walk(comp.elt)}
             for node in ast.walk(fn):
                 if not isinstance(node, ast.Call):
                     continue
@@ -66,7 +69,7 @@ def _calls(service: str) -> dict[str, tuple[list, list]]:
                 if schema and node.func.attr == "load":
                     loads.append(schema)
                 elif schema and node.func.attr == "dump":
-                    dumps.append(schema)
+                    dumps.append((schema[0], schema[1] or id(node) in in_lists))
                 for arg in node.args:  # helpers called with a schema: _query(schemas.X, query)
                     ref = _schema_ref(arg)
                     if ref and not schema:
