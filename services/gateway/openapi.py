@@ -15,6 +15,7 @@ from pathlib import Path
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import fields
 
 from .http import CODES, STATUS_TEXT, LIMITS
 from .routing import Route
@@ -110,10 +111,11 @@ def _resolver(schema) -> str:
 
 
 def document(routes: list[Route], server_url: str | None = None) -> dict:
+    plugin = MarshmallowPlugin(schema_name_resolver=_resolver)
     spec = APISpec(title="cocreate 共同缔造 API", version=VERSION, openapi_version="3.1.0",
-                   plugins=[MarshmallowPlugin(schema_name_resolver=_resolver)],
-                   info={"description": DESCRIPTION},
+                   plugins=[plugin], info={"description": DESCRIPTION},
                    servers=[{"url": server_url}] if server_url else [])
+    plugin.converter.add_attribute_function(_decimal_as_string)
     spec.components.schema("Error", ERROR_SCHEMA)
     for status in sorted(CODES):
         spec.components.response(f"E{status}", {
@@ -126,11 +128,25 @@ def document(routes: list[Route], server_url: str | None = None) -> dict:
     by_path: dict[str, dict] = {}
     for route in routes:
         path, parameters = _path(route)
-        operation = _operation(route, parameters)
+        operation = _operation(route, parameters, plugin.converter)
         by_path.setdefault(path, {})[route.method.lower()] = operation
     for path, operations in by_path.items():
         spec.path(path=path, operations=operations)
     return _numbers(spec.to_dict())
+
+
+_DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"
+
+
+def _decimal_as_string(self, field, ret=None, **_):
+    """Money and areas (``Decimal(as_string=True)``) are JSON strings on the way out and a
+    number or a string on the way in; apispec would call them numbers only."""
+    if not (isinstance(field, fields.Number) and getattr(field, "as_string", False)):
+        return {}
+    types = ret.get("type") if ret else None
+    types = [types] if isinstance(types, str) else list(types or ["number"])
+    widened = [t for t in types if t != "null"] + ["string"] + [t for t in types if t == "null"]
+    return {"type": list(dict.fromkeys(widened)), "pattern": _DECIMAL}
 
 
 _BOUNDS = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
@@ -166,8 +182,10 @@ def _path(route: Route) -> tuple[str, list]:
     return _PARAM.sub(param, route.path), parameters
 
 
-def _operation(route: Route, parameters: list) -> dict:
+def _operation(route: Route, parameters: list, converter) -> dict:
     request, response, many = route_schemas(route)
+    if isinstance(response, fields.Field):  # an answer that is not an object: a list of ids
+        response = converter.field2property(response)
     operation: dict = {
         "operationId": f"{route.service}.{route.rpc_method}",
         "tags": [route.service],
