@@ -510,3 +510,21 @@ class RankingsOut(Schema):
     village_id = fields.String(allow_none=True)
     hamlet_id = fields.String(allow_none=True)
     rows = fields.List(fields.Nested(RankingRowOut))
+
+
+class QuarterClosedOut(Schema):
+    quarter = fields.String(metadata={"description": "评比的季度，如 2025Q2 the quarter closed"})
+    titles = fields.List(fields.Nested(TitleOut), metadata={"description": "本季授予的称号 titles awarded"})
+
+
+class AssessmentsOut(Schema):
+    half_year = fields.String(metadata={"description": "半年，如 2025H1 the half year"})
+    assessments = fields.List(fields.Nested(AssessmentOut), metadata={"description": "已评议 assessments recorded"})
+    not_yet_assessed = fields.List(fields.Nested(HouseholdOut), metadata={
+        "description": "有党员但本半年尚未评议的户 households with party members not yet assessed"})
+
+
+class DonationsOut(Schema):
+    village_id = fields.String()
+    total_money = fields.String(metadata={"description": "该村捐款合计（元，字符串） money donated in the village, yuan"})
+    donations = fields.List(fields.Nested(DonationOut), metadata={"description": "捐赠记录（分页） the donations, paged"})

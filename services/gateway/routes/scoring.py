@@ -59,4 +59,7 @@ RESPONSES = {
     "get_review": "ReviewDetailOut",
     "record_verdict": "ReviewDetailOut",
     "rankings": "RankingsOut",
+    "close_quarter": "QuarterClosedOut",      # an object, not the list of titles it dumps
+    "list_assessments": "AssessmentsOut",
+    "list_donations": "DonationsOut",
 }
