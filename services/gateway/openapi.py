@@ -15,7 +15,7 @@ from pathlib import Path
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from marshmallow import fields
+from marshmallow import fields as ma_fields
 
 from .http import CODES, STATUS_TEXT, LIMITS
 from .routing import Route
@@ -34,7 +34,7 @@ ERROR_SCHEMA = {
         "current": {"type": "string", "description": "409: the current state"},
         "allowed": {"type": "array", "items": {"type": "string"}, "description": "409/405: allowed steps"},
         "rule": {"type": "object", "description": "422: the rule id and file version that refused"},
-        "id": {"type": "string", "description": "5xx: the id of the log line of this failure"},
+        "id": {"description": "404: the id that was not found; 5xx: the id of this failure's log line"},
     },
 }
 DESCRIPTION = """共同缔造 co-creation platform: every service's operations over HTTP.
@@ -59,6 +59,9 @@ def _calls(service: str) -> dict[str, tuple[list, list]]:
     for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
         for fn in (n for n in cls.body if isinstance(n, ast.FunctionDef)):
             loads, dumps = [], []
+            # a dump inside a list comprehension answers a list
+            in_lists = {id(n) for comp in ast.walk(fn) if isinstance(comp, ast.ListComp)
+                        for n in ast.walk(comp.elt)}
             for node in ast.walk(fn):
                 if not isinstance(node, ast.Call):
                     continue
@@ -66,7 +69,7 @@ def _calls(service: str) -> dict[str, tuple[list, list]]:
                 if schema and node.func.attr == "load":
                     loads.append(schema)
                 elif schema and node.func.attr == "dump":
-                    dumps.append(schema)
+                    dumps.append((schema[0], schema[1] or id(node) in in_lists))
                 for arg in node.args:  # helpers called with a schema: _query(schemas.X, query)
                     ref = _schema_ref(arg)
                     if ref and not schema:
@@ -110,10 +113,19 @@ def _resolver(schema) -> str:
     return f"{service}.{cls.__name__}"
 
 
+def _decimal_as_string(self, field, **kwargs) -> dict:
+    """Money and other decimals travel as decimal strings ("12000.00"), never floats."""
+    if isinstance(field, ma_fields.Decimal):
+        kind = ["string", "null"] if field.allow_none else "string"
+        return {"type": kind, "format": "decimal", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
+    return {}
+
+
 def document(routes: list[Route], server_url: str | None = None) -> dict:
     plugin = MarshmallowPlugin(schema_name_resolver=_resolver)
     spec = APISpec(title="cocreate 共同缔造 API", version=VERSION, openapi_version="3.1.0",
-                   plugins=[plugin], info={"description": DESCRIPTION},
+                   plugins=[plugin],
+                   info={"description": DESCRIPTION},
                    servers=[{"url": server_url}] if server_url else [])
     plugin.converter.add_attribute_function(_decimal_as_string)
     spec.components.schema("Error", ERROR_SCHEMA)
@@ -133,20 +145,6 @@ def document(routes: list[Route], server_url: str | None = None) -> dict:
     for path, operations in by_path.items():
         spec.path(path=path, operations=operations)
     return _numbers(spec.to_dict())
-
-
-_DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"
-
-
-def _decimal_as_string(self, field, ret=None, **_):
-    """Money and areas (``Decimal(as_string=True)``) are JSON strings on the way out and a
-    number or a string on the way in; apispec would call them numbers only."""
-    if not (isinstance(field, fields.Number) and getattr(field, "as_string", False)):
-        return {}
-    types = ret.get("type") if ret else None
-    types = [types] if isinstance(types, str) else list(types or ["number"])
-    widened = [t for t in types if t != "null"] + ["string"] + [t for t in types if t == "null"]
-    return {"type": list(dict.fromkeys(widened)), "pattern": _DECIMAL}
 
 
 _BOUNDS = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
@@ -184,7 +182,7 @@ def _path(route: Route) -> tuple[str, list]:
 
 def _operation(route: Route, parameters: list, converter) -> dict:
     request, response, many = route_schemas(route)
-    if isinstance(response, fields.Field):  # an answer that is not an object: a list of ids
+    if isinstance(response, ma_fields.Field):  # an answer that is not an object: a list of ids
         response = converter.field2property(response)
     operation: dict = {
         "operationId": f"{route.service}.{route.rpc_method}",
