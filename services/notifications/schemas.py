@@ -40,3 +40,11 @@ class FeedQuery(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     type = fields.String(load_default=None)
     before = fields.Integer(load_default=None)
+
+
+# -- HTTP responses (OpenAPI) --------------------------------------------------------------
+# Named in services/gateway/routes/notifications.py ``RESPONSES``. Documentation only.
+
+class SubscriptionDetailOut(SubscriptionOut):
+    deliveries = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "投递状态 -> 次数（pending 待发, delivered 已送达, failed 失败） deliveries by status"})

@@ -453,3 +453,78 @@ class RankingsQuery(In):
     village_id = Id(load_default=None)
     hamlet_id = Id(load_default=None)
     limit = fields.Integer(load_default=None, validate=validate.Range(1, 1000))
+
+
+# -- HTTP responses (OpenAPI) --------------------------------------------------------------
+# What the methods that build their answer outside a schema return (ledger.balance_of,
+# service._review, rankings.board); named in services/gateway/routes/scoring.py ``RESPONSES``.
+# Documentation only: never loaded.
+
+class BalanceOut(Schema):
+    household_id = fields.String()
+    spendable = fields.Integer(metadata={"description": "可在爱心超市兑换的积分 points that can be spent"})
+    honour = fields.Integer(metadata={"description": "荣誉积分（只增不减，用于评星评优） points of merit, never spent"})
+
+
+class VotesOut(Schema):
+    for_ = fields.Integer(data_key="for", metadata={"description": "赞成 for"})
+    against = fields.Integer(metadata={"description": "反对 against"})
+    abstain = fields.Integer(metadata={"description": "弃权 abstained"})
+
+
+class VerdictOut(Schema):
+    body = fields.String(metadata={"description": "评议主体（如村民代表、理事会） the body that judged"})
+    score = fields.Integer(allow_none=True, metadata={"description": "评分 0..100（表决时为 null） a score"})
+    votes = fields.Nested(VotesOut, allow_none=True, metadata={"description": "表决票数（评分时为 null） a vote count"})
+    recorded_by = fields.String()
+
+
+class ReviewDetailOut(ReviewOut):
+    """A review with every verdict and opinion recorded so far."""
+
+    verdicts = fields.List(fields.Nested(VerdictOut), metadata={"description": "各主体的评议 verdicts so far"})
+    opinions = fields.List(fields.Nested(OpinionOut), metadata={"description": "群众意见 opinions raised"})
+
+
+class RankingRowOut(Schema):
+    """One row; which fields it has depends on the level (household, hamlet, village, hygiene)."""
+
+    rank = fields.Integer(metadata={"description": "名次，并列同名次（1, 1, 3） competition rank"})
+    household_id = fields.String(metadata={"description": "household 级 only"})
+    head_name = fields.String(metadata={"description": "户主 household level only"})
+    hamlet_id = fields.String()
+    village_id = fields.String(allow_none=True)
+    points = fields.Integer(metadata={"description": "本期获得的积分（兑换不扣） points earned in the period"})
+    households = fields.Integer(metadata={"description": "花名册户数 households on the roster (hamlet, village)"})
+    points_per_household = fields.Float(metadata={"description": "户均积分，排名依据 points per household"})
+    hygiene_average = fields.Float(allow_none=True, metadata={
+        "description": "清洁日平均分（无检查为 null） average cleaning-day score"})
+    average_score = fields.Float(metadata={"description": "hygiene 级：平均分 average inspection score"})
+    inspections = fields.Integer(metadata={"description": "hygiene 级：检查次数 inspections"})
+    households_inspected = fields.Integer(metadata={"description": "hygiene 级：被检查户数 households inspected"})
+
+
+class RankingsOut(Schema):
+    level = fields.String(validate=validate.OneOf(rankings.LEVELS))
+    period = fields.String(metadata={"description": "季度 2025Q2、半年 2025H1、年 2025，或周 2025-W23 (hygiene)"})
+    village_id = fields.String(allow_none=True)
+    hamlet_id = fields.String(allow_none=True)
+    rows = fields.List(fields.Nested(RankingRowOut))
+
+
+class QuarterClosedOut(Schema):
+    quarter = fields.String(metadata={"description": "评比的季度，如 2025Q2 the quarter closed"})
+    titles = fields.List(fields.Nested(TitleOut), metadata={"description": "本季授予的称号 titles awarded"})
+
+
+class AssessmentsOut(Schema):
+    half_year = fields.String(metadata={"description": "半年，如 2025H1 the half year"})
+    assessments = fields.List(fields.Nested(AssessmentOut), metadata={"description": "已评议 assessments recorded"})
+    not_yet_assessed = fields.List(fields.Nested(HouseholdOut), metadata={
+        "description": "有党员但本半年尚未评议的户 households with party members not yet assessed"})
+
+
+class DonationsOut(Schema):
+    village_id = fields.String()
+    total_money = fields.String(metadata={"description": "该村捐款合计（元，字符串） money donated in the village, yuan"})
+    donations = fields.List(fields.Nested(DonationOut), metadata={"description": "捐赠记录（分页） the donations, paged"})
