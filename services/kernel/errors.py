@@ -92,6 +92,13 @@ class PolicyRefused(CocreateError):
     code = "policy_refused"
 
 
+class PolicyContractBroken(CocreateError):
+    """The rules service answered outside docs/policy-contract.md (no rule, unknown outcome)."""
+
+    http_status = 502
+    code = "policy_contract_broken"
+
+
 class UnknownEventType(CocreateError):
     code = "unknown_event_type"
 
@@ -103,4 +110,4 @@ class EventSchemaError(ValidationFailed):
 
 
 ALL_ERRORS = [CocreateError, ValidationFailed, NotFound, IllegalTransition, Conflict,
-              PolicyRefused, UnknownEventType, EventSchemaError]
+              PolicyRefused, PolicyContractBroken, UnknownEventType, EventSchemaError]
