@@ -57,6 +57,11 @@ class ValidationFailed(CocreateError):
         return cls({"message": message, "fields": messages})
 
 
+def invalid(field: str, message: str) -> ValidationFailed:
+    """One field's problem, as domain code raises it (``raise invalid("amount", "...")``)."""
+    return ValidationFailed.from_messages({field: [message]})
+
+
 class NotFound(CocreateError):
     http_status = 404
     code = "not_found"

@@ -38,11 +38,11 @@ def test_assembly_quorum_and_majority(session, clock, book, present, votes_for, 
 
 
 def test_suggestion_escalates_at_the_files_deadline(session, clock, book):
-    tx(session, suggestions.file, clock, {"village_id": "v", "hamlet_id": "g", "resident_id": "r",
+    tx(session, suggestions.file, clock.now(), {"village_id": "v", "hamlet_id": "g", "resident_id": "r",
                                           "title": "t"})
     deadline = book.params("deadlines")["params"]["ladders"]["suggestion"]["levels"][0]["deadline_hours"]
     clock.advance(hours=deadline, seconds=-1)
-    assert tx(session, escalate_overdue, book, clock) == []
+    assert tx(session, escalate_overdue, book, clock.now()) == []
     clock.advance(seconds=1)
-    [escalated] = tx(session, escalate_overdue, book, clock)
+    [escalated] = tx(session, escalate_overdue, book, clock.now())
     assert escalated["level"] == 1 and escalated["rule"]["policy"] == "deadlines"
