@@ -8,16 +8,16 @@ import pytest
 from services.proposals import motions
 from services.proposals.escalation import escalate_overdue
 from services.proposals import suggestions
+from services.rules.engine import PolicyBook, rules_dir
 
 from .builders import held_meeting, motion_in_deliberation, tally
 from .conftest import tx
 
-engine = pytest.importorskip("services.rules.engine")
 
 
 @pytest.fixture(scope="module")
 def book():
-    return engine.PolicyBook(engine.rules_dir())
+    return PolicyBook(rules_dir())
 
 
 @pytest.mark.parametrize("budget, matter", [("99999.99", "ordinary"), ("100000", "major")])
