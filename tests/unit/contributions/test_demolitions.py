@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from services.contributions import demolitions, ledger, models
 from services.kernel.errors import PolicyRefused
 
-from .fakes import emitted
+from tests.support.db import emitted
 
 
 def test_register_then_a_compensation_claim_is_refused_by_rule(session, policy, clock, roster_loaded):
@@ -34,8 +34,8 @@ def test_register_then_a_compensation_claim_is_refused_by_rule(session, policy, 
     events_before = emitted(session)
     with pytest.raises(PolicyRefused) as caught:
         demolitions.claim_compensation(session, policy, demolition.id, {"amount": Decimal("5000")})
-    assert caught.value.detail["reason"] == "拆违拆旧一律无补偿: demolition is never compensated"
-    assert caught.value.detail["rule"] == {"id": "demolition.no_compensation", "version": 1, "policy": "demolition"}
+    assert caught.value.detail["reason"].startswith("四个一律：拆违拆旧一律不补偿")
+    assert caught.value.detail["rule"] == {"id": "demolition.never_compensated", "version": 1, "policy": "demolition"}
     assert caught.value.to_dict()["error"] == "policy_refused"
     assert emitted(session) == events_before
     assert session.scalar(select(func.count()).select_from(models.LedgerEntry).where(

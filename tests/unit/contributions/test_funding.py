@@ -8,7 +8,7 @@ import pytest
 from services.contributions import funding, ledger, models, projects, recording
 from services.kernel.errors import IllegalTransition, ValidationFailed
 
-from .fakes import emitted
+from tests.support.db import emitted
 
 RULE = {"id": "funding.participation_first", "version": 4, "policy": "funding"}
 
@@ -62,7 +62,7 @@ def test_round_closes_with_participation_and_applies_the_allocation(session, pol
     # p2's crowd share is 150/1000 >= 0.1: released; p1's is 50/1000: held until the crowd gives more
     assert allocated[second.id]["status"] == "released" and allocated[second.id]["rule"] == RULE
     assert allocated[first.id]["status"] == "held" and allocated[first.id]["granted"] == "300.00"
-    assert allocated[first.id]["mix_rule"]["id"] == "funding_mix.min_crowd_share"
+    assert allocated[first.id]["mix_rule"]["id"] == "funding_mix.hold"
     assert projects.progress(session, "p2")["raised"] == {"grant": "500.00", "sponsor": "0.00", "crowd": "150.00"}
     assert projects.progress(session, "p1")["held_grants"] == "300.00"
     # the same decision again changes nothing

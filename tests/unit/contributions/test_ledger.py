@@ -13,7 +13,8 @@ from services.kernel.db import create_all, make_engine, session_factory
 from services.kernel.errors import Conflict, NotFound, PolicyRefused, ValidationFailed
 
 from .conftest import ROSTER
-from .fakes import FakePolicy, emitted
+from tests.support.db import emitted
+from tests.support.policy import FixturePolicy
 
 
 def money(household, amount, source="crowd", **kw):
@@ -110,8 +111,8 @@ def test_labour_on_a_hamlet_project_comes_from_that_hamlet(session, policy, cloc
     with pytest.raises(PolicyRefused) as caught:
         recording.record(session, policy, clock.now(), {"kind": "labour", "resident_id": "r5", "project_id": "p1",
                                                "quantity": Decimal(4), "unit": "hours"})
-    assert caught.value.detail["rule"] == {"id": "labour.eligibility", "version": 1, "policy": "labour"}
-    assert caught.value.detail["reason"] == "小组事小组上"
+    assert caught.value.detail["rule"] == {"id": "labour.hamlet_from_hamlet", "version": 1, "policy": "labour"}
+    assert caught.value.detail["reason"].startswith("小组事小组上")
 
 
 def test_a_project_without_party_member_or_cadre_first_is_flagged(session, policy, clock, project):
@@ -121,12 +122,12 @@ def test_a_project_without_party_member_or_cadre_first_is_flagged(session, polic
     recording.record(session, policy, clock.now(), {"kind": "labour", "resident_id": "r2", "project_id": "p1",
                                            "quantity": Decimal(3), "unit": "hours"})
     assert [d["outcome"] for _, d in emitted(session, "project.labour_flagged")] == ["flag"]
-    assert policy.asked[-1][2]["first_contributors"] == [{"party_member": False, "cadre": False}] * 2
+    assert policy.decisions("labour")[-1]["first_contributors"] == [{"party_member": False, "cadre": False}] * 2
     recording.record(session, policy, clock.now(), {"kind": "labour", "resident_id": "r1", "project_id": "p1",
                                            "quantity": Decimal(3), "unit": "hours"})
     flags = [d for _, d in emitted(session, "project.labour_flagged")]
     assert [d["outcome"] for d in flags] == ["flag", "ok"]
-    assert flags[-1]["rule"]["id"] == "labour.leadership"
+    assert flags[-1]["rule"]["id"] == "labour.leaders_first"
     assert session.get(models.Project, "p1").leadership == "ok"
 
 
@@ -137,7 +138,7 @@ def test_a_project_without_party_member_or_cadre_first_is_flagged(session, polic
 def test_totals_are_the_sum_of_what_stands(tmp_path_factory, entries):
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('p') / 'c.sqlite'}")
     create_all(engine, Base.metadata)
-    policy, clock = FakePolicy(), FixedClock(__import__("datetime").datetime(2026, 5, 1))
+    policy, clock = FixturePolicy(), FixedClock(__import__("datetime").datetime(2026, 5, 1))
     with session_factory(engine)() as session:
         roster.import_file(session, "r.csv", ROSTER.encode(), clock, policy)
         expected = Decimal("0.00")

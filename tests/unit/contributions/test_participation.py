@@ -9,7 +9,8 @@ import pytest
 from services.contributions import ledger, participation, recording, roster
 
 from .conftest import ROSTER
-from .fakes import FakePolicy, emitted
+from tests.support.db import emitted
+from tests.support.policy import FixturePolicy
 
 APRIL = datetime(2026, 4, 20, 1, 0, tzinfo=timezone.utc)
 MARCH = datetime(2026, 3, 1, 1, 0, tzinfo=timezone.utc)
@@ -50,7 +51,7 @@ def test_participation_by_hand(session, policy, clock, roster_loaded):
 
 
 def test_what_counts_comes_from_the_rule(session, clock, roster_loaded):
-    policy = FakePolicy(counts=["meeting"], window="half_year")
+    policy = FixturePolicy(participation={"counts": ["meeting"], "window": "half_year"})
     recording.record(session, policy, clock.now(), {"kind": "money", "household_id": "hh1", "amount": Decimal("1"),
                                            "source": "crowd"})
     assert rates(session) == []  # contributions do not count under this rule

@@ -11,7 +11,7 @@ from services.kernel.errors import PolicyRefused
 from services.rules.engine import PolicyBook, rules_dir
 
 from .conftest import ROSTER
-from .fakes import emitted
+from tests.support.db import emitted
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ def test_escalates_after_the_deadline_and_again_one_level_up(session, policy, cl
     clock.advance(minutes=1)                                # 72 h: the rule's deadline
     [first] = sweep(session, policy, clock)
     assert (first["level"], first["escalate_to"], first["age_hours"]) == (1, "village", 72.0)
-    assert first["rule"] == {"id": "deadlines.suggestion.level0", "version": 1, "policy": "deadlines"}
+    assert first["rule"] == {"id": "deadlines.escalate", "version": 1, "policy": "deadlines"}
     assert sweep(session, policy, clock) == []             # not twice for the same level
 
     clock.advance(hours=72)                                 # the village's deadline passes too
@@ -64,7 +64,7 @@ def test_a_wait_verdict_is_not_asked_again_before_its_deadline(session, policy, 
     clock.advance(hours=10)
     sweep(session, policy, clock)
     assert len([c for c in policy.calls if c[0] == "deadlines"]) == asked
-    policy.version = 2                                      # a new rule file: ask again at once
+    policy.new_version("deadlines")                       # a new rule file: ask again at once
     sweep(session, policy, clock)
     assert len([c for c in policy.calls if c[0] == "deadlines"]) == asked + 1
 

@@ -19,7 +19,7 @@ from services.proposals.lifecycle import MOTION
 
 from .builders import held_meeting, motion_data
 from .conftest import START, events, make_session, tx
-from .fake_policy import OrganicLawPolicy
+from tests.support.policy import FixturePolicy
 
 ACTIONS = sorted({a for t in MOTION.transitions.values() for a in t})
 KINDS = {"party_members": "party_members_meeting", "representatives": "representatives_assembly",
@@ -58,7 +58,7 @@ def check_invariants(session, motion_id):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(major=st.booleans(), script=st.lists(commands, max_size=20))
 def test_random_commands_never_leave_a_motion_in_an_illegal_state(major, script):
-    session, clock, policy = make_session(), FixedClock(START), OrganicLawPolicy()
+    session, clock, policy = make_session(), FixedClock(START), FixturePolicy()
     try:
         budget = Decimal("250000") if major else Decimal("6000")
         motion = tx(session, motions.create, clock.now(), motion_data(estimated_budget=budget))
