@@ -15,7 +15,7 @@ from tests.support import wait
 from tests.support.bus import publish
 from tests.support.policy import rules_stand_in
 from tests.support.sink import Sink
-from tests.unit.scoring.fake_policy import FakePolicy
+from tests.support.scoring_policy import FakePolicy
 
 NOW = datetime(2025, 5, 16, 9, 0, tzinfo=timezone.utc)  # a Friday in 2025Q2
 POLICY = FakePolicy()
