@@ -142,3 +142,17 @@ def from_hundredths(table: str, columns: dict) -> None:
             batch.alter_column(name, type_=old)
     for name in columns:
         op.execute(f'UPDATE "{table}" SET "{name}" = "{name}" / 100.0 WHERE "{name}" IS NOT NULL')
+
+
+def hundredths_steps(columns_by_table: dict):
+    """``upgrade, downgrade = hundredths_steps({table: {column: old NUMERIC type}})``: a
+    revision's two steps moving those columns to integer hundredths and back."""
+    def upgrade() -> None:
+        for table, columns in columns_by_table.items():
+            to_hundredths(table, columns)
+
+    def downgrade() -> None:
+        for table, columns in columns_by_table.items():
+            from_hundredths(table, columns)
+
+    return upgrade, downgrade

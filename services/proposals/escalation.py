@@ -12,9 +12,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from services.kernel import outbox
-
 from services.kernel.clock import iso
 from services.kernel.policy import decide, rule_ref
+
 from .models import Report, Suggestion
 from .reports import OPEN_STATES
 

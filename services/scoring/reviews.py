@@ -15,16 +15,15 @@ from functools import partial
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.kernel.ids import new_id
+from services.kernel import outbox, periods
 from services.kernel import policy as policy_port
-from services.kernel import outbox
 from services.kernel.db import get_or_404
 from services.kernel.errors import Conflict, IllegalTransition, PolicyRefused, ValidationFailed
+from services.kernel.ids import new_id
 
-from services.kernel import periods
 from .models import HamletApplication, Opinion, Review, ReviewVerdict
 
 log = logging.getLogger(__name__)
@@ -275,7 +274,3 @@ def list_applications(session: Session, *, year=None, status=None, town_id=None)
         if value:
             query = query.where(column == value)
     return list(session.execute(query).scalars())
-
-
-def open_opinion_count(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(Opinion).where(Opinion.status == "open")).scalar_one()

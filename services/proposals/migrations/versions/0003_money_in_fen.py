@@ -5,7 +5,7 @@ Revises: 0002_co_planning
 """
 import sqlalchemy as sa
 
-from services.kernel.migrations import from_hundredths, to_hundredths
+from services.kernel.migrations import hundredths_steps
 
 revision = "0003_money_in_fen"
 down_revision = "0002_co_planning"
@@ -15,11 +15,4 @@ depends_on = None
 COLUMNS = {"motions": {"estimated_budget": sa.Numeric(14, 2)}}
 
 
-def upgrade() -> None:
-    for table, columns in COLUMNS.items():
-        to_hundredths(table, columns)
-
-
-def downgrade() -> None:
-    for table, columns in COLUMNS.items():
-        from_hundredths(table, columns)
+upgrade, downgrade = hundredths_steps(COLUMNS)

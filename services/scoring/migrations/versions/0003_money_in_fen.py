@@ -6,7 +6,7 @@ Revises: 0002_scoring
 """
 import sqlalchemy as sa
 
-from services.kernel.migrations import from_hundredths, to_hundredths
+from services.kernel.migrations import hundredths_steps
 
 revision = "0003_money_in_fen"
 down_revision = "0002_scoring"
@@ -19,11 +19,4 @@ COLUMNS = {
 }
 
 
-def upgrade() -> None:
-    for table, columns in COLUMNS.items():
-        to_hundredths(table, columns)
-
-
-def downgrade() -> None:
-    for table, columns in COLUMNS.items():
-        from_hundredths(table, columns)
+upgrade, downgrade = hundredths_steps(COLUMNS)
