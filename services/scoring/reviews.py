@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.kernel import outbox, periods
+from services.kernel import money, outbox, periods
 from services.kernel import policy as policy_port
 from services.kernel.db import get_or_404
 from services.kernel.errors import Conflict, IllegalTransition, PolicyRefused, ValidationFailed
@@ -249,13 +249,11 @@ def decide_hamlet(session: Session, policy, application_id: str, decided_by: str
                                  "missing": missing})
     ratio = satisfaction(application)
     decision = policy_port.decide(policy, "beautiful_hamlet", {
-        "scores": application.scores, "satisfaction": float(ratio)})
+        "scores": application.scores, "satisfaction": float(ratio)}, outcomes=(AWARDED, NOT_AWARDED))
     rule, values = policy_port.rule_ref(decision), decision["values"]
-    if decision.get("outcome") not in (AWARDED, NOT_AWARDED):
-        raise PolicyRefused({"message": f"unexpected outcome {decision.get('outcome')!r}", "rule": rule})
     application.status = decision["outcome"]
-    application.total = Decimal(str(values.get("total", 0))).quantize(Decimal("0.01"))
-    application.threshold = Decimal(str(values.get("threshold", 0))).quantize(Decimal("0.01"))
+    application.total = money.round_fen(Decimal(str(values.get("total", 0))))  # scores: hundredths
+    application.threshold = money.round_fen(Decimal(str(values.get("threshold", 0))))
     application.rule_id, application.rule_version = rule["id"], rule["version"]
     application.decided_by, application.decided_at = decided_by, now
     session.flush()
