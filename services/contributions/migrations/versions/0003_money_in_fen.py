@@ -2,7 +2,7 @@
 SQLite as on PostgreSQL; participation periods in the kernel's one key format (2026Q2, 2026H1)
 
 Revision ID: 0003_money_in_fen
-Revises: 0002_co_building
+Revises: k0002_requests
 """
 import sqlalchemy as sa
 from alembic import op
@@ -10,7 +10,7 @@ from alembic import op
 from services.kernel.migrations import hundredths_steps
 
 revision = "0003_money_in_fen"
-down_revision = "0002_co_building"
+down_revision = "k0002_requests"
 branch_labels = None
 depends_on = None
 
