@@ -19,16 +19,19 @@ def Id(**kwargs) -> fields.String:  # noqa: N802  (reads like a field class in a
     return fields.String(validate=validate.Length(min=1, max=ids.MAX_LENGTH), **kwargs)
 
 
-class Money(fields.Field):
+class Money(fields.Decimal):
     """Yuan: in from a string (or JSON number) with at most two decimals, out as ``"1200.50"``.
+
+    A ``fields.Decimal`` to every reader of schemas (the OpenAPI document shows a decimal
+    string), with its own reading: marshmallow's would round to ``places``.
 
     More than two decimals is refused, not rounded; so are non-ASCII digits ("１２"), NaN,
     infinity and anything beyond ``services.kernel.money.MAX``. ``minimum`` (e.g. ``0``) and
     ``positive`` bound it below.
     """
 
-    default_error_messages = {"invalid": "{reason}", "minimum": "must be at least {minimum}",
-                              "positive": "must be more than 0"}
+    default_error_messages = {"invalid": "{reason}", "minimum": "不得小于 {minimum} (must be at least {minimum})",
+                              "positive": "须大于 0 (must be more than 0)"}
 
     def __init__(self, *, minimum: Decimal | int | None = None, positive: bool = False,
                  maximum: Decimal = money.MAX, **kwargs):

@@ -34,31 +34,31 @@ def parse(value, *, maximum: Decimal = MAX) -> Decimal:
     is 1200.50, while 0.1 + 0.2 (0.30000000000000004) is refused for its decimals.
     """
     if isinstance(value, bool):
-        raise MoneyError(f"not an amount: {value!r}")
+        raise MoneyError(f"不是金额 (not an amount: {value!r})")
     if isinstance(value, float):
         value = repr(value)
     if isinstance(value, int):
         amount = Decimal(value)
     elif isinstance(value, Decimal):
         if not value.is_finite():
-            raise MoneyError("amount must be a finite number")
+            raise MoneyError("金额须为有限数值 (amount must be a finite number)")
         amount = value
         if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
-            raise MoneyError("amount has more than two decimals (分 is the smallest unit)")
+            raise MoneyError("金额最多两位小数，分是最小单位 (amount has more than two decimals)")
     elif isinstance(value, str):
         text = value.strip()
         if not _TEXT.fullmatch(text):
             if _LONG.fullmatch(text):
-                raise MoneyError("amount has more than two decimals (分 is the smallest unit)")
-            raise MoneyError(f"not an amount: {value!r} (use ASCII digits, e.g. \"1200.50\")")
+                raise MoneyError("金额最多两位小数，分是最小单位 (amount has more than two decimals)")
+            raise MoneyError(f"不是金额，请用半角数字，例如 \"1200.50\" (not an amount: {value!r}; use ASCII digits)")
         try:
             amount = Decimal(text)
         except InvalidOperation:  # pragma: no cover - the pattern already guarantees it
-            raise MoneyError(f"not an amount: {value!r}") from None
+            raise MoneyError(f"不是金额 (not an amount: {value!r})") from None
     else:
-        raise MoneyError(f"not an amount: {value!r}")
+        raise MoneyError(f"不是金额 (not an amount: {value!r})")
     if abs(amount) > maximum:
-        raise MoneyError(f"amount exceeds the maximum of {maximum}")
+        raise MoneyError(f"金额超过上限 {maximum} (amount exceeds the maximum of {maximum})")
     return amount.quantize(CENT)
 
 

@@ -77,7 +77,7 @@ _OF = {"week": week_of, "month": month_of, "quarter": quarter_of, "half_year": h
 def period_of(moment: datetime | date, window: str) -> str:
     """The key of the ``window`` period that contains ``moment``."""
     if window not in _OF:
-        raise PeriodError(f"unknown period window {window!r} (one of {', '.join(WINDOWS)})")
+        raise PeriodError(f"未知的统计期 {window!r}，可选 {', '.join(WINDOWS)} (unknown period window)")
     return _OF[window](moment)
 
 
@@ -91,7 +91,7 @@ def window_of(key: str, *, allowed=WINDOWS) -> str:
                 break
             return window
     examples = ", ".join(EXAMPLES[w] for w in allowed)
-    raise PeriodError(f"not a period: {key!r} (e.g. {examples})")
+    raise PeriodError(f"不是有效的期别，例如 {examples} (not a period: {key!r})")
 
 
 def bounds(key: str) -> tuple[str, datetime, datetime]:

@@ -2,7 +2,8 @@
 
 nameko 2.14 is pinned; these tests make an upgrade that moves any of these fail here, loudly,
 instead of in production (an unconsumed queue, a health check watching the wrong queue, an
-error coming back as a bare RemoteError). The gateway's own reliances are tested with it.
+error coming back as a bare RemoteError). The gateway's and the RPC entrypoint's (``Api``)
+reliances are pinned in tests/unit/test_nameko_surface.py; this file pins the rest.
 """
 from __future__ import annotations
 
@@ -11,16 +12,16 @@ from unittest import mock
 
 import pytest
 from nameko.containers import ServiceContainer, WorkerContext
-from nameko.exceptions import MalformedRequest, deserialize, serialize
+from nameko.exceptions import deserialize, serialize
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.messaging import Consumer, QueueConsumer
-from nameko.rpc import Rpc, RpcConsumer
+from nameko.rpc import RpcConsumer
 from nameko.timer import Timer
 
 from services.contributions.service import ContributionsService
 from services.kernel.errors import ValidationFailed
 from services.kernel.nameko_ext import Database, topology
-from services.kernel.nameko_ext.entrypoints import Api, OnEvent, queue_for
+from services.kernel.nameko_ext.entrypoints import OnEvent, queue_for
 from services.proposals.service import ProposalsService
 from services.rules.dependencies import ConfigTimer
 
@@ -65,17 +66,6 @@ def test_the_container_calls_we_make_keep_their_keywords():
     assert "identifier" in inspect.signature(ServiceContainer.spawn_managed_thread).parameters
     assert "entrypoint" in inspect.signature(WorkerContext.__init__).parameters
     assert hasattr(_container(ProposalsService), "dependencies")  # find_database walks it
-
-
-def test_api_uses_the_rpc_consumer_as_nameko_s_rpc_does():
-    # Api replaces Rpc.handle_message / handle_result and answers through the shared consumer.
-    assert issubclass(Api, Rpc) and {"handle_message", "handle_result"} <= set(vars(Api))
-    assert isinstance(vars(Rpc)["rpc_consumer"], RpcConsumer)
-    assert list(inspect.signature(RpcConsumer.handle_result).parameters) == [
-        "self", "message", "result", "exc_info"]
-    assert callable(RpcConsumer.requeue_message)
-    assert list(inspect.signature(Rpc.check_signature).parameters) == ["self", "args", "kwargs"]
-    assert issubclass(MalformedRequest, Exception)
 
 
 def test_entrypoints_are_found_where_the_decorators_put_them():
