@@ -267,7 +267,7 @@ class HamletFilter(In, Page):
 # roster.list_households, ledger.totals, funding.progress/round_view/request_view); named in
 # services/gateway/routes/contributions.py ``RESPONSES``. Documentation only: never loaded.
 
-class ImportCountsOut(Out):
+class ImportCountsOut(Schema):
     towns = fields.Integer()
     villages = fields.Integer()
     hamlets = fields.Integer()
@@ -275,7 +275,7 @@ class ImportCountsOut(Out):
     residents = fields.Integer()
 
 
-class RosterImportOut(Out):
+class RosterImportOut(Schema):
     file = fields.String(metadata={"description": "导入的文件名 the file imported"})
     rows = fields.Integer(metadata={"description": "数据行数（不含表头） data rows, header excluded"})
     created = fields.Nested(ImportCountsOut, metadata={"description": "新建的条目数 new records, by kind"})
@@ -286,7 +286,7 @@ class RosterImportOut(Out):
     changed = fields.Boolean(metadata={"description": "花名册是否有任何变化 whether anything was created or updated"})
 
 
-class HouseholdSummaryOut(Out):
+class HouseholdSummaryOut(Schema):
     """One household as the roster lists it (the ``household.registered`` data)."""
 
     household_id = fields.String()
@@ -299,20 +299,20 @@ class HouseholdSummaryOut(Out):
         "description": "所属党员中心户（1+10） the party-member hub household, if linked"})
 
 
-class MoneyTotalsOut(Out):
+class MoneyTotalsOut(Schema):
     total = Money(metadata={"description": "出资合计（元） money given, yuan"})
     by_source = fields.Dict(keys=fields.String(validate=validate.OneOf(SOURCES)), values=Money(), metadata={
         "description": "按来源：grant 财政奖补, sponsor 社会捐赠, crowd 群众自筹 (yuan as a string)"})
 
 
-class MaterialsTotalsOut(Out):
+class MaterialsTotalsOut(Schema):
     items = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
         "description": "物品名 -> 件数（冲正已扣除） item name -> count, reversals netted"})
     land_area_m2 = Money(metadata={"description": "出地面积（平方米） land given, m²"})
     valuation = Money(metadata={"description": "折价合计（元） valuation of the materials, yuan"})
 
 
-class TotalsOut(Out):
+class TotalsOut(Schema):
     entries = fields.Integer(metadata={"description": "计入的台账条数（含冲正） ledger entries summed, reversals included"})
     money = fields.Nested(MoneyTotalsOut, metadata={"description": "出资 money"})
     people = fields.Dict(keys=fields.String(validate=validate.OneOf(ROLES)), values=fields.Integer(), metadata={
@@ -321,19 +321,19 @@ class TotalsOut(Out):
     materials = fields.Nested(MaterialsTotalsOut, metadata={"description": "出物 materials"})
 
 
-class SourcesOut(Out):
+class SourcesOut(Schema):
     grant = Money(metadata={"description": "财政奖补 government grant"})
     sponsor = Money(metadata={"description": "社会捐赠 sponsors"})
     crowd = Money(metadata={"description": "群众自筹 villagers' own money"})
 
 
-class SourcesShareOut(Out):
+class SourcesShareOut(Schema):
     grant = fields.Float(allow_none=True)
     sponsor = fields.Float(allow_none=True)
     crowd = fields.Float(allow_none=True)
 
 
-class ProjectOut(Out):
+class ProjectOut(Schema):
     project_id = fields.String()
     name = fields.String()
     scope = fields.String(validate=validate.OneOf(["hamlet", "village"]))
@@ -358,13 +358,13 @@ class ProjectOut(Out):
     funded_at = fields.String(allow_none=True, metadata={"description": "ISO 8601 UTC"})
 
 
-class OverrideOut(Out):
+class OverrideOut(Schema):
     order = fields.List(fields.String(), metadata={"description": "人工确定的申请顺序 the request ids in the order chosen"})
     by = fields.String(metadata={"description": "决定人 who overrode the ranking"})
     why = fields.String(metadata={"description": "理由 why"})
 
 
-class FundingRequestOut(Out):
+class FundingRequestOut(Schema):
     request_id = fields.String()
     round_id = fields.String()
     hamlet_id = fields.String()
@@ -381,7 +381,7 @@ class FundingRequestOut(Out):
                                  metadata={"description": "released 已拨付, held 暂缓, unfunded 未获批"})
 
 
-class FundingRoundOut(Out):
+class FundingRoundOut(Schema):
     round_id = fields.String()
     name = fields.String()
     level = fields.String(validate=validate.OneOf(["town", "county"]))
@@ -397,5 +397,5 @@ class FundingRoundOut(Out):
     requests = fields.List(fields.Nested(FundingRequestOut))
 
 
-class CompensationOut(Out):
+class CompensationOut(Schema):
     """Never sent: 拆违拆旧一律无补偿, every claim is refused (422 with the rule)."""

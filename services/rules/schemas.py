@@ -1,5 +1,5 @@
 """Input of the rules service's schedule calls."""
-from marshmallow import fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from services.kernel.fields import Input
 
@@ -20,7 +20,6 @@ class DeadlineIn(Input):
 # The policy port over HTTP (services/gateway/routes/rules.py ``RESPONSES``/``REQUESTS``): what
 # engine.PolicyBook.status/params/decide/explain return, and the facts decide/explain take.
 # Documentation only: the engine types the facts itself (engine.coerce_facts).
-from marshmallow import INCLUDE  # noqa: E402
 
 
 class FactsIn(Schema):
