@@ -23,7 +23,9 @@ def register_body(session: Session, clock, data: dict) -> Body:
                 kind=data["kind"], name=data["name"], term_start=data["term_start"],
                 term_end=data.get("term_end"), elected_at_meeting=data.get("elected_at_meeting"),
                 registered_by=data["by"], registered_at=clock.now())
-    body.members = [BodyMember(**m) for m in data["members"]]
+    body.members = [BodyMember(resident_id=m["resident_id"], name=m["name"], role=m.get("role", "member"),
+                               household_id=m.get("household_id"), party_member=m.get("party_member", False))
+                    for m in data["members"]]
     session.add(body)
     session.flush()
     return body
