@@ -8,7 +8,8 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy.orm import object_session
 
-from services.kernel.catalogue.planning import ACTIVITY_KINDS, MEETING_KINDS, MOTION_STATES, SCOPES
+from services.kernel.catalogue.planning import (ACTIVITY_KINDS, ASSIGNEE_TYPES, MEETING_KINDS, MOTION_STATES,
+                                                SCOPES)
 
 from .lifecycle import MOTION
 from .meetings import BODY_OF, HAMLET_KINDS
@@ -166,7 +167,7 @@ class ReportIn(Schema):
 
 
 class AssignIn(Schema):
-    assignee_type = fields.String(required=True, validate=validate.OneOf(["volunteer_team", "public_welfare_post"]))
+    assignee_type = fields.String(required=True, validate=validate.OneOf(ASSIGNEE_TYPES))
     assignee_id = Id(required=True)
     by = Id(required=True)
     why = Text(2000, load_default="")
