@@ -74,3 +74,22 @@ def test_a_report_is_routed_to_the_roads_post_assigned_fixed_and_counted(contain
         # the post holder's household took part: the resolved report counts, weighted by rule
         assert view["participation"]["activities"] == {"report_handled": 1}
         assert view["participation"]["counted_household_ids"] == ["wgd-1-03"]
+
+
+def test_demo_management_tells_the_seeds_stories(container_factory, service_config, capsys):
+    from demo import management
+    from demo.__main__ import Demo
+
+    topology.apply(service_config["AMQP_URI"], SERVICES)
+    for cls in SERVICES:
+        container_factory(cls, {**service_config, "RULES_WATCH_INTERVAL": 0}).start()
+    with Demo(service_config) as demo:
+        management.run(demo)
+    out = capsys.readouterr().out
+    assert "人居环境监督小组: elected at the meeting (黄远山, 黄远福), 授牌 by 驻村干部" in out
+    assert "按规则 management.route_road v1 交给 三组道路保洁员（公益岗 周师傅）" in out
+    assert "1 closed, 0 open" in out
+    assert "(every Friday by rule): 3/3 households, 4 people, 每户至少 1 人" in out
+    assert "(management.fix_deadline_days.default v1)" in out and "re-checked by the group: passed" in out
+    assert "秸秆粉碎机 ×4: custodian 高党员" in out and "now working" in out
+    assert "0 open reports (0 overdue), 0 open fix orders (0 overdue)" in out
