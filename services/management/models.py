@@ -107,6 +107,19 @@ class Post(Base):
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class DutyLog(Base):
+    """A post's duty done on one of its scheduled days (专人专管, and it counts as participation)."""
+
+    __tablename__ = "duty_logs"
+    __table_args__ = (UniqueConstraint("post_id", "day"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    logged_by: Mapped[str] = Id()
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Assignment(Base):
     """A report routed to its post or body; its times give workload and response times."""
 

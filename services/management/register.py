@@ -13,7 +13,10 @@ from services.kernel import outbox
 from services.kernel.errors import Conflict
 
 from .common import get_or_404, invalid, iso, new_id, page, where
-from .models import Area, Body, BodyMember, Post
+from . import participation
+from .models import Area, Body, BodyMember, DutyLog, Post
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
 def register_body(session: Session, clock, data: dict) -> Body:
@@ -110,6 +113,29 @@ def get_post(session: Session, post_id: str) -> Post:
 def find_posts(session: Session, query: dict) -> list[Post]:
     stmt = where(select(Post), Post, query, ("village_id", "hamlet_id", "area_id", "holder_resident_id"))
     return page(session, stmt.order_by(Post.id), query)
+
+
+def log_duty(session: Session, clock, post_id: str, data: dict) -> DutyLog:
+    """The post holder did the round on a scheduled day (once a day)."""
+    post = get_post(session, post_id)
+    day = data["day"]
+    if post.schedule and WEEKDAYS[day.weekday()] not in post.schedule:
+        raise invalid("day", f"{day} 不是这个岗位的排班日（{', '.join(post.schedule)}）")
+    if day > clock.now().date():
+        raise invalid("day", f"{day} 还没到")
+    if session.scalar(select(DutyLog).where(DutyLog.post_id == post.id, DutyLog.day == day)) is not None:
+        raise Conflict({"message": f"{day} 的履职已经记过", "post_id": post.id})
+    now = clock.now()
+    log = DutyLog(post_id=post.id, day=day, note=data.get("note", ""), logged_by=data["by"], logged_at=now)
+    session.add(log)
+    session.flush()
+    participation.record(session, post.holder_household_id, post.hamlet_id, post.village_id, "post_duty",
+                         f"{post.id}:{day.isoformat()}", now)
+    return log
+
+
+def duty_days(session: Session, post_id: str) -> list[DutyLog]:
+    return list(session.scalars(select(DutyLog).where(DutyLog.post_id == post_id).order_by(DutyLog.day)))
 
 
 def posts_with_duty(session: Session, village_id: str, hamlet_id: str | None, duty: str) -> list[Post]:

@@ -83,6 +83,20 @@ class PostIn(Schema):
     by = Id(required=True)
 
 
+class DutyIn(Schema):
+    day = fields.Date(required=True)
+    note = Text(2000, load_default="")
+    by = Id(required=True)
+
+
+class DutyOut(Schema):
+    post_id = fields.String()
+    day = fields.Date()
+    note = fields.String()
+    logged_by = fields.String()
+    logged_at = fields.DateTime()
+
+
 class FacilityIn(Schema):
     village_id = Id(required=True)
     hamlet_id = Id(load_default=None, allow_none=True)

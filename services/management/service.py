@@ -96,7 +96,13 @@ class ManagementService:
 
     @api
     def post_workload(self, post_id):
-        return routing.workload(self.db, post_id, self.clock.now())
+        load = routing.workload(self.db, post_id, self.clock.now())
+        return {**load, "duty_days": len(register.duty_days(self.db, post_id))}
+
+    @api
+    def log_duty(self, post_id, payload):
+        data = schemas.DutyIn().load(payload)
+        return schemas.DutyOut().dump(register.log_duty(self.db, self.clock, post_id, data))
 
     @api
     def list_assignments(self, query=None):

@@ -16,6 +16,7 @@ ROUTES = [
     Route("GET", f"{P}/posts", M, "list_posts", query=True),
     Route("GET", f"{P}/posts/<post_id>", M, "get_post"),
     Route("GET", f"{P}/posts/<post_id>/workload", M, "post_workload"),
+    Route("POST", f"{P}/posts/<post_id>/duty", M, "log_duty", body=True, status=201),
     Route("GET", f"{P}/assignments", M, "list_assignments", query=True),
     # 管护 facilities
     Route("POST", f"{P}/facilities", M, "register_facility", body=True, status=201),

@@ -101,3 +101,18 @@ def test_a_term_ending_before_it_starts_is_refused(session, clock):
             "term_start": date(2024, 1, 1), "term_end": date(2023, 1, 1),
             "members": [{"resident_id": "r1", "name": "甲", "role": "member"}]})
     assert "term_end" in bad.value.detail["fields"]
+
+
+def test_a_posts_duty_on_its_scheduled_days_counts_once(session, clock, hamlet):
+    post = hamlet["post"]   # scheduled monday and friday
+    with pytest.raises(ValidationFailed) as bad:
+        register.log_duty(session, clock, post.id, {"day": date(2024, 6, 4), "by": "r-zhang"})   # a Tuesday
+    assert "day" in bad.value.detail["fields"]
+    with pytest.raises(ValidationFailed):
+        register.log_duty(session, clock, post.id, {"day": date(2024, 6, 7), "by": "r-zhang"})   # not yet
+    register.log_duty(session, clock, post.id, {"day": date(2024, 6, 3), "by": "r-zhang", "note": "扫了沿线"})
+    with pytest.raises(Conflict):
+        register.log_duty(session, clock, post.id, {"day": date(2024, 6, 3), "by": "r-zhang"})
+    assert [d.day for d in register.duty_days(session, post.id)] == [date(2024, 6, 3)]
+    [took] = emitted(session, "co_management.took_part")
+    assert (took["kind"], took["household_id"]) == ("post_duty", post.holder_household_id)

@@ -1,10 +1,10 @@
-"""co-management tables: bodies and members, areas, posts, report assignments, facilities and
-upkeep, households read model, party groups, hubs, links, visits, inspections, fix orders,
-ratings, cleaning days, help calls, mediation cases, participation
+"""co-management tables: bodies and members, areas, posts and duty days, report assignments,
+facilities and upkeep, households read model, party groups, hubs, links, visits, inspections,
+fix orders, ratings, cleaning days, help calls, mediation cases, participation
 
 Revision ID: 0002_co_management
 Revises: 0001_kernel
-Create Date: 2026-11-30 11:46:02.900297
+Create Date: 2026-11-30 12:08:03.375732
 """
 from alembic import op
 import sqlalchemy as sa
@@ -335,6 +335,20 @@ def upgrade() -> None:
     with op.batch_alter_table('upkeep_tasks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_upkeep_tasks_facility_id'), ['facility_id'], unique=False)
 
+    op.create_table('duty_logs',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('post_id', sa.String(length=64), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('logged_by', sa.String(length=64), nullable=False),
+    sa.Column('logged_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_duty_logs_post_id_posts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_duty_logs')),
+    sa.UniqueConstraint('post_id', 'day', name=op.f('uq_duty_logs_post_id'))
+    )
+    with op.batch_alter_table('duty_logs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_duty_logs_post_id'), ['post_id'], unique=False)
+
     op.create_table('fix_orders',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('inspection_id', sa.String(length=64), nullable=False),
@@ -395,6 +409,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_fix_orders_deadline'))
 
     op.drop_table('fix_orders')
+    with op.batch_alter_table('duty_logs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_duty_logs_post_id'))
+
+    op.drop_table('duty_logs')
     with op.batch_alter_table('upkeep_tasks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_upkeep_tasks_facility_id'))
 
