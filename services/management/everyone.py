@@ -56,7 +56,7 @@ def record_turnout(session: Session, policy, clock, day_id: str, data: dict) -> 
     at = clock.now()
     for household_id, people in sorted(day.turnout.items()):
         if people > 0:
-            participation.record(session, household_id, day.hamlet_id, day.village_id, "cleaning_day", day.id, at)
+            participation.record(session, policy, household_id, day.hamlet_id, day.village_id, "cleaning_day", day.id, at)
     return day
 
 
@@ -114,7 +114,7 @@ def sign_up(session: Session, clock, call_id: str, data: dict) -> HelpCall:
     return help_call
 
 
-def record_labour(session: Session, clock, call_id: str, data: dict) -> HelpCall:
+def record_labour(session: Session, policy, clock, call_id: str, data: dict) -> HelpCall:
     """The hours a helper gave, once: a contribution of labour and a co-management activity."""
     help_call = get_call(session, call_id)
     helpers = [dict(h) for h in help_call.helpers]
@@ -132,7 +132,7 @@ def record_labour(session: Session, clock, call_id: str, data: dict) -> HelpCall
         "call_id": help_call.id, "village_id": help_call.village_id, "hamlet_id": helper["hamlet_id"],
         "household_id": helper["household_id"], "resident_id": helper["resident_id"], "kind": help_call.kind,
         "hours": str(hours), "recorded_by": data["by"], "at": iso(now)}, subject=help_call.id)
-    participation.record(session, helper["household_id"], helper["hamlet_id"], help_call.village_id, "help",
+    participation.record(session, policy, helper["household_id"], helper["hamlet_id"], help_call.village_id, "help",
                          help_call.id, now)
     return help_call
 

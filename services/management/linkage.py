@@ -138,7 +138,7 @@ def coverage(session: Session, policy, hamlet_id: str) -> dict:
             "flagged": [j for j in judged if j["verdict"] != "ok"]}
 
 
-def log_visit(session: Session, clock, hub_id: str, data: dict) -> ContactVisit:
+def log_visit(session: Session, policy, clock, hub_id: str, data: dict) -> ContactVisit:
     hub = get_hub(session, hub_id)
     row = session.get(Link, data["household_id"])
     if row is None or row.hub_household_id != hub.household_id:
@@ -153,7 +153,7 @@ def log_visit(session: Session, clock, hub_id: str, data: dict) -> ContactVisit:
         "visit_id": visit.id, "village_id": hub.village_id, "hamlet_id": hub.hamlet_id,
         "party_member_id": hub.party_member_id, "hub_household_id": hub.household_id,
         "household_id": visit.household_id, "visited_at": iso(at), "note": visit.note}, subject=visit.id)
-    participation.record(session, visit.household_id, hub.hamlet_id, hub.village_id, "contact_visit", visit.id, at)
+    participation.record(session, policy, visit.household_id, hub.hamlet_id, hub.village_id, "contact_visit", visit.id, at)
     return visit
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from . import linkage, participation, register, routing, supervision
 from .common import params
-from .models import Area, Assignment, Facility, FixOrder, Post
+from .models import Area, Assignment, Facility, FixOrder, Post, UpkeepTask
 
 
 def report_deadline_hours(policy) -> float:
@@ -49,11 +49,14 @@ def hamlet(session: Session, policy, hamlet_id: str, now: datetime) -> dict:
     coverage = linkage.coverage(session, policy, hamlet_id)
     hubs = [{**h, "households": [x.household_id for x in linkage.linked_households(session, h["hub_household_id"])]}
             for h in coverage["hubs"]]
+    late_tasks = list(session.scalars(select(UpkeepTask).join(Facility, Facility.id == UpkeepTask.facility_id)
+                                      .where(Facility.hamlet_id == hamlet_id, UpkeepTask.done_at.is_(None),
+                                             UpkeepTask.due_at < now).order_by(UpkeepTask.due_at)))
     reports = open_reports(session, policy, hamlet_id, now)
     orders = open_fix_orders(session, hamlet_id, now)
     return {"hamlet_id": hamlet_id,
             "areas": [{"area": a, "posts": [p for p in posts if p.area_id == a.id]} for a in areas],
-            "posts": posts, "facilities": facilities, "bodies": bodies,
+            "posts": posts, "facilities": facilities, "overdue_upkeep_tasks": late_tasks, "bodies": bodies,
             "linkage": {**coverage, "hubs": hubs},
             "open_reports": reports, "overdue_reports": sum(r["overdue"] for r in reports),
             "open_fix_orders": orders, "overdue_fix_orders": sum(o["overdue"] for o in orders),

@@ -21,9 +21,14 @@ from .models import Household, Participation
 WINDOW_MONTHS = {"quarter": 3, "half_year": 6, "year": 12}
 
 
-def record(session: Session, household_id: str | None, hamlet_id: str | None, village_id: str,
+def record(session: Session, policy, household_id: str | None, hamlet_id: str | None, village_id: str,
            kind: str, source_id: str, at: datetime) -> bool:
-    """Store one activity of a household once; returns False when already stored or unplaceable."""
+    """Store one activity of a household once; returns False when already stored or unplaceable.
+
+    When this activity lifts the household's weighted score in the window to ``min_score``,
+    ``co_management.counted`` says so once: the household now takes part through co-management
+    (the participation rate of contributions counts it).
+    """
     if not household_id:
         return False
     if hamlet_id is None:
@@ -36,13 +41,32 @@ def record(session: Session, household_id: str | None, hamlet_id: str | None, vi
         Participation.source_id == source_id))
     if exists is not None:
         return False
+    rule, version = params(policy, "participation")
+    co = rule.get("co_management") or {}
+    window = rule.get("window", "quarter")
+    period, start, end = window_of(at, window)
+    before = _score(session, household_id, start, end, co.get("weights", {}))
     session.add(Participation(household_id=household_id, hamlet_id=hamlet_id, village_id=village_id,
                               kind=kind, source_id=source_id, at=at))
     session.flush()
     outbox.emit(session, "co_management.took_part", {
         "household_id": household_id, "hamlet_id": hamlet_id, "village_id": village_id,
         "kind": kind, "source_id": source_id, "at": iso(at)}, subject=household_id)
+    after = before + float(co.get("weights", {}).get(kind, 0))
+    if co and before < float(co["min_score"]) <= after:
+        outbox.emit(session, "co_management.counted", {
+            "household_id": household_id, "hamlet_id": hamlet_id, "village_id": village_id,
+            "period": period, "score": round(after, 2), "at": iso(at),
+            "rule": {"id": "participation.co_management", "version": version, "policy": "participation"}},
+            subject=household_id)
     return True
+
+
+def _score(session, household_id, start, end, weights) -> float:
+    rows = session.execute(select(Participation.kind, func.count()).where(
+        Participation.household_id == household_id, Participation.at >= start, Participation.at < end)
+        .group_by(Participation.kind)).all()
+    return sum(float(weights.get(kind, 0)) * count for kind, count in rows)
 
 
 def window_of(at: datetime, window: str) -> tuple[str, datetime, datetime]:

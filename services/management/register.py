@@ -115,7 +115,7 @@ def find_posts(session: Session, query: dict) -> list[Post]:
     return page(session, stmt.order_by(Post.id), query)
 
 
-def log_duty(session: Session, clock, post_id: str, data: dict) -> DutyLog:
+def log_duty(session: Session, policy, clock, post_id: str, data: dict) -> DutyLog:
     """The post holder did the round on a scheduled day (once a day)."""
     post = get_post(session, post_id)
     day = data["day"]
@@ -129,7 +129,7 @@ def log_duty(session: Session, clock, post_id: str, data: dict) -> DutyLog:
     log = DutyLog(post_id=post.id, day=day, note=data.get("note", ""), logged_by=data["by"], logged_at=now)
     session.add(log)
     session.flush()
-    participation.record(session, post.holder_household_id, post.hamlet_id, post.village_id, "post_duty",
+    participation.record(session, policy, post.holder_household_id, post.hamlet_id, post.village_id, "post_duty",
                          f"{post.id}:{day.isoformat()}", now)
     return log
 

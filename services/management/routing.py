@@ -79,14 +79,14 @@ def assigned(session: Session, data: dict) -> None:
     row.state = "open" if row.state == "unrouted" else row.state
 
 
-def resolved(session: Session, data: dict) -> None:
+def resolved(session: Session, policy, data: dict) -> None:
     row = session.get(Assignment, data["report_id"])
     if row is None:
         return
     row.state, row.resolved_at = "resolved", data["at"]
     post = session.get(Post, row.assignee_id) if row.assignee_type == "public_welfare_post" else None
     if post is not None:
-        participation.record(session, post.holder_household_id, post.hamlet_id, post.village_id,
+        participation.record(session, policy, post.holder_household_id, post.hamlet_id, post.village_id,
                              "report_handled", row.report_id, data["at"])
 
 

@@ -612,6 +612,7 @@ class HamletOut(Schema):
     areas = fields.List(fields.Nested(AreaResponsibleOut))
     posts = fields.List(fields.Nested(PostOut))
     facilities = fields.List(fields.Nested(FacilityOut))
+    overdue_upkeep_tasks = fields.List(fields.Nested(TaskOut))
     bodies = fields.List(fields.Nested(BodyOut))
     linkage = fields.Dict()
     open_reports = fields.List(fields.Nested(OpenReportOut))

@@ -30,7 +30,7 @@ class ManagementService:
 
     @on_event("report.resolved")
     def on_report_resolved(self, event):
-        routing.resolved(self.db, event.data)
+        routing.resolved(self.db, self.policy, event.data)
 
     @on_event("report.confirmed")
     def on_report_confirmed(self, event):
@@ -102,7 +102,7 @@ class ManagementService:
     @api
     def log_duty(self, post_id, payload):
         data = schemas.DutyIn().load(payload)
-        return schemas.DutyOut().dump(register.log_duty(self.db, self.clock, post_id, data))
+        return schemas.DutyOut().dump(register.log_duty(self.db, self.policy, self.clock, post_id, data))
 
     @api
     def list_assignments(self, query=None):
@@ -182,7 +182,7 @@ class ManagementService:
     @api
     def log_visit(self, hub_id, payload):
         data = schemas.VisitIn().load(payload)
-        return schemas.VisitOut().dump(linkage.log_visit(self.db, self.clock, hub_id, data))
+        return schemas.VisitOut().dump(linkage.log_visit(self.db, self.policy, self.clock, hub_id, data))
 
     @api
     def visits_due(self, hamlet_id):
@@ -260,7 +260,7 @@ class ManagementService:
     @api
     def record_help_labour(self, call_id, payload):
         data = schemas.LabourIn().load(payload)
-        return schemas.HelpCallOut().dump(everyone.record_labour(self.db, self.clock, call_id, data))
+        return schemas.HelpCallOut().dump(everyone.record_labour(self.db, self.policy, self.clock, call_id, data))
 
     @api
     def close_help_call(self, call_id, payload):

@@ -45,7 +45,7 @@ def inspect(session: Session, policy, clock, data: dict) -> tuple[Inspection, li
               for finding in data["findings"]]
     for resident_id in data["inspectors"]:
         member = members[resident_id]
-        participation.record(session, member.household_id, None, body.village_id, "inspection", inspection.id, now)
+        participation.record(session, policy, member.household_id, None, body.village_id, "inspection", inspection.id, now)
     return inspection, orders
 
 

@@ -104,6 +104,17 @@ class CoManaged(Located):
     at = Time(required=True)
 
 
+class CoManagementCounted(Located):
+    """The household's weighted co-management activity in the window reached ``min_score``:
+    it takes part (rules/participation.yaml ``co_management``), once per household and period."""
+
+    household_id = Id(required=True)
+    period = fields.String(required=True)           # the participation window: 2024Q2
+    score = fields.Float(required=True)
+    rule = fields.Nested(RuleRef, required=True)
+    at = Time(required=True)
+
+
 class HelpGiven(Located):
     """急事难事我来帮: labour given to an urgent matter or an emergency (a contribution of labour)."""
 
@@ -125,4 +136,6 @@ declare("fix_order.rechecked", SOURCE, FixOrderRechecked, description="人居环
 declare("environment.rated", SOURCE, EnvironmentRated, description="一月一评比 the month's environment rating")
 declare("co_management.took_part", SOURCE, CoManaged,
         description="三线共管 a household took part in co-management (participation evidence)")
+declare("co_management.counted", SOURCE, CoManagementCounted,
+        description="三线共管 a household's co-management activity reached the participation threshold")
 declare("help.given", SOURCE, HelpGiven, description="急事难事我来帮 labour given to an urgent matter")

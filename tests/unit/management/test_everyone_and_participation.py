@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from services.kernel.errors import Conflict, NotFound, ValidationFailed
-from services.management import everyone, mediation, overview, participation, routing, supervision
+from services.management import everyone, facilities, mediation, overview, participation, routing, supervision
 from services.rules.engine import PolicyBook, rules_dir
 
 from .conftest import HAMLET, START, VILLAGE, emitted, filed
@@ -49,19 +49,19 @@ def test_turnout_per_household_against_at_least_one_each(session, clock, policy,
     assert len(emitted(session, "co_management.took_part")) == 9
 
 
-def test_help_sign_ups_and_labour_recorded_once(session, clock, hamlet):
+def test_help_sign_ups_and_labour_recorded_once(session, clock, policy, hamlet):
     call = everyone.call(session, clock, {"village_id": VILLAGE, "hamlet_id": HAMLET, "kind": "flood",
                                           "title": "四组三岔口边沟清淤", "by": "书记"})
     everyone.sign_up(session, clock, call.id, {"resident_id": "r-a", "household_id": hamlet["households"][3]})
     with pytest.raises(Conflict):
         everyone.sign_up(session, clock, call.id, {"resident_id": "r-a", "household_id": hamlet["households"][3]})
     with pytest.raises(ValidationFailed):
-        everyone.record_labour(session, clock, call.id, {"resident_id": "r-nobody", "hours": 3, "by": "书记"})
-    everyone.record_labour(session, clock, call.id, {"resident_id": "r-a", "hours": 3, "by": "书记"})
+        everyone.record_labour(session, policy, clock, call.id, {"resident_id": "r-nobody", "hours": 3, "by": "书记"})
+    everyone.record_labour(session, policy, clock, call.id, {"resident_id": "r-a", "hours": 3, "by": "书记"})
     [given] = emitted(session, "help.given")
     assert (given["hours"], given["kind"], given["household_id"]) == ("3.0", "flood", hamlet["households"][3])
     with pytest.raises(Conflict):
-        everyone.record_labour(session, clock, call.id, {"resident_id": "r-a", "hours": 3, "by": "书记"})
+        everyone.record_labour(session, policy, clock, call.id, {"resident_id": "r-a", "hours": 3, "by": "书记"})
 
 
 def test_a_mediation_case_is_seen_only_by_its_parties_and_mediators(session, clock):
@@ -98,6 +98,9 @@ def test_co_management_moves_the_participation_rate_by_the_rule_weights(session,
     assert view["period"] == "2024Q2" and view["roster_households"] == 12
     assert view["counted_household_ids"] == ids[:3] and view["co_management_rate"] == 0.25
     assert view["activities"] == {"cleaning_day": 9} and view["scores"][ids[4]] == 0.5
+    counted = emitted(session, "co_management.counted")   # once each, when the second Friday lifts it to 1
+    assert sorted(c["household_id"] for c in counted) == ids[:3]
+    assert {(c["period"], c["score"], c["rule"]["id"]) for c in counted} == {("2024Q2", 1.0, "participation.co_management")}
 
 
 def test_the_weights_are_the_policy_staffs(session, clock, hamlet, tmp_path):
@@ -114,6 +117,10 @@ def test_the_weights_are_the_policy_staffs(session, clock, hamlet, tmp_path):
 
 
 def test_the_hamlet_overview_answers_the_operators_questions(session, clock, policy, hamlet):
+    lamps = facilities.register(session, clock, {"village_id": VILLAGE, "hamlet_id": HAMLET, "kind": "street_lamp",
+                                                 "name": "三组路灯", "quantity": 12, "custodian_resident_id": "r-z",
+                                                 "custodian_name": "张", "by": "c"})
+    task = facilities.add_task(session, lamps.id, {"title": "换灯泡", "due_at": clock.now() + timedelta(days=1)})
     routing.route(session, policy, clock.now(), filed("rep-1"))
     routing.route(session, policy, clock.now(), filed("rep-2", category="dispute"))
     supervision.inspect(session, policy, clock, {"body_id": hamlet["group"].id, "hamlet_id": HAMLET,
@@ -127,6 +134,8 @@ def test_the_hamlet_overview_answers_the_operators_questions(session, clock, pol
     assert len(view["open_reports"]) == 2 and view["overdue_reports"] == 2   # the 24-hour report deadline
     assert view["overdue_fix_orders"] == 0 and len(view["open_fix_orders"]) == 1
     clock.advance(days=3)
-    assert overview.hamlet(session, policy, HAMLET, clock.now())["overdue_fix_orders"] == 1
+    later = overview.hamlet(session, policy, HAMLET, clock.now())
+    assert later["overdue_fix_orders"] == 1 and [t.id for t in later["overdue_upkeep_tasks"]] == [task.id]
+    assert [f.name for f in view["facilities"]] == ["三组路灯"]
     assert view["linkage"]["unlinked_household_ids"] == hamlet["households"]
     assert view["participation"]["counted_household_ids"] == [hamlet["households"][1]]   # the inspector

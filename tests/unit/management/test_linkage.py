@@ -82,7 +82,7 @@ def test_visits_are_logged_as_evidence_and_overdue_ones_listed_by_rule(session, 
     ids = households(session, clock, n=3)
     elect(session, clock, ids[0])
     linkage.link(session, clock, ids[0], {"household_ids": ids[1:], "by": "c"})
-    linkage.log_visit(session, clock, ids[0], {"household_id": ids[1], "note": "问了排水", "by": "r-pm1"})
+    linkage.log_visit(session, policy, clock, ids[0], {"household_id": ids[1], "note": "问了排水", "by": "r-pm1"})
     [event] = emitted(session, "contact_visit.logged")
     assert event["party_member_id"] == "r-pm1" and event["household_id"] == ids[1]
     assert [d["household_id"] for d in linkage.visits_due(session, policy, HAMLET, clock.now())] == [ids[2]]
@@ -90,4 +90,4 @@ def test_visits_are_logged_as_evidence_and_overdue_ones_listed_by_rule(session, 
     assert len(linkage.visits_due(session, policy, HAMLET, clock.now())) == 2
     assert len(linkage.visits_of(session, "r-pm1", clock.now() - timedelta(days=183), None)) == 1
     with pytest.raises(ValidationFailed):
-        linkage.log_visit(session, clock, ids[0], {"household_id": "g3-nowhere", "by": "r-pm1"})
+        linkage.log_visit(session, policy, clock, ids[0], {"household_id": "g3-nowhere", "by": "r-pm1"})

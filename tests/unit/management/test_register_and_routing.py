@@ -60,7 +60,7 @@ def test_workload_and_response_times_per_post(session, clock, policy, hamlet):
     post = hamlet["post"].id
     routing.route(session, policy, clock.now(), filed("rep-1"))
     routing.route(session, policy, clock.now(), filed("rep-2"))
-    routing.resolved(session, {"report_id": "rep-1", "at": START + timedelta(hours=6), "by": "r-zhang"})
+    routing.resolved(session, policy, {"report_id": "rep-1", "at": START + timedelta(hours=6), "by": "r-zhang"})
     routing.confirmed(session, {"report_id": "rep-1", "at": START + timedelta(hours=8), "satisfied": True})
     clock.advance(hours=30)
     load = routing.workload(session, post, clock.now())
@@ -72,7 +72,7 @@ def test_workload_and_response_times_per_post(session, clock, policy, hamlet):
 
 def test_resolving_counts_for_the_post_holders_household(session, clock, policy, hamlet):
     routing.route(session, policy, clock.now(), filed())
-    routing.resolved(session, {"report_id": "rep-1", "at": clock.now(), "by": "r-zhang"})
+    routing.resolved(session, policy, {"report_id": "rep-1", "at": clock.now(), "by": "r-zhang"})
     [took] = emitted(session, "co_management.took_part")
     assert (took["household_id"], took["kind"]) == (hamlet["post"].holder_household_id, "report_handled")
 
@@ -103,16 +103,16 @@ def test_a_term_ending_before_it_starts_is_refused(session, clock):
     assert "term_end" in bad.value.detail["fields"]
 
 
-def test_a_posts_duty_on_its_scheduled_days_counts_once(session, clock, hamlet):
+def test_a_posts_duty_on_its_scheduled_days_counts_once(session, clock, policy, hamlet):
     post = hamlet["post"]   # scheduled monday and friday
     with pytest.raises(ValidationFailed) as bad:
-        register.log_duty(session, clock, post.id, {"day": date(2024, 6, 4), "by": "r-zhang"})   # a Tuesday
+        register.log_duty(session, policy, clock, post.id, {"day": date(2024, 6, 4), "by": "r-zhang"})   # a Tuesday
     assert "day" in bad.value.detail["fields"]
     with pytest.raises(ValidationFailed):
-        register.log_duty(session, clock, post.id, {"day": date(2024, 6, 7), "by": "r-zhang"})   # not yet
-    register.log_duty(session, clock, post.id, {"day": date(2024, 6, 3), "by": "r-zhang", "note": "扫了沿线"})
+        register.log_duty(session, policy, clock, post.id, {"day": date(2024, 6, 7), "by": "r-zhang"})   # not yet
+    register.log_duty(session, policy, clock, post.id, {"day": date(2024, 6, 3), "by": "r-zhang", "note": "扫了沿线"})
     with pytest.raises(Conflict):
-        register.log_duty(session, clock, post.id, {"day": date(2024, 6, 3), "by": "r-zhang"})
+        register.log_duty(session, policy, clock, post.id, {"day": date(2024, 6, 3), "by": "r-zhang"})
     assert [d.day for d in register.duty_days(session, post.id)] == [date(2024, 6, 3)]
     [took] = emitted(session, "co_management.took_part")
     assert (took["kind"], took["household_id"]) == ("post_duty", post.holder_household_id)
