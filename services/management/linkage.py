@@ -152,7 +152,7 @@ def log_visit(session: Session, policy, clock, hub_id: str, data: dict) -> Conta
     outbox.emit(session, "contact_visit.logged", {
         "visit_id": visit.id, "village_id": hub.village_id, "hamlet_id": hub.hamlet_id,
         "party_member_id": hub.party_member_id, "hub_household_id": hub.household_id,
-        "household_id": visit.household_id, "visited_at": iso(at), "note": visit.note}, subject=visit.id)
+        "household_id": visit.household_id, "visited_at": iso(at)}, subject=visit.id)
     participation.record(session, policy, visit.household_id, hub.hamlet_id, hub.village_id, "contact_visit", visit.id, at)
     return visit
 

@@ -60,8 +60,7 @@ class ContactVisitLogged(Located):
     party_member_id = Id(required=True)
     hub_household_id = Id(required=True)
     household_id = Id(required=True)
-    visited_at = Time(required=True)
-    note = fields.String(load_default="")
+    visited_at = Time(required=True)   # the visit's note stays in management: the board shows events
 
 
 class FixOrderIssued(Located):
