@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from services.kernel.db import get_or_404  # noqa: F401  (re-exported)
+from services.kernel.db import get_or_404  # noqa: F401  (re-exported for the domain modules)
 from services.kernel.errors import CocreateError, ValidationFailed
 
 

@@ -7,7 +7,7 @@ for an emergency; the hours given are recorded (``help.given``, a contribution o
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -42,18 +42,18 @@ def schedule(session: Session, policy, data: dict) -> list[CleaningDay]:
     return days
 
 
-def record_turnout(session: Session, policy, clock, day_id: str, data: dict) -> CleaningDay:
+def record_turnout(session: Session, policy, now: datetime, day_id: str, data: dict) -> CleaningDay:
     day = get_day(session, day_id)
     roster = {h.household_id for h in session.scalars(select(Household).where(Household.hamlet_id == day.hamlet_id))}
     unknown = sorted(set(data["turnout"]) - roster)
     if unknown:
         raise invalid("turnout", f"这些户不在 {day.hamlet_id} 的花名册上：{', '.join(unknown)}")
-    if day.day > clock.now().date():
+    if day.day > now.date():
         raise invalid("day_id", f"清洁日 {day.day} 还没到")
     day.turnout = {**day.turnout, **{h: int(n) for h, n in data["turnout"].items()}}
     day.state, day.recorded_by = "held", data["by"]
     session.flush()
-    at = clock.now()
+    at = now
     for household_id, people in sorted(day.turnout.items()):
         if people > 0:
             participation.record(session, policy, household_id, day.hamlet_id, day.village_id, "cleaning_day", day.id, at)
@@ -89,16 +89,16 @@ def find_days(session: Session, query: dict) -> list[CleaningDay]:
 
 # ---- 我来帮 help ---------------------------------------------------------------------------
 
-def call(session: Session, clock, data: dict) -> HelpCall:
+def call(session: Session, now: datetime, data: dict) -> HelpCall:
     help_call = HelpCall(id=new_id("help"), village_id=data["village_id"], hamlet_id=data.get("hamlet_id"),
-                         kind=data["kind"], title=data["title"], called_by=data["by"], called_at=clock.now(),
+                         kind=data["kind"], title=data["title"], called_by=data["by"], called_at=now,
                          state="open", helpers=[])
     session.add(help_call)
     session.flush()
     return help_call
 
 
-def sign_up(session: Session, clock, call_id: str, data: dict) -> HelpCall:
+def sign_up(session: Session, now: datetime, call_id: str, data: dict) -> HelpCall:
     help_call = get_call(session, call_id)
     if help_call.state != "open":
         raise Conflict({"message": "这件事已经办完，不再报名", "call_id": call_id})
@@ -109,12 +109,12 @@ def sign_up(session: Session, clock, call_id: str, data: dict) -> HelpCall:
         raise Conflict({"message": "已经报过名了", "resident_id": data["resident_id"]})
     help_call.helpers = [*help_call.helpers, {
         "resident_id": data["resident_id"], "name": data.get("name", ""), "household_id": household.household_id,
-        "hamlet_id": household.hamlet_id, "signed_up_at": iso(clock.now()), "hours": None}]
+        "hamlet_id": household.hamlet_id, "signed_up_at": iso(now), "hours": None}]
     session.flush()
     return help_call
 
 
-def record_labour(session: Session, policy, clock, call_id: str, data: dict) -> HelpCall:
+def record_labour(session: Session, policy, now: datetime, call_id: str, data: dict) -> HelpCall:
     """The hours a helper gave, once: a contribution of labour and a co-management activity."""
     help_call = get_call(session, call_id)
     helpers = [dict(h) for h in help_call.helpers]
@@ -126,7 +126,6 @@ def record_labour(session: Session, policy, clock, call_id: str, data: dict) -> 
     hours = Decimal(data["hours"]).quantize(Decimal("0.1"))
     helper["hours"] = str(hours)
     help_call.helpers = helpers
-    now = clock.now()
     session.flush()
     outbox.emit(session, "help.given", {
         "call_id": help_call.id, "village_id": help_call.village_id, "hamlet_id": helper["hamlet_id"],

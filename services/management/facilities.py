@@ -18,14 +18,14 @@ from .common import get_or_404, invalid, new_id, page, where
 from .models import Facility, FaultReport, UpkeepTask
 
 
-def register(session: Session, clock, data: dict) -> Facility:
+def register(session: Session, now: datetime, data: dict) -> Facility:
     facility = Facility(id=new_id("fac"), village_id=data["village_id"], hamlet_id=data.get("hamlet_id"),
                         kind=data["kind"], name=data["name"], quantity=data.get("quantity", 1),
                         custodian_resident_id=data.get("custodian_resident_id"),
                         custodian_name=data.get("custodian_name"),
                         caretakers=data.get("caretakers", []),
                         phase="in_upkeep" if data.get("custodian_resident_id") else "awaiting_caretakers",
-                        condition="working", registered_by=data["by"], registered_at=clock.now())
+                        condition="working", registered_by=data["by"], registered_at=now)
     session.add(facility)
     session.flush()
     return facility
@@ -71,30 +71,30 @@ def _no_custodian():
     raise invalid("assignee_resident_id", "这个设施还没有管护人，请指定任务负责人")
 
 
-def complete_task(session: Session, clock, task_id: str, data: dict) -> UpkeepTask:
+def complete_task(session: Session, now: datetime, task_id: str, data: dict) -> UpkeepTask:
     task = get_or_404(session, UpkeepTask, task_id, "upkeep task")
     if task.done_at is not None:
         raise Conflict({"message": "这项管护任务已经完成", "task_id": task_id})
-    task.done_at, task.done_by, task.note = clock.now(), data["by"], data.get("note", "")
+    task.done_at, task.done_by, task.note = now, data["by"], data.get("note", "")
     session.flush()
     return task
 
 
-def report_fault(session: Session, clock, facility_id: str, data: dict) -> FaultReport:
+def report_fault(session: Session, now: datetime, facility_id: str, data: dict) -> FaultReport:
     facility = get(session, facility_id)
     fault = FaultReport(id=new_id("flt"), facility_id=facility.id, description=data["description"],
-                        reported_by=data["by"], reported_at=clock.now())
+                        reported_by=data["by"], reported_at=now)
     facility.condition = "faulty"
     session.add(fault)
     session.flush()
     return fault
 
 
-def fix_fault(session: Session, clock, fault_id: str, data: dict) -> FaultReport:
+def fix_fault(session: Session, now: datetime, fault_id: str, data: dict) -> FaultReport:
     fault = get_or_404(session, FaultReport, fault_id, "fault report")
     if fault.fixed_at is not None:
         raise Conflict({"message": "这个故障已经修好", "fault_id": fault_id})
-    fault.fixed_at, fault.fixed_by, fault.note = clock.now(), data["by"], data.get("note", "")
+    fault.fixed_at, fault.fixed_by, fault.note = now, data["by"], data.get("note", "")
     session.flush()
     facility = get(session, fault.facility_id)
     still = session.scalar(select(FaultReport.id).where(FaultReport.facility_id == facility.id,

@@ -55,7 +55,7 @@ def form_group(session: Session, data: dict) -> PartyGroup:
     return group
 
 
-def elect_hub(session: Session, clock, data: dict) -> Hub:
+def elect_hub(session: Session, now: datetime, data: dict) -> Hub:
     """大家推选: a hub household, its party member and its three roles."""
     household = _household(session, data["household_id"], "household_id")
     group = session.scalar(select(PartyGroup).where(PartyGroup.hamlet_id == household.hamlet_id))
@@ -66,7 +66,7 @@ def elect_hub(session: Session, clock, data: dict) -> Hub:
     hub.party_member_id, hub.party_member_name = data["party_member_id"], data["party_member_name"]
     hub.elected_at_meeting = data.get("elected_at_meeting")
     hub.head, hub.eco_manager, hub.mediator = data["head"], data["eco_manager"], data["mediator"]
-    hub.elected_at = clock.now()
+    hub.elected_at = now
     session.add(hub)
     session.flush()
     # Households the roster already links to this hub come along.
@@ -78,7 +78,7 @@ def elect_hub(session: Session, clock, data: dict) -> Hub:
     return hub
 
 
-def link(session: Session, clock, hub_id: str, data: dict) -> list[Link]:
+def link(session: Session, now: datetime, hub_id: str, data: dict) -> list[Link]:
     hub = get_hub(session, hub_id)
     links = []
     for household_id in data["household_ids"]:
@@ -88,7 +88,7 @@ def link(session: Session, clock, hub_id: str, data: dict) -> list[Link]:
         if household_id == hub.household_id:
             raise invalid("household_ids", "中心户不联系自己")
         row = session.get(Link, household_id) or Link(household_id=household_id)
-        row.hub_household_id, row.linked_by, row.linked_at = hub.household_id, data["by"], clock.now()
+        row.hub_household_id, row.linked_by, row.linked_at = hub.household_id, data["by"], now
         session.add(row)
         links.append(row)
     session.flush()
@@ -138,12 +138,12 @@ def coverage(session: Session, policy, hamlet_id: str) -> dict:
             "flagged": [j for j in judged if j["verdict"] != "ok"]}
 
 
-def log_visit(session: Session, policy, clock, hub_id: str, data: dict) -> ContactVisit:
+def log_visit(session: Session, policy, now: datetime, hub_id: str, data: dict) -> ContactVisit:
     hub = get_hub(session, hub_id)
     row = session.get(Link, data["household_id"])
     if row is None or row.hub_household_id != hub.household_id:
         raise invalid("household_id", f"户 {data['household_id']} 没有联系到中心户 {hub_id}")
-    at = data.get("visited_at") or clock.now()
+    at = data.get("visited_at") or now
     visit = ContactVisit(id=new_id("vis"), hub_household_id=hub.household_id, party_member_id=hub.party_member_id,
                          household_id=data["household_id"], hamlet_id=hub.hamlet_id, village_id=hub.village_id,
                          visited_at=at, note=data.get("note", ""))

@@ -7,6 +7,8 @@ vouches for who is asking.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,14 +20,13 @@ from .models import MediationCase
 LEVELS = ["hub_mediator", "mediation_council", "five_elders"]
 
 
-def open_case(session: Session, clock, data: dict) -> MediationCase:
+def open_case(session: Session, now: datetime, data: dict) -> MediationCase:
     if len(set(data["parties"])) < 2:
         raise invalid("parties", "纠纷至少有两方")
     if set(data["parties"]) & set(data["mediators"]):
         raise invalid("mediators", "当事人不能调解自己的纠纷")
     if data["by"] not in data["mediators"]:
         raise invalid("by", "由调解人立案")
-    now = clock.now()
     case = MediationCase(id=new_id("med"), village_id=data["village_id"], hamlet_id=data.get("hamlet_id"),
                          parties=sorted(set(data["parties"])), mediators=list(dict.fromkeys(data["mediators"])),
                          level=data["level"], summary=data["summary"], state="open", agreement="",
@@ -58,7 +59,7 @@ def _as_mediator(session, case_id, by) -> MediationCase:
     return case
 
 
-def refer(session: Session, clock, case_id: str, data: dict) -> MediationCase:
+def refer(session: Session, now: datetime, case_id: str, data: dict) -> MediationCase:
     """Not settled at this level: up to the mediation council, then the 五老."""
     case = _as_mediator(session, case_id, data["by"])
     if LEVELS.index(data["level"]) <= LEVELS.index(case.level):
@@ -68,19 +69,19 @@ def refer(session: Session, clock, case_id: str, data: dict) -> MediationCase:
     case.level = data["level"]
     case.mediators = list(dict.fromkeys([*case.mediators, *data["mediators"]]))
     case.history = [*case.history, {"action": "refer", "level": data["level"], "by": data["by"],
-                                    "at": iso(clock.now()), "why": data.get("why", "")}]
+                                    "at": iso(now), "why": data.get("why", "")}]
     session.flush()
     return case
 
 
-def conclude(session: Session, clock, case_id: str, data: dict) -> MediationCase:
+def conclude(session: Session, now: datetime, case_id: str, data: dict) -> MediationCase:
     case = _as_mediator(session, case_id, data["by"])
     if data["outcome"] == "agreed" and not data.get("agreement"):
         raise invalid("agreement", "调解成功要写明协议内容")
     case.state, case.agreement = data["outcome"], data.get("agreement", "")
     case.follow_up_at = data.get("follow_up_at")
     case.history = [*case.history, {"action": data["outcome"], "level": case.level, "by": data["by"],
-                                    "at": iso(clock.now())}]
+                                    "at": iso(now)}]
     session.flush()
     return case
 

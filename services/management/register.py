@@ -6,6 +6,8 @@ one named person, duties, an area, a schedule.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,13 +21,13 @@ from .models import Area, Body, BodyMember, DutyLog, Post
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
-def register_body(session: Session, clock, data: dict) -> Body:
+def register_body(session: Session, now: datetime, data: dict) -> Body:
     if data.get("term_end") and data["term_end"] < data["term_start"]:
         raise invalid("term_end", "the term ends before it starts")
     body = Body(id=new_id("body"), village_id=data["village_id"], hamlet_id=data.get("hamlet_id"),
                 kind=data["kind"], name=data["name"], term_start=data["term_start"],
                 term_end=data.get("term_end"), elected_at_meeting=data.get("elected_at_meeting"),
-                registered_by=data["by"], registered_at=clock.now())
+                registered_by=data["by"], registered_at=now)
     body.members = [BodyMember(resident_id=m["resident_id"], name=m["name"], role=m.get("role", "member"),
                                household_id=m.get("household_id"), party_member=m.get("party_member", False))
                     for m in data["members"]]
@@ -34,12 +36,11 @@ def register_body(session: Session, clock, data: dict) -> Body:
     return body
 
 
-def award_plaque(session: Session, clock, body_id: str, data: dict) -> Body:
+def award_plaque(session: Session, now: datetime, body_id: str, data: dict) -> Body:
     """授牌: the body is publicly recognised; once only."""
     body = get_body(session, body_id)
     if body.plaque_awarded_at is not None:
         raise Conflict({"message": "这个组织已经授过牌", "body_id": body_id})
-    now = clock.now()
     body.plaque_awarded_by, body.plaque_awarded_at = data["by"], now
     session.flush()
     outbox.emit(session, "body.plaque_awarded", {
@@ -89,7 +90,7 @@ def find_areas(session: Session, query: dict) -> list[Area]:
     return page(session, stmt.order_by(Area.id), query)
 
 
-def register_post(session: Session, clock, data: dict) -> Post:
+def register_post(session: Session, now: datetime, data: dict) -> Post:
     if data.get("area_id"):
         area = get_area(session, data["area_id"])
         if area.village_id != data["village_id"]:
@@ -100,7 +101,7 @@ def register_post(session: Session, clock, data: dict) -> Post:
                 duties=sorted(set(data["duties"])),
                 duty_text=data.get("duty_text", ""), area_id=data.get("area_id"),
                 schedule=data.get("schedule", []), active=True, registered_by=data["by"],
-                registered_at=clock.now())
+                registered_at=now)
     session.add(post)
     session.flush()
     return post
@@ -115,17 +116,16 @@ def find_posts(session: Session, query: dict) -> list[Post]:
     return page(session, stmt.order_by(Post.id), query)
 
 
-def log_duty(session: Session, policy, clock, post_id: str, data: dict) -> DutyLog:
+def log_duty(session: Session, policy, now: datetime, post_id: str, data: dict) -> DutyLog:
     """The post holder did the round on a scheduled day (once a day)."""
     post = get_post(session, post_id)
     day = data["day"]
     if post.schedule and WEEKDAYS[day.weekday()] not in post.schedule:
         raise invalid("day", f"{day} 不是这个岗位的排班日（{', '.join(post.schedule)}）")
-    if day > clock.now().date():
+    if day > now.date():
         raise invalid("day", f"{day} 还没到")
     if session.scalar(select(DutyLog).where(DutyLog.post_id == post.id, DutyLog.day == day)) is not None:
         raise Conflict({"message": f"{day} 的履职已经记过", "post_id": post.id})
-    now = clock.now()
     log = DutyLog(post_id=post.id, day=day, note=data.get("note", ""), logged_by=data["by"], logged_at=now)
     session.add(log)
     session.flush()

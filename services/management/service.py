@@ -52,12 +52,12 @@ class ManagementService:
     @api
     def register_body(self, payload):
         data = schemas.BodyIn().load(payload)
-        return schemas.BodyOut().dump(register.register_body(self.db, self.clock, data))
+        return schemas.BodyOut().dump(register.register_body(self.db, self.clock.now(), data))
 
     @api
     def award_plaque(self, body_id, payload):
         data = schemas.ByIn().load(payload)
-        return schemas.BodyOut().dump(register.award_plaque(self.db, self.clock, body_id, data))
+        return schemas.BodyOut().dump(register.award_plaque(self.db, self.clock.now(), body_id, data))
 
     @api
     def get_body(self, body_id):
@@ -84,7 +84,7 @@ class ManagementService:
     @api
     def register_post(self, payload):
         data = schemas.PostIn().load(payload)
-        return schemas.PostOut().dump(register.register_post(self.db, self.clock, data))
+        return schemas.PostOut().dump(register.register_post(self.db, self.clock.now(), data))
 
     @api
     def get_post(self, post_id):
@@ -102,7 +102,7 @@ class ManagementService:
     @api
     def log_duty(self, post_id, payload):
         data = schemas.DutyIn().load(payload)
-        return schemas.DutyOut().dump(register.log_duty(self.db, self.policy, self.clock, post_id, data))
+        return schemas.DutyOut().dump(register.log_duty(self.db, self.policy, self.clock.now(), post_id, data))
 
     @api
     def list_assignments(self, query=None):
@@ -113,7 +113,7 @@ class ManagementService:
     @api
     def register_facility(self, payload):
         data = schemas.FacilityIn().load(payload)
-        return schemas.FacilityOut().dump(facilities.register(self.db, self.clock, data))
+        return schemas.FacilityOut().dump(facilities.register(self.db, self.clock.now(), data))
 
     @api
     def get_facility(self, facility_id):
@@ -137,17 +137,17 @@ class ManagementService:
     @api
     def complete_upkeep_task(self, task_id, payload):
         data = schemas.NoteIn().load(payload)
-        return schemas.TaskOut().dump(facilities.complete_task(self.db, self.clock, task_id, data))
+        return schemas.TaskOut().dump(facilities.complete_task(self.db, self.clock.now(), task_id, data))
 
     @api
     def report_fault(self, facility_id, payload):
         data = schemas.FaultIn().load(payload)
-        return schemas.FaultOut().dump(facilities.report_fault(self.db, self.clock, facility_id, data))
+        return schemas.FaultOut().dump(facilities.report_fault(self.db, self.clock.now(), facility_id, data))
 
     @api
     def fix_fault(self, fault_id, payload):
         data = schemas.NoteIn().load(payload)
-        return schemas.FaultOut().dump(facilities.fix_fault(self.db, self.clock, fault_id, data))
+        return schemas.FaultOut().dump(facilities.fix_fault(self.db, self.clock.now(), fault_id, data))
 
     # ---- 1+10 党员联户 -------------------------------------------------------------------
     @api
@@ -158,12 +158,12 @@ class ManagementService:
     @api
     def elect_hub(self, payload):
         data = schemas.HubIn().load(payload)
-        return schemas.HubOut().dump(linkage.elect_hub(self.db, self.clock, data))
+        return schemas.HubOut().dump(linkage.elect_hub(self.db, self.clock.now(), data))
 
     @api
     def link_households(self, hub_id, payload):
         data = schemas.LinkIn().load(payload)
-        return schemas.LinkOut(many=True).dump(linkage.link(self.db, self.clock, hub_id, data))
+        return schemas.LinkOut(many=True).dump(linkage.link(self.db, self.clock.now(), hub_id, data))
 
     @api
     def get_hub(self, hub_id):
@@ -182,7 +182,7 @@ class ManagementService:
     @api
     def log_visit(self, hub_id, payload):
         data = schemas.VisitIn().load(payload)
-        return schemas.VisitOut().dump(linkage.log_visit(self.db, self.policy, self.clock, hub_id, data))
+        return schemas.VisitOut().dump(linkage.log_visit(self.db, self.policy, self.clock.now(), hub_id, data))
 
     @api
     def visits_due(self, hamlet_id):
@@ -198,18 +198,18 @@ class ManagementService:
     @api
     def record_inspection(self, payload):
         data = schemas.InspectionIn().load(payload)
-        inspection, orders = supervision.inspect(self.db, self.policy, self.clock, data)
+        inspection, orders = supervision.inspect(self.db, self.policy, self.clock.now(), data)
         return schemas.InspectionResultOut().dump({"inspection": inspection, "fix_orders": orders})
 
     @api
     def mark_fixed(self, order_id, payload):
         data = schemas.NoteIn().load(payload)
-        return schemas.FixOrderOut().dump(supervision.mark_fixed(self.db, self.policy, self.clock, order_id, data))
+        return schemas.FixOrderOut().dump(supervision.mark_fixed(self.db, self.policy, self.clock.now(), order_id, data))
 
     @api
     def recheck_fix_order(self, order_id, payload):
         data = schemas.RecheckIn().load(payload)
-        return schemas.FixOrderOut().dump(supervision.recheck(self.db, self.clock, order_id, data))
+        return schemas.FixOrderOut().dump(supervision.recheck(self.db, self.clock.now(), order_id, data))
 
     @api
     def list_fix_orders(self, query=None):
@@ -219,7 +219,7 @@ class ManagementService:
     @api
     def rate_environment(self, payload):
         data = schemas.RatingIn().load(payload)
-        return schemas.RatingOut().dump(supervision.rate(self.db, self.policy, self.clock, data))
+        return schemas.RatingOut().dump(supervision.rate(self.db, self.policy, self.clock.now(), data))
 
     @api
     def list_ratings(self, query=None):
@@ -235,7 +235,7 @@ class ManagementService:
     @api
     def record_turnout(self, day_id, payload):
         data = schemas.TurnoutIn().load(payload)
-        everyone.record_turnout(self.db, self.policy, self.clock, day_id, data)
+        everyone.record_turnout(self.db, self.policy, self.clock.now(), day_id, data)
         return everyone.turnout(self.db, self.policy, day_id)
 
     @api
@@ -250,17 +250,17 @@ class ManagementService:
     @api
     def call_for_help(self, payload):
         data = schemas.HelpCallIn().load(payload)
-        return schemas.HelpCallOut().dump(everyone.call(self.db, self.clock, data))
+        return schemas.HelpCallOut().dump(everyone.call(self.db, self.clock.now(), data))
 
     @api
     def sign_up_to_help(self, call_id, payload):
         data = schemas.SignUpIn().load(payload)
-        return schemas.HelpCallOut().dump(everyone.sign_up(self.db, self.clock, call_id, data))
+        return schemas.HelpCallOut().dump(everyone.sign_up(self.db, self.clock.now(), call_id, data))
 
     @api
     def record_help_labour(self, call_id, payload):
         data = schemas.LabourIn().load(payload)
-        return schemas.HelpCallOut().dump(everyone.record_labour(self.db, self.policy, self.clock, call_id, data))
+        return schemas.HelpCallOut().dump(everyone.record_labour(self.db, self.policy, self.clock.now(), call_id, data))
 
     @api
     def close_help_call(self, call_id, payload):
@@ -275,17 +275,17 @@ class ManagementService:
     @api
     def open_mediation(self, payload):
         data = schemas.CaseIn().load(payload)
-        return schemas.CaseOut().dump(mediation.open_case(self.db, self.clock, data))
+        return schemas.CaseOut().dump(mediation.open_case(self.db, self.clock.now(), data))
 
     @api
     def refer_mediation(self, case_id, payload):
         data = schemas.ReferIn().load(payload)
-        return schemas.CaseOut().dump(mediation.refer(self.db, self.clock, case_id, data))
+        return schemas.CaseOut().dump(mediation.refer(self.db, self.clock.now(), case_id, data))
 
     @api
     def conclude_mediation(self, case_id, payload):
         data = schemas.ConcludeIn().load(payload)
-        return schemas.CaseOut().dump(mediation.conclude(self.db, self.clock, case_id, data))
+        return schemas.CaseOut().dump(mediation.conclude(self.db, self.clock.now(), case_id, data))
 
     @api
     def get_mediation(self, case_id, query=None):

@@ -21,7 +21,7 @@ SUPERVISION = "environment_supervision_group"
 PERIOD_FORMAT = {"month": re.compile(r"^\d{4}-(0[1-9]|1[0-2])$"), "quarter": re.compile(r"^\d{4}Q[1-4]$")}
 
 
-def inspect(session: Session, policy, clock, data: dict) -> tuple[Inspection, list[FixOrder]]:
+def inspect(session: Session, policy, now: datetime, data: dict) -> tuple[Inspection, list[FixOrder]]:
     body = register.get_body(session, data["body_id"])
     if body.kind != SUPERVISION:
         raise invalid("body_id", "只有人居环境监督小组可以检查并下整改单")
@@ -35,7 +35,6 @@ def inspect(session: Session, policy, clock, data: dict) -> tuple[Inspection, li
         if finding.get("severity", "default") not in deadlines:
             raise invalid(f"findings.{i}.severity", f"规则文件没有这个等级；可选：{', '.join(sorted(deadlines))}")
         finding["responsible"] = _responsible(session, finding, data.get("area_id"), i)
-    now = clock.now()
     inspection = Inspection(id=new_id("insp"), body_id=body.id, village_id=body.village_id,
                             hamlet_id=data["hamlet_id"], area_id=data.get("area_id"),
                             inspectors=data["inspectors"], inspected_at=now, note=data.get("note", ""))
@@ -80,24 +79,22 @@ def _order(session, inspection, finding, deadlines, version, now) -> FixOrder:
     return order
 
 
-def mark_fixed(session: Session, policy, clock, order_id: str, data: dict) -> FixOrder:
+def mark_fixed(session: Session, policy, now: datetime, order_id: str, data: dict) -> FixOrder:
     order = get(session, order_id)
     if order.state != "open":
         raise IllegalTransition.of("fix order", order.state, "fix", ["open"])
     rule, _version = params(policy)
-    now = clock.now()
     order.state, order.fixed_at, order.fixed_note = "fixed", now, data.get("note", "")
     order.recheck_by = now + timedelta(days=int(rule["recheck_within_days"]))
     session.flush()
     return order
 
 
-def recheck(session: Session, clock, order_id: str, data: dict) -> FixOrder:
+def recheck(session: Session, now: datetime, order_id: str, data: dict) -> FixOrder:
     """复查: passed closes the order; not passed sends it back, its deadline unchanged (it may be late)."""
     order = get(session, order_id)
     if order.state != "fixed":
         raise IllegalTransition.of("fix order", order.state, "recheck", ["fixed"])
-    now = clock.now()
     late = order.fixed_at > order.deadline
     order.rechecked_at, order.rechecked_by = now, data["by"]
     order.state = "passed" if data["passed"] else "open"
@@ -128,7 +125,7 @@ def find(session: Session, query: dict, now: datetime) -> list[FixOrder]:
     return page(session, stmt.order_by(FixOrder.deadline, FixOrder.id), query)
 
 
-def rate(session: Session, policy, clock, data: dict) -> Rating:
+def rate(session: Session, policy, now: datetime, data: dict) -> Rating:
     """一月一评比: the cycle's scores of the village's hamlets, ranked; one rating per cycle."""
     rule, version = params(policy)
     cycle = rule["rating"]["cycle"]
@@ -141,7 +138,6 @@ def rate(session: Session, policy, clock, data: dict) -> Rating:
     for i, item in enumerate(ordered):
         rank = rank if i and item["score"] == ordered[i - 1]["score"] else i + 1
         scores.append({"hamlet_id": item["hamlet_id"], "score": item["score"], "rank": rank})
-    now = clock.now()
     rating = Rating(id=new_id("rat"), village_id=data["village_id"], period=data["period"], scores=scores,
                     rated_by=data["by"], rated_at=now, rule_version=version)
     session.add(rating)

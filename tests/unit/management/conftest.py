@@ -62,19 +62,19 @@ def hamlet(session, clock):
     area = register.register_area(session, {
         "area_id": "g3-g209", "village_id": VILLAGE, "hamlet_id": HAMLET, "kind": "road",
         "name": "三组 G209 国道沿线", "shared_by": ids[:4]})
-    post = register.register_post(session, clock, {
+    post = register.register_post(session, clock.now(), {
         "village_id": VILLAGE, "hamlet_id": HAMLET, "title": "三组道路保洁员", "holder_resident_id": "r-zhang",
         "holder_name": "张师傅", "holder_household_id": ids[5], "duties": ["road_upkeep"],
         "area_id": area.id, "schedule": ["monday", "friday"], "by": "cadre-1"})
-    team = register.register_body(session, clock, {
+    team = register.register_body(session, clock.now(), {
         "village_id": VILLAGE, "kind": "party_volunteer_team", "name": "党员志愿服务队",
         "term_start": date(2024, 1, 1), "term_end": date(2026, 12, 31), "by": "cadre-1",
         "members": [{"resident_id": "r-pm1", "name": "党员甲", "role": "captain", "party_member": True}]})
-    council = register.register_body(session, clock, {
+    council = register.register_body(session, clock.now(), {
         "village_id": VILLAGE, "kind": "mediation_council", "name": "矛盾纠纷调解会",
         "term_start": date(2024, 1, 1), "by": "cadre-1",
         "members": [{"resident_id": "r-elder", "name": "老支书", "role": "chair"}]})
-    group = register.register_body(session, clock, {
+    group = register.register_body(session, clock.now(), {
         "village_id": VILLAGE, "hamlet_id": None, "kind": "environment_supervision_group",
         "name": "人居环境监督小组", "term_start": date(2024, 6, 1), "by": "cadre-1",
         "elected_at_meeting": "mtg-1",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 import yaml
@@ -36,12 +35,12 @@ def test_turnout_per_household_against_at_least_one_each(session, clock, policy,
     day = friday_cleaning(session, policy, clock)
     ids = hamlet["households"]
     with pytest.raises(ValidationFailed):   # not yet Friday
-        everyone.record_turnout(session, policy, clock, day.id, {"turnout": {ids[0]: 1}, "by": "hub"})
+        everyone.record_turnout(session, policy, clock.now(), day.id, {"turnout": {ids[0]: 1}, "by": "hub"})
     clock.advance(days=4)
     with pytest.raises(ValidationFailed) as bad:
-        everyone.record_turnout(session, policy, clock, day.id, {"turnout": {"g9-h1": 1}, "by": "hub"})
+        everyone.record_turnout(session, policy, clock.now(), day.id, {"turnout": {"g9-h1": 1}, "by": "hub"})
     assert "turnout" in bad.value.detail["fields"]
-    everyone.record_turnout(session, policy, clock, day.id,
+    everyone.record_turnout(session, policy, clock.now(), day.id,
                             {"turnout": {h: (2 if i < 9 else 0) for i, h in enumerate(ids)}, "by": "hub"})
     result = everyone.turnout(session, policy, day.id)
     assert (result["households"], result["households_met"], result["people"]) == (12, 9, 18)
@@ -50,22 +49,22 @@ def test_turnout_per_household_against_at_least_one_each(session, clock, policy,
 
 
 def test_help_sign_ups_and_labour_recorded_once(session, clock, policy, hamlet):
-    call = everyone.call(session, clock, {"village_id": VILLAGE, "hamlet_id": HAMLET, "kind": "flood",
+    call = everyone.call(session, clock.now(), {"village_id": VILLAGE, "hamlet_id": HAMLET, "kind": "flood",
                                           "title": "四组三岔口边沟清淤", "by": "书记"})
-    everyone.sign_up(session, clock, call.id, {"resident_id": "r-a", "household_id": hamlet["households"][3]})
+    everyone.sign_up(session, clock.now(), call.id, {"resident_id": "r-a", "household_id": hamlet["households"][3]})
     with pytest.raises(Conflict):
-        everyone.sign_up(session, clock, call.id, {"resident_id": "r-a", "household_id": hamlet["households"][3]})
+        everyone.sign_up(session, clock.now(), call.id, {"resident_id": "r-a", "household_id": hamlet["households"][3]})
     with pytest.raises(ValidationFailed):
-        everyone.record_labour(session, policy, clock, call.id, {"resident_id": "r-nobody", "hours": 3, "by": "书记"})
-    everyone.record_labour(session, policy, clock, call.id, {"resident_id": "r-a", "hours": 3, "by": "书记"})
+        everyone.record_labour(session, policy, clock.now(), call.id, {"resident_id": "r-nobody", "hours": 3, "by": "书记"})
+    everyone.record_labour(session, policy, clock.now(), call.id, {"resident_id": "r-a", "hours": 3, "by": "书记"})
     [given] = emitted(session, "help.given")
     assert (given["hours"], given["kind"], given["household_id"]) == ("3.0", "flood", hamlet["households"][3])
     with pytest.raises(Conflict):
-        everyone.record_labour(session, policy, clock, call.id, {"resident_id": "r-a", "hours": 3, "by": "书记"})
+        everyone.record_labour(session, policy, clock.now(), call.id, {"resident_id": "r-a", "hours": 3, "by": "书记"})
 
 
 def test_a_mediation_case_is_seen_only_by_its_parties_and_mediators(session, clock):
-    case = mediation.open_case(session, clock, {"village_id": VILLAGE, "hamlet_id": HAMLET,
+    case = mediation.open_case(session, clock.now(), {"village_id": VILLAGE, "hamlet_id": HAMLET,
                                                 "parties": ["r-a", "r-b"], "mediators": ["r-med"],
                                                 "level": "hub_mediator", "summary": "宅基地边界", "by": "r-med"})
     assert mediation.get(session, case.id, "r-a").summary == "宅基地边界"
@@ -73,13 +72,13 @@ def test_a_mediation_case_is_seen_only_by_its_parties_and_mediators(session, clo
         mediation.get(session, case.id, "r-nosy")
     assert mediation.find(session, VILLAGE, "r-nosy") == []
     with pytest.raises(ValidationFailed):   # a party cannot push it on
-        mediation.refer(session, clock, case.id, {"level": "mediation_council", "mediators": ["r-c"], "by": "r-a"})
-    mediation.refer(session, clock, case.id, {"level": "mediation_council", "mediators": ["r-elder"], "by": "r-med"})
+        mediation.refer(session, clock.now(), case.id, {"level": "mediation_council", "mediators": ["r-c"], "by": "r-a"})
+    mediation.refer(session, clock.now(), case.id, {"level": "mediation_council", "mediators": ["r-elder"], "by": "r-med"})
     with pytest.raises(ValidationFailed):   # only upward
-        mediation.refer(session, clock, case.id, {"level": "hub_mediator", "mediators": ["r-x"], "by": "r-elder"})
+        mediation.refer(session, clock.now(), case.id, {"level": "hub_mediator", "mediators": ["r-x"], "by": "r-elder"})
     with pytest.raises(ValidationFailed):
-        mediation.conclude(session, clock, case.id, {"outcome": "agreed", "by": "r-elder"})
-    done = mediation.conclude(session, clock, case.id, {"outcome": "agreed", "agreement": "以老墙为界",
+        mediation.conclude(session, clock.now(), case.id, {"outcome": "agreed", "by": "r-elder"})
+    done = mediation.conclude(session, clock.now(), case.id, {"outcome": "agreed", "agreement": "以老墙为界",
                                                         "follow_up_at": date(2024, 7, 1), "by": "r-elder"})
     assert done.state == "agreed" and [h["action"] for h in done.history] == ["open", "refer", "agreed"]
     assert [c.id for c in mediation.find(session, VILLAGE, "r-elder")] == [case.id]
@@ -92,7 +91,7 @@ def test_co_management_moves_the_participation_rate_by_the_rule_weights(session,
                                                     "start": START.date() + timedelta(weeks=week), "weeks": 1})
         clock.at = START + timedelta(weeks=week, days=4)
         # three households both Fridays, three only the first: half a point each time
-        everyone.record_turnout(session, policy, clock, day.id,
+        everyone.record_turnout(session, policy, clock.now(), day.id,
                                 {"turnout": {h: 1 for h in (ids[:6] if week == 0 else ids[:3])}, "by": "hub"})
     view = participation.hamlet_view(session, policy, HAMLET, clock.now())
     assert view["period"] == "2024Q2" and view["roster_households"] == 12
@@ -112,18 +111,18 @@ def test_the_weights_are_the_policy_staffs(session, clock, hamlet, tmp_path):
     book = PolicyBook(folder)
     day = friday_cleaning(session, book, clock)
     clock.advance(days=4)
-    everyone.record_turnout(session, book, clock, day.id, {"turnout": {hamlet["households"][0]: 1}, "by": "h"})
+    everyone.record_turnout(session, book, clock.now(), day.id, {"turnout": {hamlet["households"][0]: 1}, "by": "h"})
     assert participation.hamlet_view(session, book, HAMLET, clock.now())["counted_households"] == 1
 
 
 def test_the_hamlet_overview_answers_the_operators_questions(session, clock, policy, hamlet):
-    lamps = facilities.register(session, clock, {"village_id": VILLAGE, "hamlet_id": HAMLET, "kind": "street_lamp",
+    lamps = facilities.register(session, clock.now(), {"village_id": VILLAGE, "hamlet_id": HAMLET, "kind": "street_lamp",
                                                  "name": "三组路灯", "quantity": 12, "custodian_resident_id": "r-z",
                                                  "custodian_name": "张", "by": "c"})
     task = facilities.add_task(session, lamps.id, {"title": "换灯泡", "due_at": clock.now() + timedelta(days=1)})
     routing.route(session, policy, clock.now(), filed("rep-1"))
     routing.route(session, policy, clock.now(), filed("rep-2", category="dispute"))
-    supervision.inspect(session, policy, clock, {"body_id": hamlet["group"].id, "hamlet_id": HAMLET,
+    supervision.inspect(session, policy, clock.now(), {"body_id": hamlet["group"].id, "hamlet_id": HAMLET,
                                                  "inspectors": ["r-s1"],
                                                  "findings": [{"finding": "垃圾", "area_id": "g3-g209"}]})
     clock.advance(hours=25)

@@ -24,7 +24,7 @@ def group(session):
 
 
 def elect(session, clock, household_id, member="r-pm1"):
-    return linkage.elect_hub(session, clock, {"household_id": household_id, "party_member_id": member,
+    return linkage.elect_hub(session, clock.now(), {"household_id": household_id, "party_member_id": member,
                                               "party_member_name": "党员" + member[-1], "by": "c",
                                               "elected_at_meeting": "mtg-7", **roles()})
 
@@ -51,14 +51,14 @@ def test_coverage_names_unlinked_households_and_flags_hubs_by_rule(session, cloc
     ids = households(session, clock, n=22)
     elect(session, clock, ids[0], "r-pm1")
     elect(session, clock, ids[1], "r-pm2")
-    linkage.link(session, clock, ids[0], {"household_ids": ids[2:18], "by": "c"})   # 16: too many
-    linkage.link(session, clock, ids[1], {"household_ids": ids[18:21], "by": "c"})  # 3: too few
+    linkage.link(session, clock.now(), ids[0], {"household_ids": ids[2:18], "by": "c"})   # 16: too many
+    linkage.link(session, clock.now(), ids[1], {"household_ids": ids[18:21], "by": "c"})  # 3: too few
     cover = linkage.coverage(session, policy, HAMLET)
     assert cover["unlinked_household_ids"] == [ids[21]] and not cover["complete"]
     verdicts = {h["hub_household_id"]: (h["households"], h["verdict"]) for h in cover["hubs"]}
     assert verdicts == {ids[0]: (16, "too_many"), ids[1]: (3, "too_few")}
     assert {f["rule"]["id"] for f in cover["flagged"]} == {"management.hub_too_many", "management.hub_too_few"}
-    linkage.link(session, clock, ids[1], {"household_ids": ids[13:18] + ids[21:], "by": "c"})   # rebalance
+    linkage.link(session, clock.now(), ids[1], {"household_ids": ids[13:18] + ids[21:], "by": "c"})   # rebalance
     cover = linkage.coverage(session, policy, HAMLET)
     assert cover["complete"] and cover["flagged"] == []
 
@@ -68,7 +68,7 @@ def test_links_stay_inside_the_hamlet(session, clock, group):
     other = households(session, clock, hamlet="g4", n=1)
     elect(session, clock, ids[0])
     with pytest.raises(ValidationFailed) as bad:
-        linkage.link(session, clock, ids[0], {"household_ids": other, "by": "c"})
+        linkage.link(session, clock.now(), ids[0], {"household_ids": other, "by": "c"})
     assert "household_ids" in bad.value.detail["fields"]
 
 
@@ -81,8 +81,8 @@ def test_a_hub_needs_its_hamlets_party_group(session, clock):
 def test_visits_are_logged_as_evidence_and_overdue_ones_listed_by_rule(session, clock, policy, group):
     ids = households(session, clock, n=3)
     elect(session, clock, ids[0])
-    linkage.link(session, clock, ids[0], {"household_ids": ids[1:], "by": "c"})
-    linkage.log_visit(session, policy, clock, ids[0], {"household_id": ids[1], "note": "问了排水", "by": "r-pm1"})
+    linkage.link(session, clock.now(), ids[0], {"household_ids": ids[1:], "by": "c"})
+    linkage.log_visit(session, policy, clock.now(), ids[0], {"household_id": ids[1], "note": "问了排水", "by": "r-pm1"})
     [event] = emitted(session, "contact_visit.logged")
     assert event["party_member_id"] == "r-pm1" and event["household_id"] == ids[1]
     assert [d["household_id"] for d in linkage.visits_due(session, policy, HAMLET, clock.now())] == [ids[2]]
@@ -90,4 +90,4 @@ def test_visits_are_logged_as_evidence_and_overdue_ones_listed_by_rule(session, 
     assert len(linkage.visits_due(session, policy, HAMLET, clock.now())) == 2
     assert len(linkage.visits_of(session, "r-pm1", clock.now() - timedelta(days=183), None)) == 1
     with pytest.raises(ValidationFailed):
-        linkage.log_visit(session, policy, clock, ids[0], {"household_id": "g3-nowhere", "by": "r-pm1"})
+        linkage.log_visit(session, policy, clock.now(), ids[0], {"household_id": "g3-nowhere", "by": "r-pm1"})

@@ -43,10 +43,10 @@ def test_nobody_responsible_leaves_it_unrouted_and_visible(session, clock, polic
 
 
 def test_the_hamlets_own_post_first_then_the_least_loaded(session, clock, policy, hamlet):
-    village_wide = register.register_post(session, clock, {
+    village_wide = register.register_post(session, clock.now(), {
         "village_id": VILLAGE, "title": "全村道路巡查", "holder_resident_id": "r-li", "holder_name": "李",
         "duties": ["road_upkeep"], "by": "cadre-1"})
-    second = register.register_post(session, clock, {
+    second = register.register_post(session, clock.now(), {
         "village_id": VILLAGE, "hamlet_id": HAMLET, "title": "三组第二保洁员", "holder_resident_id": "r-wang",
         "holder_name": "王", "duties": ["road_upkeep"], "by": "cadre-1"})
     first = routing.route(session, policy, clock.now(), filed("rep-1"))
@@ -84,19 +84,19 @@ def test_who_is_responsible_for_this_road(session, hamlet):
 
 
 def test_bodies_in_term_and_the_plaque_once(session, clock, hamlet):
-    body = register.award_plaque(session, clock, hamlet["group"].id, {"by": "驻村干部"})
+    body = register.award_plaque(session, clock.now(), hamlet["group"].id, {"by": "驻村干部"})
     assert body.plaque_awarded_by == "驻村干部"
     [event] = emitted(session, "body.plaque_awarded")
     assert event["member_names"] == ["监督员一", "监督员二"]
     with pytest.raises(Conflict):
-        register.award_plaque(session, clock, hamlet["group"].id, {"by": "驻村干部"})
+        register.award_plaque(session, clock.now(), hamlet["group"].id, {"by": "驻村干部"})
     assert register.bodies_for(session, VILLAGE, HAMLET, "mediation_council", date(2030, 1, 1))
     assert register.bodies_for(session, VILLAGE, HAMLET, "party_volunteer_team", date(2030, 1, 1)) == []
 
 
 def test_a_term_ending_before_it_starts_is_refused(session, clock):
     with pytest.raises(ValidationFailed) as bad:
-        register.register_body(session, clock, {
+        register.register_body(session, clock.now(), {
             "village_id": VILLAGE, "kind": "villagers_council", "name": "村民议事会", "by": "c",
             "term_start": date(2024, 1, 1), "term_end": date(2023, 1, 1),
             "members": [{"resident_id": "r1", "name": "甲", "role": "member"}]})
@@ -106,13 +106,13 @@ def test_a_term_ending_before_it_starts_is_refused(session, clock):
 def test_a_posts_duty_on_its_scheduled_days_counts_once(session, clock, policy, hamlet):
     post = hamlet["post"]   # scheduled monday and friday
     with pytest.raises(ValidationFailed) as bad:
-        register.log_duty(session, policy, clock, post.id, {"day": date(2024, 6, 4), "by": "r-zhang"})   # a Tuesday
+        register.log_duty(session, policy, clock.now(), post.id, {"day": date(2024, 6, 4), "by": "r-zhang"})   # a Tuesday
     assert "day" in bad.value.detail["fields"]
     with pytest.raises(ValidationFailed):
-        register.log_duty(session, policy, clock, post.id, {"day": date(2024, 6, 7), "by": "r-zhang"})   # not yet
-    register.log_duty(session, policy, clock, post.id, {"day": date(2024, 6, 3), "by": "r-zhang", "note": "扫了沿线"})
+        register.log_duty(session, policy, clock.now(), post.id, {"day": date(2024, 6, 7), "by": "r-zhang"})   # not yet
+    register.log_duty(session, policy, clock.now(), post.id, {"day": date(2024, 6, 3), "by": "r-zhang", "note": "扫了沿线"})
     with pytest.raises(Conflict):
-        register.log_duty(session, policy, clock, post.id, {"day": date(2024, 6, 3), "by": "r-zhang"})
+        register.log_duty(session, policy, clock.now(), post.id, {"day": date(2024, 6, 3), "by": "r-zhang"})
     assert [d.day for d in register.duty_days(session, post.id)] == [date(2024, 6, 3)]
     [took] = emitted(session, "co_management.took_part")
     assert (took["kind"], took["household_id"]) == ("post_duty", post.holder_household_id)
