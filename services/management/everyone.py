@@ -14,10 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.kernel import outbox
-from services.kernel.errors import Conflict
+from services.kernel.clock import iso
+from services.kernel.db import get_or_404
+from services.kernel.errors import Conflict, invalid
+from services.kernel.ids import new_id
 
 from . import participation
-from .common import get_or_404, invalid, iso, new_id, page, params, where
+from .common import page, params, where
 from .models import CleaningDay, HelpCall, Household
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]

@@ -12,9 +12,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.kernel.errors import Conflict
+from services.kernel.db import get_or_404
+from services.kernel.errors import Conflict, invalid
+from services.kernel.ids import new_id
 
-from .common import get_or_404, invalid, new_id, page, where
+from .common import page, where
 from .models import Facility, FaultReport, UpkeepTask
 
 

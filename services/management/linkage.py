@@ -15,10 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.kernel import outbox
-from services.kernel.errors import Conflict
+from services.kernel.clock import iso
+from services.kernel.db import get_or_404
+from services.kernel.errors import Conflict, invalid
+from services.kernel.ids import new_id
 
 from . import participation
-from .common import ask, get_or_404, invalid, iso, new_id, params
+from .common import ask, params
 from .models import ContactVisit, Household, Hub, Link, PartyGroup
 
 

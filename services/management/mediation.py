@@ -12,9 +12,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.kernel.errors import IllegalTransition, NotFound
+from services.kernel.clock import iso
+from services.kernel.errors import IllegalTransition, invalid, NotFound
+from services.kernel.ids import new_id
 
-from .common import invalid, iso, new_id
 from .models import MediationCase
 
 LEVELS = ["hub_mediator", "mediation_council", "five_elders"]

@@ -5,37 +5,19 @@ explicit resident or cadre ids until the identity service vouches for them.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text,
-                        TypeDecorator, UniqueConstraint)
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from services.kernel import ids
 from services.kernel.db import make_base
+from services.kernel.types import UTCDateTime
 
 Base = make_base()
 
 
-class UTCDateTime(TypeDecorator):
-    """Aware UTC datetimes on every backend (SQLite forgets the offset)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is not None:
-            if value.tzinfo is None:
-                raise ValueError("naive datetime: pass an aware one (the clock gives UTC)")
-            value = value.astimezone(timezone.utc)
-        return value
-
-    def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value
-
-
-Id = lambda **kw: mapped_column(String(64), **kw)  # noqa: E731
+Id = lambda **kw: mapped_column(String(ids.MAX_LENGTH), **kw)  # noqa: E731
 Name = lambda **kw: mapped_column(String(100), **kw)  # noqa: E731
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+
 from . import linkage, participation, register, routing, supervision
 from .common import params
 from .models import Area, Assignment, Facility, FixOrder, Post, UpkeepTask

@@ -8,18 +8,17 @@ households whose weighted activity in the window reaches ``min_score``.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.kernel import outbox
+from services.kernel import outbox, periods
+from services.kernel.clock import iso
+from services.kernel.errors import invalid
 
-from .common import invalid, iso, params
+from .common import params
 from .models import Household, Participation
-
-WINDOW_MONTHS = {"quarter": 3, "half_year": 6, "year": 12}
-
 
 def record(session: Session, policy, household_id: str | None, hamlet_id: str | None, village_id: str,
            kind: str, source_id: str, at: datetime) -> bool:
@@ -70,14 +69,10 @@ def _score(session, household_id, start, end, weights) -> float:
 
 
 def window_of(at: datetime, window: str) -> tuple[str, datetime, datetime]:
-    """The period containing ``at``: 2024Q2, 2024H1 or 2024."""
-    months = WINDOW_MONTHS[window]
-    first = (at.month - 1) // months * months + 1
-    start = datetime(at.year, first, 1, tzinfo=timezone.utc)
-    end = datetime(at.year + (first + months > 12), (first + months - 1) % 12 + 1, 1, tzinfo=timezone.utc)
-    label = {"quarter": f"{at.year}Q{(first - 1) // 3 + 1}", "half_year": f"{at.year}H{(first - 1) // 6 + 1}",
-             "year": str(at.year)}[window]
-    return label, start, end
+    """The period containing ``at`` (the kernel's keys: 2024Q2, 2024H1, 2024) and its bounds."""
+    key = periods.period_of(at, window)
+    _window, start, end = periods.bounds(key)
+    return key, start, end
 
 
 def hamlet_view(session: Session, policy, hamlet_id: str, at: datetime) -> dict:

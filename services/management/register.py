@@ -12,9 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.kernel import outbox
-from services.kernel.errors import Conflict
+from services.kernel.clock import iso
+from services.kernel.db import get_or_404
+from services.kernel.errors import Conflict, invalid
+from services.kernel.ids import new_id
 
-from .common import get_or_404, invalid, iso, new_id, page, where
+from .common import page, where
 from . import participation
 from .models import Area, Body, BodyMember, DutyLog, Post
 

@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.kernel import outbox
+from services.kernel.clock import iso
 
 from . import participation, register
-from .common import ask, iso, page, where
+from .common import ask, page, where
 from .models import Assignment, Post
 
 OPEN = ("open", "unrouted")

@@ -8,10 +8,10 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.kernel.catalogue.management import BODY_KINDS
+from services.kernel.fields import Id, Input, When
 
 from .mediation import LEVELS
 
-Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)  # noqa: E731
 Text = lambda n, **kw: fields.String(validate=validate.Length(max=n), **kw)  # noqa: E731
 Name = lambda **kw: fields.String(validate=validate.Length(min=1, max=100), **kw)  # noqa: E731
 Title = lambda **kw: fields.String(validate=validate.Length(min=1, max=200), **kw)  # noqa: E731
@@ -22,14 +22,14 @@ FACILITY_KINDS = ["street_lamp", "cultural_square", "public_toilet", "straw_shre
 HELP_KINDS = ["urgent", "epidemic", "flood", "disaster"]
 
 
-class Person(Schema):
+class Person(Input):
     resident_id = Id(required=True)
     name = Name(required=True)
 
 
 # ---- input -------------------------------------------------------------------------------
 
-class MemberIn(Schema):
+class MemberIn(Input):
     resident_id = Id(required=True)
     name = Name(required=True)
     role = Code(load_default="member")
@@ -37,7 +37,7 @@ class MemberIn(Schema):
     party_member = fields.Boolean(load_default=False)
 
 
-class BodyIn(Schema):
+class BodyIn(Input):
     village_id = Id(required=True)
     hamlet_id = Id(load_default=None, allow_none=True)
     kind = fields.String(required=True, validate=validate.OneOf(BODY_KINDS))
@@ -55,11 +55,11 @@ class BodyIn(Schema):
             raise ValidationError("a resident is listed twice", "members")
 
 
-class ByIn(Schema):
+class ByIn(Input):
     by = Id(required=True)
 
 
-class AreaIn(Schema):
+class AreaIn(Input):
     area_id = Id(required=True)
     village_id = Id(required=True)
     hamlet_id = Id(load_default=None, allow_none=True)
@@ -69,7 +69,7 @@ class AreaIn(Schema):
     shared_by = fields.List(Id(), load_default=list)
 
 
-class PostIn(Schema):
+class PostIn(Input):
     village_id = Id(required=True)
     hamlet_id = Id(load_default=None, allow_none=True)
     title = Title(required=True)
@@ -83,7 +83,7 @@ class PostIn(Schema):
     by = Id(required=True)
 
 
-class DutyIn(Schema):
+class DutyIn(Input):
     day = fields.Date(required=True)
     note = Text(2000, load_default="")
     by = Id(required=True)
@@ -94,10 +94,10 @@ class DutyOut(Schema):
     day = fields.Date()
     note = fields.String()
     logged_by = fields.String()
-    logged_at = fields.DateTime()
+    logged_at = When()
 
 
-class FacilityIn(Schema):
+class FacilityIn(Input):
     village_id = Id(required=True)
     hamlet_id = Id(load_default=None, allow_none=True)
     kind = fields.String(required=True, validate=validate.OneOf(FACILITY_KINDS))
@@ -114,38 +114,38 @@ class FacilityIn(Schema):
             raise ValidationError("give both the custodian's id and name", "custodian_name")
 
 
-class CaretakersIn(Schema):
+class CaretakersIn(Input):
     custodian_resident_id = Id(required=True)
     custodian_name = Name(required=True)
     caretakers = fields.List(fields.Dict(), load_default=list)
     by = Id(required=True)
 
 
-class TaskIn(Schema):
+class TaskIn(Input):
     title = Title(required=True)
     due_at = fields.AwareDateTime(required=True)
     assignee_resident_id = Id(load_default=None, allow_none=True)
     by = Id(required=True)
 
 
-class NoteIn(Schema):
+class NoteIn(Input):
     by = Id(required=True)
     note = Text(2000, load_default="")
 
 
-class FaultIn(Schema):
+class FaultIn(Input):
     description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     by = Id(required=True)
 
 
-class GroupIn(Schema):
+class GroupIn(Input):
     village_id = Id(required=True)
     hamlet_id = Id(required=True)
     leader_resident_id = Id(required=True)
     leader_name = Name(required=True)
 
 
-class HubIn(Schema):
+class HubIn(Input):
     household_id = Id(required=True)
     party_member_id = Id(required=True)
     party_member_name = Name(required=True)
@@ -156,19 +156,19 @@ class HubIn(Schema):
     by = Id(required=True)
 
 
-class LinkIn(Schema):
+class LinkIn(Input):
     household_ids = fields.List(Id(), required=True, validate=validate.Length(min=1))
     by = Id(required=True)
 
 
-class VisitIn(Schema):
+class VisitIn(Input):
     household_id = Id(required=True)
     visited_at = fields.AwareDateTime(load_default=None, allow_none=True)
     note = Text(2000, load_default="")
     by = Id(required=True)
 
 
-class FindingIn(Schema):
+class FindingIn(Input):
     finding = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     severity = Code(load_default="default")
     area_id = Id(load_default=None, allow_none=True)
@@ -182,7 +182,7 @@ class FindingIn(Schema):
             raise ValidationError("give both responsible_type and responsible_id, or neither", "responsible_id")
 
 
-class InspectionIn(Schema):
+class InspectionIn(Input):
     body_id = Id(required=True)
     hamlet_id = Id(required=True)
     area_id = Id(load_default=None, allow_none=True)
@@ -191,36 +191,36 @@ class InspectionIn(Schema):
     note = Text(2000, load_default="")
 
 
-class RecheckIn(Schema):
+class RecheckIn(Input):
     passed = fields.Boolean(required=True)
     by = Id(required=True)
 
 
-class ScoreIn(Schema):
+class ScoreIn(Input):
     hamlet_id = Id(required=True)
     score = fields.Float(required=True, validate=validate.Range(min=0, max=100))
 
 
-class RatingIn(Schema):
+class RatingIn(Input):
     village_id = Id(required=True)
     period = fields.String(required=True)
     scores = fields.List(fields.Nested(ScoreIn), required=True, validate=validate.Length(min=1))
     by = Id(required=True)
 
 
-class ScheduleIn(Schema):
+class ScheduleIn(Input):
     village_id = Id(required=True)
     hamlet_ids = fields.List(Id(), required=True, validate=validate.Length(min=1))
     start = fields.Date(required=True)
     weeks = fields.Integer(load_default=4, validate=validate.Range(min=1, max=53))
 
 
-class TurnoutIn(Schema):
+class TurnoutIn(Input):
     turnout = fields.Dict(keys=Id(), values=fields.Integer(validate=validate.Range(min=0, max=50)), required=True)
     by = Id(required=True)
 
 
-class HelpCallIn(Schema):
+class HelpCallIn(Input):
     village_id = Id(required=True)
     hamlet_id = Id(load_default=None, allow_none=True)
     kind = fields.String(required=True, validate=validate.OneOf(HELP_KINDS))
@@ -228,19 +228,19 @@ class HelpCallIn(Schema):
     by = Id(required=True)
 
 
-class SignUpIn(Schema):
+class SignUpIn(Input):
     resident_id = Id(required=True)
     name = Text(100, load_default="")
     household_id = Id(required=True)
 
 
-class LabourIn(Schema):
+class LabourIn(Input):
     resident_id = Id(required=True)
     hours = fields.Decimal(required=True, places=1, validate=validate.Range(min=0.5, max=24), allow_nan=False)
     by = Id(required=True)
 
 
-class CaseIn(Schema):
+class CaseIn(Input):
     village_id = Id(required=True)
     hamlet_id = Id(load_default=None, allow_none=True)
     parties = fields.List(Id(), required=True, validate=validate.Length(min=2))
@@ -250,21 +250,21 @@ class CaseIn(Schema):
     by = Id(required=True)
 
 
-class ReferIn(Schema):
+class ReferIn(Input):
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
     mediators = fields.List(Id(), required=True, validate=validate.Length(min=1))
     why = Text(2000, load_default="")
     by = Id(required=True)
 
 
-class ConcludeIn(Schema):
+class ConcludeIn(Input):
     outcome = fields.String(required=True, validate=validate.OneOf(["agreed", "failed"]))
     agreement = Text(5000, load_default="")
     follow_up_at = fields.Date(load_default=None, allow_none=True)
     by = Id(required=True)
 
 
-class ListQuery(Schema):
+class ListQuery(Input):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
     village_id = Id(load_default=None)
@@ -317,16 +317,16 @@ class CallQuery(ListQuery):
     kind = fields.String(load_default=None)
 
 
-class ViewerQuery(Schema):
+class ViewerQuery(Input):
     viewer = Id(required=True)
 
 
-class CaseQuery(Schema):
+class CaseQuery(Input):
     viewer = Id(required=True)
     village_id = Id(required=True)
 
 
-class VisitQuery(Schema):
+class VisitQuery(Input):
     since = fields.AwareDateTime(load_default=None)
     until = fields.AwareDateTime(load_default=None)
 
@@ -351,7 +351,7 @@ class BodyOut(Schema):
     term_end = fields.Date()
     elected_at_meeting = fields.String()
     plaque_awarded_by = fields.String()
-    plaque_awarded_at = fields.DateTime()
+    plaque_awarded_at = When()
     members = fields.List(fields.Nested(MemberOut))
 
 
@@ -396,10 +396,10 @@ class AssignmentOut(Schema):
     assignee_name = fields.String()
     rule = fields.Function(lambda a: {"id": a.rule_id, "version": a.rule_version, "policy": "management"})
     state = fields.String()
-    filed_at = fields.DateTime()
-    routed_at = fields.DateTime()
-    resolved_at = fields.DateTime()
-    closed_at = fields.DateTime()
+    filed_at = When()
+    routed_at = When()
+    resolved_at = When()
+    closed_at = When()
     escalated_to = fields.String()
 
 
@@ -408,8 +408,8 @@ class TaskOut(Schema):
     facility_id = fields.String()
     title = fields.String()
     assignee_resident_id = fields.String()
-    due_at = fields.DateTime()
-    done_at = fields.DateTime()
+    due_at = When()
+    done_at = When()
     done_by = fields.String()
     note = fields.String()
 
@@ -419,8 +419,8 @@ class FaultOut(Schema):
     facility_id = fields.String()
     description = fields.String()
     reported_by = fields.String()
-    reported_at = fields.DateTime()
-    fixed_at = fields.DateTime()
+    reported_at = When()
+    fixed_at = When()
     fixed_by = fields.String()
     note = fields.String()
 
@@ -465,7 +465,7 @@ class HubOut(Schema):
     head = fields.Dict()
     eco_manager = fields.Dict()
     mediator = fields.Dict()
-    elected_at = fields.DateTime()
+    elected_at = When()
 
 
 class HouseholdOut(Schema):
@@ -484,7 +484,7 @@ class LinkOut(Schema):
     household_id = fields.String()
     hub_household_id = fields.String()
     linked_by = fields.String()
-    linked_at = fields.DateTime()
+    linked_at = When()
 
 
 class HouseholdResponsibleOut(Schema):
@@ -503,7 +503,7 @@ class VisitOut(Schema):
     party_member_id = fields.String()
     household_id = fields.String()
     hamlet_id = fields.String()
-    visited_at = fields.DateTime()
+    visited_at = When()
     note = fields.String()
 
 
@@ -514,7 +514,7 @@ class InspectionOut(Schema):
     hamlet_id = fields.String()
     area_id = fields.String()
     inspectors = fields.List(fields.String())
-    inspected_at = fields.DateTime()
+    inspected_at = When()
     note = fields.String()
 
 
@@ -528,15 +528,15 @@ class FixOrderOut(Schema):
     severity = fields.String()
     responsible_type = fields.String()
     responsible_id = fields.String()
-    deadline = fields.DateTime()
-    recheck_by = fields.DateTime()
+    deadline = When()
+    recheck_by = When()
     state = fields.String()
-    fixed_at = fields.DateTime()
+    fixed_at = When()
     fixed_note = fields.String()
-    rechecked_at = fields.DateTime()
+    rechecked_at = When()
     rechecked_by = fields.String()
     rule = fields.Function(lambda o: {"id": o.rule_id, "version": o.rule_version, "policy": "management"})
-    issued_at = fields.DateTime()
+    issued_at = When()
 
 
 class InspectionResultOut(Schema):
@@ -550,7 +550,7 @@ class RatingOut(Schema):
     period = fields.String()
     scores = fields.List(fields.Dict())
     rated_by = fields.String()
-    rated_at = fields.DateTime()
+    rated_at = When()
     rule_version = fields.Integer()
 
 
@@ -571,7 +571,7 @@ class HelpCallOut(Schema):
     kind = fields.String()
     title = fields.String()
     called_by = fields.String()
-    called_at = fields.DateTime()
+    called_at = When()
     state = fields.String()
     helpers = fields.List(fields.Dict())
 
@@ -588,13 +588,13 @@ class CaseOut(Schema):
     agreement = fields.String()
     follow_up_at = fields.Date()
     history = fields.List(fields.Dict())
-    opened_at = fields.DateTime()
+    opened_at = When()
 
 
 class OpenReportOut(Schema):
     assignment = fields.Nested(AssignmentOut)
     overdue = fields.Boolean()
-    deadline = fields.DateTime()
+    deadline = When()
 
 
 class OpenOrderOut(Schema):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from nameko.rpc import RpcProxy
 
-from services.kernel.nameko_ext import Clock, Database, api, on_event
+from services.kernel.nameko_ext import api, Clock, Database, on_event
 
 from . import (everyone, facilities, linkage, mediation, overview, participation, register, routing,
                schemas, supervision)

@@ -4,21 +4,22 @@ hamlets are rated every cycle (``rating.cycle``: 一月一评比), which feeds �
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.kernel import outbox
-from services.kernel.errors import Conflict, IllegalTransition
+from services.kernel import outbox, periods
+from services.kernel.clock import iso
+from services.kernel.db import get_or_404
+from services.kernel.errors import Conflict, IllegalTransition, invalid
+from services.kernel.ids import new_id
 
 from . import participation, register
-from .common import get_or_404, invalid, iso, new_id, page, params, where
+from .common import page, params, where
 from .models import FixOrder, Inspection, Post, Rating
 
 SUPERVISION = "environment_supervision_group"
-PERIOD_FORMAT = {"month": re.compile(r"^\d{4}-(0[1-9]|1[0-2])$"), "quarter": re.compile(r"^\d{4}Q[1-4]$")}
 
 
 def inspect(session: Session, policy, now: datetime, data: dict) -> tuple[Inspection, list[FixOrder]]:
@@ -129,8 +130,10 @@ def rate(session: Session, policy, now: datetime, data: dict) -> Rating:
     """一月一评比: the cycle's scores of the village's hamlets, ranked; one rating per cycle."""
     rule, version = params(policy)
     cycle = rule["rating"]["cycle"]
-    if not PERIOD_FORMAT[cycle].match(data["period"]):
-        raise invalid("period", f"评比周期是 {cycle}：写成 {'2024-06' if cycle == 'month' else '2024Q2'}")
+    try:
+        periods.window_of(data["period"], allowed=(cycle,))
+    except periods.PeriodError as exc:
+        raise invalid("period", f"评比周期是 {cycle}（rules/management.yaml）：{exc}") from None
     if session.scalar(select(Rating).where(Rating.village_id == data["village_id"], Rating.period == data["period"])):
         raise Conflict({"message": f"{data['period']} 已经评比过", "period": data["period"]})
     ordered = sorted(data["scores"], key=lambda s: (-s["score"], s["hamlet_id"]))

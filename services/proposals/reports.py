@@ -11,15 +11,16 @@ from sqlalchemy.orm import Session
 from services.kernel import outbox
 from services.kernel.errors import Conflict
 
-from .common import get_or_404, iso, listing, new_id
+from services.kernel.clock import iso
+from services.kernel.db import get_or_404, listing
+from services.kernel.ids import new_id
 from .lifecycle import REPORT
 from .models import Report
 
 OPEN_STATES = ("filed", "assigned")   # the deadline runs until the problem is resolved
 
 
-def file(session: Session, clock, data: dict) -> Report:
-    now = clock.now()
+def file(session: Session, now, data: dict) -> Report:
     report = Report(
         id=new_id("rep"), village_id=data["village_id"], hamlet_id=data.get("hamlet_id"),
         resident_id=data["resident_id"], household_id=data.get("household_id"),
@@ -33,10 +34,9 @@ def file(session: Session, clock, data: dict) -> Report:
     return report
 
 
-def assign(session: Session, clock, report_id: str, data: dict) -> Report:
+def assign(session: Session, now, report_id: str, data: dict) -> Report:
     report = get(session, report_id)
     target = REPORT.next(report.state, "assign")
-    now = clock.now()
     report.assignee_type, report.assignee_id = data["assignee_type"], data["assignee_id"]
     _step(report, "assign", target, data["by"], now,
           data.get("why") or f"to {data['assignee_type']} {data['assignee_id']}")
@@ -45,21 +45,20 @@ def assign(session: Session, clock, report_id: str, data: dict) -> Report:
     return report
 
 
-def routed(session: Session, clock, data: dict) -> Report | None:
+def routed(session: Session, now, data: dict) -> Report | None:
     """Management routed the report by rule: assign it, unless a cadre already did."""
     report = session.get(Report, data["report_id"])
     if report is None or report.state != REPORT.initial:
         return report
     rule = data["rule"]
-    return assign(session, clock, report.id, {
+    return assign(session, now, report.id, {
         "assignee_type": data["assignee_type"], "assignee_id": data["assignee_id"], "by": "management",
         "why": f"按规则 {rule['id']} v{rule['version']} 交给 {data['assignee_name']}"})
 
 
-def resolve(session: Session, clock, report_id: str, data: dict) -> Report:
+def resolve(session: Session, now, report_id: str, data: dict) -> Report:
     report = get(session, report_id)
     target = REPORT.next(report.state, "resolve")
-    now = clock.now()
     report.resolution, report.resolved_at = data.get("note", ""), now
     report.next_check_at = None
     _step(report, "resolve", target, data["by"], now, data.get("note", ""))
@@ -67,7 +66,7 @@ def resolve(session: Session, clock, report_id: str, data: dict) -> Report:
     return report
 
 
-def confirm(session: Session, clock, report_id: str, data: dict) -> Report:
+def confirm(session: Session, now, report_id: str, data: dict) -> Report:
     """Only the reporter confirms. Not satisfied: back to the assignee, and the clock restarts."""
     report = get(session, report_id)
     action = "confirm" if data["satisfied"] else "reopen"
@@ -75,7 +74,6 @@ def confirm(session: Session, clock, report_id: str, data: dict) -> Report:
     if data["resident_id"] != report.resident_id:
         raise Conflict({"message": "only the resident who reported it can confirm it",
                         "resident_id": data["resident_id"]})
-    now = clock.now()
     if data["satisfied"]:
         report.confirmed_at = now
     else:

@@ -26,7 +26,7 @@ from services.management.service import ManagementService
 from services.notifications.service import NotificationsService
 from services.proposals.service import ProposalsService
 from services.rules.service import RulesService
-from services.scoring import periods
+from services.kernel import periods
 from services.scoring.service import ScoringService
 from tests.support.wait import until
 

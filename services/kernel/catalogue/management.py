@@ -7,7 +7,7 @@ Times are ISO 8601 with a UTC offset. An event that follows from a policy decisi
 from marshmallow import Schema, fields, validate
 
 from ..events import declare
-from .common import Id, RuleRef
+from ..fields import Id, RuleRef
 
 SOURCE = "management"
 
@@ -38,7 +38,7 @@ class ReportRouted(Located):
     assignee_type = fields.String(required=True, validate=validate.OneOf(ASSIGNEE_TYPES))
     assignee_id = Id(required=True)
     assignee_name = fields.String(required=True)
-    rule = fields.Nested(RuleRef, required=True)
+    rule = RuleRef(required=True)
     routed_at = Time(required=True)
 
 
@@ -72,7 +72,7 @@ class FixOrderIssued(Located):
     responsible_type = fields.String(required=True)
     responsible_id = Id(required=True)
     deadline = Time(required=True)
-    rule = fields.Nested(RuleRef, required=True)
+    rule = RuleRef(required=True)
 
 
 class FixOrderRechecked(Located):
@@ -110,7 +110,7 @@ class CoManagementCounted(Located):
     household_id = Id(required=True)
     period = fields.String(required=True)           # the participation window: 2024Q2
     score = fields.Float(required=True)
-    rule = fields.Nested(RuleRef, required=True)
+    rule = RuleRef(required=True)
     at = Time(required=True)
 
 
