@@ -74,6 +74,10 @@ def test_a_report_is_routed_to_the_roads_post_assigned_fixed_and_counted(contain
         # the post holder's household took part: the resolved report counts, weighted by rule
         assert view["participation"]["activities"] == {"report_handled": 1}
         assert view["participation"]["counted_household_ids"] == ["wgd-1-03"]
+        # ... and contributions' participation rate (the one 参与优先 funding ranks on) counts it
+        moved = until(lambda: (r := c.get_participation(HAMLET))["rate"] > r["rate_without_co_management"] and r,
+                      timeout=30, message="contributions to count co_management.counted")
+        assert moved["rate_without_co_management"] == 0 and moved["participating_households"] == 1
 
 
 def test_demo_management_tells_the_seeds_stories(container_factory, service_config, capsys):

@@ -166,7 +166,7 @@ def test_facts_are_typed_and_named_when_wrong():
     assert "extra" in bad.value.detail["fields"]
     participation = book.params("participation")
     assert participation["policy"] == "participation" and participation["version"] == 2
-    assert participation["params"]["counts"] == ["contribution", "meeting", "activity"]
+    assert participation["params"]["counts"] == ["contribution", "meeting", "activity", "co_management"]
     assert participation["params"]["window"] == "quarter"
     assert participation["params"]["co_management"]["min_score"] == 1
 
