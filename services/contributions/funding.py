@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.kernel import money, outbox
@@ -24,7 +24,6 @@ from services.kernel.policy import decide, rule_ref
 
 from . import ledger, models, participation, projects
 from .places import hamlet_chain
-
 
 def _held(session: Session, project_id: str) -> list[models.FundingRequest]:
     return list(session.scalars(select(models.FundingRequest).where(

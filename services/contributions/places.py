@@ -7,7 +7,6 @@ from services.kernel.db import get_or_404
 
 from . import models
 
-
 def hamlet_chain(session: Session, hamlet_id: str) -> tuple[models.Hamlet, models.Village]:
     """The hamlet (404 if unknown) and its village."""
     hamlet = get_or_404(session, models.Hamlet, hamlet_id, "hamlet")

@@ -166,8 +166,6 @@ def apply_leadership(session: Session, project_id: str, decision: dict | None) -
     }, subject=f"project/{project.id}")
 
 
-
-
 def listing(session: Session, query: dict) -> list[dict]:
     """Projects of a village or hamlet, by id, each with its progress."""
     stmt = select(models.Project.id).order_by(models.Project.id).limit(query["limit"]).offset(query["offset"])

@@ -21,7 +21,6 @@ from services.kernel.policy import decide, params, rule_ref
 
 from . import funding, ledger, models, participation, projects
 
-
 def record(session: Session, policy, now: datetime, data: dict) -> models.LedgerEntry:
     """Append one contribution; everything is checked before anything is written."""
     data = ledger.check_kind(dict(data))

@@ -16,7 +16,6 @@ from services.kernel.fields import Input as In
 from .demolitions import STRUCTURES
 from .ledger import KINDS, ROLES, SOURCES, UNITS
 
-
 # -- roster -------------------------------------------------------------------------------
 
 class RosterImportIn(In):

@@ -11,7 +11,6 @@ from services.kernel.nameko_ext import Clock, Database, api, on_event
 
 from . import demolitions, funding, ledger, participation, projects, recording, roster, schemas, views
 
-
 class ContributionsService:
     name = "contributions"
     db = Database()

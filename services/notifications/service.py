@@ -6,7 +6,6 @@ from services.kernel.nameko_ext import Clock, Database, api, on_event
 
 from . import delivery, schemas, sharing
 
-
 class NotificationsService:
     name = "notifications"
     db = Database()

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.kernel.db import get_or_404
 from services.kernel import events, outbox
+from services.kernel.db import get_or_404
 from services.kernel.errors import ValidationFailed
 
 from .models import Delivery, Notice, Subscription

@@ -12,17 +12,15 @@ from collections import Counter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.kernel import outbox
-from services.kernel.errors import Conflict
+from services.kernel import money, outbox
+from services.kernel.clock import iso
+from services.kernel.db import get_or_404
+from services.kernel.errors import Conflict, invalid
+from services.kernel.ids import new_id
+from services.kernel.policy import decide, rule_ref
 
 from . import meetings as meetings_mod
 from . import motions as motions_mod
-from services.kernel import money
-from services.kernel.clock import iso
-from services.kernel.db import get_or_404
-from services.kernel.errors import invalid
-from services.kernel.ids import new_id
-from services.kernel.policy import decide, rule_ref
 from .lifecycle import MEETING, MOTION
 from .models import Ballot, Vote
 

@@ -12,9 +12,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from services.kernel import outbox
-
 from services.kernel.clock import iso
-from services.kernel.policy import decide, rule_ref
+from services.kernel.policy import decide, params, rule_ref
+
 from .models import Report, Suggestion
 from .reports import OPEN_STATES
 
@@ -33,7 +33,7 @@ def escalate_overdue(session: Session, policy, now) -> list[dict]:
     A "wait" verdict is remembered with its deadline, so an item is asked about again only
     once that deadline has passed, or at once when the rule file's version changes.
     """
-    version = int(policy.params("deadlines")["version"])
+    version = int(params(policy, "deadlines")["version"])
     escalated = []
     for kind, model, is_open, event_name, id_field in KINDS:
         stmt = (select(model).where(is_open(), or_(

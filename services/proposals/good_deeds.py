@@ -8,14 +8,13 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from services.kernel import outbox
-from services.kernel.errors import Conflict
-
 from services.kernel.clock import iso
 from services.kernel.db import get_or_404, listing
+from services.kernel.errors import Conflict
 from services.kernel.ids import new_id
+
 from .lifecycle import GOOD_DEED
 from .models import GoodDeed
-
 
 def report(session: Session, now, data: dict) -> GoodDeed:
     deed = GoodDeed(

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.kernel import outbox
-
 from services.kernel.clock import iso
 from services.kernel.db import get_or_404, listing
 from services.kernel.errors import invalid
 from services.kernel.ids import new_id
+
 from .lifecycle import MEETING
 from .models import Activity, AgendaItem, Attendance, Meeting, Motion
 

@@ -8,17 +8,15 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from services.kernel import outbox
+from services.kernel import money, outbox
 from services.kernel.catalogue.planning import BODIES
-from services.kernel.errors import CocreateError
-
-from . import suggestions as suggestions_mod
-from services.kernel import money
 from services.kernel.clock import iso
 from services.kernel.db import get_or_404, listing
-from services.kernel.errors import invalid
+from services.kernel.errors import CocreateError, invalid
 from services.kernel.ids import new_id
 from services.kernel.policy import decide, rule_ref
+
+from . import suggestions as suggestions_mod
 from .lifecycle import MOTION
 from .models import Motion, MotionStep, Suggestion
 

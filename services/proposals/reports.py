@@ -9,11 +9,11 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from services.kernel import outbox
-from services.kernel.errors import Conflict
-
 from services.kernel.clock import iso
 from services.kernel.db import get_or_404, listing
+from services.kernel.errors import Conflict
 from services.kernel.ids import new_id
+
 from .lifecycle import REPORT
 from .models import Report
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy.orm import object_session
 
-from services.kernel.fields import Id, Input, Money, RuleRef
 from services.kernel.catalogue.planning import (ACTIVITY_KINDS, ASSIGNEE_TYPES, MEETING_KINDS, MOTION_STATES,
                                                 SCOPES)
+from services.kernel.fields import Id, Input, Money, RuleRef
 
 from .lifecycle import MOTION
 from .meetings import BODY_OF, HAMLET_KINDS

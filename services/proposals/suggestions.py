@@ -4,14 +4,13 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from services.kernel import outbox
-
 from services.kernel.clock import iso
 from services.kernel.db import get_or_404, listing
 from services.kernel.errors import invalid
 from services.kernel.ids import new_id
+
 from .lifecycle import SUGGESTION
 from .models import Motion, Suggestion
-
 
 def file(session: Session, now, data: dict) -> Suggestion:
     suggestion = Suggestion(

@@ -8,7 +8,6 @@ a restart the next tick finds whatever fell due meanwhile. Time comes in as ``no
 """
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from services.kernel import outbox
 from services.kernel.errors import NotFound, ValidationFailed
+from services.kernel.ids import new_id
 
 from .models import ACTIVE, Schedule
 
@@ -32,7 +32,7 @@ def _upsert(session: Session, kind: str, subject: str) -> Schedule:
     row = session.execute(select(Schedule).where(Schedule.kind == kind, Schedule.subject == subject)
                           ).scalar_one_or_none()
     if row is None:
-        row = Schedule(id=str(uuid.uuid4()), kind=kind, subject=subject, fired=0)
+        row = Schedule(id=new_id("sch"), kind=kind, subject=subject, fired=0)
         session.add(row)
     return row
 

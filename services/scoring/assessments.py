@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.kernel.ids import new_id
-from services.kernel import policy as policy_port
 from services.kernel import outbox
+from services.kernel import policy as policy_port
 from services.kernel.errors import Conflict, ValidationFailed
+from services.kernel.ids import new_id
 
 from . import households
 from .models import Household, PartyAssessment

@@ -11,11 +11,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.kernel.ids import new_id
-from services.kernel import outbox
+from services.kernel import outbox, periods
 from services.kernel.errors import Conflict, ValidationFailed
+from services.kernel.ids import new_id
 
-from services.kernel import periods
 from . import households, ledger
 from .models import Inspection
 

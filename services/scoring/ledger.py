@@ -20,13 +20,12 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.kernel.ids import new_id
+from services.kernel import outbox, periods
 from services.kernel import policy as policy_port
 from services.kernel.db import get_or_404
-from services.kernel import outbox
 from services.kernel.errors import Conflict, IllegalTransition, NotFound, PolicyRefused, ValidationFailed
+from services.kernel.ids import new_id
 
-from services.kernel import periods
 from .models import Household, PointsAccount, PointsEntry
 
 PENDING, APPROVED, REJECTED, REVOKED = "pending", "approved", "rejected", "revoked"

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.kernel.ids import new_id
-from services.kernel import policy as policy_port
 from services.kernel import outbox
+from services.kernel import policy as policy_port
 from services.kernel.errors import Conflict
+from services.kernel.ids import new_id
 
 from . import households, ledger
 from .models import PeriodClosure, Rating, Title
@@ -114,8 +114,3 @@ def list_titles(session: Session, *, quarter=None, household_id=None, code=None)
         if value:
             query = query.where(column == value)
     return list(session.execute(query).scalars())
-
-
-def list_ratings(session: Session, quarter: str) -> list[Rating]:
-    return list(session.execute(select(Rating).where(Rating.quarter == quarter)
-                                .order_by(Rating.household_id)).scalars())

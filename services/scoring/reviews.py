@@ -15,16 +15,15 @@ from functools import partial
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.kernel.ids import new_id
+from services.kernel import money, outbox, periods
 from services.kernel import policy as policy_port
-from services.kernel import outbox
 from services.kernel.db import get_or_404
 from services.kernel.errors import Conflict, IllegalTransition, PolicyRefused, ValidationFailed
+from services.kernel.ids import new_id
 
-from services.kernel import periods
 from .models import HamletApplication, Opinion, Review, ReviewVerdict
 
 log = logging.getLogger(__name__)
@@ -250,13 +249,11 @@ def decide_hamlet(session: Session, policy, application_id: str, decided_by: str
                                  "missing": missing})
     ratio = satisfaction(application)
     decision = policy_port.decide(policy, "beautiful_hamlet", {
-        "scores": application.scores, "satisfaction": float(ratio)})
+        "scores": application.scores, "satisfaction": float(ratio)}, outcomes=(AWARDED, NOT_AWARDED))
     rule, values = policy_port.rule_ref(decision), decision["values"]
-    if decision.get("outcome") not in (AWARDED, NOT_AWARDED):
-        raise PolicyRefused({"message": f"unexpected outcome {decision.get('outcome')!r}", "rule": rule})
     application.status = decision["outcome"]
-    application.total = Decimal(str(values.get("total", 0))).quantize(Decimal("0.01"))
-    application.threshold = Decimal(str(values.get("threshold", 0))).quantize(Decimal("0.01"))
+    application.total = money.round_fen(Decimal(str(values.get("total", 0))))  # scores: hundredths
+    application.threshold = money.round_fen(Decimal(str(values.get("threshold", 0))))
     application.rule_id, application.rule_version = rule["id"], rule["version"]
     application.decided_by, application.decided_at = decided_by, now
     session.flush()
@@ -275,7 +272,3 @@ def list_applications(session: Session, *, year=None, status=None, town_id=None)
         if value:
             query = query.where(column == value)
     return list(session.execute(query).scalars())
-
-
-def open_opinion_count(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(Opinion).where(Opinion.status == "open")).scalar_one()

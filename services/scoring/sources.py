@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.kernel import periods
+
 from . import households, ledger
 from .models import Household, PointsEntry
 

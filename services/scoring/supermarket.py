@@ -14,13 +14,12 @@ from decimal import Decimal
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from services.kernel.ids import new_id
+from services.kernel import outbox, periods
 from services.kernel import policy as policy_port
 from services.kernel.db import get_or_404
-from services.kernel import outbox
 from services.kernel.errors import Conflict, IllegalTransition, PolicyRefused, ValidationFailed
+from services.kernel.ids import new_id
 
-from services.kernel import periods
 from . import households, ledger
 from .models import Donation, Goods, Redemption
 

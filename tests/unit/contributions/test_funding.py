@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.contributions import funding, ledger, models, projects, recording
+from services.contributions import funding, models, projects, recording
 from services.kernel.errors import IllegalTransition, ValidationFailed
 
 from tests.support.db import emitted

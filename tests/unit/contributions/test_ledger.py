@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from services.contributions import funding, ledger, models, projects, recording, roster
+from services.contributions import ledger, models, projects, recording, roster
 from services.contributions.models import Base
 from services.kernel.clock import FixedClock
 from services.kernel.db import create_all, make_engine, session_factory

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.contributions import ledger, participation, recording, roster
+from services.contributions import participation, recording, roster
 
 from .conftest import ROSTER
 from tests.support.db import emitted

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.contributions import demolitions, funding, ledger, participation, projects, recording, roster
+from services.contributions import demolitions, participation, projects, recording, roster
 from services.kernel.errors import PolicyRefused
 from services.rules.engine import PolicyBook, rules_dir
 

@@ -11,7 +11,7 @@ from unittest import mock
 
 import pytest
 from nameko.containers import ServiceContainer, WorkerContext
-from nameko.exceptions import deserialize, serialize
+from nameko.exceptions import MalformedRequest, deserialize, serialize
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.messaging import Consumer, QueueConsumer
 from nameko.rpc import Rpc, RpcConsumer
@@ -67,10 +67,15 @@ def test_the_container_calls_we_make_keep_their_keywords():
     assert hasattr(_container(ProposalsService), "dependencies")  # find_database walks it
 
 
-def test_api_overrides_the_rpc_result_hook_with_its_signature():
-    assert list(inspect.signature(Rpc.handle_result).parameters) == [
-        "self", "message", "worker_ctx", "result", "exc_info"]
-    assert issubclass(Api, Rpc) and "handle_result" in vars(Api)
+def test_api_uses_the_rpc_consumer_as_nameko_s_rpc_does():
+    # Api replaces Rpc.handle_message / handle_result and answers through the shared consumer.
+    assert issubclass(Api, Rpc) and {"handle_message", "handle_result"} <= set(vars(Api))
+    assert isinstance(vars(Rpc)["rpc_consumer"], RpcConsumer)
+    assert list(inspect.signature(RpcConsumer.handle_result).parameters) == [
+        "self", "message", "result", "exc_info"]
+    assert callable(RpcConsumer.requeue_message)
+    assert list(inspect.signature(Rpc.check_signature).parameters) == ["self", "args", "kwargs"]
+    assert issubclass(MalformedRequest, Exception)
 
 
 def test_entrypoints_are_found_where_the_decorators_put_them():

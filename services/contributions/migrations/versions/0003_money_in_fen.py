@@ -2,15 +2,15 @@
 SQLite as on PostgreSQL; participation periods in the kernel's one key format (2026Q2, 2026H1)
 
 Revision ID: 0003_money_in_fen
-Revises: 0002_co_building
+Revises: k0002_requests
 """
 import sqlalchemy as sa
 from alembic import op
 
-from services.kernel.migrations import from_hundredths, to_hundredths
+from services.kernel.migrations import hundredths_steps
 
 revision = "0003_money_in_fen"
-down_revision = "0002_co_building"
+down_revision = "k0002_requests"
 branch_labels = None
 depends_on = None
 
@@ -26,14 +26,15 @@ COLUMNS = {
 }
 
 
+_to_fen, _from_fen = hundredths_steps(COLUMNS)
+
+
 def upgrade() -> None:
-    for table, columns in COLUMNS.items():
-        to_hundredths(table, columns)
+    _to_fen()
     # 2026-Q2 / 2026-H1 (the old fixed-offset keys) become 2026Q2 / 2026H1
     op.execute("UPDATE participation SET period = REPLACE(REPLACE(period, '-Q', 'Q'), '-H', 'H')")
 
 
 def downgrade() -> None:
     op.execute("UPDATE participation SET period = REPLACE(REPLACE(period, 'Q', '-Q'), 'H', '-H')")
-    for table, columns in COLUMNS.items():
-        from_hundredths(table, columns)
+    _from_fen()
