@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.kernel import policy as policy_port
+from services.kernel.paging import DEFAULT_PAGE, paged
 
 
 def where(stmt, model, query: dict, filters):
@@ -16,7 +17,7 @@ def where(stmt, model, query: dict, filters):
 def page(session, stmt, query: dict) -> list:
     """A page of an ordered statement (lists here are ordered by what an operator needs first:
     the soonest deadline, the earliest day — not always the newest)."""
-    return list(session.scalars(stmt.limit(query.get("limit", 100)).offset(query.get("offset", 0))))
+    return list(session.scalars(paged(stmt, query.get("limit", DEFAULT_PAGE), query.get("offset", 0))))
 
 
 def ask(policy, facts: dict, outcomes: set[str]) -> dict:

@@ -48,7 +48,7 @@ def hamlet(session: Session, policy, hamlet_id: str, now: datetime) -> dict:
         bodies = [b for b in register.find_bodies(session, {"village_id": village_id, "limit": 500, "offset": 0})
                   if b.hamlet_id in (hamlet_id, None)]
     coverage = linkage.coverage(session, policy, hamlet_id)
-    hubs = [{**h, "households": [x.household_id for x in linkage.linked_households(session, h["hub_household_id"])]}
+    hubs = [{**h, "household_ids": [x.household_id for x in linkage.linked_households(session, h["hub_household_id"])]}
             for h in coverage["hubs"]]
     late_tasks = list(session.scalars(select(UpkeepTask).join(Facility, Facility.id == UpkeepTask.facility_id)
                                       .where(Facility.hamlet_id == hamlet_id, UpkeepTask.done_at.is_(None),

@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.kernel.catalogue.management import BODY_KINDS
 from services.kernel.fields import Id, Input, When
+from services.kernel.paging import Page
 
 from .mediation import LEVELS
 
@@ -264,9 +265,7 @@ class ConcludeIn(Input):
     by = Id(required=True)
 
 
-class ListQuery(Input):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+class ListQuery(Input, Page):
     village_id = Id(load_default=None)
     hamlet_id = Id(load_default=None)
 
@@ -607,6 +606,88 @@ class AreaResponsibleOut(Schema):
     posts = fields.List(fields.Nested(PostOut))
 
 
+class WorkloadOut(Schema):
+    post_id = fields.String()
+    holder_name = fields.String()
+    title = fields.String()
+    open = fields.Integer()
+    resolved = fields.Integer()
+    closed = fields.Integer()
+    escalated = fields.Integer()
+    median_response_hours = fields.Float(allow_none=True)
+    max_response_hours = fields.Float(allow_none=True)
+    longest_waiting_hours = fields.Float(allow_none=True)
+    duty_days = fields.Integer()
+
+
+class TurnoutRowOut(Schema):
+    household_id = fields.String()
+    head_name = fields.String()
+    people = fields.Integer()
+    met = fields.Boolean()
+
+
+class TurnoutOut(Schema):
+    cleaning_day_id = fields.String()
+    hamlet_id = fields.String()
+    day = fields.String()
+    state = fields.String()
+    min_people_per_household = fields.Integer()
+    households = fields.Integer()
+    households_met = fields.Integer()
+    turnout_rate = fields.Float()
+    people = fields.Integer()
+    short = fields.List(fields.String())
+    rows = fields.List(fields.Nested(TurnoutRowOut))
+    rule_version = fields.Integer()
+
+
+class HubSizeOut(Schema):
+    hub_household_id = fields.String()
+    party_member_id = fields.String()
+    party_member_name = fields.String()
+    households = fields.Integer()
+    household_ids = fields.List(fields.String())   # in the hamlet overview: who these households are
+    verdict = fields.String()
+    reason = fields.String()
+    rule = fields.Dict()
+
+
+class CoverageOut(Schema):
+    hamlet_id = fields.String()
+    households = fields.Integer()
+    linked = fields.Integer()
+    hubs = fields.List(fields.Nested(HubSizeOut))
+    unlinked_household_ids = fields.List(fields.String())
+    complete = fields.Boolean()
+    flagged = fields.List(fields.Nested(HubSizeOut))
+
+
+class VisitDueOut(Schema):
+    household_id = fields.String()
+    hub_household_id = fields.String()
+    party_member_id = fields.String()
+    party_member_name = fields.String()
+    last_visit_at = fields.String(allow_none=True)
+    every_days = fields.Integer()
+
+
+class ParticipationOut(Schema):
+    hamlet_id = fields.String()
+    period = fields.String()
+    window = fields.String()
+    roster_households = fields.Integer()
+    active_households = fields.Integer()
+    counted_households = fields.Integer()
+    counted_household_ids = fields.List(fields.String())
+    co_management_rate = fields.Float()
+    activities = fields.Dict(keys=fields.String(), values=fields.Integer())
+    scores = fields.Dict(keys=fields.String(), values=fields.Float())
+    weights = fields.Dict(keys=fields.String(), values=fields.Float())
+    min_score = fields.Float()
+    rule_version = fields.Integer()
+
+
 class HamletOut(Schema):
     hamlet_id = fields.String()
     areas = fields.List(fields.Nested(AreaResponsibleOut))
@@ -614,9 +695,9 @@ class HamletOut(Schema):
     facilities = fields.List(fields.Nested(FacilityOut))
     overdue_upkeep_tasks = fields.List(fields.Nested(TaskOut))
     bodies = fields.List(fields.Nested(BodyOut))
-    linkage = fields.Dict()
+    linkage = fields.Nested(CoverageOut)
     open_reports = fields.List(fields.Nested(OpenReportOut))
     overdue_reports = fields.Integer()
     open_fix_orders = fields.List(fields.Nested(OpenOrderOut))
     overdue_fix_orders = fields.Integer()
-    participation = fields.Dict()
+    participation = fields.Nested(ParticipationOut)

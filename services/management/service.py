@@ -97,7 +97,7 @@ class ManagementService:
     @api
     def post_workload(self, post_id):
         load = routing.workload(self.db, post_id, self.clock.now())
-        return {**load, "duty_days": len(register.duty_days(self.db, post_id))}
+        return schemas.WorkloadOut().dump({**load, "duty_days": len(register.duty_days(self.db, post_id))})
 
     @api
     def log_duty(self, post_id, payload):
@@ -177,7 +177,7 @@ class ManagementService:
 
     @api
     def linkage_coverage(self, hamlet_id):
-        return linkage.coverage(self.db, self.policy, hamlet_id)
+        return schemas.CoverageOut().dump(linkage.coverage(self.db, self.policy, hamlet_id))
 
     @api
     def log_visit(self, hub_id, payload):
@@ -186,7 +186,7 @@ class ManagementService:
 
     @api
     def visits_due(self, hamlet_id):
-        return linkage.visits_due(self.db, self.policy, hamlet_id, self.clock.now())
+        return schemas.VisitDueOut(many=True).dump(linkage.visits_due(self.db, self.policy, hamlet_id, self.clock.now()))
 
     @api
     def party_member_visits(self, party_member_id, query=None):
@@ -236,11 +236,11 @@ class ManagementService:
     def record_turnout(self, day_id, payload):
         data = schemas.TurnoutIn().load(payload)
         everyone.record_turnout(self.db, self.policy, self.clock.now(), day_id, data)
-        return everyone.turnout(self.db, self.policy, day_id)
+        return schemas.TurnoutOut().dump(everyone.turnout(self.db, self.policy, day_id))
 
     @api
     def cleaning_day_turnout(self, day_id):
-        return everyone.turnout(self.db, self.policy, day_id)
+        return schemas.TurnoutOut().dump(everyone.turnout(self.db, self.policy, day_id))
 
     @api
     def list_cleaning_days(self, query=None):
@@ -304,4 +304,5 @@ class ManagementService:
 
     @api
     def hamlet_participation(self, hamlet_id):
-        return participation.hamlet_view(self.db, self.policy, hamlet_id, self.clock.now())
+        return schemas.ParticipationOut().dump(participation.hamlet_view(self.db, self.policy, hamlet_id,
+                                                                         self.clock.now()))
