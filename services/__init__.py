@@ -6,5 +6,6 @@ SERVICES = {
     "contributions": "services.contributions.service:ContributionsService",
     "scoring": "services.scoring.service:ScoringService",
     "notifications": "services.notifications.service:NotificationsService",
+    "management": "services.management.service:ManagementService",
     "gateway": "services.gateway.service:GatewayService",
 }

@@ -21,7 +21,7 @@ from services.kernel.policy import params
 from . import models
 from .places import hamlet_chain
 
-KINDS = ("contribution", "meeting", "activity")
+KINDS = ("contribution", "meeting", "activity", "co_management")   # co_management: management says so
 WINDOWS = ("quarter", "half_year", "year")
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def participating(session: Session, hamlet_id: str, start: datetime, end: dateti
                    entry.recorded_at < end, entry.reversal_of.is_(None),
                    ~exists().where(reversal.reversal_of == entry.id))
             .distinct()))
-    kinds = [k for k in ("meeting", "activity") if k in counts]
+    kinds = [k for k in ("meeting", "activity", "co_management") if k in counts]
     if kinds:
         found.update(session.scalars(
             select(models.Attendance.household_id)
@@ -142,7 +142,11 @@ def view(session: Session, policy, hamlet_id: str, period: str | None, now: date
     hamlet_chain(session, hamlet_id)  # 404 for an unknown hamlet
     if period is None:
         period = periods.period_of(now, rule["window"])
-    return {**measure(session, hamlet_id, period, rule["counts"]), "counts": rule["counts"],
+    measured = measure(session, hamlet_id, period, rule["counts"])
+    # How 三线共管 moved it: the same period counted without the co-management households.
+    others = [c for c in rule["counts"] if c != "co_management"]
+    without = measure(session, hamlet_id, period, others)["rate"] if others != rule["counts"] else measured["rate"]
+    return {**measured, "counts": rule["counts"], "rate_without_co_management": without,
             "policy_version": rule.get("version")}
 
 
@@ -150,6 +154,13 @@ def current_rate(session: Session, policy, hamlet_id: str, at: datetime, rule: d
     rule = rule or rules(policy)
     period = periods.period_of(at, rule["window"])
     return measure(session, hamlet_id, period, rule["counts"])["rate"]
+
+
+def co_management_counted(session: Session, policy, data: dict) -> dict:
+    """``co_management.counted``: management's weights (rules/participation.yaml) lifted the
+    household to the threshold in this period; it takes part, once per period."""
+    return record_attendance(session, policy, "co_management", data["period"], data["at"],
+                             [data["household_id"]], [])
 
 
 def attendance_event(session: Session, policy, kind: str, data: dict) -> dict:

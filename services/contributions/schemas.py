@@ -212,6 +212,7 @@ class ParticipationOut(Schema):
     participating_households = fields.Integer()
     roster_households = fields.Integer()
     rate = fields.Float()
+    rate_without_co_management = fields.Float()
     counts = fields.List(fields.String())
     policy_version = fields.Integer(allow_none=True)
 

@@ -124,6 +124,10 @@ class ContributionsService:
     def on_meeting_held(self, event):
         participation.attendance_event(self.db, self.policy, "meeting", event.data)
 
+    @on_event("co_management.counted")
+    def on_co_management_counted(self, event):
+        participation.co_management_counted(self.db, self.policy, event.data)
+
     @on_event("activity.held")
     def on_activity_held(self, event):
         participation.attendance_event(self.db, self.policy, "activity", event.data)

@@ -45,6 +45,17 @@ def assign(session: Session, now, report_id: str, data: dict) -> Report:
     return report
 
 
+def routed(session: Session, now, data: dict) -> Report | None:
+    """Management routed the report by rule: assign it, unless a cadre already did."""
+    report = session.get(Report, data["report_id"])
+    if report is None or report.state != REPORT.initial:
+        return report
+    rule = data["rule"]
+    return assign(session, now, report.id, {
+        "assignee_type": data["assignee_type"], "assignee_id": data["assignee_id"], "by": "management",
+        "why": f"按规则 {rule['id']} v{rule['version']} 交给 {data['assignee_name']}"})
+
+
 def resolve(session: Session, now, report_id: str, data: dict) -> Report:
     report = get(session, report_id)
     target = REPORT.next(report.state, "resolve")

@@ -8,7 +8,8 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy.orm import object_session
 
-from services.kernel.catalogue.planning import ACTIVITY_KINDS, MEETING_KINDS, MOTION_STATES, SCOPES
+from services.kernel.catalogue.planning import (ACTIVITY_KINDS, ASSIGNEE_TYPES, MEETING_KINDS, MOTION_STATES,
+                                                SCOPES)
 from services.kernel.fields import Id, Input, Money, RuleRef
 
 from .lifecycle import MOTION
@@ -164,7 +165,7 @@ class ReportIn(Input):
 
 
 class AssignIn(Input):
-    assignee_type = fields.String(required=True, validate=validate.OneOf(["volunteer_team", "public_welfare_post"]))
+    assignee_type = fields.String(required=True, validate=validate.OneOf(ASSIGNEE_TYPES))
     assignee_id = Id(required=True)
     by = Id(required=True)
     why = Text(2000, load_default="")

@@ -46,6 +46,10 @@ class ProposalsService:
     def on_project_funded(self, event):
         motions.project_funded(self.db, self.clock.now(), event.data)
 
+    @on_event("report.routed")
+    def on_report_routed(self, event):
+        reports.routed(self.db, self.clock.now(), event.data)
+
     @on_event("review.completed")
     def on_review_completed(self, event):
         motions.review_completed(self.db, self.clock.now(), event.data)

@@ -234,6 +234,45 @@ def test_policy_status_params_and_decisions(api):
     expect(requests.get(f"{api}/api/policy/civility_points/decide"), 405)
 
 
+# -- management 三线共管: the operator's questions about a hamlet -----------------------------------
+
+def test_management_who_is_responsible_and_what_is_open(api, roster):
+    hamlet, area_id = "wgd-2", uid("wgd-2-lane")
+    expect(requests.post(f"{api}/api/management/areas", json={
+        "area_id": area_id, "village_id": "v-wgd", "hamlet_id": hamlet, "kind": "road", "name": "桂花垸 巷道"}), 201)
+    post = expect(requests.post(f"{api}/api/management/posts", json={
+        "village_id": "v-wgd", "hamlet_id": hamlet, "title": "桂花垸保洁员", "holder_resident_id": "wgd-2-02-1",
+        "holder_name": "桂某", "duties": ["road_upkeep"], "area_id": area_id, "by": "wgd-2-01-1"}), 201)
+    bad = expect(requests.post(f"{api}/api/management/posts", json={"village_id": "v-wgd"}), 400)
+    assert {"title", "holder_name", "duties", "by"} <= set(bad["fields"])
+    who = expect(requests.get(f"{api}/api/management/areas/{area_id}/responsible"), 200)
+    assert [p["post_id"] for p in who["posts"]] == [post["post_id"]]
+    group = expect(requests.post(f"{api}/api/management/bodies", json={
+        "village_id": "v-wgd", "kind": "environment_supervision_group", "name": "人居环境监督小组",
+        "term_start": "2024-01-01", "by": "wgd-2-01-1",
+        "members": [{"resident_id": "wgd-2-03-1", "name": "监督员", "household_id": "wgd-2-03"}]}), 201)
+    made = expect(requests.post(f"{api}/api/management/inspections", json={
+        "body_id": group["body_id"], "hamlet_id": hamlet, "area_id": area_id, "inspectors": ["wgd-2-03-1"],
+        "findings": [{"finding": "巷道杂草"}]}), 201)
+    [order] = made["fix_orders"]
+    assert order["responsible_id"] == post["post_id"] and order["rule"]["policy"] == "management"
+    listed = expect(requests.get(f"{api}/api/management/fix-orders",
+                                 params={"hamlet_id": hamlet, "open_only": "true"}), 200)
+    assert [o["order_id"] for o in listed] == [order["order_id"]]
+    assert expect(requests.get(f"{api}/api/management/fix-orders",
+                               params={"hamlet_id": hamlet, "overdue": "true"}), 200) == []
+    view = expect(requests.get(f"{api}/api/management/hamlets/{hamlet}"), 200)
+    assert view["overdue_fix_orders"] == 0 and len(view["open_fix_orders"]) == 1
+    assert any(a["area"]["area_id"] == area_id for a in view["areas"])
+    assert view["participation"]["activities"].get("inspection", 0) >= 1
+    secret = expect(requests.post(f"{api}/api/management/mediations", json={
+        "village_id": "v-wgd", "parties": ["wgd-2-02-1", "wgd-2-04-1"], "mediators": ["wgd-2-01-1"],
+        "summary": "邻里纠纷", "by": "wgd-2-01-1"}), 201)
+    path = f"{api}/api/management/mediations/{secret['case_id']}"
+    assert expect(requests.get(path, params={"viewer": "wgd-2-02-1"}), 200)["summary"] == "邻里纠纷"
+    expect(requests.get(path, params={"viewer": "wgd-2-03-1"}), 404)
+
+
 # -- every route: answers in the documented statuses, never a server error -------------------
 
 def _every_route():

@@ -4,4 +4,4 @@ One module per area; each owns the events its service publishes. Importing this 
 registers them all, so ``events.get(name)`` and ``events.all_types()`` see the whole catalogue.
 """
 from ..events import all_types, get  # noqa: F401
-from . import planning, building, evaluation, policy, sharing  # noqa: F401  (registration)
+from . import planning, building, evaluation, policy, sharing, management  # noqa: F401  (registration)

@@ -21,6 +21,9 @@ ACTIVITY_KINDS = ["learn", "look", "talk"]
 BODIES = ["villagers_meeting", "representatives_assembly", "party_members_meeting",
           "hamlet_meeting", "household_heads_meeting"]
 VOTE_OUTCOMES = ["approved", "rejected", "no_quorum"]
+# who a report is assigned to: a team or post by hand, or whatever management's routing named
+# (a public-welfare post, or a body such as the mediation council)
+ASSIGNEE_TYPES = ["volunteer_team", "public_welfare_post", "body"]
 Time = fields.AwareDateTime
 
 
@@ -183,7 +186,7 @@ class ReportFiled(ReportBase):
 
 
 class ReportAssigned(ReportBase):
-    assignee_type = fields.String(required=True, validate=validate.OneOf(["volunteer_team", "public_welfare_post"]))
+    assignee_type = fields.String(required=True, validate=validate.OneOf(ASSIGNEE_TYPES))
     assignee_id = Id(required=True)
     by = Id(required=True)
 

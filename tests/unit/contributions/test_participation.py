@@ -75,3 +75,17 @@ def test_periods_follow_the_village_calendar():
     assert period_of(datetime(2026, 3, 31, 23, 30, tzinfo=timezone.utc), "quarter") == "2026Q2"
     assert period_of(datetime(2026, 12, 31, 15, 59, tzinfo=timezone.utc), "half_year") == "2026H2"
     assert period_of(datetime(2026, 12, 31, 16, 0, tzinfo=timezone.utc), "year") == "2027"
+
+
+def test_co_management_counts_when_the_rule_says_so_and_the_view_shows_how_much(session, clock, roster_loaded):
+    policy = FixturePolicy(participation={"counts": ["contribution", "meeting", "co_management"], "window": "quarter"})
+    participation.record_attendance(session, policy, "meeting", "m1", APRIL, ["hh1"], [])
+    counted = {"household_id": "hh2", "hamlet_id": "h1", "village_id": "v1", "period": "2026Q2", "score": 1.0,
+               "at": APRIL, "rule": {"id": "participation.co_management", "version": 2}}
+    participation.co_management_counted(session, policy, counted)
+    participation.co_management_counted(session, policy, counted)   # delivered twice: once
+    assert rates(session)[-1] == ("h1", "2026Q2", 2, 4, 0.5)
+    view = participation.view(session, policy, "h1", "2026Q2", clock.now())
+    assert (view["rate"], view["rate_without_co_management"]) == (0.5, 0.25)
+    ignored = FixturePolicy(participation={"counts": ["meeting"], "window": "quarter"})
+    assert participation.view(session, ignored, "h1", "2026Q2", clock.now())["rate"] == 0.25

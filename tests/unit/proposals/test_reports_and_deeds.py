@@ -36,6 +36,21 @@ def test_report_assigned_resolved_and_confirmed_by_its_reporter(session, clock):
         "report.resolved", "report.confirmed"]
 
 
+def test_a_report_routed_by_management_is_assigned_unless_a_cadre_was_first(session, clock):
+    routed = {"assignee_type": "public_welfare_post", "assignee_id": "post-g3-road", "assignee_name": "三组道路保洁员",
+              "rule": {"id": "management.route_road", "version": 1}}
+    report = tx(session, reports.file, clock.now(), REPORT)
+    tx(session, reports.routed, clock.now(), {"report_id": report.id, **routed})
+    stored = reports.get(session, report.id)
+    assert (stored.state, stored.assignee_id) == ("assigned", "post-g3-road")
+    assert "management.route_road" in stored.history[-1]["why"]
+    by_hand = tx(session, reports.file, clock.now(), REPORT)
+    tx(session, reports.assign, clock.now(), by_hand.id, {"assignee_type": "body", "assignee_id": "mediation-council",
+                                                    "by": "secretary"})
+    tx(session, reports.routed, clock.now(), {"report_id": by_hand.id, **routed})
+    assert reports.get(session, by_hand.id).assignee_id == "mediation-council"
+
+
 def test_verified_good_deed_becomes_the_points_event(session, clock):
     deed = tx(session, good_deeds.report, clock.now(), {
         "village_id": "wuguidun", "hamlet_id": "g3", "household_id": "h-huang", "resident_id": "huang-yuanfu",

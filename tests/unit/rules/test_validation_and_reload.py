@@ -84,7 +84,7 @@ def test_unreachable_rule_after_a_catch_all(folder):
 def test_shipped_files_and_cases_are_valid():
     from services.rules.engine import rules_dir
     policies, problems = loader.load_dir(rules_dir())
-    assert problems == [] and len(policies) == 13
+    assert problems == [] and len(policies) == 14
     assert cases.load_cases(cases.tests_dir(rules_dir()))[1] == []
 
 
@@ -164,9 +164,11 @@ def test_facts_are_typed_and_named_when_wrong():
     with pytest.raises(ValidationFailed) as bad:
         book.decide("major_matter", {"scope": "village", "estimated_budget": 1, "extra": 1})
     assert "extra" in bad.value.detail["fields"]
-    assert book.params("participation") == {"policy": "participation", "version": 1,
-                                             "params": {"counts": ["contribution", "meeting", "activity"],
-                                                        "window": "quarter"}}
+    participation = book.params("participation")
+    assert participation["policy"] == "participation" and participation["version"] == 2
+    assert participation["params"]["counts"] == ["contribution", "meeting", "activity", "co_management"]
+    assert participation["params"]["window"] == "quarter"
+    assert participation["params"]["co_management"]["min_score"] == 1
 
 
 def test_a_wrong_expectation_in_a_staff_case_fails_with_the_reason(tmp_path, folder):
