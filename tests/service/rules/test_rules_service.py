@@ -86,7 +86,7 @@ def test_good_deed_becomes_points_decided_with_its_rule(container_factory, confi
     [decided] = wait.until(lambda: _outbox(config, "points.decided"), message="points.decided")
     assert decided["data"]["points"] == 5
     assert decided["data"]["cause_event_id"] == envelope["id"]
-    assert decided["data"]["rule"] == {"id": "civility_points.award", "version": 2, "policy": "civility_points"}
+    assert decided["data"]["rule"] == {"id": "civility_points.award", "version": 3, "policy": "civility_points"}
 
 
 def test_schedules_fire_after_a_restart(container_factory, config):
