@@ -77,8 +77,10 @@ class RulesService:
         return result
 
     @api
-    def history(self, area=None, limit=200):
-        return publishing.history(self.db, area, limit)
+    def history(self, query=None):
+        """Newest first; ``query``: area, limit (the gateway passes its query string)."""
+        query = query or {}
+        return publishing.history(self.db, query.get("area") or None, query.get("limit") or 200)
 
     @api
     def show(self, area, version):
@@ -89,8 +91,11 @@ class RulesService:
         return publishing.diff(self.db, area, old, new)
 
     @api
-    def decisions(self, area=None, since=None, limit=500, after=None):
-        return decisions.listing(self.db, area, since, limit, after)
+    def decisions(self, query=None):
+        """The decision log, oldest first; ``query``: area, since, limit, after (the cursor)."""
+        query = query or {}
+        return decisions.listing(self.db, query.get("area"), query.get("since"), query.get("limit") or 500,
+                                 query.get("after"))
 
     @api
     def decision(self, decision_id):
