@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from services.kernel.errors import CocreateError, ValidationFailed
+from services.kernel.errors import CocreateError, PolicyRefused, ValidationFailed
 
 from . import loader, reactions
 
@@ -209,7 +209,16 @@ def _run_event(book, case: Case) -> list[str]:
     spec = case.spec
     emits, react = REACTIONS[spec["event"]["type"]]
     data = _load_event_data(spec["event"]["type"], spec["event"]["data"])
-    payload = react(book, data, spec["event"].get("id") or "case-event")
+    try:
+        payload = react(book, data, spec["event"].get("id") or "case-event")
+    except PolicyRefused as exc:
+        if spec.get("expect_refused") is True:
+            return []
+        if "expect_refused" in spec:
+            return ["refused" + m.removeprefix("(value)") for m in mismatches(spec["expect_refused"], str(exc))]
+        return [f"事件被拒绝（会停放在 dlq）：{exc} — the event would be refused and parked"]
+    if "expect_refused" in spec:
+        return [f"应拒绝并停放该事件，却会发出 {emits} — expected a refusal"]
     if spec.get("expect_no_event"):
         return [] if payload is None else [f"不应发出事件，却会发出 {emits}：{payload!r} — expected no event"]
     expect = spec["expect_event"]

@@ -205,7 +205,7 @@ def publish(session: Session, files: dict[str, str], cases: dict[str, str], *, m
     outbox.emit(session, "policy.published", {
         "publication": publication, "author": author, "message": message, "published_at": now.isoformat(),
         "files": check.changes, "warnings": warnings,
-    }, subject=f"policy/{publication}")
+    }, subject="policy/" + ",".join(c["area"] for c in check.changes)[:120])
     return {"publication": publication, "files": check.changes, "unchanged": check.unchanged,
             "warnings": warnings, "cases_run": check.cases_run, "author": author,
             "published_at": now.isoformat(),

@@ -148,3 +148,29 @@ def test_schedules_fire_after_a_restart(container_factory, config):
     [overdue] = wait.until(lambda: _outbox(config, "review.overdue"), message="review.overdue after restart")
     assert overdue["data"]["subject"] == "project/bridge"
     assert overdue["data"]["rule"]["id"] == "reviews.overdue"
+
+
+def test_a_deed_outside_the_catalogue_is_parked_with_the_codes_then_awarded_once_published(
+        container_factory, config, folder):
+    from services.kernel import parking
+    topology.apply(config["AMQP_URI"], [RulesService])
+    container_factory(RulesService, config).start()
+    envelope = make_envelope("good_deed.verified", {
+        "deed_id": "d9", "household_id": "hh-chen", "hamlet_id": "g3", "deed_code": "river_cleanup",
+        "verified_by": "cadre-1"})
+    with Connection(config["AMQP_URI"], transport_options={"confirm_publish": True}) as conn:
+        publish_envelope(conn.Producer(), "proposals.events", "good_deed.verified", json.dumps(envelope))
+    [parked] = wait.until(lambda: parking.list_parked(config["AMQP_URI"]), message="the deed to be parked")
+    assert parked.event_id == envelope["id"]
+    assert "river_cleanup" in parked.error and "不在积分目录中" in parked.error and "help_neighbour" in parked.error
+    assert _outbox(config, "points.decided") == []
+
+    # The staff add the deed to the catalogue and publish it; the parked event is replayed.
+    edit(folder / "civility_points.yaml", "    litter:", "    river_cleanup: {label: 清理河道, points: 4, kind: reward, cap_per_period: 16}\n    litter:")
+    bump_version(folder / "civility_points.yaml")
+    with ServiceRpcProxy("rules", config) as rules:
+        result = rules.publish(_draft(folder))
+    assert [f["version"] for f in result["files"]] == [4]
+    parking.replay(config["AMQP_URI"])
+    [decided] = wait.until(lambda: _outbox(config, "points.decided"), message="points for the replayed deed")
+    assert (decided["data"]["points"], decided["data"]["rule"]["version"]) == (4, 4)
