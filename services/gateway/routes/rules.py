@@ -18,5 +18,6 @@ ROUTES = [
     # Policy staff only (the role check comes with identity, issue 11): the body is the whole
     # draft {files, cases, message, author, accept_warnings}. Until then ``author`` is taken
     # from the body as the caller states it; identity will replace it with the caller's.
-    Route("POST", "/api/policy/publish", R, "publish", body=True),
+    # A whole draft: every rule and case file (each at most 256 KB), JSON-escaped.
+    Route("POST", "/api/policy/publish", R, "publish", body=True, max_body=8 * 1024 * 1024),
 ]

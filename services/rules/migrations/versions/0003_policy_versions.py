@@ -1,7 +1,7 @@
 """rules_policy_versions (published rule files, the history) and rules_decisions (the decision log)
 
 Revision ID: 0003_policy_versions
-Revises: 0002_schedules
+Revises: k0002_requests
 Create Date: 2026-11-30 11:45:27.762834
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0003_policy_versions'
-down_revision = '0002_schedules'
+down_revision = 'k0002_requests'
 branch_labels = None
 depends_on = None
 
