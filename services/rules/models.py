@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.kernel.db import make_base, utcnow
+from services.kernel.types import UTCDateTime
 
 Base = make_base()
 
@@ -29,14 +30,14 @@ class Schedule(Base):
     subject: Mapped[str] = mapped_column(String(128))         # e.g. project/p1, suggestion/s9
     facts: Mapped[dict] = mapped_column(JSON)                 # review: kind, since; deadline: kind
     level: Mapped[int] = mapped_column(Integer, default=0)    # deadline: who must answer now
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # this level's clock
-    next_check_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())  # this level's clock
+    next_check_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     status: Mapped[str] = mapped_column(String(16), default=ACTIVE, index=True)
     last_outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
     last_rule: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     fired: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class PolicyVersion(Base):
@@ -60,7 +61,7 @@ class PolicyVersion(Base):
     author: Mapped[str] = mapped_column(String(128))     # the caller's identity, or the OS user
     message: Mapped[str] = mapped_column(Text)           # why
     warnings: Mapped[list] = mapped_column(JSON, default=list)  # acknowledged when published
-    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Decision(Base):
@@ -77,4 +78,4 @@ class Decision(Base):
     facts: Mapped[dict] = mapped_column(JSON)
     values: Mapped[dict] = mapped_column(JSON)
     reason: Mapped[str] = mapped_column(Text)
-    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -6,16 +6,17 @@ The inspector's grade turns into points through the civility-points rule
 """
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.kernel import outbox
+from services.kernel import outbox, periods
 from services.kernel.errors import Conflict, ValidationFailed
+from services.kernel.ids import new_id
+from services.kernel.paging import paged
 
-from . import households, ledger, periods
+from . import households, ledger
 from .models import Inspection
 
 GRADES = ("excellent", "good", "fair", "poor")
@@ -41,7 +42,7 @@ def record(session: Session, policy, data: dict, now: datetime) -> Inspection:
     if taken is not None:
         raise Conflict({"message": f"household {household.household_id} was already inspected in {week}",
                         "inspection_id": taken.inspection_id, "week": week})
-    inspection_id = str(uuid.uuid4())
+    inspection_id = new_id("ins")
     remarks = data.get("remarks", "")
     entry = None
     found = ledger.resolve(policy, deed_candidates(data["grade"]))
@@ -69,12 +70,12 @@ def record(session: Session, policy, data: dict, now: datetime) -> Inspection:
 
 
 def list_inspections(session: Session, *, hamlet_id=None, week=None, household_id=None,
-                     inspector_household_id=None) -> list[Inspection]:
+                     inspector_household_id=None, limit: int | None = None, offset: int = 0) -> list[Inspection]:
     query = select(Inspection).order_by(Inspection.inspected_on, Inspection.household_id)
     for column, value in ((Inspection.hamlet_id, hamlet_id), (Inspection.week, week),
                           (Inspection.household_id, household_id),
                           (Inspection.inspector_household_id, inspector_household_id)):
         if value:
             query = query.where(column == value)
-    return list(session.execute(query).scalars())
+    return list(session.execute(paged(query, limit, offset)).scalars())
 

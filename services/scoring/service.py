@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from nameko.rpc import RpcProxy
 
-from services.kernel.clock import SystemClock
-from services.kernel.nameko_ext import Database, api, on_event
+from services.kernel.nameko_ext import Clock, Database, api, on_event
 
 from . import (assessments, households, inspections, ledger, rankings, ratings, reviews, schemas,
                sources, supermarket)
@@ -22,7 +21,7 @@ class ScoringService:
     name = "scoring"
     db = Database()
     policy = RpcProxy("rules")
-    clock = SystemClock()  # tests swap in a FixedClock
+    clock = Clock()
 
     # -- bus ------------------------------------------------------------------------------
 
@@ -102,7 +101,8 @@ class ScoringService:
     @api
     def list_goods(self, query=None):
         data = _query(schemas.VillageQuery, query)
-        return schemas.GoodsOut(many=True).dump(supermarket.list_goods(self.db, data["village_id"]))
+        return schemas.GoodsOut(many=True).dump(supermarket.list_goods(
+            self.db, data["village_id"], limit=data["limit"], offset=data["offset"]))
 
     @api
     def get_goods(self, goods_id):
@@ -119,7 +119,8 @@ class ScoringService:
         return {"village_id": data["village_id"],
                 "total_money": str(supermarket.money_total(self.db, data["village_id"])),
                 "donations": schemas.DonationOut(many=True).dump(
-                    supermarket.list_donations(self.db, data["village_id"]))}
+                    supermarket.list_donations(self.db, data["village_id"], limit=data["limit"],
+                                              offset=data["offset"]))}
 
     @api
     def request_redemption(self, payload):
@@ -190,7 +191,7 @@ class ScoringService:
         return {"half_year": data["half_year"],
                 "assessments": schemas.AssessmentOut(many=True).dump(assessments.list_assessments(self.db, **data)),
                 "not_yet_assessed": schemas.HouseholdOut(many=True).dump(
-                    assessments.unassessed_households(self.db, data["half_year"], data["village_id"]))}
+                    assessments.unassessed_households(self.db, data["half_year"], data["village_id"])[:data["limit"]])}
 
     # -- 大家评 reviews ---------------------------------------------------------------------------
 

@@ -21,3 +21,12 @@ ROUTES = [
     # A whole draft: every rule and case file (each at most 256 KB), JSON-escaped.
     Route("POST", "/api/policy/publish", R, "publish", body=True, max_body=8 * 1024 * 1024),
 ]
+
+# OpenAPI: the policy book builds these answers itself; the facts are an open object
+RESPONSES = {
+    "status": "PolicyStatusOut",
+    "params": "PolicyParamsOut",
+    "decide": "DecisionOut",
+    "explain": "ExplainOut",   # a list of rule ids
+}
+REQUESTS = {"decide": "FactsIn", "explain": "FactsIn"}

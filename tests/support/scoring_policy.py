@@ -1,7 +1,9 @@
-"""A small in-test policy implementing docs/policy-contract.md for the areas scoring asks.
+"""The scoring tests' hand-written policy (docs/policy-contract.md for the areas scoring asks).
 
-Numbers here are test fixtures, chosen so boundaries are easy to hit; the real ones live in
-rules/*.yaml and are read by services.rules.engine.PolicyBook.
+The last hand-written policy: the other services' tests use ``tests.support.policy.FixturePolicy``
+(the real engine over fixture rule files). Its numbers (uncapped deeds, the titles and
+assessment formulas) are not yet expressed as fixture rule files; until they are, keep it in
+step with services/rules/computations.py by hand.
 """
 from __future__ import annotations
 
