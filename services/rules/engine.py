@@ -35,6 +35,7 @@ class _State:
     compiled: CompiledRules
     fingerprint: str
     loaded_at: datetime
+    extra: dict = None  # per area: published version's author, time, sha256
 
 
 def json_safe(value):
@@ -130,46 +131,113 @@ def coerce_facts(policy: loader.Policy, facts) -> dict:
     return out
 
 
-class PolicyBook:
-    """The rule files of one directory; raises loader.RulesInvalid when they do not load."""
+class DirectorySource:
+    """Rule files read from a folder: staff's drafts, tests, and tools (never the service)."""
 
-    def __init__(self, directory: str | Path | None = None, schema_dir: Path = loader.SCHEMA_DIR):
-        self.directory = Path(directory) if directory else rules_dir()
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+
+    def describe(self) -> str:
+        return str(self.directory)
+
+    def fingerprint(self) -> str:
+        return loader.fingerprint(self.directory)
+
+    def load(self, schema_dir: Path):
+        policies, problems = loader.load_dir(self.directory, schema_dir)
+        return policies, problems, {}
+
+
+class TextsSource:
+    """Rule files given as texts: a draft being checked, or what ``texts()`` returns.
+
+    ``texts`` answers ``(fingerprint, {file name: text}, {area: extra status})``; the rules
+    service passes one that reads the published versions from its database."""
+
+    def __init__(self, texts, label: str = "(texts)"):
+        self.texts = texts if callable(texts) else (lambda: (_digest(texts), texts, {}))
+        self.label = label
+
+    def describe(self) -> str:
+        return self.label
+
+    def fingerprint(self) -> str:
+        return self.texts()[0]
+
+    def load(self, schema_dir: Path):
+        _, files, extra = self.texts()
+        policies, problems = loader.load_texts(files, schema_dir)
+        return policies, problems, extra
+
+
+def _digest(files: dict) -> str:
+    import hashlib
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name].encode("utf-8") + b"\0")
+    return digest.hexdigest()
+
+
+class PolicyBook:
+    """The rule files in force; raises loader.RulesInvalid when they do not load.
+
+    ``PolicyBook(directory)`` reads a folder (drafts, tests, tools); the rules service builds
+    ``PolicyBook(source=TextsSource(published))`` so that only published versions decide.
+    """
+
+    def __init__(self, directory: str | Path | None = None, schema_dir: Path = loader.SCHEMA_DIR,
+                 *, source=None):
+        self.source = source or DirectorySource(Path(directory) if directory else rules_dir())
         self.schema_dir = schema_dir
         self._reload_lock = threading.Lock()
         self._state: _State | None = None
         self._refused_fingerprint: str | None = None
         self.reload()
 
+    @classmethod
+    def from_texts(cls, files: dict[str, str], label: str = "(draft)",
+                   schema_dir: Path = loader.SCHEMA_DIR) -> "PolicyBook":
+        return cls(source=TextsSource(files, label), schema_dir=schema_dir)
+
+    @property
+    def directory(self):
+        return getattr(self.source, "directory", None)
+
     # -- loading ----------------------------------------------------------------------------
     def reload(self) -> dict:
         """Check every file, compile, swap. On a problem the rules in force stay, and it raises."""
         with self._reload_lock:
-            fingerprint = loader.fingerprint(self.directory)
-            policies, problems = loader.load_dir(self.directory, self.schema_dir)
+            fingerprint = self.source.fingerprint()
+            policies, problems, extra = self.source.load(self.schema_dir)
             if problems:
                 self._refused_fingerprint = fingerprint
                 raise loader.RulesInvalid(problems)
             old = self._state
             # compiling can fail too, before anything changes
             compiled = CompiledRules(policies, old.compiled if old is not None else None)
-            self._state = _State(policies, compiled, fingerprint, datetime.now(timezone.utc))
+            self._state = _State(policies, compiled, fingerprint, datetime.now(timezone.utc), extra)
             if old is not None:
                 old.compiled.close()
             return self.status()
 
     def changed(self) -> bool:
-        """True when the files on disk differ from the ones in force (the folder watcher asks)."""
-        current = loader.fingerprint(self.directory)
+        """True when the source differs from the files in force (the watcher asks)."""
+        current = self.source.fingerprint()
         return current != self._state.fingerprint and current != self._refused_fingerprint
+
+    def close(self) -> None:
+        """Give back the compiled rulesets (a draft book checked and thrown away)."""
+        if self._state is not None:
+            self._state.compiled.close()
 
     def status(self) -> dict:
         state = self._state
         return {
-            "directory": str(self.directory), "generation": state.compiled.generation,
+            "directory": self.source.describe(), "generation": state.compiled.generation,
             "loaded_at": state.loaded_at.isoformat(),
             "files": [{"policy": p.area, "version": p.version, "file": p.file, "title": p.title,
-                       "rules": [r["id"] for r in p.rules if r.get("enabled", True) is not False]}
+                       "rules": [r["id"] for r in p.rules if r.get("enabled", True) is not False],
+                       **((state.extra or {}).get(p.area) or {})}
                       for p in sorted(state.policies.values(), key=lambda p: p.area)],
         }
 

@@ -24,9 +24,15 @@ def points_for_deed(book, data: dict, cause_event_id: str) -> dict | None:
     """好人好事 -> 乡风文明积分: the points the deed catalogue gives, with the rule that gave them."""
     decision = book.decide("civility_points", {"deed_code": data["deed_code"]})
     if decision["outcome"] not in ("award", "deduct"):
-        # A deed outside the catalogue earns nothing: emitting 0 points would only add noise.
-        log.warning("deed %s (%s): %s", data.get("deed_id"), data["deed_code"], decision["reason"])
-        return None
+        # Never dropped silently: the event is parked with the reason and the valid codes; once
+        # the code is added to the catalogue and published, `cocreate dlq replay` awards it.
+        known = sorted(book.params("civility_points")["params"]["deeds"])
+        raise PolicyRefused({
+            "message": f"好人好事 {data.get('deed_id')} 的事项代码 {data['deed_code']!r} 不在积分目录中："
+                       f"请政策人员在 civility_points.yaml 的 deeds 里加上它并发布，再重放本事件"
+                       f"（cocreate dlq replay）；现有代码：{', '.join(known)}"
+                       f" — deed code not in the catalogue",
+            "deed_code": data["deed_code"], "known": known, "rule": decision["rule"]})
     return {
         "household_id": data["household_id"], "resident_id": data.get("resident_id"),
         "hamlet_id": data.get("hamlet_id"), "deed_code": data["deed_code"],

@@ -1,4 +1,4 @@
-"""Input of the rules service's schedule calls."""
+"""Input of the rules service's publish and schedule calls, and its HTTP answers (OpenAPI)."""
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from services.kernel.fields import Input
@@ -14,6 +14,18 @@ class DeadlineIn(Input):
     subject = fields.String(required=True, validate=validate.Length(min=1, max=128))  # suggestion/<id>
     kind = fields.String(required=True, validate=validate.OneOf(["suggestion", "report"]))
     opened_at = fields.AwareDateTime(load_default=None)
+
+
+class PublishIn(Input):
+    """A whole draft: every policy file and every staff case file, by file name, as text."""
+
+    files = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]*\.yaml$")),
+                        values=fields.String(), required=True)
+    cases = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_.-]+\.yaml$")),
+                        values=fields.String(), load_default=dict)
+    message = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    author = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    accept_warnings = fields.Boolean(load_default=False)
 
 
 # -- HTTP responses (OpenAPI) --------------------------------------------------------------

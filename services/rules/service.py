@@ -1,6 +1,8 @@
-"""The rules service: policy files in force, answered over RPC and applied to events.
+"""The rules service: the published policy versions in force, answered over RPC and applied to
+events; publishing, history and the decision log.
 
-Entrypoints only; the logic is in ``engine`` (PolicyBook), ``reactions`` and ``schedules``.
+Entrypoints only; the logic is in ``engine`` (PolicyBook), ``publishing``, ``decisions``,
+``reactions`` and ``schedules``.
 """
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ import logging
 from services.kernel.errors import ValidationFailed
 from services.kernel.nameko_ext import Clock, Database, api, on_event
 
-from . import loader, reactions, schedules, schemas
+from nameko.dependency_providers import Config
+
+from . import decisions, loader, publishing, reactions, schedules, schemas
 from .dependencies import Policies, config_timer
 
 log = logging.getLogger(__name__)
@@ -17,7 +21,7 @@ log = logging.getLogger(__name__)
 
 def _refused(exc: loader.RulesInvalid) -> ValidationFailed:
     return ValidationFailed({
-        "message": "rule files refused; the rules in force are unchanged",
+        "message": "规则文件有问题，现行规则不变 — rule files refused; the rules in force are unchanged",
         "problems": [p.to_dict() for p in exc.problems],
         "fields": {f"{p.file}:{p.line}" if p.line else p.file: [p.message] for p in exc.problems},
     })
@@ -28,6 +32,7 @@ class RulesService:
     db = Database()
     book = Policies()
     clock = Clock()
+    config = Config()
 
     # -- the policy port ------------------------------------------------------------------
     @api
@@ -43,9 +48,10 @@ class RulesService:
         """Every rule whose condition holds for these facts (the first one decides)."""
         return self.book.explain(area, facts)
 
-    # -- files in force ---------------------------------------------------------------------
+    # -- published versions in force ------------------------------------------------------------
     @api
     def reload(self):
+        """Read the published versions again (every instance also does so on its own timer)."""
         try:
             return self.book.reload()
         except loader.RulesInvalid as exc:
@@ -55,18 +61,63 @@ class RulesService:
     def status(self):
         return self.book.status()
 
+    @api
+    def publish(self, payload):
+        """Check a whole draft and publish its changed files, or publish nothing and say why.
+
+        The publisher is ``payload.author`` as the caller states it (the CLI sends the OS
+        user); once the gateway passes an authenticated identity, it replaces this field."""
+        data = schemas.PublishIn().load(payload)
+        result = publishing.publish(self.db, data["files"], data["cases"], message=data["message"],
+                                    author=data["author"], now=self.clock.now(),
+                                    accept_warnings=data["accept_warnings"])
+        if result["publication"]:
+            self.db.commit()  # in force at once here; other instances follow on their timer
+            result["in_force"] = self.book.reload()
+        return result
+
+    @api
+    def history(self, query=None):
+        """Newest first; ``query``: area, limit (the gateway passes its query string)."""
+        query = query or {}
+        return publishing.history(self.db, query.get("area") or None, query.get("limit") or 200)
+
+    @api
+    def show(self, area, version):
+        return publishing.version_view(publishing.get_version(self.db, area, version), text=True)
+
+    @api
+    def diff(self, area, old, new):
+        return publishing.diff(self.db, area, old, new)
+
+    @api
+    def decisions(self, query=None):
+        """The decision log, oldest first; ``query``: area, since, limit, after (the cursor)."""
+        query = query or {}
+        return decisions.listing(self.db, query.get("area"), query.get("since"), query.get("limit") or 500,
+                                 query.get("after"))
+
+    @api
+    def decision(self, decision_id):
+        return decisions.get(self.db, decision_id)
+
     @config_timer("RULES_WATCH_INTERVAL", 2.0)
     def watch_rules(self):
-        """Saving a file is enough: every instance reloads when the folder changes."""
+        """A publication made through another instance is in force here within one interval."""
         if not self.book.changed():
             return
         try:
             status = self.book.reload()
-            log.info("rules reloaded (generation %s)", status["generation"])
+            log.info("published rules reloaded (generation %s)", status["generation"])
         except loader.RulesInvalid as exc:
-            # Logged once per change of the files: the fingerprint is only taken on success,
-            # so keep the log short and let `cocreate rules validate` give the details.
-            log.error("rule files refused, the rules in force stay:\n%s", exc)
+            log.error("published rules refused, the rules in force stay:\n%s", exc)
+
+    @config_timer("RULES_PRUNE_INTERVAL", 3600.0)
+    def prune_decisions(self):
+        removed = decisions.prune(self.db, self.clock.now(),
+                                  float(self.config.get("RULES_DECISION_LOG_DAYS", 400)))
+        if removed:
+            log.info("decision log: %d decisions past the retention period removed", removed)
 
     # -- schedules --------------------------------------------------------------------------
     @api

@@ -106,8 +106,16 @@ def test_policy_routes_pass_the_body_as_facts():
     assert (decide.method, decide.path, decide.body_param) == ("POST", "/api/policy/<area>/decide", "facts")
     assert (by_method["params"].method, by_method["params"].path) == ("GET", "/api/policy/<area>")
     assert (by_method["status"].method, by_method["status"].path) == ("GET", "/api/policy")
-    assert all(r.method == "GET" or r.rpc_method in {"decide", "explain"} for r in by_method.values()), \
-        "read-only: no reload or schedules over HTTP"
+    assert all(r.method == "GET" or r.rpc_method in {"decide", "explain", "publish"} for r in by_method.values()), \
+        "read-only but for publishing: no reload or schedules over HTTP"
+    assert (by_method["publish"].method, by_method["publish"].path) == ("POST", "/api/policy/publish")
+    adapter = build_map(ROUTES).bind("localhost")
+    assert adapter.match("/api/policy/history", method="GET")[0].rpc_method == "history"
+    assert adapter.match("/api/policy/funding", method="GET")[0].rpc_method == "params"
+    route, kwargs = adapter.match("/api/policy/funding/versions/3", method="GET")
+    assert (route.rpc_method, kwargs) == ("show", {"area": "funding", "version": 3})
+    route, kwargs = adapter.match("/api/policy/funding/diff/1/2", method="GET")
+    assert (route.rpc_method, kwargs) == ("diff", {"area": "funding", "old": 1, "new": 2})
 
 
 # -- http.py: request -> (route, kwargs) -> response, no nameko ----------------------------------

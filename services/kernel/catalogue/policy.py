@@ -89,11 +89,27 @@ class DeadlineEscalated(Schema):
     rule = RuleRef(required=True)
 
 
-class RulesReloaded(Schema):
-    """The policy files in force changed (or a reload was refused), so others can re-read params."""
+class PublishedFile(Schema):
+    area = fields.String(required=True)
+    file = fields.String(required=True)
+    title = fields.String(load_default="")
+    version = fields.Integer(required=True)
+    previous_version = fields.Integer(load_default=None, allow_none=True)  # None: a new area
+    sha256 = fields.String(required=True)
 
-    generation = fields.Integer(required=True)
-    files = fields.List(fields.Dict(), required=True)
+
+class PolicyPublished(Schema):
+    """公示 policy staff published new versions of rule files: who, when, why, and which.
+
+    Public: the board shows policy changes under 公示. The full texts stay in the rules
+    service's history (``GET /api/policy/<area>/versions/<n>``)."""
+
+    publication = Id(required=True)
+    author = fields.String(required=True)
+    message = fields.String(required=True)
+    published_at = fields.String(required=True)
+    files = fields.List(fields.Nested(PublishedFile), required=True, validate=validate.Length(min=1))
+    warnings = fields.List(fields.String(), load_default=list)  # acknowledged by the publisher
 
 
 declare("points.decided", SOURCE, PointsDecided,
@@ -106,3 +122,5 @@ declare("review.overdue", SOURCE, ReviewDecided,
         description="半年评议 a project's review is overdue and escalated")
 declare("deadline.escalated", SOURCE, DeadlineEscalated,
         description="回音墙/我来提 an unanswered matter escalated one level up")
+declare("policy.published", SOURCE, PolicyPublished,
+        description="公示 new versions of rule files published by policy staff (who, when, why)")

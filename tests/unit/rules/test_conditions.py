@@ -75,7 +75,14 @@ def _write_policy(directory: Path, conditions: list[dict]) -> None:
                          "ordinary_bodies": ["hamlet_meeting"], "limit": 1},
               "rules": [{"id": f"major_matter.r{i}", "description": "generated", "when": c,
                          "then": {"outcome": "major", "reason": "r"}} for i, c in enumerate(conditions)]}
-    (directory / "major_matter.yaml").write_text(yaml.safe_dump(policy, allow_unicode=True), encoding="utf-8")
+    # no anchors: shared sub-conditions are written out (rule files refuse aliases)
+    (directory / "major_matter.yaml").write_text(
+        yaml.dump(policy, Dumper=_NoAliases, allow_unicode=True), encoding="utf-8")
+
+
+class _NoAliases(yaml.SafeDumper):
+    def ignore_aliases(self, data):
+        return True
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -180,5 +180,5 @@ def test_a_wrong_expectation_in_a_staff_case_fails_with_the_reason(tmp_path, fol
     results, problems = cases.run_all(book, cases.tests_dir(folder))
     failed = [r for r in results if not r.ok]
     assert problems == [] and [r.case.name for r in failed] == ["wrong on purpose"]
-    assert any("expected ordinary, got major" in f for f in failed[0].failures)
+    assert any("应是 ordinary，实际是 major" in f for f in failed[0].failures)
     assert any(f.startswith("values.bodies") for f in failed[0].failures)

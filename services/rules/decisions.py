@@ -1,0 +1,98 @@
+"""The decision log: every decision the rules service takes, with the facts it was given.
+
+What-if replay re-decides these facts under a draft (``cocreate rules replay``), and any of
+them can become a staff case (``cocreate rules case-from``). :class:`LoggedBook` wraps the
+policy book for one worker: each ``decide`` is stored in that worker's transaction, so a
+decision is logged exactly when the work that asked for it is committed.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from services.kernel.errors import NotFound, ValidationFailed
+
+from .engine import json_safe
+from .models import Decision
+
+
+def record(session: Session, decision: dict, facts: dict, now: datetime) -> str:
+    decision_id = str(uuid.uuid4())
+    session.add(Decision(
+        id=decision_id, area=decision["policy"], version=decision["rule"]["version"],
+        rule_id=decision["rule"]["id"], outcome=decision["outcome"], facts=json_safe(facts),
+        values=json_safe(decision.get("values") or {}), reason=decision.get("reason") or "",
+        decided_at=now))
+    return decision_id
+
+
+class LoggedBook:
+    """The policy book as one worker sees it: decisions are logged in its session."""
+
+    def __init__(self, book, session_getter, clock):
+        self._book = book
+        self._session = session_getter
+        self._clock = clock
+
+    def __getattr__(self, name):
+        return getattr(self._book, name)
+
+    def decide(self, area: str, facts: dict) -> dict:
+        decision = self._book.decide(area, facts)
+        session = self._session()
+        if session is not None:
+            decision["decision_id"] = record(session, decision, facts, self._clock())
+        return decision
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def view(row: Decision) -> dict:
+    return {"id": row.id, "area": row.area, "version": row.version, "rule": row.rule_id,
+            "outcome": row.outcome, "facts": row.facts, "values": row.values, "reason": row.reason,
+            "decided_at": _aware(row.decided_at).isoformat()}
+
+
+def listing(session: Session, area: str | None = None, since=None, limit: int = 500,
+            after: str | None = None) -> dict:
+    """Oldest first, a page at a time: ``after`` is the last page's ``next`` cursor."""
+    limit = max(1, min(int(limit or 500), 2000))
+    query = select(Decision).order_by(Decision.decided_at, Decision.id)
+    if area:
+        query = query.where(Decision.area == area)
+    if since:
+        try:
+            start = datetime.fromisoformat(str(since))
+        except ValueError:
+            raise ValidationFailed.from_messages(
+                {"since": [f"日期写成 2025-01-01 — a date like 2025-01-01, not {since!r}"]}) from None
+        query = query.where(Decision.decided_at >= _aware(start))
+    if after:
+        at, _, last_id = str(after).partition("|")
+        stamp = datetime.fromisoformat(at)
+        query = query.where((Decision.decided_at > stamp) | ((Decision.decided_at == stamp) & (Decision.id > last_id)))
+    rows = session.execute(query.limit(limit)).scalars().all()
+    items = [view(row) for row in rows]
+    cursor = f"{rows[-1].decided_at.isoformat()}|{rows[-1].id}" if len(rows) == limit else None
+    return {"items": items, "next": cursor}
+
+
+def get(session: Session, decision_id: str) -> dict:
+    row = session.get(Decision, decision_id)
+    if row is None:
+        raise NotFound({"message": f"没有这条决定记录 {decision_id}（可能已按保留期限清理） — decision not found",
+                        "kind": "decision", "id": decision_id})
+    return view(row)
+
+
+def prune(session: Session, now: datetime, keep_days: float) -> int:
+    """Delete decisions older than ``keep_days`` (0 or less: keep everything)."""
+    if keep_days <= 0:
+        return 0
+    result = session.execute(delete(Decision).where(Decision.decided_at < now - timedelta(days=keep_days)))
+    return result.rowcount or 0
