@@ -38,7 +38,9 @@ class Database(DependencyProvider):
             upgrade(self.service, self.url)
         self.sessionmaker = session_factory(self.engine)
         self.relay = OutboxRelay(self.sessionmaker, config["AMQP_URI"],
-                                 poll_interval=float(config.get("OUTBOX_POLL_INTERVAL", 1.0)))
+                                 poll_interval=float(config.get("OUTBOX_POLL_INTERVAL", 1.0)),
+                                 max_unroutable=int(config.get("OUTBOX_MAX_UNROUTABLE", 8)),
+                                 name=f"{self.service}.outbox")
         self.sessions = WeakKeyDictionary()
 
     def start(self):
