@@ -5,6 +5,7 @@ from werkzeug.wrappers import Response
 from services.kernel.errors import CocreateError
 
 from . import board
+from .catalogue import CatalogueRoutes
 from .cluster import ClusterRpc
 from .http import from_error, json_response, resolve
 from .routing import build_map, load_routes
@@ -12,7 +13,7 @@ from .routing import build_map, load_routes
 URL_MAP = build_map(load_routes())
 
 
-class GatewayService:
+class GatewayService(CatalogueRoutes):  # + /asyncapi.json and the events' JSON Schemas
     name = "gateway"
     cluster = ClusterRpc()
 
