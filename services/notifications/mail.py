@@ -3,6 +3,7 @@ confirmation mail before anything else (double opt-in), and a one-click unsubscr
 body and in the ``List-Unsubscribe`` header (RFC 2369 / RFC 8058)."""
 from __future__ import annotations
 
+import email.policy
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime
@@ -102,8 +103,13 @@ def topics(patterns: list[str]) -> str:
     return "、".join(label(p) if "*" not in p else p for p in patterns)
 
 
+# Long header lines rather than folding: an unfoldable URL (List-Unsubscribe) would otherwise be
+# RFC 2047-encoded, and mail clients would no longer find the link in it.
+POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
 def _message(sender: str, to: str, subject: str, body: str) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["Subject"] = subject
     message["From"] = sender
     message["To"] = to
