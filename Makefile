@@ -42,7 +42,7 @@ docs: install ## regenerate docs/events (AsyncAPI 3.0 + one JSON Schema per even
 
 run: install ## every service against RabbitMQ on localhost (no Docker)
 	$(BIN)/cocreate topology apply
-	$(BIN)/honcho -f Procfile start
+	$(BIN)/cocreate run
 
 demo: install ## a scenario from the seeds across the running services
 	$(BIN)/python -m demo

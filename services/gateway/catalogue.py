@@ -11,11 +11,12 @@ import json
 from functools import lru_cache
 
 from nameko.dependency_providers import Config
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from services.kernel import asyncapi, events
 from services.kernel import catalogue as _registered  # noqa: F401  (every event type)
+
+from .web import http  # the gateway's own web server: one port, one error envelope
 
 MAX_AGE = 300  # seconds a client may cache a document: they change only with a deployment
 

@@ -1,7 +1,7 @@
 """fair webhooks, double opt-in and digests
 
 Revision ID: cc8b91be467d
-Revises: cb333d5a7061
+Revises: k0002_requests
 Create Date: 2026-11-30 11:48:37.248827
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'cc8b91be467d'
-down_revision = 'cb333d5a7061'
+down_revision = 'k0002_requests'
 branch_labels = None
 depends_on = None
 
