@@ -23,6 +23,9 @@ class Refused(ValueError):
 
 
 def networks(allow) -> list:
+    """The allow-list as networks: a list, or one comma-separated string (from the environment)."""
+    if isinstance(allow, str):
+        allow = [part for part in allow.split(",") if part.strip()]
     out = []
     for item in allow or ():
         try:

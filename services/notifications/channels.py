@@ -34,7 +34,7 @@ class WebhookChannel(Channel):
     name = "webhook"
 
     def __init__(self, allow=(), timeout: float = webhooks.TIMEOUT):
-        self.allow = list(allow or ())
+        self.allow = allow or ()  # a list, or the comma-separated string from the environment
         self.timeout = timeout
 
     def send(self, sub, notices):

@@ -56,7 +56,7 @@ class DeliveryOut(Schema):
 class EventsQuery(Schema):
     after = fields.String(load_default=None, validate=validate.Regexp(r"^\d+$", error="not a cursor from this feed"))
     types = fields.String(load_default=None)  # comma-separated patterns: motion.*,good_deed.verified
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))  # the edge bound
 
 
 class TokenQuery(Schema):

@@ -73,6 +73,8 @@ def test_the_operator_allow_list_admits_a_named_internal_network():
     assert addresses.check("http://127.0.0.1:8080/hook", ["127.0.0.0/8"]) == ["127.0.0.1"]
     with pytest.raises(ValueError):
         addresses.networks(["not-a-network"])
+    assert [str(n) for n in addresses.networks("127.0.0.0/8, 10.20.0.0/16")] == ["127.0.0.0/8", "10.20.0.0/16"]
+    assert addresses.networks("") == addresses.networks(None) == []
 
 
 @pytest.mark.parametrize("url", ["ftp://county.example/x", "http://user:pw@county.example/",
