@@ -59,6 +59,20 @@ class EventsQuery(Schema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))  # the edge bound
 
 
+class EventsPage(Schema):
+    """A page of the catch-up feed: stored CloudEvents, oldest first, and the cursor to go on from."""
+
+    events = fields.List(fields.Dict())
+    next = fields.String(allow_none=True)
+    more = fields.Boolean()
+
+
+class LinkAnswer(SubscriptionOut):
+    """What the confirm / unsubscribe links in an email answer."""
+
+    message = fields.String()
+
+
 class TokenQuery(Schema):
     token = fields.String(required=True, validate=validate.Length(min=10, max=64))
 

@@ -60,6 +60,11 @@ class NotificationsService:
         return {"message": "已退订，不会再给您发送通知。", **schemas.SubscriptionOut().dump(sub)}
 
     @api
+    def unsubscribe_one_click(self, query=None):
+        """RFC 8058: the mail client POSTs ``List-Unsubscribe=One-Click`` to the header's URL."""
+        return self.unsubscribe_link(query)
+
+    @api
     def feed(self, query=None):
         q = schemas.FeedQuery().load(query or {})
         notices = sharing.feed(self.db, q["limit"], q["type"], q["before"])
