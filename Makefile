@@ -10,11 +10,7 @@ export COCREATE_TEST_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 export COCREATE_TEST_POSTGRES_URL ?= postgresql+pg8000://postgres@127.0.0.1:5432/test
 endif
 
-<<<<<<< HEAD
-.PHONY: install test test-unit test-service test-integration run demo bench definitions docs migrate lint clean
-=======
-.PHONY: install test test-unit test-service test-integration test-e2e run demo bench definitions migrate lint clean
->>>>>>> main
+.PHONY: install test test-unit test-service test-integration test-e2e run demo bench definitions docs migrate lint clean
 
 install: $(BIN)/.installed ## virtualenv with everything
 
