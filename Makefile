@@ -10,7 +10,7 @@ export COCREATE_TEST_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 export COCREATE_TEST_POSTGRES_URL ?= postgresql+pg8000://postgres@127.0.0.1:5432/test
 endif
 
-.PHONY: install test test-unit test-service test-integration test-e2e run demo bench definitions migrate lint clean
+.PHONY: install test test-unit test-service test-integration test-e2e run demo bench definitions docs migrate lint clean
 
 install: $(BIN)/.installed ## virtualenv with everything
 
@@ -22,6 +22,7 @@ $(BIN)/.installed: pyproject.toml
 
 test: install ## every test layer (unit, service, integration) and the policy staff's rule cases
 	$(BIN)/cocreate topology check
+	$(BIN)/cocreate docs check
 	$(BIN)/pytest -q -p no:cacheprovider
 
 test-unit: install
@@ -38,6 +39,9 @@ test-e2e: install ## the services as `make run` starts them, over HTTP and AMQP
 
 definitions: install ## regenerate deploy/rabbitmq/definitions.json from the services' handlers
 	$(BIN)/cocreate topology write
+
+docs: install ## regenerate docs/events (AsyncAPI 3.0 + one JSON Schema per event) from the catalogue
+	$(BIN)/cocreate docs write
 
 run: install ## every service against RabbitMQ on localhost (no Docker)
 	$(BIN)/cocreate topology apply

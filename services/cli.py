@@ -77,6 +77,27 @@ def _import_definitions(args) -> int:
     return 1
 
 
+EVENT_DOCS = kconfig.ROOT / "docs" / "events"
+
+
+def cmd_docs(args) -> int:
+    """The published event catalogue (AsyncAPI + JSON Schemas), from the marshmallow schemas."""
+    from services.kernel import asyncapi, catalogue  # noqa: F401  (registers every event type)
+    from services.kernel.events import DEFAULT_PUBLIC_URL
+    # committed with the default address; the gateway serves them with the configured PUBLIC_URL
+    if args.action == "write":
+        written = asyncapi.write(EVENT_DOCS, DEFAULT_PUBLIC_URL)
+        print(f"wrote {len(written)} files under {EVENT_DOCS.relative_to(kconfig.ROOT)}")
+        return 0
+    problems = asyncapi.stale(EVENT_DOCS, DEFAULT_PUBLIC_URL)
+    for problem in problems:
+        print(f"{EVENT_DOCS.relative_to(kconfig.ROOT)}/{problem} differs from the catalogue: run `make docs`",
+              file=sys.stderr)
+    if not problems:
+        print("event documents up to date")
+    return 1 if problems else 0
+
+
 def cmd_health(args) -> int:
     """Healthy when every queue the service consumes has a consumer: it is up and listening."""
     from kombu import Connection
@@ -206,6 +227,10 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("--all", action="store_true", help="replay every parked event")
     dlq.add_argument("--json", action="store_true", help="list as JSON")
     dlq.set_defaults(func=cmd_dlq)
+
+    docs = sub.add_parser("docs", help="the event catalogue as AsyncAPI 3.0 and JSON Schemas (docs/events)")
+    docs.add_argument("action", choices=["write", "check"])
+    docs.set_defaults(func=cmd_docs)
 
     health = sub.add_parser("health", help="exit 0 when the service is consuming its queues")
     health.add_argument("service", choices=sorted(SERVICES))

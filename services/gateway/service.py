@@ -4,6 +4,7 @@ from werkzeug.wrappers import Response
 from services.kernel.errors import CocreateError
 
 from . import board, docs, edge
+from .catalogue import CatalogueRoutes
 from .cluster import ClusterRpc
 from .http import json_response
 from .routing import build_map, load_routes
@@ -13,7 +14,7 @@ ROUTES = tuple(load_routes())
 URL_MAP = build_map(list(ROUTES))
 
 
-class GatewayService:
+class GatewayService(CatalogueRoutes):  # + /asyncapi.json and the events' JSON Schemas
     name = "gateway"
     cluster = ClusterRpc()
 

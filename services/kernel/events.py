@@ -45,6 +45,32 @@ def exchange_for(service: str) -> str:
 
 _CATALOGUE: dict[str, EventType] = {}
 
+DEFAULT_PUBLIC_URL = "http://localhost:8000"
+_public_url: str | None = None
+
+
+def set_public_url(url: str | None) -> None:
+    """The gateway's address as county systems reach it (config ``PUBLIC_URL``)."""
+    global _public_url
+    _public_url = url.rstrip("/") if url else None
+
+
+def public_url() -> str:
+    global _public_url
+    if _public_url is None:
+        from . import config as kconfig  # late: config reads the file once, when first needed
+        try:
+            set_public_url(kconfig.load().get("PUBLIC_URL") or DEFAULT_PUBLIC_URL)
+        except (OSError, KeyError):
+            set_public_url(DEFAULT_PUBLIC_URL)
+    return _public_url
+
+
+def schema_url(event_type: "EventType", base_url: str | None = None) -> str:
+    """Where the JSON Schema of an event's ``data`` is served: its ``dataschema``."""
+    base = (base_url or public_url()).rstrip("/")
+    return f"{base}/schemas/events/{event_type.name}/v{event_type.version}.json"
+
 
 def declare(name: str, source: str, schema: type[Schema], version: int = 1,
             description: str = "") -> EventType:
@@ -123,7 +149,7 @@ def make_envelope(name: str, data: dict, subject: str | None = None, *,
         "time": (time or datetime.now(timezone.utc)).isoformat(),
         "subject": subject,
         "datacontenttype": "application/json",
-        "dataschema": f"urn:cocreate:schema:{event_type.name}:{event_type.version}",
+        "dataschema": schema_url(event_type),
         "schemaversion": event_type.version,
         "data": event_type.schema().dump(loaded),
     }

@@ -3,7 +3,9 @@
 A parked message keeps the original body and content type; its headers say which queue it
 came from, which handler failed, how often, and why. Operators list and replay them with
 ``cocreate dlq``. Replay sends the event back to the queue it came from; the consumer's
-idempotency keeps a replay from applying anything twice.
+idempotency keeps a replay from applying anything twice. An event the outbox relay could never
+route (no queue bound for it, however long it waited) is parked here too, with its exchange and
+routing key: replay publishes it there again.
 """
 from __future__ import annotations
 
@@ -36,24 +38,29 @@ class Parked:
     parked_at: str
     body: bytes
     content_type: str
+    exchange: str = ""      # set for an event parked by the outbox relay: replay re-publishes it
+    routing_key: str = ""
 
 
 def _publish(connection: Connection, body: bytes, routing_key: str, content_type: str,
-             headers: dict, declare=()) -> None:
+             headers: dict, declare=(), exchange: str = "") -> None:
     producer = connection.Producer()
     try:
-        producer.publish(body, exchange="", routing_key=routing_key, mandatory=True,
+        producer.publish(body, exchange=exchange, routing_key=routing_key, mandatory=True,
                          delivery_mode=2, content_type=content_type, content_encoding="utf-8",
                          headers=headers, declare=list(declare), retry=True,
                          retry_policy={"max_retries": 3})
     except ChannelError as exc:
         if "NO_ROUTE" in str(exc):
+            if exchange:
+                raise LookupError(f"no queue bound to {exchange} for {routing_key}") from exc
             raise LookupError(f"queue {routing_key} does not exist") from exc
         raise
 
 
 def park(amqp_uri: str, body: bytes, content_type: str, *, queue: str, consumer: str,
-         attempts: int, error: str) -> str:
+         attempts: int, error: str, exchange: str = "", routing_key: str = "",
+         connection: Connection | None = None) -> str:
     """Store a failed event; returns when the broker has confirmed it."""
     parked_id = str(uuid.uuid4())
     headers = {
@@ -61,6 +68,11 @@ def park(amqp_uri: str, body: bytes, content_type: str, *, queue: str, consumer:
         H + "attempts": attempts, H + "error": error[:4000],
         H + "parked-at": datetime.now(timezone.utc).isoformat(),
     }
+    if exchange:
+        headers.update({H + "exchange": exchange, H + "routing-key": routing_key})
+    if connection is not None:  # the caller's confirming connection (the outbox relay's)
+        _publish(connection, body, PARKED_QUEUE, content_type, headers, declare=[parked_queue()])
+        return parked_id
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
         _publish(connection, body, PARKED_QUEUE, content_type, headers, declare=[parked_queue()])
     return parked_id
@@ -81,6 +93,7 @@ def _describe(message) -> Parked:
         attempts=int(headers.get(H + "attempts", 0)), error=headers.get(H + "error", ""),
         parked_at=headers.get(H + "parked-at", ""), body=body,
         content_type=message.content_type or "application/json",
+        exchange=headers.get(H + "exchange", ""), routing_key=headers.get(H + "routing-key", ""),
     )
 
 
@@ -113,8 +126,12 @@ def replay(amqp_uri: str, ids: set[str] | None = None) -> list[Parked]:
                 item = _describe(message)
                 if ids is not None and not ({item.parked_id, item.event_id} & ids):
                     continue
-                _publish(connection, item.body, item.queue, item.content_type,
-                         {H + "replayed-from": item.parked_id})
+                if item.exchange:
+                    _publish(connection, item.body, item.routing_key, item.content_type,
+                             {H + "replayed-from": item.parked_id}, exchange=item.exchange)
+                else:
+                    _publish(connection, item.body, item.queue, item.content_type,
+                             {H + "replayed-from": item.parked_id})
                 channel.basic_ack(message.delivery_tag)
                 replayed.append(item)
         finally:

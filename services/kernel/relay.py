@@ -2,6 +2,9 @@
 
 A row is marked published only after the broker confirmed it; an unroutable or unconfirmed
 publish leaves it pending and is retried with backoff, so nothing the service committed is lost.
+A row still unroutable after ``max_unroutable`` tries (about half an hour with the default
+backoff) is parked in ``cocreate.parked`` with its reason — `cocreate dlq replay` publishes it
+again once a queue is bound — instead of being retried and logged forever.
 Consumers are idempotent, so the rare double publish (crash between confirm and mark) is harmless.
 """
 from __future__ import annotations
@@ -14,6 +17,7 @@ from kombu import Connection, Exchange
 from kombu.exceptions import ChannelError, OperationalError
 from sqlalchemy import or_, select, update
 
+from . import parking
 from .db import outbox_table, utcnow
 from .events import CONTENT_TYPE
 
@@ -22,6 +26,8 @@ log = logging.getLogger(__name__)
 
 # Seconds before an unroutable event is tried again, by attempt; the last one repeats.
 UNROUTABLE_BACKOFF = [1, 5, 30, 120, 600]
+# Tries before an unroutable row is parked: 1+5+30+120+600*3 s, a little over half an hour.
+MAX_UNROUTABLE_ATTEMPTS = 8
 
 
 class Unroutable(Exception):
@@ -51,8 +57,11 @@ def publish_envelope(producer, exchange: str, routing_key: str, body: str | byte
 
 class OutboxRelay:
     def __init__(self, sessionmaker, amqp_uri: str, poll_interval: float = 1.0,
-                 batch_size: int = 100, max_backoff: float = 30.0):
+                 batch_size: int = 100, max_backoff: float = 30.0,
+                 max_unroutable: int = MAX_UNROUTABLE_ATTEMPTS, name: str = "outbox"):
         self.sessionmaker = sessionmaker
+        self.max_unroutable = max_unroutable
+        self.name = name
         self.amqp_uri = amqp_uri
         self.poll_interval = poll_interval
         self.batch_size = batch_size
@@ -104,6 +113,9 @@ class OutboxRelay:
                 try:
                     publish_envelope(self._producer(), row.exchange, row.routing_key, row.body)
                 except Unroutable as exc:
+                    if row.attempts + 1 >= self.max_unroutable:
+                        self._park(session, row, exc)
+                        continue
                     delay = UNROUTABLE_BACKOFF[min(row.attempts, len(UNROUTABLE_BACKOFF) - 1)]
                     self._failed(session, row, exc, next_attempt_at=now + timedelta(seconds=delay))
                     continue
@@ -117,6 +129,19 @@ class OutboxRelay:
                 session.commit()
                 done += 1
         return done
+
+    def _park(self, session, row, exc) -> None:
+        """Hand the row to the parking lot (confirmed), then mark it done here with the reason."""
+        reason = f"unroutable after {row.attempts + 1} attempts: {exc}"
+        parked_id = parking.park(
+            self.amqp_uri, row.body.encode("utf-8"), CONTENT_TYPE, queue="", consumer=self.name,
+            attempts=row.attempts + 1, error=reason, exchange=row.exchange,
+            routing_key=row.routing_key, connection=self._connection)
+        session.execute(update(outbox_table).where(outbox_table.c.id == row.id).values(
+            published_at=utcnow(), attempts=row.attempts + 1, next_attempt_at=None,
+            last_error=f"parked {parked_id}: {reason}"[:2000]))
+        session.commit()
+        log.error("outbox: %s %s parked as %s: %s", row.event_type, row.event_id, parked_id, reason)
 
     def _failed(self, session, row, exc, next_attempt_at=None) -> None:
         session.execute(update(outbox_table).where(outbox_table.c.id == row.id).values(

@@ -33,16 +33,30 @@ class Subscription(Base):
     __tablename__ = "subscription"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscriber: Mapped[str] = mapped_column(String(200))
+    # Who may see and end it: the caller's identity once the gateway authenticates (issue 11).
+    owner: Mapped[str | None] = mapped_column(String(200), index=True)
+    channel: Mapped[str] = mapped_column(String(16), default="webhook")  # a key of channels.CHANNELS
     url: Mapped[str | None] = mapped_column(String(500))          # a county system's webhook, or
     email: Mapped[str | None] = mapped_column(String(320))        # a person's mailbox
     patterns: Mapped[list] = mapped_column(JSON)
-    secret: Mapped[str | None] = mapped_column(String(200))
+    secret: Mapped[str | None] = mapped_column(String(200))       # whsec_<base64>: Standard Webhooks
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Double opt-in: nothing is sent to a mailbox before its owner followed the confirm link.
+    token: Mapped[str | None] = mapped_column(String(64), unique=True)  # confirm / unsubscribe links
+    confirm_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    digest: Mapped[str] = mapped_column(String(16), default="immediate")  # immediate, daily, weekly
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Delivery(Base):
-    """One notice owed to one subscription, retried with backoff until delivered or given up."""
+    """One notice owed to one subscription, retried with backoff until delivered or given up.
+
+    status: pending -> delivered | failed (retries exhausted: kept, `cocreate deliveries replay`)
+    | cancelled (the subscription ended first).
+    """
 
     __tablename__ = "delivery"
     __table_args__ = (UniqueConstraint("subscription_id", "notice_id"),)

@@ -3,14 +3,15 @@ subscriber whose patterns match it. Plain module: no nameko, no network."""
 from __future__ import annotations
 
 import fnmatch
+import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.kernel import events, outbox
-from services.kernel.db import get_or_404
-from services.kernel.errors import ValidationFailed
+from services.kernel.db import get_or_404, utcnow
+from services.kernel.errors import NotFound, ValidationFailed
 
 from .models import Delivery, Notice, Subscription
 
@@ -34,14 +35,15 @@ def share(session: Session, event, now: datetime) -> Notice | None:
                     envelope=event.envelope, published_at=now)
     session.add(notice)
     session.flush()
-    audience = []
+    # Owed to subscriptions not yet confirmed too: a person who confirms tomorrow gets today's
+    # notices (the lanes send nothing before confirmation).
     for sub in session.scalars(select(Subscription).where(Subscription.active.is_(True))):
         if matches(sub.patterns, event.name):
             session.add(Delivery(subscription_id=sub.id, notice_id=notice.id, next_attempt_at=now))
-            audience.append(sub.subscriber)
+    # Who follows a result is their own business: the public event names no subscriber.
     outbox.emit(session, "notice.published", {
         "notice_id": str(notice.id), "cause_event_id": event.id, "cause_type": event.name,
-        "headline": notice.headline, "audience": ["public", *audience],
+        "headline": notice.headline, "audience": ["public"],
     }, subject=f"notice/{notice.id}")
     return notice
 
@@ -50,23 +52,133 @@ def matches(patterns: list[str], name: str) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
-def subscribe(session: Session, data: dict) -> Subscription:
+def subscribe(session: Session, data: dict, now: datetime | None = None,
+              retention: timedelta | None = None, allow=()) -> Subscription:
+    """A webhook is live at once (its secret is the proof); an email waits for its owner's
+    confirmation. ``start_after`` (a cursor of ``events``) owes it the stored events after it."""
+    from . import addresses, webhooks
+    now = now or utcnow()
     known = {t.name for t in events.all_types()}
     unmatched = [p for p in data["patterns"] if not any(fnmatch.fnmatchcase(n, p) for n in known)]
     if unmatched:
         raise ValidationFailed.from_messages(
             {"patterns": [f"{p!r} matches no event type in the catalogue" for p in unmatched]})
-    sub = Subscription(subscriber=data["subscriber"], url=data.get("url"), email=data.get("email"),
-                       patterns=data["patterns"], secret=data.get("secret"), active=True)
+    if data.get("url") is not None:
+        try:
+            addresses.check(data["url"], allow)
+        except addresses.Refused as exc:
+            raise ValidationFailed.from_messages({"url": [str(exc)]}) from None
+    webhook = data.get("url") is not None
+    sub = Subscription(subscriber=data["subscriber"], owner=data.get("owner"),
+                       channel="webhook" if webhook else "email",
+                       url=data.get("url"), email=data.get("email"), patterns=data["patterns"],
+                       secret=webhooks.normalise_secret(data.get("secret")) if webhook else None,
+                       active=True, created_at=now, token=secrets.token_urlsafe(32),
+                       confirmed_at=now if webhook else None,
+                       digest=data.get("digest") or "immediate")
     session.add(sub)
     session.flush()
+    if data.get("start_after") is not None:
+        for notice in stored_events(session, now, after=data["start_after"], patterns=sub.patterns,
+                                    limit=None, retention=retention):
+            session.add(Delivery(subscription_id=sub.id, notice_id=notice.id, next_attempt_at=now))
     return sub
 
 
-def unsubscribe(session: Session, subscription_id: int) -> Subscription:
+def cancel_pending(session: Session, subscription_id: int) -> int:
+    return session.execute(update(Delivery).where(
+        Delivery.subscription_id == subscription_id, Delivery.status == "pending")
+        .values(status="cancelled", last_error="subscription ended")).rowcount
+
+
+def unsubscribe(session: Session, subscription_id: int, now: datetime | None = None) -> Subscription:
+    """Ends it: nothing more is sent, pending retries included."""
     sub = get_or_404(session, Subscription, subscription_id, "subscription")
-    sub.active = False
+    if sub.active:
+        sub.active, sub.ended_at = False, now or utcnow()
+    cancel_pending(session, sub.id)
     return sub
+
+
+def by_token(session: Session, token: str) -> Subscription:
+    sub = session.scalars(select(Subscription).where(Subscription.token == token)).first() if token else None
+    if sub is None:
+        raise NotFound({"message": "链接无效或已过期 the link is not valid", "kind": "subscription"})
+    return sub
+
+
+def confirm(session: Session, token: str, now: datetime | None = None) -> Subscription:
+    """Double opt-in: the owner of the mailbox followed the link in the confirmation mail."""
+    sub = by_token(session, token)
+    if sub.active and sub.confirmed_at is None:
+        sub.confirmed_at = now or utcnow()
+    return sub
+
+
+def unsubscribe_by_token(session: Session, token: str, now: datetime | None = None) -> Subscription:
+    return unsubscribe(session, by_token(session, token).id, now)
+
+
+def failed_deliveries(session: Session, subscription_id: int | None = None, limit: int = 500):
+    query = (select(Delivery, Subscription, Notice)
+             .join(Subscription, Delivery.subscription_id == Subscription.id)
+             .join(Notice, Delivery.notice_id == Notice.id)
+             .where(Delivery.status == "failed").order_by(Delivery.id).limit(limit))
+    if subscription_id is not None:
+        query = query.where(Delivery.subscription_id == subscription_id)
+    return session.execute(query).all()
+
+
+def replay(session: Session, delivery_ids: list[int] | None, now: datetime,
+           subscription_id: int | None = None) -> list[int]:
+    """Exhausted deliveries back in their lane, from the first attempt (same webhook-id).
+    Those of ended subscriptions stay as they are."""
+    query = (select(Delivery).join(Subscription, Delivery.subscription_id == Subscription.id)
+             .where(Delivery.status == "failed", Subscription.active.is_(True)))
+    if delivery_ids is not None:
+        query = query.where(Delivery.id.in_(delivery_ids))
+    if subscription_id is not None:
+        query = query.where(Delivery.subscription_id == subscription_id)
+    replayed = []
+    for delivery in session.scalars(query.order_by(Delivery.id)):
+        delivery.status, delivery.attempts, delivery.next_attempt_at = "pending", 0, now
+        replayed.append(delivery.id)
+    return replayed
+
+
+def stored_events(session: Session, now: datetime, after: str | int | None = None,
+                  patterns: list[str] | None = None, limit: int | None = 100,
+                  retention: timedelta | None = None) -> list[Notice]:
+    return events_page(session, now, after, patterns, limit, retention)[0]
+
+
+def events_page(session: Session, now: datetime, after: str | int | None = None,
+                patterns: list[str] | None = None, limit: int | None = 100,
+                retention: timedelta | None = None) -> tuple[list[Notice], int | None]:
+    """The stored events after a cursor, oldest first (the catch-up feed), and the cursor of
+    the last one looked at (it only moves forward, even past events the patterns left out)."""
+    query = select(Notice).order_by(Notice.id)
+    if after not in (None, ""):
+        query = query.where(Notice.id > parse_cursor(after))
+    if patterns:  # LIKE narrows it in the database; fnmatch below is exact
+        query = query.where(or_(*[Notice.cause_type.like(p.replace("*", "%")) for p in patterns]))
+    if retention is not None:
+        query = query.where(Notice.published_at >= now - retention)
+    if limit is not None:
+        query = query.limit(limit)
+    scanned = list(session.scalars(query))
+    last = scanned[-1].id if scanned else None
+    return [n for n in scanned if not patterns or matches(patterns, n.cause_type)], last
+
+
+def parse_cursor(cursor) -> int:
+    try:
+        value = int(str(cursor))
+    except ValueError:
+        raise ValidationFailed.from_messages({"after": [f"{cursor!r} is not a cursor from this feed"]}) from None
+    if value < 0:
+        raise ValidationFailed.from_messages({"after": [f"{cursor!r} is not a cursor from this feed"]})
+    return value
 
 
 def feed(session: Session, limit: int = 50, cause_type: str | None = None, before: int | None = None):

@@ -13,7 +13,9 @@ from tests.support import stack as stacks
 @pytest.fixture(scope="session")
 def stack(vhosts, tmp_path_factory):
     uri = vhosts.create()
-    running = stacks.start(uri, tmp_path_factory.mktemp("e2e"), GATEWAY_RPC_TIMEOUT=10)
+    running = stacks.start(uri, tmp_path_factory.mktemp("e2e"), GATEWAY_RPC_TIMEOUT=10,
+                           # receivers in these tests listen on loopback: the operator allows it
+                           WEBHOOK_ALLOW_NETWORKS="127.0.0.0/8", WEBHOOK_TIMEOUT=2)
     try:
         yield running
     finally:

@@ -119,3 +119,62 @@ def test_two_relays_sharing_a_postgres_outbox_publish_each_event_once(amqp_uri, 
     assert sorted(received) == sorted(sent)  # each exactly once
     assert sum(counts) == len(sent) and all(counts), counts  # and both relays did share the work
     engine.dispose()
+
+
+def _classes():
+    from services import SERVICES
+    from services.kernel.nameko_ext import topology
+    return [topology.load_service(path) for path in SERVICES.values()]
+
+
+def _notice(n=0):
+    return {"notice_id": str(n), "cause_event_id": f"e{n}", "cause_type": "good_deed.verified",
+            "headline": "好人好事", "audience": ["public"]}
+
+
+def test_outside_only_events_are_routable_while_our_handlers_routes_stay_mandatory(amqp_uri, sessions):
+    from services.kernel.nameko_ext import topology
+    classes = _classes()
+    assert [t.name for t in topology.outside_only(classes)] == ["notice.published"]
+    # the archive (as `make definitions` / `topology apply` declare it), but no handler queue
+    archive = topology.archive_queue(classes)
+    with Connection(amqp_uri) as connection:
+        archive(connection.default_channel).declare()
+    with sessions() as session:
+        notice = outbox.emit(session, "notice.published", _notice())
+        deed_event = outbox.emit(session, "good_deed.verified", deed("sweep"))
+        session.commit()
+    assert OutboxRelay(sessions, amqp_uri).publish_pending() == 1
+    with sessions() as session:
+        pending = session.execute(select(db.outbox_table).where(db.outbox_table.c.published_at.is_(None))).all()
+    # our own handler's queue is missing: the event is returned and kept, not archived
+    assert [r.event_id for r in pending] == [deed_event["id"]]
+    assert [body["id"] for _, body in _drain(amqp_uri, archive)] == [notice["id"]]
+
+
+def test_a_row_that_can_never_be_routed_is_parked_with_its_reason_and_replayable(amqp_uri, sessions):
+    from services.kernel import parking
+    with sessions() as session:
+        stray = outbox.emit(session, "good_deed.verified", deed("sweep"))
+        session.commit()
+    relay = OutboxRelay(sessions, amqp_uri, max_unroutable=3, name="proposals.outbox")
+    for attempt in range(3):
+        assert relay.publish_pending() == 0
+        with sessions() as session:  # the backoff passes
+            session.execute(update(db.outbox_table).where(db.outbox_table.c.published_at.is_(None))
+                            .values(next_attempt_at=None))
+            session.commit()
+    assert pending_count(sessions) == 0  # nothing stuck in the outbox
+    assert relay.publish_pending() == 0  # and not tried again
+    with sessions() as session:
+        [row] = session.execute(select(db.outbox_table)).all()
+    assert row.attempts == 3 and row.last_error.startswith("parked ")
+    [parked] = parking.list_parked(amqp_uri)
+    assert (parked.event_id, parked.exchange, parked.routing_key) == (
+        stray["id"], "proposals.events", "good_deed.verified")
+    assert "unroutable after 3 attempts" in parked.error and parked.consumer == "proposals.outbox"
+
+    queue = _bind(amqp_uri)  # a queue is bound at last: the operator replays it there
+    assert [p.event_id for p in parking.replay(amqp_uri, {stray["id"]})] == [stray["id"]]
+    assert [body["id"] for _, body in _drain(amqp_uri, queue)] == [stray["id"]]
+    assert parking.list_parked(amqp_uri) == []

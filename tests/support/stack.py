@@ -123,6 +123,7 @@ def start(amqp_uri: str, home: Path, **settings) -> Stack:
         "AMQP_URI": amqp_uri, "COCREATE_DATA_DIR": str(home / "data"),
         "COCREATE_RULES_DIR": str(home / "rules"), "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
         "OUTBOX_POLL_INTERVAL": "0.2", "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1",
+        "COCREATE_PUBLIC_URL": f"http://127.0.0.1:{port}",  # dataschema URLs resolve on this stack
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     })
     env.update({k: str(v) for k, v in settings.items()})

@@ -4,6 +4,15 @@ ROUTES = [
     Route("GET", "/api/board/feed", "notifications", "feed", query=True),
     Route("POST", "/api/subscriptions", "notifications", "subscribe", body=True, status=201),
     Route("GET", "/api/subscriptions/<int:subscription_id>", "notifications", "subscription"),
+    # the links in emails: double opt-in, and unsubscribe (GET from the body, POST one-click)
+    Route("GET", "/api/subscriptions/confirm", "notifications", "confirm", query=True,
+          response="LinkAnswer"),
+    Route("GET", "/api/subscriptions/unsubscribe", "notifications", "unsubscribe_link", query=True,
+          response="LinkAnswer"),
+    Route("POST", "/api/subscriptions/unsubscribe", "notifications", "unsubscribe_one_click", query=True,
+          request="TokenQuery", response="LinkAnswer"),
+    # catch-up: stored events after a cursor, oldest first
+    Route("GET", "/api/events", "notifications", "events", query=True, response="EventsPage"),
     Route("DELETE", "/api/subscriptions/<int:subscription_id>", "notifications", "unsubscribe"),
 ]
 

@@ -7,6 +7,7 @@ from weakref import WeakKeyDictionary
 from nameko.extensions import DependencyProvider
 
 from .. import config as kconfig
+from .. import events
 from ..db import create_all, make_engine, session_factory
 from ..migrations import upgrade
 from ..outbox import PENDING_KEY
@@ -31,6 +32,8 @@ class Database(DependencyProvider):
         config = self.container.config
         self.service = self.container.service_name
         self.url = kconfig.database_url(config, self.service)
+        if config.get("PUBLIC_URL"):  # every event's dataschema URL starts with it
+            events.set_public_url(config["PUBLIC_URL"])
         self.engine = make_engine(self.url)
         if self.metadata is not None:
             create_all(self.engine, self.metadata)
@@ -38,7 +41,9 @@ class Database(DependencyProvider):
             upgrade(self.service, self.url)
         self.sessionmaker = session_factory(self.engine)
         self.relay = OutboxRelay(self.sessionmaker, config["AMQP_URI"],
-                                 poll_interval=float(config.get("OUTBOX_POLL_INTERVAL", 1.0)))
+                                 poll_interval=float(config.get("OUTBOX_POLL_INTERVAL", 1.0)),
+                                 max_unroutable=int(config.get("OUTBOX_MAX_UNROUTABLE", 8)),
+                                 name=f"{self.service}.outbox")
         self.sessions = WeakKeyDictionary()
 
     def start(self):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from importlib import import_module
 
-from kombu import Connection
+from kombu import Connection, Queue, binding
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.rpc import RPC_QUEUE_TEMPLATE, Rpc
 
@@ -58,17 +58,60 @@ def exchanges() -> list:
 def _bindings(queue):
     if queue.bindings:  # kombu keeps them in a set: sort for a stable definitions file
         return sorted((b.exchange.name, b.routing_key) for b in queue.bindings)
+    if queue.exchange is None or not queue.exchange.name:
+        return []  # the archive with nothing outside-only to hold
     return [(queue.exchange.name, queue.routing_key)]
 
 
+ARCHIVE_QUEUE = "cocreate.archive"
+# The archive only makes outside-only events routable; it is a bounded ring, not a store
+# (the catch-up feed, GET /api/events, reads the notifications service's database).
+ARCHIVE_ARGUMENTS = {"x-max-length": 100000, "x-overflow": "drop-head",
+                     "x-message-ttl": 7 * 24 * 3600 * 1000}
+
+
+def topic_matches(pattern: str, key: str) -> bool:
+    """AMQP topic matching: ``*`` is one word, ``#`` zero or more."""
+    def match(p: list[str], k: list[str]) -> bool:
+        if not p:
+            return not k
+        if p[0] == "#":
+            return any(match(p[1:], k[i:]) for i in range(len(k) + 1))
+        return bool(k) and (p[0] == "*" or p[0] == k[0]) and match(p[1:], k[1:])
+    return match(pattern.split("."), key.split("."))
+
+
+def outside_only(service_classes) -> list:
+    """Event types no handler of ours consumes: they exist for county systems alone.
+
+    Publishing stays mandatory for every event, so an event whose handler queue is missing is
+    still returned and kept in the outbox; these types are bound to the archive queue instead,
+    so they are routable before any county system has bound a queue of its own.
+    """
+    routes = [b for cls in service_classes for q in handler_queues(cls) for b in _bindings(q)]
+    return [t for t in events.all_types()
+            if not any(x == t.exchange and topic_matches(key, t.name) for x, key in routes)]
+
+
+def archive_queue(service_classes) -> Queue:
+    return Queue(ARCHIVE_QUEUE, durable=True, auto_delete=False, queue_arguments=ARCHIVE_ARGUMENTS,
+                 bindings=[binding(event_exchange(t.exchange), routing_key=t.name)
+                           for t in outside_only(service_classes)])
+
+
+def all_queues(service_classes) -> list:
+    return ([q for cls in service_classes for q in handler_queues(cls)]
+            + [archive_queue(service_classes), parked_queue()])
+
+
 def definitions(service_classes, vhost: str = "/") -> dict:
-    queues = [q for cls in service_classes for q in handler_queues(cls)] + [parked_queue()]
+    queues = all_queues(service_classes)
     return {
         "exchanges": [{"name": x.name, "vhost": vhost, "type": x.type, "durable": True,
                        "auto_delete": False, "internal": False, "arguments": {}}
                       for x in exchanges()],
         "queues": [{"name": q.name, "vhost": vhost, "durable": True, "auto_delete": False,
-                    "arguments": {}} for q in queues],
+                    "arguments": dict(q.queue_arguments or {})} for q in queues],
         "bindings": [{"source": exchange, "vhost": vhost, "destination": q.name,
                       "destination_type": "queue", "routing_key": key, "arguments": {}}
                      for q in queues if q.name != parked_queue().name
@@ -83,7 +126,7 @@ def apply(amqp_uri: str, service_classes) -> list[str]:
         for exchange in exchanges():
             exchange(channel).declare()
         names = []
-        for queue in [q for cls in service_classes for q in handler_queues(cls)] + [parked_queue()]:
+        for queue in all_queues(service_classes):
             queue(channel).declare()
             names.append(queue.name)
         channel.close()
