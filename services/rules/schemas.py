@@ -79,3 +79,52 @@ class DecisionOut(Schema):
 
 ExplainOut = fields.List(fields.String(), metadata={
     "description": "条件成立的所有规则 id，按文件顺序（第一个作决定） every rule whose condition holds"})
+
+
+# publishing and history (cocreate rules publish/history/show/diff over HTTP)
+
+class HistoryQuery(Input):
+    area = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=500))
+
+
+class VersionOut(Schema):
+    """一个已发布版本 (one published version of a policy file)."""
+
+    area = fields.String(required=True)
+    file = fields.String(required=True)
+    version = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    author = fields.String(required=True, metadata={"description": "发布人 who published"})
+    message = fields.String(required=True, metadata={"description": "发布理由 why"})
+    published_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    publication = fields.String(required=True, metadata={"description": "同一次发布的编号 one publish"})
+    warnings = fields.List(fields.String(), required=True)
+    text = fields.String(metadata={"description": "文件全文 (show only)"})
+
+
+class DiffOut(Schema):
+    area = fields.String(required=True)
+    from_ = fields.Nested(VersionOut, data_key="from", required=True)
+    to = fields.Nested(VersionOut, required=True)
+    diff = fields.String(required=True, metadata={"description": "unified diff"})
+
+
+class PublishedFileOut(Schema):
+    area = fields.String(required=True)
+    file = fields.String(required=True)
+    title = fields.String(allow_none=True)
+    version = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    previous_version = fields.Integer(allow_none=True)
+
+
+class PublishOut(Schema):
+    publication = fields.String(allow_none=True, required=True)
+    files = fields.List(fields.Nested(PublishedFileOut), required=True)
+    unchanged = fields.List(fields.String())
+    warnings = fields.List(fields.String())
+    cases_run = fields.Integer()
+    author = fields.String()
+    published_at = fields.String(metadata={"format": "date-time"})
+    message = fields.String(required=True)

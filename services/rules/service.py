@@ -79,8 +79,8 @@ class RulesService:
     @api
     def history(self, query=None):
         """Newest first; ``query``: area, limit (the gateway passes its query string)."""
-        query = query or {}
-        return publishing.history(self.db, query.get("area") or None, query.get("limit") or 200)
+        data = schemas.HistoryQuery().load(query or {})
+        return publishing.history(self.db, data["area"], data["limit"])
 
     @api
     def show(self, area, version):

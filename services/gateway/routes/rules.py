@@ -28,5 +28,9 @@ RESPONSES = {
     "params": "PolicyParamsOut",
     "decide": "DecisionOut",
     "explain": "ExplainOut",   # a list of rule ids
+    "history": ("VersionOut", True),
+    "show": "VersionOut",
+    "diff": "DiffOut",
+    "publish": "PublishOut",
 }
-REQUESTS = {"decide": "FactsIn", "explain": "FactsIn"}
+REQUESTS = {"decide": "FactsIn", "explain": "FactsIn", "history": "HistoryQuery", "publish": "PublishIn"}
