@@ -40,3 +40,33 @@ class FeedQuery(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     type = fields.String(load_default=None)
     before = fields.Integer(load_default=None)
+
+
+class BoardQuery(Schema):
+    """The village board's paging and date filter (dates are days in Asia/Shanghai)."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    hamlet_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    date_from = fields.Date(load_default=None, data_key="from")
+    date_to = fields.Date(load_default=None, data_key="to")
+
+
+class ObjectionIn(Schema):
+    """异议: the objector is explicit until the identity service (issue 11) vouches for them."""
+
+    resident_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    household_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+
+
+class AnswerIn(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(["upheld", "dismissed"]))
+    answer = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    answered_by = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class ResolveIn(Schema):
+    resolution = fields.String(required=True, validate=validate.OneOf(["corrected", "withdrawn"]))
+    note = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    resolved_by = fields.String(required=True, validate=validate.Length(min=1, max=64))

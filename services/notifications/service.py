@@ -1,12 +1,13 @@
-"""共享 sharing: the public board's feed, and fan-out to people and county systems."""
+"""共享 sharing: the public board's feed and village boards, 公示 with objections, and fan-out."""
 from nameko.dependency_providers import Config
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from services.kernel.db import get_or_404
 from services.kernel.clock import SystemClock
 from services.kernel.nameko_ext import Database, api, on_event
 
-from . import mail, schemas, sharing, webhooks
+from . import board, mail, publicity, schemas, sharing, webhooks
 
 
 class NotificationsService:
@@ -14,10 +15,17 @@ class NotificationsService:
     db = Database()
     clock = SystemClock()
     config = Config()
+    policy = RpcProxy("rules")   # notice periods of 公示 come from rules/publicity.yaml
 
     @on_event("*")
     def share(self, event):
-        sharing.share(self.db, event, self.clock.now())
+        now = self.clock.now()
+        sharing.share(self.db, event, now)
+        located = board.project(self.db, event, now)
+        if any(publicity.kind_of(item) for item in located):
+            params = self.policy.params("publicity")
+            for item in located:
+                publicity.open_for(self.db, item, params, now)
 
     @timer(interval=1)
     def deliver(self):
@@ -29,6 +37,11 @@ class NotificationsService:
                 error = mail.send(self.config.get("SMTP") or {}, subscription.email, notice)
             sharing.record_attempt(delivery, now, error)
             self.db.commit()  # one delivery's outcome must not wait on the next peer
+
+    @timer(interval=30)
+    def close_notice_periods(self):
+        publicity.finalise_due(self.db, self.clock.now())
+        self.db.commit()
 
     @api
     def subscribe(self, payload):
@@ -50,3 +63,37 @@ class NotificationsService:
         q = schemas.FeedQuery().load(query or {})
         notices = sharing.feed(self.db, q["limit"], q["type"], q["before"])
         return schemas.NoticeOut(many=True).dump(notices)
+
+    @api
+    def villages(self):
+        return board.villages(self.db)
+
+    @api
+    def village_board(self, village_id, query=None):
+        q = schemas.BoardQuery().load(query or {})
+        return board.view(self.db, village_id, q["hamlet_id"], page=q["page"], per_page=q["per_page"],
+                          date_from=q["date_from"] and q["date_from"].isoformat(),
+                          date_to=q["date_to"] and q["date_to"].isoformat(), now=self.clock.now())
+
+    @api
+    def list_publicity(self, village_id):
+        return publicity.listing(self.db, village_id, self.clock.now())
+
+    @api
+    def lodge_objection(self, publicity_id, payload):
+        data = schemas.ObjectionIn().load(payload)
+        objection = publicity.lodge(self.db, int(publicity_id), data, self.clock.now())
+        return {"objection_id": objection.id, "publicity_id": objection.publicity_id, "status": objection.status}
+
+    @api
+    def answer_objection(self, objection_id, payload):
+        data = schemas.AnswerIn().load(payload)
+        objection = publicity.answer(self.db, int(objection_id), data, self.clock.now())
+        return {"objection_id": objection.id, "publicity_id": objection.publicity_id, "status": objection.status,
+                "answer": objection.answer}
+
+    @api
+    def resolve_publicity(self, publicity_id, payload):
+        data = schemas.ResolveIn().load(payload)
+        pub = publicity.resolve(self.db, int(publicity_id), data, self.clock.now())
+        return publicity.public_view(pub, publicity._objections(self.db, pub), self.clock.now())
