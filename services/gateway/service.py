@@ -4,7 +4,7 @@ from werkzeug.wrappers import Response
 
 from services.kernel.errors import CocreateError
 
-from . import board
+from . import board, pages
 from .cluster import ClusterRpc
 from .http import from_error, json_response, resolve
 from .routing import build_map, load_routes
@@ -37,6 +37,14 @@ class GatewayService:
         except Exception as exc:  # noqa: BLE001  the page still renders, saying what is missing
             notices, unavailable = [], f"feed unavailable: {type(exc).__name__}"
         return Response(board.render(notices, unavailable), mimetype="text/html")
+
+    @http("GET", "/v/")
+    def villages(self, request):
+        return pages.serve(request, "", self.cluster.call)
+
+    @http("GET", "/v/<path:rest>")
+    def village_board(self, request, rest):
+        return pages.serve(request, rest, self.cluster.call)
 
     @http("GET", "/healthz")
     def health(self, request):
