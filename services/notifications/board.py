@@ -50,7 +50,8 @@ def names_in(session: Session):
         if ident is None:
             return None
         if ident not in cache:
-            cache[ident] = session.scalar(select(BoardPlace.name).where(BoardPlace.id == ident))
+            cache[ident] = (session.scalar(select(BoardPlace.name).where(BoardPlace.id == ident))
+                            or session.scalar(select(BoardProject.name).where(BoardProject.project_id == ident)))
         return cache[ident]
     return names
 

@@ -71,9 +71,11 @@ def _vote(d, names):
 
 def _allocated(d, names):
     hamlet = place(names, d["hamlet_id"], "hamlet")
+    project = names(d["project_id"])
+    what = f"「{project}」" if project else ""
     if d["funded"]:
-        return f"{hamlet}排第 {d['rank']} 名，获资助 {yuan(d['granted'])}（{GRANT_STATUS[d['status']]}）"
-    return f"{hamlet}排第 {d['rank']} 名，本轮未获资助"
+        return f"{hamlet}{what}排第 {d['rank']} 名，获资助 {yuan(d['granted'])}（{GRANT_STATUS[d['status']]}）"
+    return f"{hamlet}{what}排第 {d['rank']} 名，本轮未获资助"
 
 
 def _round_allocated(d, names):
@@ -90,7 +92,8 @@ def _project_registered(d, names):
 
 
 def _project_funded(d, names):
-    return f"资金到位：项目预算 {yuan(d['budget'])} 已筹齐"
+    name = names(d["project_id"])
+    return f"资金到位：{('「' + name + '」') if name else '项目'}预算 {yuan(d['budget'])} 已筹齐"
 
 
 def _contribution(d, names):

@@ -259,6 +259,8 @@ def test_scoring_points_approval_balance_and_rankings(stack, roster):
 
 def test_the_board_feed_shows_what_the_services_published(stack):
     village = uid("v")
+    suggestion = expect(requests.post(f"{stack}/api/suggestions", json={
+        "village_id": village, "resident_id": "r-1", "title": "修桥 the bridge"}), 201)
     motion = expect(requests.post(f"{stack}/api/motions", json={
         "village_id": village, "scope": "village", "title": "修桥 the bridge", "estimated_budget": "280000",
         "created_by": "secretary"}), 201)
@@ -267,8 +269,12 @@ def test_the_board_feed_shows_what_the_services_published(stack):
 
     def mine():
         feed = expect(requests.get(f"{stack}/api/board/feed", params={"limit": 100}), 200)
-        return [n for n in feed if motion["id"] in str(n)]
-    notices = until(mine, timeout=30, message="the raised motion on the board feed")
+        return [n for n in feed if suggestion["id"] in str(n)]
+    notices = until(mine, timeout=30, message="the suggestion on the board feed")
+    assert notices[0]["headline"] == "回音墙收到建议：修桥 the bridge"
+    # a motion's workflow steps are the village's (audience "village"), not the public board's
+    feed = expect(requests.get(f"{stack}/api/board/feed", params={"limit": 100}), 200)
+    assert not [n for n in feed if motion["id"] in str(n)]
     assert all({"headline", "cause_type", "published_at"} <= set(n) for n in notices)
     assert len(expect(requests.get(f"{stack}/api/board/feed", params={"limit": 1}), 200)) == 1
     assert "limit" in expect(requests.get(f"{stack}/api/board/feed", params={"limit": "many"}), 400)["fields"]

@@ -103,6 +103,6 @@ declare("funding_round.allocated", SOURCE, FundingRoundAllocated,
 declare("review.due", SOURCE, ReviewDecided,
         description="半年评议 a project's review is due", audience="village")
 declare("review.overdue", SOURCE, ReviewDecided,
-        description="半年评议 a project's review is overdue and escalated", audience="village")
+        description="半年评议 a project's review is overdue and escalated", audience="public")
 declare("deadline.escalated", SOURCE, DeadlineEscalated,
         description="回音墙/我来提 an unanswered matter escalated one level up", audience="village")
