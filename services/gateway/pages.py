@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
@@ -52,6 +52,7 @@ def _local(value, fmt: str = "%Y年%m月%d日 %H:%M") -> str:
 
 
 ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                  undefined=StrictUndefined,  # a misspelt field fails loudly instead of printing nothing
                   trim_blocks=True, lstrip_blocks=True)
 ENV.filters["local"] = _local
 ENV.filters["day"] = lambda v: _local(v, "%Y年%m月%d日")
@@ -134,5 +135,6 @@ def _charts(board: dict, rankings: dict) -> dict:
 
 
 def _page(template: str, status: int, **context) -> Response:
+    context.setdefault("fields", None)
     html = ENV.get_template(template).render(**context)
     return Response(html, status=status, mimetype="text/html")

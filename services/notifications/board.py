@@ -368,7 +368,7 @@ def _contributions(rows, names) -> dict:
         "honour_roll": [{"rank": i, "name": n, "amount": headlines.yuan(a), "value": float(a)}
                         for i, (n, a) in enumerate(roll, start=1)],
         "hamlets": [{"hamlet": h["hamlet"], "money": headlines.yuan(h["money"]), "hours": f"{h['hours']:.1f}",
-                     "items": h["items"], "land_m2": f"{h['land_m2']:.0f}", "households": len(h["households"])}
+                     "item_count": h["items"], "land_m2": f"{h['land_m2']:.0f}", "households": len(h["households"])}
                     for _k, h in sorted(per_hamlet.items())],
     }
 

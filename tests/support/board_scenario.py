@@ -2,6 +2,7 @@
 private matters that must never reach its board (``PRIVATE``)."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 from services.kernel import events
@@ -27,7 +28,21 @@ def ev(name, data, minutes=0, subject=None):
                                                       time=T0 + timedelta(minutes=minutes)))
 
 
-def village_events() -> list:
+def village_events(tag: str = "") -> list:
+    """The story as parsed events; ``tag`` makes every id its own (``v-wgd`` -> ``v-wgd<tag>``) so a
+    test can tell it on a stack that others use too."""
+    if not tag:
+        return _story()
+    out = []
+    for e in _story():
+        data = json.loads(json.dumps(e.envelope["data"]).replace("wgd-", f"wgd{tag}-").replace(
+            '"v-wgd"', f'"v-wgd{tag}"').replace("lyc-yw", f"lyc{tag}-yw").replace('"v-lyc"', f'"v-lyc{tag}"')
+            .replace('"p-', f'"p{tag}-'))
+        out.append(events.parse_envelope(events.make_envelope(e.name, data, time=e.time)))
+    return out
+
+
+def _story() -> list:
     out = []
     for household, hamlet, hamlet_name, head, party in HOUSEHOLDS:
         out.append(ev("household.registered", {

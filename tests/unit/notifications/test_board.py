@@ -67,7 +67,7 @@ def test_the_village_board_has_each_section(village):
     assert [(r["name"], r["amount"]) for r in roll] == [("村干部和党员", "20,000.00 元"), ("伍建国", "5,000.00 元"),
                                                         ("伍长林", "2,000.00 元")]  # the grant is no donor
     street = next(h for h in view["contributions"]["hamlets"] if h["hamlet"] == "老街组")
-    assert (street["items"], street["land_m2"]) == (15, "120")
+    assert (street["item_count"], street["land_m2"]) == (15, "120")
     assert view["honours"]["titles"][0]["household"] == "刘桂兰" and not view["honours"]["titles"][0]["final"]
     assert view["echo"][0]["answer"].startswith("已并入垸组提议")
     assert view["reviews"][0]["project"] == "毕昇老街人居环境整治"
