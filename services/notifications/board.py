@@ -112,20 +112,17 @@ def project(session: Session, event, now: datetime) -> list[BoardItem]:
     key = _key(event.name, data)
     if event.name == "project.registered":
         session.add(BoardProject(project_id=project_id, village_id=village_id, hamlet_id=hamlet_id,
-                                 name=data["name"], budget=data["budget"], mix=data["mix"], raised={},
+                                 name=data["name"], budget=data["budget"], mix=data["mix"],
                                  status="registered", registered_at=event.time))
         session.flush()
+        # events are handled concurrently: a review or contribution may have come before its project
+        for early in session.scalars(select(BoardItem).where(BoardItem.village_id.is_(None),
+                                                             BoardItem.project_id == project_id)):
+            early.village_id, early.hamlet_id = village_id, early.hamlet_id or hamlet_id
     elif event.name == "project.funded":
         found = session.get(BoardProject, project_id)
         if found:
             found.status, found.funded_at = "funded", event.time
-    elif event.name == "contribution.recorded" and data["kind"] == "money" and project_id:
-        found = session.get(BoardProject, project_id)
-        if found:
-            raised = dict(found.raised)
-            source = data.get("source") or "crowd"
-            raised[source] = str(Decimal(raised.get(source, "0")) + Decimal(data["amount"] or "0"))
-            found.raised = raised  # a new dict: JSON columns see reassignment, not mutation
     if not village_id:
         village_id, hamlet_id = _village_of(session, hamlet_id=hamlet_id, household_id=household_id,
                                             project_id=project_id)
@@ -324,15 +321,24 @@ def _accounts(session, village_id, hamlet_id, names) -> list[dict]:
     query = select(BoardProject).where(BoardProject.village_id == village_id)
     if hamlet_id:
         query = query.where(or_(BoardProject.hamlet_id == hamlet_id, BoardProject.hamlet_id.is_(None)))
+    projects = list(session.scalars(query.order_by(BoardProject.registered_at.desc())))
+    # Raised money summed from the ledger entries themselves (reversals carry negative amounts), so
+    # entries handled in any order, or before their project, all count.
+    raised: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    if projects:
+        for facts in session.scalars(select(BoardItem.facts).where(
+                BoardItem.section == "contribution", BoardItem.project_id.in_([p.project_id for p in projects]))):
+            if facts["kind"] == "money" and facts.get("amount"):
+                raised[facts["project_id"]][facts.get("source") or "crowd"] += Decimal(facts["amount"])
     out = []
-    for p in session.scalars(query.order_by(BoardProject.registered_at.desc())):
-        raised = {s: Decimal(p.raised.get(s, "0")) for s in ("grant", "sponsor", "crowd")}
-        total = sum(raised.values())
+    for p in projects:
+        by_source = {s: raised[p.project_id][s] for s in ("grant", "sponsor", "crowd")}
+        total = sum(by_source.values())
         budget = Decimal(p.budget)
         out.append({"name": p.name, "hamlet": names(p.hamlet_id) if p.hamlet_id else "全村",
                     "budget": headlines.yuan(budget),
                     "sources": [{"source": headlines.SOURCE_SHORT[s], "planned": headlines.yuan(p.mix.get(s, "0")),
-                                 "raised": headlines.yuan(v), "value": float(v)} for s, v in raised.items()],
+                                 "raised": headlines.yuan(v), "value": float(v)} for s, v in by_source.items()],
                     "raised": headlines.yuan(total), "spent": None,
                     "progress": float(total / budget) if budget else 0.0,
                     "status": "资金已筹齐" if p.status == "funded" else "筹资中"})

@@ -99,7 +99,6 @@ class BoardProject(Base):
     name: Mapped[str] = mapped_column(String(200))
     budget: Mapped[str] = mapped_column(String(32))               # exact yuan, as the event gives it
     mix: Mapped[dict] = mapped_column(JSON)
-    raised: Mapped[dict] = mapped_column(JSON)                    # grant | sponsor | crowd -> yuan
     status: Mapped[str] = mapped_column(String(16), default="registered")
     registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     funded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

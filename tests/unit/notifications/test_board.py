@@ -112,3 +112,14 @@ def test_an_event_before_its_household_is_known_is_placed_once_the_roster_arrive
     item = session.scalars(select(BoardItem)).one()
     assert (item.village_id, item.headline) == (VILLAGE, "伍新民户获评「十星级文明户」（2026Q2）")
     assert publicity.listing(session, VILLAGE, NOW)[0]["kind"] == "title"
+
+
+def test_a_project_s_money_and_review_count_whatever_order_the_events_came_in(session):
+    story = village_events()
+    registered = [e for e in story if e.name == "project.registered"]
+    early = [e for e in story if e.name in ("contribution.recorded", "review.completed")]
+    places = [e for e in story if e.name == "household.registered"]
+    feed_all(session, places + early + registered)
+    view = board.view(session, VILLAGE, now=NOW)
+    assert view["accounts"][0]["raised"] == "257,000.00 元"
+    assert view["reviews"][0]["project"] == "毕昇老街人居环境整治"

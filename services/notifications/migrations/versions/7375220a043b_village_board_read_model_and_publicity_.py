@@ -1,14 +1,14 @@
 """village board read model and publicity with objections
 
-Revision ID: 4031076957d8
+Revision ID: 7375220a043b
 Revises: cb333d5a7061
-Create Date: 2026-11-30 11:46:03.990050
+Create Date: 2026-11-30 12:10:59.573314
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '4031076957d8'
+revision = '7375220a043b'
 down_revision = 'cb333d5a7061'
 branch_labels = None
 depends_on = None
@@ -60,7 +60,6 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('budget', sa.String(length=32), nullable=False),
     sa.Column('mix', sa.JSON(), nullable=False),
-    sa.Column('raised', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('registered_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('funded_at', sa.DateTime(timezone=True), nullable=True),
