@@ -17,6 +17,7 @@ class Route:
     body: bool | str = False    # pass the JSON body as payload= (or as the keyword named here)
     query: bool | str = False   # pass the query string as query= (a dict; or the keyword named)
     status: int = 200
+    max_body: int | None = None  # bytes; None: the gateway's default (http.Limits.max_body)
 
     @property
     def body_param(self) -> str | None:

@@ -1,13 +1,13 @@
 """The gateway: the HTTP API over every service's RPC, and the public board."""
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from services.kernel.errors import CocreateError
 
-from . import board, pages
+from . import board, edge, pages
 from .cluster import ClusterRpc
-from .http import from_error, json_response, resolve
+from .http import json_response
 from .routing import build_map, load_routes
+from .web import http
 
 URL_MAP = build_map(load_routes())
 
@@ -18,15 +18,7 @@ class GatewayService:
 
     @http("GET,POST,PUT,PATCH,DELETE", "/api/<path:path>")
     def api(self, request, path):
-        resolved = resolve(URL_MAP, request)
-        if isinstance(resolved, Response):
-            return resolved
-        route, kwargs = resolved
-        try:
-            result = self.cluster.call(route.service, route.rpc_method, **kwargs)
-        except Exception as exc:  # noqa: BLE001  every failure becomes an HTTP answer
-            return from_error(exc)
-        return json_response(result, route.status)
+        return edge.call_api(URL_MAP, request, self.cluster)
 
     @http("GET", "/")
     def board(self, request):

@@ -18,7 +18,6 @@ import requests
 from tests.support.board_scenario import PRIVATE, village_events
 from tests.support.browser import PHONE, SCREEN, Browser, chromium_path
 from tests.support.bus import publish
-from tests.support.stack import e2e_stack  # noqa: F401  (the services as separate processes)
 from tests.support.wait import until
 
 REPORT = Path(__file__).resolve().parents[2] / "var" / "test-report" / "board"
@@ -55,9 +54,9 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def village(e2e_stack):
+def village(stack):
     """The story on the broker, then an objection to the title, upheld by the committee."""
-    web, amqp = e2e_stack.web, e2e_stack.amqp_uri
+    web, amqp = stack.url, stack.amqp_uri
     for event in village_events(TAG):
         publish(amqp, event.name, None, envelope=event.envelope)
     board = until(lambda: _board(web) if _ready(web) else None, timeout=60,

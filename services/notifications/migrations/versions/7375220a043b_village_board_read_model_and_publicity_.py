@@ -1,7 +1,7 @@
 """village board read model and publicity with objections
 
 Revision ID: 7375220a043b
-Revises: cb333d5a7061
+Revises: k0002_requests
 Create Date: 2026-11-30 12:10:59.573314
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '7375220a043b'
-down_revision = 'cb333d5a7061'
+down_revision = 'k0002_requests'
 branch_labels = None
 depends_on = None
 
