@@ -91,6 +91,7 @@ def main() -> dict:
     from werkzeug.wrappers import Request
 
     from services.gateway import pages
+    from services.kernel import catalogue  # noqa: F401  (registers the event types)
     from services.kernel.db import create_all, make_engine, session_factory
     from services.notifications import board, publicity, sharing
     from services.notifications.models import Base

@@ -12,7 +12,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from services import SERVICES
 from services.kernel import config as kconfig
 
-STEPS = ["platform", "planning", "building", "evaluation", "rules"]
+STEPS = ["platform", "planning", "building", "evaluation", "rules", "sharing"]
 
 
 class Demo:

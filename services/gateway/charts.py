@@ -16,13 +16,13 @@ STYLE = Style(
     foreground_subtle="#999", font_family=FONT, label_font_family=FONT, major_label_font_family=FONT,
     value_font_family=FONT, value_label_font_family=FONT, title_font_family=FONT, legend_font_family=FONT,
     tooltip_font_family=FONT, colors=("#c0392b", "#d68910", "#1e8449", "#2471a3", "#7d3c98", "#566573"),
-    title_font_size=18, label_font_size=14, major_label_font_size=14, legend_font_size=14, value_font_size=13,
-    value_label_font_size=13)
+    title_font_size=20, label_font_size=17, major_label_font_size=17, legend_font_size=17, value_font_size=16,
+    value_label_font_size=16)  # large: a phone shows the 480-unit drawing at about 340 px
 
 
 def _config(kind, title: str, **extra):
     chart = kind(style=STYLE, title=title, js=[],  # no tooltip script from a CDN
-                 disable_xml_declaration=True, width=640, height=360, print_values=True,
+                 disable_xml_declaration=True, width=480, height=300, print_values=True,
                  show_legend=extra.pop("show_legend", False), margin=12, **extra)
     return chart
 
@@ -39,6 +39,7 @@ def participation(rows: list[dict]) -> str | None:
         return None
     chart = _config(pygal.HorizontalBar, "各垸组参与率（%）", range=(0, 100), show_legend=False,
                     formatter=lambda v: f"{v:.0f}%")
+    rows = rows[::-1]  # pygal draws the first bar at the bottom: the first place goes on top
     chart.x_labels = [r["hamlet"] for r in rows]
     chart.add("参与率", [round(r["rate"] * 100, 1) for r in rows])
     return _svg(chart, "chart-participation")

@@ -306,7 +306,8 @@ def _funding(session, rounds, allocations, village_id, names, notices) -> list[d
                          "publicity": _status_of(notices, a.cause_event_id) if a else None})
         override = d.get("override")
         out.append({"budget": headlines.yuan(d["budget"]), "remaining": headlines.yuan(d["remaining"]),
-                    "reason": d["reason"], "rule": _rule(d["rule"]), "at": item.occurred_at.isoformat(),
+                    "reason": " ".join(d["reason"].replace(d["round_id"], "").split()),  # no raw ids
+                    "rule": _rule(d["rule"]), "at": item.occurred_at.isoformat(),
                     "rows": rows, "override_refused": d.get("override_refused"),
                     "override": {"by": override["by"], "why": override["why"]} if override else None})
     return out
