@@ -70,7 +70,7 @@ def status_of(pub: Publicity, objections: list[Objection], now: datetime | None)
     return "in_notice"
 
 
-def _objections(session: Session, pub: Publicity) -> list[Objection]:
+def objections_of(session: Session, pub: Publicity) -> list[Objection]:
     return list(session.scalars(select(Objection).where(Objection.publicity_id == pub.id).order_by(Objection.id)))
 
 
@@ -119,7 +119,7 @@ def answer(session: Session, objection_id: int, data: dict, now: datetime) -> Ob
 def resolve(session: Session, publicity_id: int, data: dict, now: datetime) -> Publicity:
     """An item held by an upheld objection is corrected (then final when its period ends) or withdrawn."""
     pub = get_or_404(session, Publicity, publicity_id, "publicity", lock=True)
-    if status_of(pub, _objections(session, pub), now) != "held":
+    if status_of(pub, objections_of(session, pub), now) != "held":
         raise Conflict({"message": f"公示 {pub.id} 没有成立的异议待处理", "publicity_id": pub.id})
     pub.resolution, pub.resolution_note = data["resolution"], data["note"]
     pub.status = "in_notice"
@@ -139,7 +139,7 @@ def finalise_due(session: Session, now: datetime, limit: int = 100) -> list[Publ
                                                   Publicity.closes_at <= now)
                           .order_by(Publicity.closes_at).limit(limit))
     for pub in list(due):
-        if status_of(pub, _objections(session, pub), now) == "in_notice":
+        if status_of(pub, objections_of(session, pub), now) == "in_notice":
             _finalise(session, pub, "final", now)
             done.append(pub)
     return done
@@ -150,7 +150,7 @@ def _finalise(session: Session, pub: Publicity, outcome: str, now: datetime) -> 
     outbox.emit(session, "publicity.finalised", {
         "publicity_id": str(pub.id), "kind": pub.kind, "village_id": pub.village_id,
         "cause_event_id": pub.cause_event_id, "subject": pub.subject, "outcome": outcome,
-        "objections": len(_objections(session, pub)), "finalised_at": now.isoformat()},
+        "objections": len(objections_of(session, pub)), "finalised_at": now.isoformat()},
         subject=f"publicity/{pub.id}")
 
 
@@ -158,7 +158,7 @@ def listing(session: Session, village_id: str, now: datetime) -> list[dict]:
     out = []
     for pub in session.scalars(select(Publicity).where(Publicity.village_id == village_id)
                                .order_by(Publicity.id.desc())):
-        objections = _objections(session, pub)
+        objections = objections_of(session, pub)
         out.append(public_view(pub, objections, now))
     return out
 

@@ -70,3 +70,51 @@ class ResolveIn(Schema):
     resolution = fields.String(required=True, validate=validate.OneOf(["corrected", "withdrawn"]))
     note = fields.String(required=True, validate=validate.Length(min=2, max=2000))
     resolved_by = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class VillageOut(Schema):
+    village_id = fields.String()
+    name = fields.String()
+
+
+class BoardOut(Schema):
+    """One village's (or hamlet's) board: every section, with names and Chinese text, never ids."""
+
+    village = fields.Dict()
+    hamlet = fields.Dict(allow_none=True)
+    hamlets = fields.List(fields.Dict())
+    news = fields.Dict()             # items, page, pages, total, from, to
+    decisions = fields.List(fields.Dict())
+    funding = fields.List(fields.Dict())
+    accounts = fields.List(fields.Dict())
+    contributions = fields.Dict()    # honour_roll, hamlets
+    honours = fields.Dict()          # titles, awards
+    echo = fields.List(fields.Dict())
+    reviews = fields.List(fields.Dict())
+    deeds = fields.List(fields.Dict())
+    publicity = fields.List(fields.Dict())
+
+
+class ObjectionOut(Schema):
+    objection_id = fields.Integer()
+    publicity_id = fields.Integer()
+    status = fields.String()
+    answer = fields.String(allow_none=True)
+
+
+class PublicityOut(Schema):
+    """What anyone may see of an item on notice: never the objector."""
+
+    publicity_id = fields.Integer()
+    kind = fields.String()
+    village_id = fields.String()
+    subject = fields.String()
+    headline = fields.String()
+    opens_at = fields.String()
+    closes_at = fields.String()
+    status = fields.String()
+    status_text = fields.String()
+    rule = fields.Dict()
+    resolution = fields.String(allow_none=True)
+    resolution_note = fields.String(allow_none=True)
+    objections = fields.List(fields.Dict())

@@ -66,34 +66,37 @@ class NotificationsService:
 
     @api
     def villages(self):
-        return board.villages(self.db)
+        return schemas.VillageOut(many=True).dump(board.villages(self.db))
 
     @api
     def village_board(self, village_id, query=None):
         q = schemas.BoardQuery().load(query or {})
-        return board.view(self.db, village_id, q["hamlet_id"], page=q["page"], per_page=q["per_page"],
-                          date_from=q["date_from"] and q["date_from"].isoformat(),
-                          date_to=q["date_to"] and q["date_to"].isoformat(), now=self.clock.now())
+        return schemas.BoardOut().dump(board.view(
+            self.db, village_id, q["hamlet_id"], page=q["page"], per_page=q["per_page"],
+            date_from=q["date_from"] and q["date_from"].isoformat(),
+            date_to=q["date_to"] and q["date_to"].isoformat(), now=self.clock.now()))
 
     @api
     def list_publicity(self, village_id):
-        return publicity.listing(self.db, village_id, self.clock.now())
+        return schemas.PublicityOut(many=True).dump(publicity.listing(self.db, village_id, self.clock.now()))
 
     @api
     def lodge_objection(self, publicity_id, payload):
         data = schemas.ObjectionIn().load(payload)
         objection = publicity.lodge(self.db, int(publicity_id), data, self.clock.now())
-        return {"objection_id": objection.id, "publicity_id": objection.publicity_id, "status": objection.status}
+        return schemas.ObjectionOut().dump({"objection_id": objection.id, "publicity_id": objection.publicity_id,
+                                            "status": objection.status, "answer": None})
 
     @api
     def answer_objection(self, objection_id, payload):
         data = schemas.AnswerIn().load(payload)
         objection = publicity.answer(self.db, int(objection_id), data, self.clock.now())
-        return {"objection_id": objection.id, "publicity_id": objection.publicity_id, "status": objection.status,
-                "answer": objection.answer}
+        return schemas.ObjectionOut().dump({"objection_id": objection.id, "publicity_id": objection.publicity_id,
+                                            "status": objection.status, "answer": objection.answer})
 
     @api
     def resolve_publicity(self, publicity_id, payload):
         data = schemas.ResolveIn().load(payload)
         pub = publicity.resolve(self.db, int(publicity_id), data, self.clock.now())
-        return publicity.public_view(pub, publicity._objections(self.db, pub), self.clock.now())
+        return schemas.PublicityOut().dump(publicity.public_view(pub, publicity.objections_of(self.db, pub),
+                                                                 self.clock.now()))
