@@ -40,7 +40,6 @@ COLUMNS = {
 }
 REQUIRED = ["town_id", "town_name", "village_id", "village_name", "hamlet_id", "hamlet_name",
             "household_id", "resident_id", "name", "relation"]
-OPTIONAL = ["hub_household_id", "party_member", "party_category", "cadre"]
 
 TRUE = {"yes", "y", "true", "1", "是", "√", "x"}
 FALSE = {"no", "n", "false", "0", "否", ""}
@@ -447,7 +446,7 @@ def import_file(session: Session, file: str, data: bytes, clock, policy=None,
 # -- queries ----------------------------------------------------------------------------------
 
 def household_view(session: Session, household_id: str) -> dict:
-    from .common import get_or_404
+    from services.kernel.db import get_or_404
     household = get_or_404(session, models.Household, household_id, "household")
     view = _public_view(session, household.id)
     residents = session.scalars(select(models.Resident).where(
@@ -460,7 +459,7 @@ def household_view(session: Session, household_id: str) -> dict:
 
 def hamlet_view(session: Session, hamlet_id: str) -> dict:
     from sqlalchemy import func
-    from .common import hamlet_chain
+    from .places import hamlet_chain
     hamlet, village = hamlet_chain(session, hamlet_id)
     households = session.scalar(select(func.count()).select_from(models.Household)
                                 .where(models.Household.hamlet_id == hamlet_id))

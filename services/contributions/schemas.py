@@ -1,41 +1,21 @@
 """RPC/HTTP input and output of the contributions service (marshmallow 3).
 
-Inputs reject unknown fields (a typo is a 400, not silently ignored); money and areas are
-exact decimals on the way in and strings on the way out.
+Inputs refuse unknown fields (``services.kernel.fields.Input``: a typo is a 400, not silently
+ignored); money and areas are exact decimals on the way in (more than two decimals refused)
+and strings on the way out.
 """
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate, validates_schema, ValidationError
+from decimal import Decimal
 
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from services.kernel.fields import Hundredths, Id, Money, Period, When
+from services.kernel.fields import Input as In
 from services.kernel.paging import Page
 
-from .common import utc
 from .demolitions import STRUCTURES
 from .ledger import KINDS, ROLES, SOURCES, UNITS
-
-Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)  # noqa: E731
-Money = lambda **kw: fields.Decimal(as_string=True, places=2, **kw)  # noqa: E731
-Amount = lambda **kw: fields.Decimal(places=2, validate=validate.Range(min=0, min_inclusive=False),  # noqa: E731
-                                     as_string=True, allow_nan=False, **kw)
-Area = lambda **kw: fields.Decimal(places=2, validate=validate.Range(min=0, min_inclusive=False),  # noqa: E731
-                                   as_string=True, allow_nan=False, **kw)
-
-
-class When(fields.Field):
-    """A stored moment as ISO 8601 in UTC (SQLite hands it back without its offset)."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else utc(value).isoformat()
-
-
-class In(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class Out(Schema):
-    pass
-
 
 # -- roster -------------------------------------------------------------------------------
 
@@ -52,7 +32,7 @@ class RosterImportIn(In):
             raise ValidationError("give content (CSV text) or content_base64", "content")
 
 
-class ResidentOut(Out):
+class ResidentOut(Schema):
     resident_id = fields.String(attribute="id")
     name = fields.String()
     is_head = fields.Boolean()
@@ -61,7 +41,7 @@ class ResidentOut(Out):
     cadre = fields.Boolean()
 
 
-class HouseholdOut(Out):
+class HouseholdOut(Schema):
     household_id = fields.String()
     hamlet_id = fields.String()
     village_id = fields.String()
@@ -73,7 +53,7 @@ class HouseholdOut(Out):
     linked_household_ids = fields.List(fields.String())
 
 
-class HamletOut(Out):
+class HamletOut(Schema):
     hamlet_id = fields.String()
     name = fields.String()
     village_id = fields.String()
@@ -108,14 +88,13 @@ class ContributionIn(In):
     hamlet_id = Id(load_default=None)
     project_id = Id(load_default=None)
     role = fields.String(load_default=None, validate=validate.OneOf(ROLES))
-    amount = Amount(load_default=None)
+    amount = Money(positive=True, load_default=None)
     source = fields.String(load_default=None, validate=validate.OneOf(SOURCES))
-    quantity = Area(load_default=None)
+    quantity = Hundredths(positive=True, load_default=None)
     unit = fields.String(load_default=None, validate=validate.OneOf(UNITS))
     items = fields.List(fields.Nested(ItemIn), load_default=None)
-    land_area_m2 = Area(load_default=None)
-    valuation = fields.Decimal(places=2, as_string=True, load_default=None, allow_nan=False,
-                               validate=validate.Range(min=0))
+    land_area_m2 = Hundredths(positive=True, load_default=None)
+    valuation = Money(load_default=None, minimum=0)
     note = fields.String(load_default="", validate=validate.Length(max=2000))
     recorded_by = Id(load_default=None)
 
@@ -125,13 +104,13 @@ class ReversalIn(In):
     recorded_by = Id(load_default=None)
 
 
-class ItemOut(Out):
+class ItemOut(Schema):
     name = fields.String()
     count = fields.Integer()
     unit = fields.String(allow_none=True)
 
 
-class ContributionOut(Out):
+class ContributionOut(Schema):
     entry_id = fields.String(attribute="id")
     kind = fields.String()
     household_id = fields.String(allow_none=True)
@@ -141,11 +120,11 @@ class ContributionOut(Out):
     role = fields.String(allow_none=True)
     amount = Money(allow_none=True)
     source = fields.String(allow_none=True)
-    quantity = Money(allow_none=True)
+    quantity = Hundredths(allow_none=True)
     unit = fields.String(allow_none=True)
-    hours = Money(allow_none=True)
+    hours = Hundredths(allow_none=True)
     items = fields.List(fields.Nested(ItemOut), allow_none=True)
-    land_area_m2 = Money(allow_none=True)
+    land_area_m2 = Hundredths(allow_none=True)
     valuation = Money(allow_none=True)
     reused_on_site = fields.Boolean()
     demolition_id = fields.String(allow_none=True)
@@ -175,9 +154,9 @@ class TotalsQuery(In):
 # -- funding ------------------------------------------------------------------------------
 
 class MixIn(In):
-    grant = fields.Decimal(places=2, as_string=True, load_default=0, allow_nan=False, validate=validate.Range(min=0))
-    sponsor = fields.Decimal(places=2, as_string=True, load_default=0, allow_nan=False, validate=validate.Range(min=0))
-    crowd = fields.Decimal(places=2, as_string=True, load_default=0, allow_nan=False, validate=validate.Range(min=0))
+    grant = Money(load_default=Decimal(0), minimum=0)
+    sponsor = Money(load_default=Decimal(0), minimum=0)
+    crowd = Money(load_default=Decimal(0), minimum=0)
 
 
 class ProjectIn(In):
@@ -186,7 +165,7 @@ class ProjectIn(In):
     scope = fields.String(required=True, validate=validate.OneOf(["hamlet", "village"]))
     village_id = Id(required=True)
     hamlet_id = Id(load_default=None)
-    budget = Amount(required=True)
+    budget = Money(positive=True, required=True)
     mix = fields.Nested(MixIn, required=True)
     motion_id = Id(load_default=None)
 
@@ -201,13 +180,13 @@ class RoundIn(In):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     level = fields.String(required=True, validate=validate.OneOf(["town", "county"]))
     area_id = Id(required=True)
-    budget = Amount(required=True)
+    budget = Money(positive=True, required=True)
 
 
 class FundingRequestIn(In):
     project_id = Id(required=True)
     hamlet_id = Id(load_default=None)
-    amount = Amount(required=True)
+    amount = Money(positive=True, required=True)
 
 
 class OverrideIn(In):
@@ -223,10 +202,10 @@ class CloseRoundIn(In):
 # -- participation ------------------------------------------------------------------------
 
 class ParticipationQuery(In):
-    period = fields.String(load_default=None, validate=validate.Regexp(r"^\d{4}(-Q[1-4]|-H[12])?$"))
+    period = Period("quarter", "half_year", "year", load_default=None)
 
 
-class ParticipationOut(Out):
+class ParticipationOut(Schema):
     hamlet_id = fields.String()
     period = fields.String()
     window = fields.String()
@@ -241,7 +220,7 @@ class ParticipationOut(Out):
 
 class DemolitionIn(In):
     structure_type = fields.String(required=True, validate=validate.OneOf(STRUCTURES))
-    area_m2 = Area(required=True)
+    area_m2 = Hundredths(positive=True, required=True)
     household_id = Id(required=True)
     hamlet_id = Id(load_default=None)
     project_id = Id(load_default=None)
@@ -252,14 +231,14 @@ class DemolitionIn(In):
 
 class CompensationIn(In):
     claimant_id = Id(load_default=None)
-    amount = Amount(load_default=None)
+    amount = Money(positive=True, load_default=None)
     note = fields.String(load_default="")
 
 
-class DemolitionOut(Out):
+class DemolitionOut(Schema):
     demolition_id = fields.String(attribute="id")
     structure_type = fields.String()
-    area_m2 = Money()
+    area_m2 = Hundredths()
     hamlet_id = fields.String()
     household_id = fields.String()
     project_id = fields.String(allow_none=True)
@@ -270,10 +249,10 @@ class DemolitionOut(Out):
     salvage_entry_ids = fields.List(fields.String())
 
 
-class ParcelOut(Out):
+class ParcelOut(Schema):
     parcel_id = fields.String(attribute="id")
     hamlet_id = fields.String()
-    area_m2 = Money()
+    area_m2 = Hundredths()
     origin = fields.String()
     origin_id = fields.String()
     land_use = fields.String()
@@ -281,3 +260,142 @@ class ParcelOut(Out):
 
 class HamletFilter(In, Page):
     hamlet_id = Id(load_default=None)
+
+
+# -- HTTP responses (OpenAPI) --------------------------------------------------------------
+# What the RPC methods that build their answer in domain code return (roster.import_sheet,
+# roster.list_households, ledger.totals, funding.progress/round_view/request_view); named in
+# services/gateway/routes/contributions.py ``RESPONSES``. Documentation only: never loaded.
+
+class ImportCountsOut(Out):
+    towns = fields.Integer()
+    villages = fields.Integer()
+    hamlets = fields.Integer()
+    households = fields.Integer()
+    residents = fields.Integer()
+
+
+class RosterImportOut(Out):
+    file = fields.String(metadata={"description": "导入的文件名 the file imported"})
+    rows = fields.Integer(metadata={"description": "数据行数（不含表头） data rows, header excluded"})
+    created = fields.Nested(ImportCountsOut, metadata={"description": "新建的条目数 new records, by kind"})
+    updated = fields.Nested(ImportCountsOut, metadata={"description": "有变化的已有条目 changed records"})
+    unchanged = fields.Nested(ImportCountsOut, metadata={"description": "无变化的条目 records left as they were"})
+    households_announced = fields.Integer(metadata={
+        "description": "发出 household.registered 的户数 households announced to the other services"})
+    changed = fields.Boolean(metadata={"description": "花名册是否有任何变化 whether anything was created or updated"})
+
+
+class HouseholdSummaryOut(Out):
+    """One household as the roster lists it (the ``household.registered`` data)."""
+
+    household_id = fields.String()
+    hamlet_id = fields.String()
+    village_id = fields.String()
+    town_id = fields.String()
+    head_name = fields.String(metadata={"description": "户主姓名 name of the head of household"})
+    party_member = fields.Boolean(metadata={"description": "户内有党员 a party member lives here"})
+    hub_household_id = fields.String(allow_none=True, metadata={
+        "description": "所属党员中心户（1+10） the party-member hub household, if linked"})
+
+
+class MoneyTotalsOut(Out):
+    total = Money(metadata={"description": "出资合计（元） money given, yuan"})
+    by_source = fields.Dict(keys=fields.String(validate=validate.OneOf(SOURCES)), values=Money(), metadata={
+        "description": "按来源：grant 财政奖补, sponsor 社会捐赠, crowd 群众自筹 (yuan as a string)"})
+
+
+class MaterialsTotalsOut(Out):
+    items = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "物品名 -> 件数（冲正已扣除） item name -> count, reversals netted"})
+    land_area_m2 = Money(metadata={"description": "出地面积（平方米） land given, m²"})
+    valuation = Money(metadata={"description": "折价合计（元） valuation of the materials, yuan"})
+
+
+class TotalsOut(Out):
+    entries = fields.Integer(metadata={"description": "计入的台账条数（含冲正） ledger entries summed, reversals included"})
+    money = fields.Nested(MoneyTotalsOut, metadata={"description": "出资 money"})
+    people = fields.Dict(keys=fields.String(validate=validate.OneOf(ROLES)), values=fields.Integer(), metadata={
+        "description": "出人：角色 -> 人次（为零的不列） people by role; roles at zero are left out"})
+    labour_hours = Money(metadata={"description": "出力工时合计（小时） labour, hours"})
+    materials = fields.Nested(MaterialsTotalsOut, metadata={"description": "出物 materials"})
+
+
+class SourcesOut(Out):
+    grant = Money(metadata={"description": "财政奖补 government grant"})
+    sponsor = Money(metadata={"description": "社会捐赠 sponsors"})
+    crowd = Money(metadata={"description": "群众自筹 villagers' own money"})
+
+
+class SourcesShareOut(Out):
+    grant = fields.Float(allow_none=True)
+    sponsor = fields.Float(allow_none=True)
+    crowd = fields.Float(allow_none=True)
+
+
+class ProjectOut(Out):
+    project_id = fields.String()
+    name = fields.String()
+    scope = fields.String(validate=validate.OneOf(["hamlet", "village"]))
+    village_id = fields.String()
+    hamlet_id = fields.String(allow_none=True)
+    motion_id = fields.String(allow_none=True, metadata={"description": "立项所据的垸组提议 the motion behind it"})
+    budget = Money(metadata={"description": "预算（元） budget, yuan"})
+    status = fields.String(validate=validate.OneOf(["approved", "funded"]), metadata={
+        "description": "approved 已立项, funded 资金已筹足 all sources together reached the budget"})
+    plan = fields.Nested(SourcesOut, metadata={"description": "计划的资金结构 the planned mix"})
+    raised = fields.Nested(SourcesOut, metadata={"description": "已到位 money received so far, by source"})
+    progress = fields.Nested(SourcesShareOut, metadata={
+        "description": "到位/计划（0..，无计划时为 null） raised over plan per source; null when none planned"})
+    total_raised = Money()
+    outstanding = Money(metadata={"description": "尚缺（元，不小于 0） still missing, yuan"})
+    held_grants = Money(metadata={
+        "description": "因群众自筹比例未达而暂缓拨付的奖补 grants held until the crowd share is met"})
+    crowd_share = fields.Float(metadata={"description": "群众自筹/预算 crowd money over budget"})
+    leadership = fields.String(allow_none=True, metadata={
+        "description": "群众主体检查：ok 或 flag the villagers-lead check"})
+    leadership_reason = fields.String(allow_none=True)
+    funded_at = fields.String(allow_none=True, metadata={"description": "ISO 8601 UTC"})
+
+
+class OverrideOut(Out):
+    order = fields.List(fields.String(), metadata={"description": "人工确定的申请顺序 the request ids in the order chosen"})
+    by = fields.String(metadata={"description": "决定人 who overrode the ranking"})
+    why = fields.String(metadata={"description": "理由 why"})
+
+
+class FundingRequestOut(Out):
+    request_id = fields.String()
+    round_id = fields.String()
+    hamlet_id = fields.String()
+    project_id = fields.String()
+    amount = Money(metadata={"description": "申请金额（元） yuan asked"})
+    requested_at = fields.String(metadata={"description": "ISO 8601 UTC"})
+    participation_rate = fields.Float(allow_none=True, metadata={
+        "description": "截止时垸组的参与率（未截止为 null） the hamlet's participation rate at close"})
+    rank = fields.Integer(allow_none=True, metadata={"description": "参与优先排名 rank, once allocated"})
+    funded = fields.Boolean(allow_none=True)
+    granted = Money(allow_none=True, metadata={"description": "获批金额（元） yuan granted, once allocated"})
+    reason = fields.String(allow_none=True, metadata={"description": "规则给出的理由 the rule's reason"})
+    grant_status = fields.String(allow_none=True, validate=validate.OneOf(["released", "held", "unfunded"]),
+                                 metadata={"description": "released 已拨付, held 暂缓, unfunded 未获批"})
+
+
+class FundingRoundOut(Out):
+    round_id = fields.String()
+    name = fields.String()
+    level = fields.String(validate=validate.OneOf(["town", "county"]))
+    area_id = fields.String(metadata={"description": "镇或县的 id the town or county"})
+    budget = Money()
+    status = fields.String(validate=validate.OneOf(["open", "closed", "allocated"]))
+    opened_at = fields.String(metadata={"description": "ISO 8601 UTC"})
+    closed_at = fields.String(allow_none=True, metadata={"description": "ISO 8601 UTC"})
+    remaining = Money(allow_none=True, metadata={"description": "分配后剩余（元） left after allocation"})
+    rule = fields.Dict(allow_none=True, metadata={
+        "description": "分配所依规则 {id, version, policy} the rule that allocated"})
+    override = fields.Nested(OverrideOut, allow_none=True, metadata={"description": "人工调整 a manual order"})
+    requests = fields.List(fields.Nested(FundingRequestOut))
+
+
+class CompensationOut(Out):
+    """Never sent: 拆违拆旧一律无补偿, every claim is refused (422 with the rule)."""

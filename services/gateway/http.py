@@ -198,11 +198,16 @@ def check_query(args: dict, limits: Limits = LIMITS) -> dict:
     return query
 
 
+MAX_PATH_INT = 2 ** 53  # what every database and JSON reader holds exactly
+
+
 def check_path(values: dict, limits: Limits = LIMITS) -> None:
     too_long = {k: [f"过长，最多 {limits.max_path_value} 字 (too long)"]
                 for k, v in values.items() if len(str(v)) > limits.max_path_value}
-    if too_long:
-        raise Refused(400, "地址中的编号过长 (id too long)", too_long)
+    too_large = {k: [f"编号须在 0 到 {MAX_PATH_INT} 之间 (from 0 to {MAX_PATH_INT})"]
+                 for k, v in values.items() if isinstance(v, int) and not 0 <= v <= MAX_PATH_INT}
+    if too_long or too_large:
+        raise Refused(400, "地址中的编号有误 (id out of bounds)", {**too_long, **too_large})
 
 
 # -- routing --------------------------------------------------------------------------------

@@ -140,7 +140,7 @@ def document(routes: list[Route], server_url: str | None = None) -> dict:
     by_path: dict[str, dict] = {}
     for route in routes:
         path, parameters = _path(route)
-        operation = _operation(route, parameters)
+        operation = _operation(route, parameters, plugin.converter)
         by_path.setdefault(path, {})[route.method.lower()] = operation
     for path, operations in by_path.items():
         spec.path(path=path, operations=operations)
@@ -180,8 +180,10 @@ def _path(route: Route) -> tuple[str, list]:
     return _PARAM.sub(param, route.path), parameters
 
 
-def _operation(route: Route, parameters: list) -> dict:
+def _operation(route: Route, parameters: list, converter) -> dict:
     request, response, many = route_schemas(route)
+    if isinstance(response, ma_fields.Field):  # an answer that is not an object: a list of ids
+        response = converter.field2property(response)
     operation: dict = {
         "operationId": f"{route.service}.{route.rpc_method}",
         "tags": [route.service],

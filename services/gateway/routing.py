@@ -44,17 +44,21 @@ def _param(flag: bool | str, default: str) -> str | None:
 
 def load_routes() -> list[Route]:
     """Every service's ``ROUTES``; a module's ``RESPONSES = {"rpc_method": "OutSchema" or
-    ("OutSchema", many)}`` names the output schemas its RPC methods do not dump themselves."""
+    ("OutSchema", many)}`` names the output schemas its RPC methods do not dump themselves, and
+    ``REQUESTS = {"rpc_method": "InSchema"}`` the input schemas they do not load."""
     from . import routes as package
     found = []
     for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
         table = importlib.import_module(f"{package.__name__}.{module.name}")
         responses = getattr(table, "RESPONSES", {})
+        requests = getattr(table, "REQUESTS", {})
         for route in table.ROUTES:
             named = responses.get(route.rpc_method)
             if named and not route.response:
                 name, many = (named, False) if isinstance(named, str) else named
                 route = replace(route, response=name, many=many)
+            if requests.get(route.rpc_method) and not route.request:
+                route = replace(route, request=requests[route.rpc_method])
             found.append(route)
     return found
 

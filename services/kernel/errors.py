@@ -69,6 +69,11 @@ class ValidationFailed(CocreateError):
         return cls({"message": message, "fields": messages})
 
 
+def invalid(field: str, message: str) -> ValidationFailed:
+    """One field's problem, as domain code raises it (``raise invalid("amount", "...")``)."""
+    return ValidationFailed.from_messages({field: [message]})
+
+
 class NotFound(CocreateError):
     http_status = 404
     code = "not_found"
@@ -106,6 +111,13 @@ class PolicyRefused(CocreateError):
     code = "policy_refused"
 
 
+class PolicyContractBroken(CocreateError):
+    """The rules service answered outside docs/policy-contract.md (no rule, unknown outcome)."""
+
+    http_status = 502
+    code = "policy_contract_broken"
+
+
 class IdempotencyKeyReused(CocreateError):
     """The same Idempotency-Key came with a different request."""
 
@@ -124,4 +136,5 @@ class EventSchemaError(ValidationFailed):
 
 
 ALL_ERRORS = [CocreateError, ValidationFailed, NotFound, IllegalTransition, Conflict,
-              PolicyRefused, IdempotencyKeyReused, UnknownEventType, EventSchemaError]
+              PolicyRefused, PolicyContractBroken, IdempotencyKeyReused, UnknownEventType,
+              EventSchemaError]

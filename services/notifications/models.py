@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.kernel.db import make_base, utcnow
+from services.kernel.types import UTCDateTime
 
 Base = make_base()
 
@@ -23,7 +24,7 @@ class Notice(Base):
     headline: Mapped[str] = mapped_column(Text)
     data: Mapped[dict] = mapped_column(JSON)
     envelope: Mapped[dict] = mapped_column(JSON)
-    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
 class Subscription(Base):
@@ -37,7 +38,7 @@ class Subscription(Base):
     patterns: Mapped[list] = mapped_column(JSON)
     secret: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Delivery(Base):
@@ -50,9 +51,9 @@ class Delivery(Base):
     notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id"))
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 # ---- 公开栏 the village board's read model: projections of public events, per village ------------
@@ -86,7 +87,7 @@ class BoardItem(Base):
     project_id: Mapped[str | None] = mapped_column(String(64), index=True)
     headline: Mapped[str] = mapped_column(Text)
     facts: Mapped[dict] = mapped_column(JSON)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class BoardProject(Base):
@@ -100,8 +101,8 @@ class BoardProject(Base):
     budget: Mapped[str] = mapped_column(String(32))               # exact yuan, as the event gives it
     mix: Mapped[dict] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="registered")
-    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    funded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    funded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Publicity(Base):
@@ -116,13 +117,13 @@ class Publicity(Base):
     cause_type: Mapped[str] = mapped_column(String(128))
     subject: Mapped[str] = mapped_column(String(200), index=True)
     headline: Mapped[str] = mapped_column(Text)
-    opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     rule: Mapped[dict] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="in_notice", index=True)
     resolution: Mapped[str | None] = mapped_column(String(16))
     resolution_note: Mapped[str | None] = mapped_column(Text)
-    finalised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Objection(Base):
@@ -134,8 +135,8 @@ class Objection(Base):
     resident_id: Mapped[str] = mapped_column(String(64))
     household_id: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
-    lodged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lodged_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(16), default="lodged")  # lodged | upheld | dismissed
     answer: Mapped[str | None] = mapped_column(Text)
     answered_by: Mapped[str | None] = mapped_column(String(64))
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

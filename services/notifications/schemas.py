@@ -1,7 +1,9 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.kernel.fields import Input
 
-class SubscriptionIn(Schema):
+
+class SubscriptionIn(Input):
     subscriber = fields.String(required=True, validate=validate.Length(min=1, max=200))
     url = fields.Url(load_default=None, require_tld=False, schemes={"http", "https"})
     email = fields.Email(load_default=None)
@@ -36,13 +38,13 @@ class NoticeOut(Schema):
     published_at = fields.DateTime()
 
 
-class FeedQuery(Schema):
+class FeedQuery(Input):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     type = fields.String(load_default=None)
     before = fields.Integer(load_default=None)
 
 
-class BoardQuery(Schema):
+class BoardQuery(Input):
     """The village board's paging and date filter (dates are days in Asia/Shanghai)."""
 
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
@@ -52,7 +54,7 @@ class BoardQuery(Schema):
     date_to = fields.Date(load_default=None, data_key="to")
 
 
-class ObjectionIn(Schema):
+class ObjectionIn(Input):
     """异议: the objector is explicit until the identity service (issue 11) vouches for them."""
 
     resident_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -60,13 +62,13 @@ class ObjectionIn(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=2, max=2000))
 
 
-class AnswerIn(Schema):
+class AnswerIn(Input):
     outcome = fields.String(required=True, validate=validate.OneOf(["upheld", "dismissed"]))
     answer = fields.String(required=True, validate=validate.Length(min=2, max=2000))
     answered_by = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
-class ResolveIn(Schema):
+class ResolveIn(Input):
     resolution = fields.String(required=True, validate=validate.OneOf(["corrected", "withdrawn"]))
     note = fields.String(required=True, validate=validate.Length(min=2, max=2000))
     resolved_by = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -118,3 +120,11 @@ class PublicityOut(Schema):
     resolution = fields.String(allow_none=True)
     resolution_note = fields.String(allow_none=True)
     objections = fields.List(fields.Dict())
+
+
+# -- HTTP responses (OpenAPI) --------------------------------------------------------------
+# Named in services/gateway/routes/notifications.py ``RESPONSES``. Documentation only.
+
+class SubscriptionDetailOut(SubscriptionOut):
+    deliveries = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "投递状态 -> 次数（pending 待发, delivered 已送达, failed 失败） deliveries by status"})

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.kernel.db import get_or_404
 from services.kernel import events, outbox
+from services.kernel.db import get_or_404
 from services.kernel.errors import ValidationFailed
 
 from . import board, headlines
@@ -110,6 +110,10 @@ def record_attempt(delivery: Delivery, now: datetime, error: str | None) -> None
         delivery.status = "failed"
     else:
         delivery.next_attempt_at = now + RETRY_SCHEDULE[delivery.attempts - 1]
+
+
+def subscription(session: Session, subscription_id: int) -> Subscription:
+    return get_or_404(session, Subscription, subscription_id, "subscription")
 
 
 def delivery_counts(session: Session, subscription_id: int) -> dict:

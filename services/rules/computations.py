@@ -16,6 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Callable
 
+from services.kernel import money
 from services.kernel.errors import ValidationFailed
 
 
@@ -110,12 +111,12 @@ def _deadline_check(params: dict) -> list:
 
 def _money(value, fact: str) -> Decimal:
     try:
-        amount = Decimal(str(value))
-    except Exception:  # noqa: BLE001  decimal raises several types
-        _fail(fact, f"{value!r} is not an amount of yuan")
-    if not amount.is_finite() or amount < 0:
+        amount = money.parse(value)
+    except money.MoneyError as exc:
+        _fail(fact, f"{value!r} is not an amount of yuan: {exc}")
+    if amount < 0:
         _fail(fact, f"{value!r} is not a non-negative amount of yuan")
-    return amount.quantize(Decimal("0.01"))
+    return amount
 
 
 def _parse_time(value, fact: str) -> datetime:

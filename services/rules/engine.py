@@ -11,10 +11,11 @@ import copy
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from services.kernel import config as kconfig
+from services.kernel import money
 from services.kernel.errors import PolicyRefused, ValidationFailed
 
 from . import loader
@@ -98,12 +99,10 @@ def coerce_facts(policy: loader.Policy, facts) -> dict:
             ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         elif kind == "boolean":
             ok = isinstance(value, bool)
-        elif kind == "money":
+        elif kind == "money":  # the kernel's one reading of yuan: never rounded, bounded
             try:
-                value = Decimal(str(value)) if not isinstance(value, (bool, float)) else None
-                ok = value is not None and value.is_finite()
-                value = value.quantize(Decimal("0.01")) if ok else value
-            except InvalidOperation:
+                value, ok = money.parse(value), True
+            except money.MoneyError:
                 ok = False
         elif kind in ("date", "datetime"):
             ok = True

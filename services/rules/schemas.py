@@ -1,14 +1,70 @@
 """Input of the rules service's schedule calls."""
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from services.kernel.fields import Input
 
 
-class ReviewScheduleIn(Schema):
+class ReviewScheduleIn(Input):
     subject = fields.String(required=True, validate=validate.Length(min=1, max=128))  # project/<id>
     kind = fields.String(required=True, validate=validate.OneOf(["major", "small"]))
     since = fields.Date(required=True)  # completion, approval or the last review
 
 
-class DeadlineIn(Schema):
+class DeadlineIn(Input):
     subject = fields.String(required=True, validate=validate.Length(min=1, max=128))  # suggestion/<id>
     kind = fields.String(required=True, validate=validate.OneOf(["suggestion", "report"]))
     opened_at = fields.AwareDateTime(load_default=None)
+
+
+# -- HTTP responses (OpenAPI) --------------------------------------------------------------
+# The policy port over HTTP (services/gateway/routes/rules.py ``RESPONSES``/``REQUESTS``): what
+# engine.PolicyBook.status/params/decide/explain return, and the facts decide/explain take.
+# Documentation only: the engine types the facts itself (engine.coerce_facts).
+from marshmallow import INCLUDE  # noqa: E402
+
+
+class FactsIn(Schema):
+    """事实：事实名 -> 值，按规则文件的 facts: 定型 (fact name -> value, typed by the rule file's facts:)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class RuleRefOut(Schema):
+    id = fields.String(metadata={"description": "规则 id，如 demolition.no_compensation the rule's id"})
+    version = fields.Integer(metadata={"description": "规则文件版本 the rule file's version"})
+    policy = fields.String(metadata={"description": "政策领域 the policy area"})
+
+
+class PolicyFileOut(Schema):
+    policy = fields.String(metadata={"description": "政策领域（文件的 id） the policy area"})
+    version = fields.Integer()
+    file = fields.String(metadata={"description": "规则文件名 the YAML file"})
+    title = fields.String(metadata={"description": "标题（中文在前） title"})
+    rules = fields.List(fields.String(), metadata={"description": "启用的规则 id the rules enabled"})
+
+
+class PolicyStatusOut(Schema):
+    directory = fields.String(metadata={"description": "规则目录 the folder of rule files"})
+    generation = fields.Integer(metadata={"description": "第几次载入 how many loads so far"})
+    loaded_at = fields.String(metadata={"description": "载入时间 ISO 8601 UTC"})
+    files = fields.List(fields.Nested(PolicyFileOut), metadata={"description": "生效的规则文件 files in force"})
+
+
+class PolicyParamsOut(Schema):
+    policy = fields.String()
+    version = fields.Integer()
+    params = fields.Dict(metadata={"description": "规则文件的 params:（结构由各文件定） the file's parameters"})
+
+
+class DecisionOut(Schema):
+    policy = fields.String()
+    outcome = fields.String(metadata={"description": "结论（由规则文件定，如 refused、allowed） the outcome"})
+    action = fields.String(metadata={"description": "动作，默认 decide the action"})
+    reason = fields.String(metadata={"description": "理由（中文在前） the reason, for people"})
+    rule = fields.Nested(RuleRefOut, metadata={"description": "作出决定的规则 the rule that decided"})
+    values = fields.Dict(metadata={"description": "规则给出的数值 the values the rule gives"})
+
+
+ExplainOut = fields.List(fields.String(), metadata={
+    "description": "条件成立的所有规则 id，按文件顺序（第一个作决定） every rule whose condition holds"})

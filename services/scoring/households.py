@@ -3,13 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.kernel.db import get_or_404
 
 from .models import Household
-
 
 def apply_registered(session: Session, data: dict, now: datetime) -> Household:
     """Insert or update (a re-registration carries the household's current state)."""
@@ -28,9 +26,3 @@ def apply_registered(session: Session, data: dict, now: datetime) -> Household:
 
 def get(session: Session, household_id: str) -> Household:
     return get_or_404(session, Household, household_id, "household")
-
-
-def linked_to(session: Session, hub_household_id: str) -> list[Household]:
-    """一人联十户 the households a hub household is linked to."""
-    return list(session.execute(select(Household).where(
-        Household.hub_household_id == hub_household_id).order_by(Household.household_id)).scalars())

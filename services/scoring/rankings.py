@@ -9,9 +9,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.kernel import periods
 from services.kernel.errors import ValidationFailed
 
-from . import periods
 from .ledger import APPROVED
 from .models import Household, Inspection, PointsEntry
 

@@ -1,16 +1,16 @@
 """marshmallow schemas of the scoring service's RPC and HTTP input and output."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.kernel.fields import Hundredths, Id, Input, Money, Period
 from services.kernel.paging import Page
 
-from . import assessments, inspections, periods, rankings, ratings
+from . import assessments, inspections, rankings, ratings
 
-Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)  # noqa: E731
 Text = lambda **kw: fields.String(validate=[validate.Length(min=1, max=2000), NotBlank()], **kw)  # noqa: E731
-Quarter = lambda **kw: fields.String(validate=validate.Regexp(periods.QUARTER, error="a quarter like 2025Q2"), **kw)  # noqa: E731
-HalfYear = lambda **kw: fields.String(validate=validate.Regexp(periods.HALF, error="a half year like 2025H1"), **kw)  # noqa: E731
+Quarter = lambda **kw: Period("quarter", **kw)  # noqa: E731
+HalfYear = lambda **kw: Period("half_year", **kw)  # noqa: E731
 
 
 class NotBlank(validate.Validator):
@@ -20,9 +20,7 @@ class NotBlank(validate.Validator):
         return value
 
 
-class In(Schema):
-    class Meta:
-        unknown = EXCLUDE  # the gateway may pass extra keys (e.g. pagination) we ignore
+In = Input  # unknown fields are refused, as in every service
 
 
 # points ledger ----------------------------------------------------------------------------
@@ -124,8 +122,7 @@ class DonationIn(In):
     kind = fields.String(required=True, validate=validate.OneOf(["money", "goods"]))
     donor_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     donor_household_id = Id(load_default=None)
-    amount = fields.Decimal(load_default=None, places=2, allow_nan=False,
-                            validate=validate.Range(min=0, min_inclusive=False))
+    amount = Money(load_default=None, positive=True)
     goods_id = Id(load_default=None)
     quantity = fields.Integer(load_default=None, strict=True, validate=validate.Range(min=1))
     description = fields.String(load_default="", validate=validate.Length(max=2000))
@@ -148,7 +145,7 @@ class DonationOut(Schema):
     kind = fields.String()
     donor_name = fields.String()
     donor_household_id = fields.String(allow_none=True)
-    amount = fields.Decimal(as_string=True, places=2, allow_none=True)
+    amount = Money(allow_none=True)
     goods_id = fields.String(allow_none=True)
     quantity = fields.Integer(allow_none=True)
     description = fields.String()
@@ -221,7 +218,7 @@ class InspectionsQuery(In, Page):
     hamlet_id = Id(load_default=None)
     household_id = Id(load_default=None)
     inspector_household_id = Id(load_default=None)
-    week = fields.String(load_default=None, validate=validate.Regexp(periods.WEEK, error="a week like 2025-W23"))
+    week = Period("week", load_default=None)
 
 
 # ratings and titles -------------------------------------------------------------------------
@@ -399,7 +396,7 @@ class HamletApplyIn(In):
     hamlet_id = Id(required=True)
     village_id = Id(required=True)
     town_id = Id(required=True)
-    year = fields.String(load_default=None, validate=validate.Regexp(periods.YEAR, error="a year like 2025"))
+    year = Period("year", load_default=None)
     statement = fields.String(load_default="", validate=validate.Length(max=4000))
 
 
@@ -431,8 +428,8 @@ class ApplicationOut(Schema):
     assessed_by = fields.String(allow_none=True)
     respondents = fields.Integer(allow_none=True)
     satisfied = fields.Integer(allow_none=True)
-    total = fields.Decimal(as_string=True, allow_none=True)
-    threshold = fields.Decimal(as_string=True, allow_none=True)
+    total = Hundredths(allow_none=True)
+    threshold = Hundredths(allow_none=True)
     rule = fields.Function(lambda a: {"id": a.rule_id, "version": a.rule_version, "policy": "beautiful_hamlet"}
                            if a.rule_id else None)
     decided_by = fields.String(allow_none=True)
@@ -440,7 +437,7 @@ class ApplicationOut(Schema):
 
 
 class ApplicationsQuery(In, Page):
-    year = fields.String(load_default=None, validate=validate.Regexp(periods.YEAR))
+    year = Period("year", load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(["applied", "awarded", "not_awarded"]))
     town_id = Id(load_default=None)
 
@@ -449,7 +446,82 @@ class ApplicationsQuery(In, Page):
 
 class RankingsQuery(In):
     level = fields.String(required=True, validate=validate.OneOf(rankings.LEVELS))
-    period = fields.String(required=True, validate=validate.Length(min=4, max=8))
+    period = Period("week", "quarter", "half_year", "year", required=True)
     village_id = Id(load_default=None)
     hamlet_id = Id(load_default=None)
     limit = fields.Integer(load_default=None, validate=validate.Range(1, 1000))
+
+
+# -- HTTP responses (OpenAPI) --------------------------------------------------------------
+# What the methods that build their answer outside a schema return (ledger.balance_of,
+# service._review, rankings.board); named in services/gateway/routes/scoring.py ``RESPONSES``.
+# Documentation only: never loaded.
+
+class BalanceOut(Schema):
+    household_id = fields.String()
+    spendable = fields.Integer(metadata={"description": "可在爱心超市兑换的积分 points that can be spent"})
+    honour = fields.Integer(metadata={"description": "荣誉积分（只增不减，用于评星评优） points of merit, never spent"})
+
+
+class VotesOut(Schema):
+    for_ = fields.Integer(data_key="for", metadata={"description": "赞成 for"})
+    against = fields.Integer(metadata={"description": "反对 against"})
+    abstain = fields.Integer(metadata={"description": "弃权 abstained"})
+
+
+class VerdictOut(Schema):
+    body = fields.String(metadata={"description": "评议主体（如村民代表、理事会） the body that judged"})
+    score = fields.Integer(allow_none=True, metadata={"description": "评分 0..100（表决时为 null） a score"})
+    votes = fields.Nested(VotesOut, allow_none=True, metadata={"description": "表决票数（评分时为 null） a vote count"})
+    recorded_by = fields.String()
+
+
+class ReviewDetailOut(ReviewOut):
+    """A review with every verdict and opinion recorded so far."""
+
+    verdicts = fields.List(fields.Nested(VerdictOut), metadata={"description": "各主体的评议 verdicts so far"})
+    opinions = fields.List(fields.Nested(OpinionOut), metadata={"description": "群众意见 opinions raised"})
+
+
+class RankingRowOut(Schema):
+    """One row; which fields it has depends on the level (household, hamlet, village, hygiene)."""
+
+    rank = fields.Integer(metadata={"description": "名次，并列同名次（1, 1, 3） competition rank"})
+    household_id = fields.String(metadata={"description": "household 级 only"})
+    head_name = fields.String(metadata={"description": "户主 household level only"})
+    hamlet_id = fields.String()
+    village_id = fields.String(allow_none=True)
+    points = fields.Integer(metadata={"description": "本期获得的积分（兑换不扣） points earned in the period"})
+    households = fields.Integer(metadata={"description": "花名册户数 households on the roster (hamlet, village)"})
+    points_per_household = fields.Float(metadata={"description": "户均积分，排名依据 points per household"})
+    hygiene_average = fields.Float(allow_none=True, metadata={
+        "description": "清洁日平均分（无检查为 null） average cleaning-day score"})
+    average_score = fields.Float(metadata={"description": "hygiene 级：平均分 average inspection score"})
+    inspections = fields.Integer(metadata={"description": "hygiene 级：检查次数 inspections"})
+    households_inspected = fields.Integer(metadata={"description": "hygiene 级：被检查户数 households inspected"})
+
+
+class RankingsOut(Schema):
+    level = fields.String(validate=validate.OneOf(rankings.LEVELS))
+    period = fields.String(metadata={"description": "季度 2025Q2、半年 2025H1、年 2025，或周 2025-W23 (hygiene)"})
+    village_id = fields.String(allow_none=True)
+    hamlet_id = fields.String(allow_none=True)
+    rows = fields.List(fields.Nested(RankingRowOut))
+
+
+class QuarterClosedOut(Schema):
+    quarter = fields.String(metadata={"description": "评比的季度，如 2025Q2 the quarter closed"})
+    titles = fields.List(fields.Nested(TitleOut), metadata={"description": "本季授予的称号 titles awarded"})
+
+
+class AssessmentsOut(Schema):
+    half_year = fields.String(metadata={"description": "半年，如 2025H1 the half year"})
+    assessments = fields.List(fields.Nested(AssessmentOut), metadata={"description": "已评议 assessments recorded"})
+    not_yet_assessed = fields.List(fields.Nested(HouseholdOut), metadata={
+        "description": "有党员但本半年尚未评议的户 households with party members not yet assessed"})
+
+
+class DonationsOut(Schema):
+    village_id = fields.String()
+    total_money = fields.String(metadata={"description": "该村捐款合计（元，字符串） money donated in the village, yuan"})
+    donations = fields.List(fields.Nested(DonationOut), metadata={"description": "捐赠记录（分页） the donations, paged"})

@@ -1,7 +1,10 @@
 """SQLite fixtures for unit tests: a fresh file database with the kernel's and a service's tables."""
-import pytest
+import json
 
-from services.kernel.db import create_all, make_engine, session_factory
+import pytest
+from sqlalchemy import select
+
+from services.kernel.db import create_all, make_engine, outbox_table, session_factory
 
 
 def session_fixtures(*metadatas):
@@ -20,3 +23,10 @@ def session_fixtures(*metadatas):
             yield session
 
     return engine, session
+
+
+def emitted(session, name=None):
+    """Events stored in the outbox, in order: [(name, data)]."""
+    rows = session.execute(select(outbox_table.c.event_type, outbox_table.c.body)
+                           .order_by(outbox_table.c.id)).all()
+    return [(t, json.loads(b)["data"]) for t, b in rows if name is None or t == name]

@@ -67,6 +67,12 @@ def test_query_strings_within_bounds_pass_through():
         {"limit": "500", "offset": "0", "village_id": "伍桂墩"}
 
 
+def test_path_values_are_bounded():
+    http.check_path({"subscription_id": 2 ** 53, "motion_id": "m" * 128})
+    assert "subscription_id" in refused(http.check_path, {"subscription_id": 2 ** 53 + 1}).fields
+    assert "motion_id" in refused(http.check_path, {"motion_id": "m" * 129}).fields
+
+
 def test_a_body_over_the_limit_is_413_with_or_without_a_length():
     big = Request(EnvironBuilder(method="POST", data=b"x" * 200).get_environ())
     assert refused(http.read_body, big, 100).status == 413

@@ -33,3 +33,25 @@ ROUTES = [
     Route("POST", "/api/demolitions/<demolition_id>/compensation-claims", S, "claim_compensation", body=True),
     Route("GET", "/api/parcels", S, "list_parcels", query=True),
 ]
+
+# OpenAPI: the output schemas of the methods that build their answer in domain code
+RESPONSES = {
+    "import_roster": "RosterImportOut",
+    "list_households": ("HouseholdSummaryOut", True),
+    "record_contribution": "ContributionOut",
+    "list_contributions": ("ContributionOut", True),
+    "contribution_totals": "TotalsOut",
+    "get_contribution": "ContributionOut",
+    "reverse_contribution": "ContributionOut",
+    "register_project": "ProjectOut",
+    "list_projects": ("ProjectOut", True),
+    "get_project": "ProjectOut",
+    "open_funding_round": "FundingRoundOut",
+    "get_funding_round": "FundingRoundOut",
+    "submit_funding_request": "FundingRequestOut",
+    "close_funding_round": "FundingRoundOut",
+    "register_demolition": "DemolitionOut",
+    "list_demolitions": ("DemolitionOut", True),
+    "get_demolition": "DemolitionOut",
+    "claim_compensation": "CompensationOut",
+}

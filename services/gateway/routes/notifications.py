@@ -13,3 +13,6 @@ ROUTES = [
     Route("GET", "/api/subscriptions/<int:subscription_id>", "notifications", "subscription"),
     Route("DELETE", "/api/subscriptions/<int:subscription_id>", "notifications", "unsubscribe"),
 ]
+
+# OpenAPI: the one answer its method builds on top of a schema's dump
+RESPONSES = {"subscription": "SubscriptionDetailOut"}

@@ -11,3 +11,12 @@ ROUTES = [
     Route("POST", "/api/policy/<area>/decide", R, "decide", body="facts"),
     Route("POST", "/api/policy/<area>/explain", R, "explain", body="facts"),
 ]
+
+# OpenAPI: the policy book builds these answers itself; the facts are an open object
+RESPONSES = {
+    "status": "PolicyStatusOut",
+    "params": "PolicyParamsOut",
+    "decide": "DecisionOut",
+    "explain": "ExplainOut",   # a list of rule ids
+}
+REQUESTS = {"decide": "FactsIn", "explain": "FactsIn"}

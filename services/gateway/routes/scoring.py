@@ -51,3 +51,15 @@ ROUTES = [
     # 排行榜 the public board's rankings
     Route("GET", "/api/rankings", S, "rankings", query=True),
 ]
+
+# OpenAPI: the output schemas of the methods that build their answer outside a schema
+RESPONSES = {
+    "get_balance": "BalanceOut",
+    "open_review": "ReviewDetailOut",
+    "get_review": "ReviewDetailOut",
+    "record_verdict": "ReviewDetailOut",
+    "rankings": "RankingsOut",
+    "close_quarter": "QuarterClosedOut",      # an object, not the list of titles it dumps
+    "list_assessments": "AssessmentsOut",
+    "list_donations": "DonationsOut",
+}

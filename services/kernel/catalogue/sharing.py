@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from ..events import declare
-from .common import Id, RuleRef
+from ..fields import Id, RuleRef
 
 SOURCE = "notifications"
 
@@ -36,7 +36,7 @@ class PublicityOpened(Schema):
     headline = fields.String(required=True)
     opens_at = fields.AwareDateTime(required=True)
     closes_at = fields.AwareDateTime(required=True)
-    rule = fields.Nested(RuleRef, required=True)
+    rule = RuleRef(required=True)
 
 
 class ObjectionLodged(Schema):

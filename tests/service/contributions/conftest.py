@@ -6,16 +6,15 @@ from nameko.testing.services import replace_dependencies
 
 from services.contributions.service import ContributionsService
 from services.kernel.nameko_ext import topology
-from tests.unit.contributions.conftest import ROSTER
-from tests.unit.contributions.fakes import FakePolicy
-
-from .fake_rules import FakeRulesService
+from services.rules.service import RulesService
+from tests.support import policy as fixture
 from tests.support.sink import Sink
+from tests.unit.contributions.conftest import ROSTER  # the roster data, not a fake
 
 
 @pytest.fixture
 def policy():
-    return FakePolicy()
+    return fixture.FixturePolicy()
 
 
 @pytest.fixture
@@ -40,10 +39,10 @@ def contributions(container_factory, service_config, policy, sink):
 
 @pytest.fixture
 def with_rules(container_factory, service_config, sink):
-    """The real service and the fake rules service, talking over the broker."""
-    topology.apply(service_config["AMQP_URI"], [ContributionsService, FakeRulesService])
-    rules = container_factory(FakeRulesService, service_config)
-    rules.start()
+    """The service and the real rules service on the fixture rule files, over the broker."""
+    service_config["RULES_DIR"] = str(fixture.RULES)
+    topology.apply(service_config["AMQP_URI"], [ContributionsService, RulesService])
+    container_factory(RulesService, service_config).start()
     container = container_factory(ContributionsService, service_config)
     container.start()
     with ServiceRpcProxy("contributions", service_config) as rpc:

@@ -68,7 +68,7 @@ def test_compensation_claim_is_refused_by_rule(contributions):
     assert demolition["area_m2"] == "660.00" and len(demolition["salvage_entry_ids"]) == 1
     with pytest.raises(PolicyRefused) as caught:
         contributions.claim_compensation(demolition["demolition_id"], {"amount": "3000"})
-    assert caught.value.detail["rule"]["id"] == "demolition.no_compensation"
+    assert caught.value.detail["rule"]["id"] == "demolition.never_compensated"
     assert "无补偿" in caught.value.detail["reason"]
     (parcel,) = contributions.list_parcels({"hamlet_id": "h1"})
     assert parcel["origin"] == "demolition" and parcel["land_use"] == "public"
@@ -108,7 +108,7 @@ def test_funding_round_through_the_rules_service(with_rules, sink):
         rpc.record_contribution({"kind": "money", "household_id": "hh1", "amount": "10", "source": "crowd",
                                  "project_id": "p1"})
         rpc.open_funding_round({"round_id": "r1", "name": "2026 春", "level": "town", "area_id": "t1",
-                                "budget": "700"})
+                                "budget": "1000"})
         low = rpc.submit_funding_request("r1", {"project_id": "p1", "amount": "500"})
         high = rpc.submit_funding_request("r1", {"project_id": "p2", "amount": "500"})
         rpc.close_funding_round("r1", {})
@@ -121,14 +121,14 @@ def test_funding_round_through_the_rules_service(with_rules, sink):
     by_id = {r["request_id"]: r for r in allocated["requests"]}
     assert (by_id[high["request_id"]]["rank"], by_id[high["request_id"]]["granted"]) == (1, "500.00")
     assert by_id[high["request_id"]]["grant_status"] == "released"
-    # p1's crowd share is 10/1000 < 0.1: its 200 stays held until residents give more
-    assert (by_id[low["request_id"]]["granted"], by_id[low["request_id"]]["grant_status"]) == ("200.00", "held")
-    assert allocated["rule"]["id"] == "funding.participation_first" and allocated["remaining"] == "0.00"
+    # p1's crowd share is 10/1000 < 0.1: its 500 stays held until residents give more
+    assert (by_id[low["request_id"]]["granted"], by_id[low["request_id"]]["grant_status"]) == ("500.00", "held")
+    assert allocated["rule"]["id"] == "funding.allocate" and allocated["remaining"] == "0.00"
     p2 = rpc.get_project("p2")
     assert p2["raised"] == {"grant": "500.00", "sponsor": "0.00", "crowd": "300.00"}
     rpc.record_contribution({"kind": "money", "household_id": "hh2", "amount": "90", "source": "crowd",
                              "project_id": "p1"})
-    assert rpc.get_project("p1")["raised"]["grant"] == "200.00"
+    assert rpc.get_project("p1")["raised"]["grant"] == "500.00"
     allocated_events = {d["request_id"]: d["status"] for d in sink.wait_for("funding.allocated", 2)}
     assert allocated_events == {high["request_id"]: "released", low["request_id"]: "held"}
     (released,) = sink.wait_for("grant.released")

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
+from nameko.testing.services import replace_dependencies
 
 from services.kernel.clock import FixedClock
 from services.kernel.nameko_ext import topology
@@ -14,7 +15,7 @@ from tests.support import wait
 from tests.support.bus import publish
 from tests.support.policy import rules_stand_in
 from tests.support.sink import Sink
-from tests.unit.scoring.fake_policy import FakePolicy
+from tests.support.scoring_policy import FakePolicy
 
 NOW = datetime(2025, 5, 16, 9, 0, tzinfo=timezone.utc)  # a Friday in 2025Q2
 POLICY = FakePolicy()
@@ -31,11 +32,12 @@ def sink(service_config):
 
 
 @pytest.fixture
-def scoring(container_factory, service_config, sink, monkeypatch):
-    monkeypatch.setattr(ScoringService, "clock", FixedClock(NOW))
+def scoring(container_factory, service_config, sink):
     topology.apply(service_config["AMQP_URI"], [ScoringService])
     container_factory(RulesStandIn, service_config).start()
-    container_factory(ScoringService, service_config).start()
+    container = container_factory(ScoringService, service_config)
+    replace_dependencies(container, clock=FixedClock(NOW))
+    container.start()
     with ServiceRpcProxy("scoring", service_config) as proxy:
         yield proxy
 

@@ -17,7 +17,7 @@ from services.kernel.db import make_engine, session_factory
 from services.kernel.errors import Conflict
 from services.scoring import households, ledger, supermarket
 from services.scoring.models import Goods, PointsEntry, Redemption
-from tests.unit.scoring.fake_policy import FakePolicy
+from tests.support.scoring_policy import FakePolicy
 
 NOW = datetime(2025, 5, 16, 9, 0, tzinfo=timezone.utc)
 

@@ -11,7 +11,7 @@ from services.kernel.clock import FixedClock
 
 from tests.support.db import session_fixtures
 
-from .fakes import FakePolicy
+from tests.support.policy import FixturePolicy
 
 # A small roster checked by hand: hamlet h1 has 4 households, h2 has 2.
 #   hh1 (head 张一, party member, in office) is the 1+10 hub of hh2 and hh3.
@@ -37,7 +37,7 @@ def clock():
 
 @pytest.fixture
 def policy():
-    return FakePolicy()
+    return FixturePolicy()
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 from services.contributions import demolitions, ledger, models
 from services.kernel.errors import PolicyRefused
 
-from .fakes import emitted
+from tests.support.db import emitted
 
 
 def test_register_then_a_compensation_claim_is_refused_by_rule(session, policy, clock, roster_loaded):
-    demolition, salvage = demolitions.register(session, policy, clock, {
+    demolition, salvage = demolitions.register(session, policy, clock.now(), {
         "structure_type": "old_house", "area_m2": Decimal("660"), "household_id": "hh4",
         "demolished_on": date(2026, 5, 2),
         "salvaged_items": [{"name": "磨盘 millstone", "count": 4}, {"name": "石鼓 stone drum", "count": 2}]})
@@ -34,8 +34,8 @@ def test_register_then_a_compensation_claim_is_refused_by_rule(session, policy, 
     events_before = emitted(session)
     with pytest.raises(PolicyRefused) as caught:
         demolitions.claim_compensation(session, policy, demolition.id, {"amount": Decimal("5000")})
-    assert caught.value.detail["reason"] == "拆违拆旧一律无补偿: demolition is never compensated"
-    assert caught.value.detail["rule"] == {"id": "demolition.no_compensation", "version": 1, "policy": "demolition"}
+    assert caught.value.detail["reason"].startswith("四个一律：拆违拆旧一律不补偿")
+    assert caught.value.detail["rule"] == {"id": "demolition.never_compensated", "version": 1, "policy": "demolition"}
     assert caught.value.to_dict()["error"] == "policy_refused"
     assert emitted(session) == events_before
     assert session.scalar(select(func.count()).select_from(models.LedgerEntry).where(
@@ -45,6 +45,6 @@ def test_register_then_a_compensation_claim_is_refused_by_rule(session, policy, 
 def test_demolition_of_a_household_in_another_hamlet_is_refused(session, policy, clock, roster_loaded):
     from services.kernel.errors import ValidationFailed
     with pytest.raises(ValidationFailed):
-        demolitions.register(session, policy, clock, {
+        demolitions.register(session, policy, clock.now(), {
             "structure_type": "pigsty", "area_m2": Decimal("12"), "household_id": "hh4", "hamlet_id": "h2",
             "demolished_on": date(2026, 5, 2)})

@@ -11,7 +11,7 @@ from services.contributions import models, roster
 from services.kernel.errors import ValidationFailed
 
 from .conftest import ROSTER
-from .fakes import emitted
+from tests.support.db import emitted
 
 
 def count(session, model):

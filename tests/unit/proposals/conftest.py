@@ -12,7 +12,7 @@ from services.kernel.clock import FixedClock
 from services.kernel.db import create_all, make_engine, outbox_table, session_factory
 from services.proposals.models import Base
 
-from .fake_policy import OrganicLawPolicy
+from tests.support.policy import FixturePolicy
 
 START = datetime(2024, 6, 3, 9, 0, tzinfo=timezone.utc)
 
@@ -38,7 +38,7 @@ def clock():
 
 @pytest.fixture
 def policy():
-    return OrganicLawPolicy()
+    return FixturePolicy()
 
 
 def tx(session, fn, *args, **kwargs):

@@ -8,7 +8,7 @@ from services.scoring.models import Base
 
 from tests.support.db import session_fixtures
 
-from .fake_policy import FakePolicy
+from tests.support.scoring_policy import FakePolicy
 
 NOW = datetime(2025, 5, 16, 9, 0, tzinfo=timezone.utc)  # a Friday (清洁日), 2025Q2, 2025H1
 

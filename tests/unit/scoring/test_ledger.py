@@ -104,7 +104,7 @@ def test_unknown_deed_is_refused_and_nothing_is_written(roster, policy):
 
 def test_rule_version_is_copied_so_history_stays_true(roster, policy, monkeypatch):
     old = record(roster, policy)
-    from tests.unit.scoring import fake_policy
+    from tests.support import scoring_policy as fake_policy
     monkeypatch.setattr(fake_policy, "VERSION", 8)
     new = record(roster, policy)
     assert (ledger.get(roster, old.entry_id).rule_version, new.rule_version) == (7, 8)
@@ -156,7 +156,7 @@ OPS = st.lists(st.tuples(
 @given(ops=OPS)
 def test_cached_balance_always_equals_the_sum_of_entries(engine, ops):
     from services.kernel.db import session_factory
-    from .fake_policy import FakePolicy
+    from tests.support.scoring_policy import FakePolicy
     policy = FakePolicy()
     with session_factory(engine)() as session:
         session.execute(PointsEntry.__table__.delete())

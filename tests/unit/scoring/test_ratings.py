@@ -81,7 +81,7 @@ def test_honour_as_of_the_quarter_ignores_later_quarters(roster, policy):
 
 
 def test_a_rating_without_a_priced_deed_is_recorded_without_points(roster):
-    from .fake_policy import DEEDS, FakePolicy
+    from tests.support.scoring_policy import DEEDS, FakePolicy
     policy = FakePolicy(deeds={k: v for k, v in DEEDS.items() if k != "quarterly_rating"})
     rating = rate(roster, policy, "h1", 8)
     assert rating.entry_id is None and ledger.list_entries(roster, household_id="h1") == []
