@@ -10,9 +10,20 @@ export COCREATE_TEST_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 export COCREATE_TEST_POSTGRES_URL ?= postgresql+pg8000://postgres@127.0.0.1:5432/test
 endif
 
-.PHONY: install test test-unit test-service test-integration test-e2e run demo bench definitions docs migrate lint clean
+.PHONY: install browser test test-unit test-service test-integration test-e2e run demo bench definitions docs migrate lint clean
 
-install: $(BIN)/.installed ## virtualenv with everything
+install: $(BIN)/.installed browser ## virtualenv with everything, and a browser for the board's tests
+
+# The board's browser tests drive Debian's chromium (no browser download) with a CJK font.
+# apt-get runs only when something is missing and we are root; otherwise it says what to do.
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	  else \
+	    echo "chromium or fonts-noto-cjk missing: as root, apt-get install -y chromium fonts-noto-cjk" >&2; \
+	  fi; \
+	fi
 
 $(BIN)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)

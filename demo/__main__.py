@@ -12,7 +12,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from services import SERVICES
 from services.kernel import config as kconfig
 
-STEPS = ["platform", "planning", "building", "evaluation", "management", "rules"]
+STEPS = ["platform", "planning", "building", "evaluation", "management", "rules", "sharing"]
 
 
 class Demo:
@@ -89,7 +89,23 @@ def main(argv=None) -> int:
         print(f"\ndemo steps failed: {', '.join(failed)}", file=sys.stderr)
         return 1
     print("\ndemo finished: every step ran over RabbitMQ.")
+    _print_boards(config)
     return 0
+
+
+def _print_boards(config) -> None:
+    """Each demo village's public board, at the address the gateway listens on."""
+    host, _, port = (config.get("WEB_SERVER_ADDRESS") or "0.0.0.0:8000").rpartition(":")
+    host = "127.0.0.1" if host in ("", "0.0.0.0") else host
+    try:
+        with ClusterRpcProxy(config, timeout=10) as rpc:
+            villages = rpc.notifications.villages()
+    except Exception as exc:  # noqa: BLE001  the demo ran; only the list of addresses is missing
+        print(f"(village boards: notifications did not answer: {exc})")
+        return
+    print("\n村务公开栏 village boards (open on a phone or a village screen):")
+    for village in villages:
+        print(f"  {village['name']}: http://{host}:{port}/v/{village['village_id']}/")
 
 
 if __name__ == "__main__":

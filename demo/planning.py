@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 
-VILLAGE = "wuguidun"                 # 伍桂墩村
-HAMLET = "wuguidun-laojie"           # the old-street hamlet (垸组)
+VILLAGE = "v-wgd"                    # 伍桂墩村, as on the roster (so the story lands on its board)
+HAMLET = "wgd-3"                     # 老街组, the old-street hamlet (垸组)
 SECRETARY = "wgd-secretary"          # 村党支部书记
 HEAD = "wgd-laojie-head"             # 垸组长
 
@@ -47,7 +47,7 @@ def run(demo):
     demo.say(f"回音墙 suggestion {suggestion['id']}: {suggestion['title']}")
     motion = p.create_motion({
         "village_id": VILLAGE, "hamlet_id": HAMLET, "scope": "village",
-        "title": "毕昇老街人居环境整治 Bisheng Old Street renovation",
+        "title": "毕昇老街人居环境整治",
         "description": "Two vacant plots ceded free; 30+ stone rollers, mortars, drums, millstones "
                        "and landscape stones donated and reused on site.",
         "estimated_budget": "350000", "contribution_kinds": ["money", "labour", "materials"],

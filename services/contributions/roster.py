@@ -432,6 +432,7 @@ def _public_view(session: Session, household_id: str) -> dict | None:
     return {
         "household_id": household.id, "hamlet_id": hamlet.id, "village_id": village.id,
         "town_id": village.town_id, "head_name": household.head_name,
+        "village_name": village.name, "hamlet_name": hamlet.name,
         "party_member": party is not None,
         "hub_household_id": household.hub_household_id,
     }

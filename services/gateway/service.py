@@ -3,7 +3,7 @@ from werkzeug.wrappers import Response
 
 from services.kernel.errors import CocreateError
 
-from . import board, docs, edge
+from . import board, docs, edge, pages
 from .catalogue import CatalogueRoutes
 from .cluster import ClusterRpc
 from .http import json_response
@@ -31,6 +31,14 @@ class GatewayService(CatalogueRoutes):  # + /asyncapi.json and the events' JSON 
         except Exception as exc:  # noqa: BLE001  the page still renders, saying what is missing
             notices, unavailable = [], f"feed unavailable: {type(exc).__name__}"
         return Response(board.render(notices, unavailable), mimetype="text/html")
+
+    @http("GET", "/v/")
+    def villages(self, request):
+        return pages.serve(request, "", self.cluster.call)
+
+    @http("GET", "/v/<path:rest>")
+    def village_board(self, request, rest):
+        return pages.serve(request, rest, self.cluster.call)
 
     @http("GET", "/openapi.json")
     def openapi(self, request):

@@ -28,6 +28,7 @@ class EventType:
     schema: type[Schema]
     version: int = 1
     description: str = ""
+    audience: str | None = None    # who may read it: one of AUDIENCES (村务公开 or narrower)
 
     @property
     def type(self) -> str:
@@ -70,13 +71,19 @@ def schema_url(event_type: "EventType", base_url: str | None = None) -> str:
     """Where the JSON Schema of an event's ``data`` is served: its ``dataschema``."""
     base = (base_url or public_url()).rstrip("/")
     return f"{base}/schemas/events/{event_type.name}/v{event_type.version}.json"
+# Who may read an event's content. Only "public" reaches the public board 公开栏 and its feed;
+# "village" is for the village's cadres and committees, "household" for the people it concerns,
+# "internal" is plumbing between services (no notice is written for it at all).
+AUDIENCES = ("public", "village", "household", "internal")
 
 
 def declare(name: str, source: str, schema: type[Schema], version: int = 1,
-            description: str = "") -> EventType:
+            description: str = "", audience: str | None = None) -> EventType:
     if name in _CATALOGUE:
         raise ValueError(f"event type {name!r} is declared twice")
-    event_type = EventType(name, source, schema, version, description)
+    if audience is not None and audience not in AUDIENCES:
+        raise ValueError(f"event type {name!r}: audience {audience!r} is not one of {AUDIENCES}")
+    event_type = EventType(name, source, schema, version, description, audience)
     _CATALOGUE[name] = event_type
     return event_type
 
@@ -90,6 +97,16 @@ def get(name: str) -> EventType:
 
 def all_types() -> list[EventType]:
     return sorted(_CATALOGUE.values(), key=lambda t: (t.source, t.name))
+
+
+def audience_of(name: str) -> str:
+    """The declared audience; an undeclared one counts as internal, so nothing leaks by default."""
+    event_type = _CATALOGUE.get(name)
+    return (event_type.audience if event_type else None) or "internal"
+
+
+def public_names() -> list[str]:
+    return sorted(t.name for t in _CATALOGUE.values() if t.audience == "public")
 
 
 def name_from_type(ce_type: str) -> str:

@@ -96,6 +96,84 @@ class FeedQuery(Input):
     before = fields.Integer(load_default=None)
 
 
+class BoardQuery(Input):
+    """The village board's paging and date filter (dates are days in Asia/Shanghai)."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    hamlet_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    date_from = fields.Date(load_default=None, data_key="from")
+    date_to = fields.Date(load_default=None, data_key="to")
+
+
+class ObjectionIn(Input):
+    """异议: the objector is explicit until the identity service (issue 11) vouches for them."""
+
+    resident_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    household_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+
+
+class AnswerIn(Input):
+    outcome = fields.String(required=True, validate=validate.OneOf(["upheld", "dismissed"]))
+    answer = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    answered_by = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class ResolveIn(Input):
+    resolution = fields.String(required=True, validate=validate.OneOf(["corrected", "withdrawn"]))
+    note = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    resolved_by = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class VillageOut(Schema):
+    village_id = fields.String()
+    name = fields.String()
+
+
+class BoardOut(Schema):
+    """One village's (or hamlet's) board: every section, with names and Chinese text, never ids."""
+
+    village = fields.Dict()
+    hamlet = fields.Dict(allow_none=True)
+    hamlets = fields.List(fields.Dict())
+    news = fields.Dict()             # items, page, pages, total, from, to
+    decisions = fields.List(fields.Dict())
+    funding = fields.List(fields.Dict())
+    accounts = fields.List(fields.Dict())
+    contributions = fields.Dict()    # honour_roll, hamlets
+    honours = fields.Dict()          # titles, awards
+    echo = fields.List(fields.Dict())
+    reviews = fields.List(fields.Dict())
+    deeds = fields.List(fields.Dict())
+    publicity = fields.List(fields.Dict())
+
+
+class ObjectionOut(Schema):
+    objection_id = fields.Integer()
+    publicity_id = fields.Integer()
+    status = fields.String()
+    answer = fields.String(allow_none=True)
+
+
+class PublicityOut(Schema):
+    """What anyone may see of an item on notice: never the objector."""
+
+    publicity_id = fields.Integer()
+    kind = fields.String()
+    village_id = fields.String()
+    subject = fields.String()
+    headline = fields.String()
+    opens_at = fields.String()
+    closes_at = fields.String()
+    status = fields.String()
+    status_text = fields.String()
+    rule = fields.Dict()
+    resolution = fields.String(allow_none=True)
+    resolution_note = fields.String(allow_none=True)
+    objections = fields.List(fields.Dict())
+
+
 # -- HTTP responses (OpenAPI) --------------------------------------------------------------
 # Named in services/gateway/routes/notifications.py ``RESPONSES``. Documentation only.
 

@@ -1,13 +1,15 @@
-"""共享 sharing: the public feed, the catch-up feed, and fan-out to people and county systems."""
+"""共享 sharing: the public feed and village boards, 公示 with objections, the catch-up feed, and
+fan-out to people and county systems."""
 from datetime import timedelta
 
 from nameko.dependency_providers import Config
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from services.kernel.db import get_or_404
 from services.kernel.nameko_ext import Clock, Database, api, on_event
 
-from . import schemas, sharing
+from . import board, publicity, schemas, sharing
 from .dependencies import DeliveryLanes
 
 
@@ -17,17 +19,29 @@ class NotificationsService:
     clock = Clock()
     config = Config()
     lanes = DeliveryLanes()
+    policy = RpcProxy("rules")   # notice periods of 公示 come from rules/publicity.yaml
 
     def _retention(self):
         return timedelta(days=float(self.config.get("EVENT_RETENTION_DAYS") or 90))
 
     @on_event("*")
     def share(self, event):
-        sharing.share(self.db, event, self.clock.now())
+        now = self.clock.now()
+        sharing.share(self.db, event, now)
+        located = board.project(self.db, event, now)
+        if any(publicity.kind_of(item) for item in located):
+            params = self.policy.params("publicity")
+            for item in located:
+                publicity.open_for(self.db, item, params, now)
 
     @timer(interval=1)
     def deliver(self):
         self.lanes.tick()  # one lane per due subscriber: a slow receiver delays only itself
+
+    @timer(interval=30)
+    def close_notice_periods(self):
+        publicity.finalise_due(self.db, self.clock.now())
+        self.db.commit()
 
     @api
     def subscribe(self, payload):
@@ -88,3 +102,40 @@ class NotificationsService:
     @api
     def replay_deliveries(self, delivery_ids=None, subscription_id=None):
         return sharing.replay(self.db, delivery_ids, self.clock.now(), subscription_id)
+
+    @api
+    def villages(self):
+        return schemas.VillageOut(many=True).dump(board.villages(self.db))
+
+    @api
+    def village_board(self, village_id, query=None):
+        q = schemas.BoardQuery().load(query or {})
+        return schemas.BoardOut().dump(board.view(
+            self.db, village_id, q["hamlet_id"], page=q["page"], per_page=q["per_page"],
+            date_from=q["date_from"] and q["date_from"].isoformat(),
+            date_to=q["date_to"] and q["date_to"].isoformat(), now=self.clock.now()))
+
+    @api
+    def list_publicity(self, village_id):
+        return schemas.PublicityOut(many=True).dump(publicity.listing(self.db, village_id, self.clock.now()))
+
+    @api
+    def lodge_objection(self, publicity_id, payload):
+        data = schemas.ObjectionIn().load(payload)
+        objection = publicity.lodge(self.db, int(publicity_id), data, self.clock.now())
+        return schemas.ObjectionOut().dump({"objection_id": objection.id, "publicity_id": objection.publicity_id,
+                                            "status": objection.status, "answer": None})
+
+    @api
+    def answer_objection(self, objection_id, payload):
+        data = schemas.AnswerIn().load(payload)
+        objection = publicity.answer(self.db, int(objection_id), data, self.clock.now())
+        return schemas.ObjectionOut().dump({"objection_id": objection.id, "publicity_id": objection.publicity_id,
+                                            "status": objection.status, "answer": objection.answer})
+
+    @api
+    def resolve_publicity(self, publicity_id, payload):
+        data = schemas.ResolveIn().load(payload)
+        pub = publicity.resolve(self.db, int(publicity_id), data, self.clock.now())
+        return schemas.PublicityOut().dump(publicity.public_view(pub, publicity.objections_of(self.db, pub),
+                                                                 self.clock.now()))

@@ -13,37 +13,48 @@ from services.kernel import events, outbox
 from services.kernel.db import get_or_404, utcnow
 from services.kernel.errors import NotFound, ValidationFailed
 
+from . import board, headlines
 from .models import Delivery, Notice, Subscription
 
 # Backoff between delivery attempts to a subscriber; after the last one it is marked failed.
 RETRY_SCHEDULE = [timedelta(seconds=s) for s in (5, 30, 120, 600, 3600)]
 
 
-def headline(event) -> str:
-    """A readable line: the catalogue's label of the type, and what it is about."""
+def headline(event, names=None) -> str:
+    """A readable Chinese line built from the event's data; the catalogue's label as a fallback."""
+    built = headlines.headline(event.name, event.envelope.get("data") or {}, names or (lambda _i: None))
+    if built:
+        return built
     label = events.get(event.name).description or event.name
-    about = event.subject or ""
-    return f"{label} {about}".strip()
+    return f"{label} {event.subject or ''}".strip()
 
 
 def share(session: Session, event, now: datetime) -> Notice | None:
-    """Publish one event on the board and owe it to matching subscribers (once per event)."""
+    """Publish one event and owe it to matching subscribers (once per event).
+
+    An internal event (plumbing between services, see the catalogue's audience) gets no notice at
+    all; village and household ones are kept for their subscribers but never reach the public feed.
+    """
+    if events.audience_of(event.name) == "internal":
+        return None
     if session.execute(select(Notice.id).where(Notice.cause_event_id == event.id)).first():
         return None
     notice = Notice(cause_event_id=event.id, cause_type=event.name, source=event.source.rsplit("/", 1)[-1],
-                    subject=event.subject, headline=headline(event), data=event.envelope.get("data", {}),
+                    subject=event.subject, headline=headline(event, board.names_in(session)), data=event.envelope.get("data", {}),
                     envelope=event.envelope, published_at=now)
     session.add(notice)
     session.flush()
     # Owed to subscriptions not yet confirmed too: a person who confirms tomorrow gets today's
     # notices (the lanes send nothing before confirmation).
     for sub in session.scalars(select(Subscription).where(Subscription.active.is_(True))):
+        if sub.email and events.audience_of(event.name) != "public":
+            continue  # a person's mailbox gets only what the public board shows
         if matches(sub.patterns, event.name):
             session.add(Delivery(subscription_id=sub.id, notice_id=notice.id, next_attempt_at=now))
     # Who follows a result is their own business: the public event names no subscriber.
     outbox.emit(session, "notice.published", {
         "notice_id": str(notice.id), "cause_event_id": event.id, "cause_type": event.name,
-        "headline": notice.headline, "audience": ["public"],
+        "headline": notice.headline, "audience": [events.audience_of(event.name)],
     }, subject=f"notice/{notice.id}")
     return notice
 
@@ -182,7 +193,9 @@ def parse_cursor(cursor) -> int:
 
 
 def feed(session: Session, limit: int = 50, cause_type: str | None = None, before: int | None = None):
-    query = select(Notice).order_by(Notice.id.desc()).limit(limit)
+    """The public feed: notices of public event types only, newest first."""
+    query = (select(Notice).where(Notice.cause_type.in_(events.public_names()))
+             .order_by(Notice.id.desc()).limit(limit))
     if cause_type:
         query = query.where(Notice.cause_type.like(cause_type.replace("*", "%")))
     if before:

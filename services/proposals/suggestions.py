@@ -49,7 +49,7 @@ def adopt_into(session: Session, suggestion: Suggestion, motion: Motion, by: str
     if suggestion.status == "answered":
         suggestion.motion_id = suggestion.motion_id or motion.id
         return
-    _close(session, suggestion, now, "adopted", f"taken up in motion {motion.id}: {motion.title}",
+    _close(session, suggestion, now, "adopted", f"已纳入垸组提议「{motion.title}」",
            by, motion.id)
 
 

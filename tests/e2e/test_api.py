@@ -194,6 +194,8 @@ def test_scoring_points_approval_balance_and_rankings(api, roster):
 
 def test_the_board_feed_shows_what_the_services_published(api):
     village = uid("v")
+    suggestion = expect(requests.post(f"{api}/api/suggestions", json={
+        "village_id": village, "resident_id": "r-1", "title": "修桥 the bridge"}), 201)
     motion = expect(requests.post(f"{api}/api/motions", json={
         "village_id": village, "scope": "village", "title": "修桥 the bridge", "estimated_budget": "280000",
         "created_by": "secretary"}), 201)
@@ -202,8 +204,12 @@ def test_the_board_feed_shows_what_the_services_published(api):
 
     def mine():
         feed = expect(requests.get(f"{api}/api/board/feed", params={"limit": 100}), 200)
-        return [n for n in feed if motion["id"] in str(n)]
-    notices = until(mine, timeout=30, message="the raised motion on the board feed")
+        return [n for n in feed if suggestion["id"] in str(n)]
+    notices = until(mine, timeout=30, message="the suggestion on the board feed")
+    assert notices[0]["headline"] == "回音墙收到建议：修桥 the bridge"
+    # a motion's workflow steps are the village's (audience "village"), not the public board's
+    feed = expect(requests.get(f"{api}/api/board/feed", params={"limit": 100}), 200)
+    assert not [n for n in feed if motion["id"] in str(n)]
     assert all({"headline", "cause_type", "published_at"} <= set(n) for n in notices)
     assert len(expect(requests.get(f"{api}/api/board/feed", params={"limit": 1}), 200)) == 1
     assert "limit" in expect(requests.get(f"{api}/api/board/feed", params={"limit": "many"}), 400)["fields"]

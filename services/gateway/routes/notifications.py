@@ -2,6 +2,13 @@ from services.gateway.routing import Route
 
 ROUTES = [
     Route("GET", "/api/board/feed", "notifications", "feed", query=True),
+    Route("GET", "/api/board/villages", "notifications", "villages"),
+    Route("GET", "/api/board/villages/<village_id>", "notifications", "village_board", query=True),
+    Route("GET", "/api/board/villages/<village_id>/publicity", "notifications", "list_publicity"),
+    Route("POST", "/api/publicity/<int:publicity_id>/objections", "notifications", "lodge_objection",
+          body=True, status=201),
+    Route("POST", "/api/objections/<int:objection_id>/answer", "notifications", "answer_objection", body=True),
+    Route("POST", "/api/publicity/<int:publicity_id>/resolve", "notifications", "resolve_publicity", body=True),
     Route("POST", "/api/subscriptions", "notifications", "subscribe", body=True, status=201),
     Route("GET", "/api/subscriptions/<int:subscription_id>", "notifications", "subscription"),
     # the links in emails: double opt-in, and unsubscribe (GET from the body, POST one-click)

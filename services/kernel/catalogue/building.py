@@ -19,6 +19,9 @@ class HouseholdRegistered(Schema):
     head_name = fields.String(required=True)
     party_member = fields.Boolean(required=True)          # a party member lives in it (党员户)
     hub_household_id = Id(required=True, allow_none=True)  # its 1+10 党员中心户, or null
+    # Added later, optional so older events still load: the public board names places by these.
+    village_name = fields.String(load_default=None, allow_none=True)
+    hamlet_name = fields.String(load_default=None, allow_none=True)
 
 
 class Item(Schema):
@@ -168,22 +171,22 @@ class DemolitionRegistered(Schema):
 
 
 declare("household.registered", SOURCE, HouseholdRegistered,
-        description="户 a household imported or changed on the roster")
+        description="户 a household imported or changed on the roster", audience="internal")
 declare("contribution.recorded", SOURCE, ContributionRecorded,
-        description="四出 a contribution ledger entry (or its reversal)")
+        description="四出 a contribution ledger entry (or its reversal)", audience="public")
 declare("funding_round.closed", SOURCE, FundingRoundClosed,
-        description="a funding round closed; its requests await the participation-first rule")
+        description="a funding round closed; its requests await the participation-first rule", audience="internal")
 declare("funding.allocated", SOURCE, FundingAllocated,
-        description="参与优先 a funding request's allocation applied")
+        description="参与优先 a funding request's allocation applied", audience="public")
 declare("grant.released", SOURCE, GrantReleased,
-        description="资金结构 a held grant released once the crowd share was met")
+        description="资金结构 a held grant released once the crowd share was met", audience="public")
 declare("project.registered", SOURCE, ProjectRegistered,
-        description="an approved project with its budget and funding mix")
+        description="an approved project with its budget and funding mix", audience="public")
 declare("project.funded", SOURCE, ProjectFunded,
-        description="a project's raised money reached its budget")
+        description="a project's raised money reached its budget", audience="public")
 declare("project.labour_flagged", SOURCE, ProjectLabourFlagged,
-        description="党员干部带头上 the leadership check on a project's labour changed")
+        description="党员干部带头上 the leadership check on a project's labour changed", audience="village")
 declare("participation.changed", SOURCE, ParticipationChanged,
-        description="参与率 a hamlet's participation rate for a period changed")
+        description="参与率 a hamlet's participation rate for a period changed", audience="internal")
 declare("demolition.registered", SOURCE, DemolitionRegistered,
-        description="四个一律 a demolition registered without compensation")
+        description="四个一律 a demolition registered without compensation", audience="public")

@@ -27,7 +27,7 @@ class PointsRecorded(Schema):
 
 
 declare("points.recorded", SOURCE, PointsRecorded,
-        description="a points entry recorded in the ledger")
+        description="a points entry recorded in the ledger", audience="household")
 
 
 class DonationRecorded(Schema):
@@ -44,7 +44,7 @@ class DonationRecorded(Schema):
 
 
 declare("donation.recorded", SOURCE, DonationRecorded,
-        description="爱心超市 a donation of money or goods to the love supermarket")
+        description="爱心超市 a donation of money or goods to the love supermarket", audience="public")
 
 
 class RedemptionRecorded(Schema):
@@ -62,7 +62,7 @@ class RedemptionRecorded(Schema):
 
 
 declare("redemption.recorded", SOURCE, RedemptionRecorded,
-        description="爱心超市 a redemption requested, done or cancelled")
+        description="爱心超市 a redemption requested, done or cancelled", audience="household")
 
 
 class YardInspected(Schema):
@@ -81,7 +81,7 @@ class YardInspected(Schema):
 
 
 declare("yard.inspected", SOURCE, YardInspected,
-        description="清洁日 a yard inspected and rated on cleaning day")
+        description="清洁日 a yard inspected and rated on cleaning day", audience="household")
 
 
 class CivilityRated(Schema):
@@ -96,7 +96,7 @@ class CivilityRated(Schema):
 
 
 declare("civility.rated", SOURCE, CivilityRated,
-        description="乡风文明评比 a quarterly civility rating")
+        description="乡风文明评比 a quarterly civility rating", audience="household")
 
 
 class TitleAwarded(Schema):
@@ -113,7 +113,7 @@ class TitleAwarded(Schema):
 
 
 declare("title.awarded", SOURCE, TitleAwarded,
-        description="评星评优 a civility title awarded at period end")
+        description="评星评优 a civility title awarded at period end", audience="public")
 
 
 class PartyMemberAssessed(Schema):
@@ -130,7 +130,7 @@ class PartyMemberAssessed(Schema):
 
 
 declare("party_member.assessed", SOURCE, PartyMemberAssessed,
-        description="党员评议 a party member assessed for the half year")
+        description="党员评议 a party member assessed for the half year", audience="household")
 
 
 class ReviewCompleted(Schema):
@@ -146,7 +146,7 @@ class ReviewCompleted(Schema):
 
 
 declare("review.completed", SOURCE, ReviewCompleted,
-        description="大家评 a half-year review of a project completed")
+        description="大家评 a half-year review of a project completed", audience="public")
 
 
 class OpinionAnswered(Schema):
@@ -160,7 +160,7 @@ class OpinionAnswered(Schema):
 
 
 declare("opinion.answered", SOURCE, OpinionAnswered,
-        description="大家评 an opinion from a review answered or adopted")
+        description="大家评 an opinion from a review answered or adopted", audience="public")
 
 
 class BeautifulHamletDecided(Schema):
@@ -178,4 +178,4 @@ class BeautifulHamletDecided(Schema):
 
 
 declare("beautiful_hamlet.decided", SOURCE, BeautifulHamletDecided,
-        description="最美垸落 a most-beautiful-hamlet application decided")
+        description="最美垸落 a most-beautiful-hamlet application decided", audience="public")

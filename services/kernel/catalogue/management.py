@@ -127,14 +127,23 @@ class HelpGiven(Located):
 
 
 declare("report.routed", SOURCE, ReportRouted,
-        description="我来提 a report routed by rule to the post or body responsible for its area")
-declare("body.plaque_awarded", SOURCE, BodyPlaqueAwarded, description="授牌 a body elected and given its plaque")
-declare("contact_visit.logged", SOURCE, ContactVisitLogged, description="1+10 党员联户 a contact visit")
-declare("fix_order.issued", SOURCE, FixOrderIssued, description="人居环境监督 a finding to be fixed by a deadline")
-declare("fix_order.rechecked", SOURCE, FixOrderRechecked, description="人居环境监督 a fix order re-checked")
-declare("environment.rated", SOURCE, EnvironmentRated, description="一月一评比 the month's environment rating")
+        description="我来提 a report routed by rule to the post or body responsible for its area",
+        audience="village")
+declare("body.plaque_awarded", SOURCE, BodyPlaqueAwarded, description="授牌 a body elected and given its plaque",
+        audience="public")
+declare("contact_visit.logged", SOURCE, ContactVisitLogged, description="1+10 党员联户 a contact visit",
+        audience="internal")
+declare("fix_order.issued", SOURCE, FixOrderIssued, description="人居环境监督 a finding to be fixed by a deadline",
+        audience="village")
+declare("fix_order.rechecked", SOURCE, FixOrderRechecked, description="人居环境监督 a fix order re-checked",
+        audience="village")
+declare("environment.rated", SOURCE, EnvironmentRated, description="一月一评比 the month's environment rating",
+        audience="public")
 declare("co_management.took_part", SOURCE, CoManaged,
-        description="三线共管 a household took part in co-management (participation evidence)")
+        description="三线共管 a household took part in co-management (participation evidence)",
+        audience="internal")
 declare("co_management.counted", SOURCE, CoManagementCounted,
-        description="三线共管 a household's co-management activity reached the participation threshold")
-declare("help.given", SOURCE, HelpGiven, description="急事难事我来帮 labour given to an urgent matter")
+        description="三线共管 a household's co-management activity reached the participation threshold",
+        audience="internal")
+declare("help.given", SOURCE, HelpGiven, description="急事难事我来帮 labour given to an urgent matter",
+        audience="village")

@@ -113,14 +113,15 @@ class PolicyPublished(Schema):
 
 
 declare("points.decided", SOURCE, PointsDecided,
-        description="points granted or deducted for a deed, by rule")
+        description="points granted or deducted for a deed, by rule", audience="household")
 declare("funding_round.allocated", SOURCE, FundingRoundAllocated,
-        description="参与优先 a funding round ranked by participation and allocated")
+        description="参与优先 a funding round ranked by participation and allocated", audience="public")
 declare("review.due", SOURCE, ReviewDecided,
-        description="半年评议 a project's review is due")
+        description="半年评议 a project's review is due", audience="village")
 declare("review.overdue", SOURCE, ReviewDecided,
-        description="半年评议 a project's review is overdue and escalated")
+        description="半年评议 a project's review is overdue and escalated", audience="public")
 declare("deadline.escalated", SOURCE, DeadlineEscalated,
-        description="回音墙/我来提 an unanswered matter escalated one level up")
+        description="回音墙/我来提 an unanswered matter escalated one level up", audience="village")
 declare("policy.published", SOURCE, PolicyPublished,
-        description="公示 new versions of rule files published by policy staff (who, when, why)")
+        description="公示 new versions of rule files published by policy staff (who, when, why)",
+        audience="public")

@@ -1,0 +1,125 @@
+"""村务公开栏: the board's read model projects public events per village, with names, never ids."""
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from services.kernel import db
+from services.kernel.errors import Conflict, NotFound, ValidationFailed
+from services.notifications import board, publicity, sharing
+from services.notifications.models import Base, BoardItem, Notice
+from tests.support.board_scenario import PRIVATE, PUBLICITY_PARAMS, T0, VILLAGE, ev, village_events
+from tests.support.db import session_fixtures
+
+engine, session = session_fixtures(Base.metadata)
+NOW = T0 + timedelta(hours=3)
+
+
+def feed_all(session, evs, now=NOW):
+    for e in evs:
+        sharing.share(session, e, now)
+        for item in board.project(session, e, now):
+            publicity.open_for(session, item, PUBLICITY_PARAMS, now)
+    session.commit()
+
+
+@pytest.fixture
+def village(session):
+    feed_all(session, village_events())
+    return session
+
+
+def test_internal_events_get_no_notice_and_the_feed_shows_only_public_ones(village):
+    types = {n.cause_type for n in village.scalars(select(Notice))}
+    assert "household.registered" not in types          # internal: no notice at all
+    assert {"points.recorded", "report.filed"} <= types   # kept for their own audience ...
+    feed_types = {n.cause_type for n in sharing.feed(village, limit=500)}
+    assert feed_types and not feed_types & {"points.recorded", "report.filed", "party_member.assessed"}
+    assert "motion.decided" in feed_types                 # ... but only public ones are in the feed
+
+
+def test_headlines_are_chinese_with_names_never_ids(village):
+    lines = [i.headline for i in village.scalars(select(BoardItem))]
+    assert "「毕昇老街人居环境整治」经党员大会、村民代表会议表决通过（重大事务）" in lines
+    assert "刘桂兰户获评「好婆婆」（2026Q2）" in lines
+    assert not [line for line in lines if "wgd-" in line or "v-wgd" in line]
+
+
+def test_the_village_board_has_each_section(village):
+    view = board.view(village, VILLAGE, now=NOW)
+    assert view["village"]["name"] == "伍桂墩村"
+    assert [h["name"] for h in view["hamlets"]] == ["伍家垸", "桂花垸", "老街组"]
+    decision = view["decisions"][0]
+    assert decision["title"] == "毕昇老街人居环境整治" and decision["outcome"] == "通过"
+    assert [b["body"] for b in decision["bodies"]] == ["党员大会", "村民代表会议"]
+    assert decision["bodies"][1]["vote"] == "村民代表会议应到 30 人、实到 22 人，赞成 19、反对 2、弃权 1，通过"
+    assert decision["advisory"][0].startswith("垸组会应到 52 人、实到 36 人")
+    assert decision["publicity"]["status"] == "in_notice"
+    queue = view["funding"][0]
+    assert [(r["rank"], r["hamlet"], r["rate_text"]) for r in queue["rows"]] == [(1, "伍家垸", "75%"), (2, "桂花垸", "50%")]
+    assert queue["rows"][0]["reason"].startswith("第1名：参与率 75%")
+    assert queue["override"] == {"by": "镇长王明", "why": "伍家垸先行整治排水，避免汛期内涝"}
+    account = view["accounts"][0]
+    assert account["budget"] == "350,000.00 元" and account["raised"] == "257,000.00 元"
+    assert [s["raised"] for s in account["sources"]] == ["250,000.00 元", "5,000.00 元", "2,000.00 元"]
+    roll = view["contributions"]["honour_roll"]
+    assert [(r["name"], r["amount"]) for r in roll] == [("村干部和党员", "20,000.00 元"), ("伍建国", "5,000.00 元"),
+                                                        ("伍长林", "2,000.00 元")]  # the grant is no donor
+    street = next(h for h in view["contributions"]["hamlets"] if h["hamlet"] == "老街组")
+    assert (street["item_count"], street["land_m2"]) == (15, "120")
+    assert view["honours"]["titles"][0]["household"] == "刘桂兰" and not view["honours"]["titles"][0]["final"]
+    assert view["echo"][0]["answer"].startswith("已并入垸组提议")
+    assert view["reviews"][0]["project"] == "毕昇老街人居环境整治"
+
+
+def test_nothing_private_is_in_the_board_data(village):
+    text = json.dumps(board.view(village, VILLAGE, now=NOW), ensure_ascii=False)
+    assert [p for p in PRIVATE if p in text] == []
+    assert "party_member" not in text
+
+
+def test_news_pages_and_filters_by_shanghai_day(village):
+    first = board.view(village, VILLAGE, per_page=3, now=NOW)["news"]
+    assert first["pages"] > 1 and len(first["items"]) == 3
+    second = board.view(village, VILLAGE, page=2, per_page=3, now=NOW)["news"]
+    assert not {i["headline"] for i in first["items"]} & {i["headline"] for i in second["items"]}
+    assert board.view(village, VILLAGE, date_from="2026-06-06", now=NOW)["news"]["total"] == 0
+    assert board.view(village, VILLAGE, date_from="2026-06-05", date_to="2026-06-05", now=NOW)["news"]["total"] == first["total"]
+    with pytest.raises(ValidationFailed):
+        board.view(village, VILLAGE, date_from="June", now=NOW)
+
+
+def test_a_hamlet_board_and_an_unknown_village(village):
+    view = board.view(village, VILLAGE, "wgd-3", now=NOW)
+    assert view["hamlet"]["name"] == "老街组"
+    with pytest.raises(NotFound):
+        board.view(village, "v-nowhere", now=NOW)
+    with pytest.raises(NotFound):
+        board.view(village, VILLAGE, "lyc-yw", now=NOW)   # a hamlet of another village
+
+
+def test_an_event_before_its_household_is_known_is_placed_once_the_roster_arrives(session):
+    title = ev("title.awarded", {"title_id": "t9", "household_id": "wgd-9-01", "code": "ten_star_household",
+                                 "quarter": "2026Q2", "honour_points": 200, "rating_stars": 10,
+                                 "rule": {"id": "titles.ten_star", "version": 1}})
+    feed_all(session, [title])
+    assert session.scalars(select(BoardItem)).one().village_id is None
+    feed_all(session, [ev("household.registered", {
+        "household_id": "wgd-9-01", "hamlet_id": "wgd-9", "village_id": VILLAGE, "town_id": "t",
+        "head_name": "伍新民", "party_member": False, "hub_household_id": None,
+        "village_name": "伍桂墩村", "hamlet_name": "新垸"})])
+    item = session.scalars(select(BoardItem)).one()
+    assert (item.village_id, item.headline) == (VILLAGE, "伍新民户获评「十星级文明户」（2026Q2）")
+    assert publicity.listing(session, VILLAGE, NOW)[0]["kind"] == "title"
+
+
+def test_a_project_s_money_and_review_count_whatever_order_the_events_came_in(session):
+    story = village_events()
+    registered = [e for e in story if e.name == "project.registered"]
+    early = [e for e in story if e.name in ("contribution.recorded", "review.completed")]
+    places = [e for e in story if e.name == "household.registered"]
+    feed_all(session, places + early + registered)
+    view = board.view(session, VILLAGE, now=NOW)
+    assert view["accounts"][0]["raised"] == "257,000.00 元"
+    assert view["reviews"][0]["project"] == "毕昇老街人居环境整治"
