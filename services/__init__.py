@@ -6,5 +6,6 @@ SERVICES = {
     "contributions": "services.contributions.service:ContributionsService",
     "scoring": "services.scoring.service:ScoringService",
     "notifications": "services.notifications.service:NotificationsService",
+    "identity": "services.identity.service:IdentityService",
     "gateway": "services.gateway.service:GatewayService",
 }

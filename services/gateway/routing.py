@@ -17,6 +17,10 @@ class Route:
     body: bool | str = False    # pass the JSON body as payload= (or as the keyword named here)
     query: bool | str = False   # pass the query string as query= (a dict; or the keyword named)
     status: int = 200
+    # Who may call it: "public" (anonymous too) or the roles of services.kernel.identity.
+    # Plain data, read by the gateway's guard and shown as each route's security in OpenAPI;
+    # undeclared means nobody. The service still checks the object's scope (village, household).
+    access: tuple[str, ...] | str = ()
 
     @property
     def body_param(self) -> str | None:

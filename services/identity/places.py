@@ -1,0 +1,36 @@
+"""The geography scopes resolve against: a town's villages, a hub household's linked households.
+
+Fed by the roster's ``household.registered`` events; most services know an object's village
+but not its town, so a town staffer's Principal carries the villages of its town.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.kernel.identity import HUB_HOUSEHOLD, Principal, Scope
+
+from .models import Place
+
+
+def household_registered(session: Session, data: dict) -> None:
+    place = session.get(Place, data["household_id"]) or Place(household_id=data["household_id"])
+    place.hamlet_id, place.village_id, place.town_id = data["hamlet_id"], data["village_id"], data["town_id"]
+    place.hub_household_id = data.get("hub_household_id")
+    session.add(place)
+
+
+def resolve(session: Session, principal: Principal) -> Principal:
+    """The Principal with what its scopes imply, from the roster as this service knows it."""
+    towns = principal.ids("town")
+    villages = tuple(sorted(set(session.scalars(
+        select(Place.village_id).where(Place.town_id.in_(towns)).distinct())))) if towns else ()
+    scopes = list(principal.scopes)
+    if principal.role == HUB_HOUSEHOLD:
+        own = principal.ids("household")
+        linked = session.scalars(select(Place.household_id).where(Place.hub_household_id.in_(own))
+                                 .order_by(Place.household_id))
+        scopes += [Scope("household", h) for h in linked if h not in own]
+    return replace(principal, villages=villages, scopes=tuple(dict.fromkeys(scopes)))
