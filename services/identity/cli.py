@@ -37,7 +37,8 @@ def cmd_issue(args) -> int:
     from services.kernel.errors import CocreateError
     try:
         made = _rpc(args, "issue_token", payload={"name": args.name, "role": args.role,
-                                                   "scopes": args.scope, "expires_days": args.expires})
+                                                   "scopes": args.scope, "expires_days": args.expires,
+                                                   "home": args.home})
     except CocreateError as exc:
         return _fail(exc)
     if args.json:
@@ -82,6 +83,8 @@ def register(subparsers) -> None:
     issue.add_argument("--role", required=True, choices=ROLES)
     issue.add_argument("--scope", required=True, action="append",
                        help="KIND:ID, e.g. village:wuguidun (repeat for a hub household's households)")
+    issue.add_argument("--home", default=None,
+                       help="an official's own household (a cadre never approves points for it)")
     issue.add_argument("--expires", type=int, default=365, help="days until it expires (default 365)")
     issue.add_argument("--json", action="store_true", help="print the token and its record as JSON")
     issue.add_argument("--timeout", type=float, default=30)

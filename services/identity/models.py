@@ -20,6 +20,7 @@ class ApiToken(Base):
     role: Mapped[str] = mapped_column(String(32))
     scopes: Mapped[list] = mapped_column(JSON)
     digest: Mapped[str] = mapped_column(String(64))
+    home: Mapped[str | None] = mapped_column(String(64), nullable=True)  # an official's own household
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

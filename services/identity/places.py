@@ -1,4 +1,5 @@
-"""The geography scopes resolve against: a town's villages, a hub household's linked households.
+"""The geography scopes resolve against: the villages a Principal's scopes lie in or contain
+(a town's villages, a resident's village), and a hub household's linked households.
 
 Fed by the roster's ``household.registered`` events; most services know an object's village
 but not its town, so a town staffer's Principal carries the villages of its town.
@@ -24,13 +25,15 @@ def household_registered(session: Session, data: dict) -> None:
 
 def resolve(session: Session, principal: Principal) -> Principal:
     """The Principal with what its scopes imply, from the roster as this service knows it."""
-    towns = principal.ids("town")
-    villages = tuple(sorted(set(session.scalars(
-        select(Place.village_id).where(Place.town_id.in_(towns)).distinct())))) if towns else ()
+    villages = set(principal.ids("village"))
+    for column, kind in ((Place.town_id, "town"), (Place.hamlet_id, "hamlet"), (Place.household_id, "household")):
+        ids = principal.ids(kind)
+        if ids:
+            villages.update(session.scalars(select(Place.village_id).where(column.in_(ids)).distinct()))
     scopes = list(principal.scopes)
     if principal.role == HUB_HOUSEHOLD:
         own = principal.ids("household")
         linked = session.scalars(select(Place.household_id).where(Place.hub_household_id.in_(own))
                                  .order_by(Place.household_id))
         scopes += [Scope("household", h) for h in linked if h not in own]
-    return replace(principal, villages=villages, scopes=tuple(dict.fromkeys(scopes)))
+    return replace(principal, villages=tuple(sorted(villages)), scopes=tuple(dict.fromkeys(scopes)))

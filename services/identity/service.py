@@ -30,7 +30,7 @@ class IdentityService:
     def issue_token(self, payload):
         payload = payload or {}
         row, token = tokens.issue(self.db, payload.get("name"), payload.get("role"), payload.get("scopes") or [],
-                                  payload.get("expires_days", 365), self.clock.now())
+                                  payload.get("expires_days", 365), self.clock.now(), payload.get("home"))
         return {**tokens.view(row, self.clock.now()), "token": token}
 
     @api

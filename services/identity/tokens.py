@@ -33,7 +33,8 @@ def _aware(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=timezone.utc)  # SQLite forgets the zone
 
 
-def issue(session: Session, name: str, role: str, scopes: list[str], days: int, now: datetime) -> tuple[ApiToken, str]:
+def issue(session: Session, name: str, role: str, scopes: list[str], days: int, now: datetime,
+          home: str | None = None) -> tuple[ApiToken, str]:
     """A new token and its plain text (shown once, never stored)."""
     problems = {}
     name = (name or "").strip()
@@ -47,12 +48,14 @@ def issue(session: Session, name: str, role: str, scopes: list[str], days: int, 
         problems["role" if role not in identity.ROLES else "scope"] = [str(exc)]
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_DAYS:
         problems["expires_days"] = [f"a whole number of days from 1 to {MAX_DAYS}"]
+    if home is not None and (not isinstance(home, str) or not 0 < len(home) <= 64):
+        problems["home"] = ["a household id, at most 64 characters"]
     if problems:
         raise ValidationFailed.from_messages(problems, "令牌参数有误 (invalid token request)")
     token_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     row = ApiToken(id=token_id, name=name, role=role, scopes=[str(s) for s in parsed],
-                   digest=_digest(secret), created_at=now, expires_at=now + timedelta(days=days))
+                   digest=_digest(secret), home=home or None, created_at=now, expires_at=now + timedelta(days=days))
     session.add(row)
     session.flush()
     return row, f"{PREFIX}{token_id}_{secret}"
@@ -90,12 +93,12 @@ def verify(session: Session, token: str, now: datetime) -> Principal:
     if status(row, now) != "active":
         raise refused
     principal = Principal(subject=f"token:{row.id}", role=row.role,
-                          scopes=tuple(Scope.parse(s) for s in row.scopes), via="token")
+                          scopes=tuple(Scope.parse(s) for s in row.scopes), via="token", home=row.home)
     return places.resolve(session, principal)
 
 
 def view(row: ApiToken, now: datetime) -> dict:
-    return {"id": row.id, "name": row.name, "role": row.role, "scopes": list(row.scopes),
+    return {"id": row.id, "name": row.name, "role": row.role, "scopes": list(row.scopes), "home": row.home,
             "created_at": _aware(row.created_at).isoformat(), "expires_at": _aware(row.expires_at).isoformat(),
             "revoked_at": _aware(row.revoked_at).isoformat() if row.revoked_at else None,
             "status": status(row, now)}

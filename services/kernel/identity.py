@@ -94,7 +94,9 @@ class Principal:
     role: str
     scopes: tuple[Scope, ...] = ()
     via: str = "token"                                 # token | oidc
-    villages: tuple[str, ...] = field(default=())      # villages of a town scope (resolved)
+    # the villages its scopes lie in or contain (resolved by the identity service from the roster)
+    villages: tuple[str, ...] = field(default=())
+    home: str | None = None                            # the person's own household, if known
 
     # -- what the caller covers ---------------------------------------------------------------
     def has(self, *roles: str) -> bool:
@@ -103,6 +105,21 @@ class Principal:
     def covers(self, geo: dict) -> bool:
         """Whether the object with this geography lies in one of the caller's scopes."""
         return any(_contains(scope, geo, self.villages) for scope in self.scopes)
+
+    def reaches(self, geo: dict) -> bool:
+        """Whether the caller may see or act on the object: one in its scopes, or one of its
+        village(s) that belongs to no household (a motion, a meeting, the village's goods).
+        What belongs to a household (``household`` in ``geo``) needs :meth:`covers`."""
+        if self.covers(geo):
+            return True
+        return geo.get("household") is None and geo.get("village") in self.villages
+
+    @property
+    def own_household(self) -> str | None:
+        """The caller's own household: a resident's scope, or the ``home`` of an official."""
+        if self.home:
+            return self.home
+        return self.household_id if self.role in (RESIDENT, HUB_HOUSEHOLD) else None
 
     def ids(self, kind: str) -> list[str]:
         """The ids of the caller's scopes of one kind (``household`` for a resident)."""
@@ -121,7 +138,7 @@ class Principal:
     # -- over the wire (nameko context data; a JSON string so AMQP headers keep it intact) ----
     def to_dict(self) -> dict:
         return {"subject": self.subject, "role": self.role, "scopes": [str(s) for s in self.scopes],
-                "via": self.via, "villages": list(self.villages)}
+                "via": self.via, "villages": list(self.villages), "home": self.home}
 
     def dumps(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
@@ -133,7 +150,8 @@ class Principal:
             raise ValueError(f"unknown role {role!r}")
         return cls(subject=str(data["subject"]), role=role,
                    scopes=tuple(Scope.parse(s) for s in data.get("scopes") or ()),
-                   via=data.get("via", "token"), villages=tuple(data.get("villages") or ()))
+                   via=data.get("via", "token"), villages=tuple(data.get("villages") or ()),
+                   home=data.get("home") or None)
 
     @classmethod
     def loads(cls, text: str | None) -> "Principal | None":
@@ -148,7 +166,7 @@ def _contains(scope: Scope, geo: dict, villages) -> bool:
     if geo.get(scope.kind) is not None:
         return geo[scope.kind] == scope.id
     if scope.kind == "town" and geo.get("village") is not None:
-        return geo["village"] in villages
+        return geo["village"] in villages  # the town's villages (a village scope lists itself)
     return False  # the object's geography does not say: refuse rather than guess
 
 
@@ -209,3 +227,30 @@ def scope_filter(principal: Principal | None) -> dict | None:
 def in_filter(principal: Principal | None, row_geo: dict) -> bool:
     """A row of a list is shown to the caller: the same rule as :meth:`Principal.covers`."""
     return principal is not None and principal.covers(row_geo)
+
+
+# -- the scope guard every RPC result passes (services.kernel.nameko_ext.entrypoints) ----------
+
+def geography(obj: dict) -> dict:
+    """The levels an RPC result names: ``household_id`` -> ``household`` and so on."""
+    return {level: obj[f"{level}_id"] for level in ("household", "hamlet", "village", "town")
+            if isinstance(obj.get(f"{level}_id"), str) and obj.get(f"{level}_id")}
+
+
+def guard(principal: Principal | None, result):
+    """What a caller gets back from a service: a dict naming a place out of its reach is refused
+    (403, and the service's transaction is rolled back, so nothing of it is stored); items of a
+    list out of its reach are left out. Results that name no place pass unchanged; a call
+    without a Principal is the platform's own (another service, an operator's command)."""
+    if principal is None or principal.has(COUNTY_OPERATOR, POLICY_STAFF):
+        return result
+    if isinstance(result, dict):
+        geo = geography(result)
+        if geo and not principal.reaches(geo):
+            raise Forbidden({"message": f"超出权限范围 (out of scope: {', '.join(map(str, principal.scopes))})",
+                             "role": principal.role, "scope": [str(s) for s in principal.scopes]})
+        return result
+    if isinstance(result, list):
+        return [item for item in result
+                if not isinstance(item, dict) or not geography(item) or principal.reaches(geography(item))]
+    return result

@@ -24,10 +24,11 @@ from nameko.rpc import Rpc
 from sqlalchemy.exc import IntegrityError
 
 from .. import catalogue  # noqa: F401  (registers every event type)
-from .. import events, idempotency, parking
+from .. import events, idempotency, identity, parking
 from ..errors import EventSchemaError, ValidationFailed
 from ..relay import event_exchange
 from .database import find_database
+from .identity import principal_of
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +44,18 @@ def _translate(exc_info):
 
 
 class Api(Rpc):
-    """RPC that commits the worker's transaction before replying: a reply means it is stored."""
+    """RPC that commits the worker's transaction before replying: a reply means it is stored.
+
+    The result first passes the caller's scope guard (``identity.guard``): an object out of
+    the caller's reach is refused before the commit, so the refused write is rolled back."""
 
     def handle_result(self, message, worker_ctx, result, exc_info):
         exc_info = _translate(exc_info)
+        if exc_info is None:
+            try:
+                result = identity.guard(principal_of(worker_ctx), result)
+            except Exception:  # noqa: BLE001  Forbidden: replied instead of the result
+                exc_info = sys.exc_info()
         database = find_database(self.container)
         if exc_info is None and database is not None:
             try:

@@ -85,3 +85,24 @@ def test_list_filters():
         "town": ["x"], "village": ["v1", "v2"]}
     with pytest.raises(Unauthenticated):
         identity.scope_filter(None)
+
+
+def test_reach_a_resident_sees_its_village_but_only_its_own_household():
+    resident = who("resident", "household:h-1", villages=("wuguidun",))
+    assert resident.reaches({"village": "wuguidun", "hamlet": "g-4"})            # a motion of the village
+    assert resident.reaches(WUGUIDUN)                                              # its own household
+    assert not resident.reaches({**WUGUIDUN, "household": "h-2"})                 # a neighbour's
+    assert not resident.reaches({"village": "far"})
+
+
+def test_the_guard_refuses_objects_and_filters_lists_out_of_reach():
+    resident = who("resident", "household:h-1", villages=("wuguidun",))
+    mine = {"id": 1, "household_id": "h-1", "village_id": "wuguidun"}
+    theirs = {"id": 2, "household_id": "h-2", "village_id": "wuguidun"}
+    motion = {"id": 3, "village_id": "wuguidun"}
+    assert identity.guard(resident, mine) is mine
+    with pytest.raises(Forbidden):
+        identity.guard(resident, theirs)
+    assert identity.guard(resident, [mine, theirs, motion, {"no": "place"}]) == [mine, motion, {"no": "place"}]
+    assert identity.guard(None, theirs) is theirs                               # the platform's own call
+    assert identity.guard(who("county_operator", "county:*"), theirs) is theirs

@@ -1,14 +1,14 @@
 """tokens and places
 
-Revision ID: 45f690e3f7d4
+Revision ID: 131a2d148e81
 Revises: 0001_kernel
-Create Date: 2026-11-30 11:44:37.727544
+Create Date: 2026-11-30 11:48:10.518308
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '45f690e3f7d4'
+revision = '131a2d148e81'
 down_revision = '0001_kernel'
 branch_labels = None
 depends_on = None
@@ -22,6 +22,7 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=32), nullable=False),
     sa.Column('scopes', sa.JSON(), nullable=False),
     sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.Column('home', sa.String(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
