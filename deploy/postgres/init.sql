@@ -4,3 +4,4 @@ CREATE DATABASE contributions;
 CREATE DATABASE scoring;
 CREATE DATABASE notifications;
 CREATE DATABASE rules;
+CREATE DATABASE identity;

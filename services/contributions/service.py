@@ -9,15 +9,16 @@ from nameko.rpc import RpcProxy
 
 from services.kernel.clock import SystemClock
 from services.kernel.errors import ValidationFailed
-from services.kernel.nameko_ext import Database, api, on_event
+from services.kernel.nameko_ext import Caller, Database, api, on_event
 
-from . import demolitions, funding, ledger, participation, roster, schemas
+from . import actors, demolitions, funding, ledger, participation, roster, schemas
 
 log = logging.getLogger(__name__)
 
 
 class ContributionsService:
     name = "contributions"
+    caller = Caller()  # who asks (services.kernel.identity); None for the platform's own calls
     db = Database()
     policy = RpcProxy("rules")   # the policy port: decide(area, facts), params(area)
     clock = SystemClock()
@@ -35,16 +36,18 @@ class ContributionsService:
                 raw = base64.b64decode(data["content_base64"], validate=True)
             except (binascii.Error, ValueError):
                 raise ValidationFailed.from_messages({"content_base64": ["not base64"]}) from None
+        actors.import_roster(self.caller, data["filename"], raw)
         return roster.import_file(self.db, data["filename"], raw, self.clock, self.policy)
 
     @api
     def get_household(self, household_id):
-        return schemas.HouseholdOut().dump(roster.household_view(self.db, household_id))
+        return actors.private_view(self.caller, schemas.HouseholdOut().dump(roster.household_view(self.db, household_id)))
 
     @api
     def list_households(self, query=None):
         q = schemas.HouseholdQuery().load(query or {})
-        return roster.list_households(self.db, q["hamlet_id"], q["limit"], q["offset"])
+        return [actors.private_view(self.caller, h)
+                for h in roster.list_households(self.db, q["hamlet_id"], q["limit"], q["offset"])]
 
     @api
     def get_hamlet(self, hamlet_id):
@@ -57,12 +60,13 @@ class ContributionsService:
         out["reversed_by"] = ledger.reversed_ids(self.db, [entry.id]).get(entry.id)
         return out
 
-    @api
+    @api(actor={"recorded_by": "subject"})
     def record_contribution(self, payload):
         data = schemas.ContributionIn().load(payload or {})
+        actors.record(self.caller, data)
         return self._entry(ledger.record(self.db, self.policy, self.clock, data))
 
-    @api
+    @api(actor={"recorded_by": "subject"})
     def reverse_contribution(self, entry_id, payload=None):
         data = schemas.ReversalIn().load(payload or {})
         return self._entry(ledger.reverse(self.db, self.policy, self.clock, entry_id,
@@ -167,7 +171,7 @@ class ContributionsService:
         out["salvage_entry_ids"] = demolitions.salvage_of(self.db, demolition.id)
         return out
 
-    @api
+    @api(actor={"recorded_by": "subject"})
     def register_demolition(self, payload):
         data = schemas.DemolitionIn().load(payload or {})
         demolition, _salvage = demolitions.register(self.db, self.policy, self.clock, data)

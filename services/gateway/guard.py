@@ -27,7 +27,7 @@ class GuardHandle:
             for name, value in refusal.headers.items():
                 response.headers[name] = value
             return response
-        carry(self.worker_ctx, principal)
+        carry(self.worker_ctx, principal, read=request.method in ("GET", "HEAD"))
         return principal
 
 

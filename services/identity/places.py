@@ -36,4 +36,7 @@ def resolve(session: Session, principal: Principal) -> Principal:
         linked = session.scalars(select(Place.household_id).where(Place.hub_household_id.in_(own))
                                  .order_by(Place.household_id))
         scopes += [Scope("household", h) for h in linked if h not in own]
-    return replace(principal, villages=tuple(sorted(villages)), scopes=tuple(dict.fromkeys(scopes)))
+    hamlets = session.scalars(select(Place.hamlet_id).where(Place.village_id.in_(villages)).distinct()) \
+        if villages else []
+    return replace(principal, villages=tuple(sorted(villages)), hamlets=tuple(sorted(set(hamlets))),
+                   scopes=tuple(dict.fromkeys(scopes)))

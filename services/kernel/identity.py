@@ -96,6 +96,7 @@ class Principal:
     via: str = "token"                                 # token | oidc
     # the villages its scopes lie in or contain (resolved by the identity service from the roster)
     villages: tuple[str, ...] = field(default=())
+    hamlets: tuple[str, ...] = field(default=())       # the hamlets of those villages (resolved)
     home: str | None = None                            # the person's own household, if known
 
     # -- what the caller covers ---------------------------------------------------------------
@@ -104,7 +105,7 @@ class Principal:
 
     def covers(self, geo: dict) -> bool:
         """Whether the object with this geography lies in one of the caller's scopes."""
-        return any(_contains(scope, geo, self.villages) for scope in self.scopes)
+        return any(_contains(scope, geo, self.villages, self.hamlets) for scope in self.scopes)
 
     def reaches(self, geo: dict) -> bool:
         """Whether the caller may see or act on the object: one in its scopes, or one of its
@@ -112,7 +113,11 @@ class Principal:
         What belongs to a household (``household`` in ``geo``) needs :meth:`covers`."""
         if self.covers(geo):
             return True
-        return geo.get("household") is None and geo.get("village") in self.villages
+        if geo.get("household") is not None:
+            return False
+        if geo.get("village") is not None:
+            return geo["village"] in self.villages
+        return geo.get("hamlet") is not None and geo["hamlet"] in self.hamlets
 
     @property
     def own_household(self) -> str | None:
@@ -138,7 +143,8 @@ class Principal:
     # -- over the wire (nameko context data; a JSON string so AMQP headers keep it intact) ----
     def to_dict(self) -> dict:
         return {"subject": self.subject, "role": self.role, "scopes": [str(s) for s in self.scopes],
-                "via": self.via, "villages": list(self.villages), "home": self.home}
+                "via": self.via, "villages": list(self.villages), "hamlets": list(self.hamlets),
+                "home": self.home}
 
     def dumps(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
@@ -151,6 +157,7 @@ class Principal:
         return cls(subject=str(data["subject"]), role=role,
                    scopes=tuple(Scope.parse(s) for s in data.get("scopes") or ()),
                    via=data.get("via", "token"), villages=tuple(data.get("villages") or ()),
+                   hamlets=tuple(data.get("hamlets") or ()),
                    home=data.get("home") or None)
 
     @classmethod
@@ -160,13 +167,16 @@ class Principal:
         return cls.from_dict(json.loads(text))
 
 
-def _contains(scope: Scope, geo: dict, villages) -> bool:
+def _contains(scope: Scope, geo: dict, villages, hamlets) -> bool:
     if scope.kind == "county":
         return True
     if geo.get(scope.kind) is not None:
         return geo[scope.kind] == scope.id
+    # the object names a smaller place than the scope: place it with what the Principal carries
     if scope.kind == "town" and geo.get("village") is not None:
-        return geo["village"] in villages  # the town's villages (a village scope lists itself)
+        return geo["village"] in villages  # the town's villages
+    if scope.kind in ("town", "village") and geo.get("village") is None and geo.get("hamlet") is not None:
+        return geo["hamlet"] in hamlets    # the hamlets of the town's (or the village's) villages
     return False  # the object's geography does not say: refuse rather than guess
 
 
@@ -229,6 +239,17 @@ def in_filter(principal: Principal | None, row_geo: dict) -> bool:
     return principal is not None and principal.covers(row_geo)
 
 
+def stamp(principal: Principal, payload: dict, actor: dict) -> dict:
+    """The payload with its actor fields set from the caller (``{"field": "subject"|"household"}``)."""
+    stamped = dict(payload)
+    for name, source in actor.items():
+        if source == "household":
+            stamped[name] = principal.own_household
+        else:
+            stamped[name] = principal.subject
+    return stamped
+
+
 # -- the scope guard every RPC result passes (services.kernel.nameko_ext.entrypoints) ----------
 
 def geography(obj: dict) -> dict:
@@ -237,11 +258,12 @@ def geography(obj: dict) -> dict:
             if isinstance(obj.get(f"{level}_id"), str) and obj.get(f"{level}_id")}
 
 
-def guard(principal: Principal | None, result):
+def guard(principal: Principal | None, result, read: bool = False):
     """What a caller gets back from a service: a dict naming a place out of its reach is refused
-    (403, and the service's transaction is rolled back, so nothing of it is stored); items of a
-    list out of its reach are left out. Results that name no place pass unchanged; a call
-    without a Principal is the platform's own (another service, an operator's command)."""
+    (403, and the service's transaction is rolled back, so nothing of it is stored); so is a
+    write's list with any such item, while a read's list leaves those items out. Results that
+    name no place pass unchanged; a call without a Principal is the platform's own (another
+    service, an operator's command)."""
     if principal is None or principal.has(COUNTY_OPERATOR, POLICY_STAFF):
         return result
     if isinstance(result, dict):
@@ -251,6 +273,10 @@ def guard(principal: Principal | None, result):
                              "role": principal.role, "scope": [str(s) for s in principal.scopes]})
         return result
     if isinstance(result, list):
-        return [item for item in result
+        kept = [item for item in result
                 if not isinstance(item, dict) or not geography(item) or principal.reaches(geography(item))]
+        if len(kept) != len(result) and not read:
+            raise Forbidden({"message": f"超出权限范围 (out of scope: {', '.join(map(str, principal.scopes))})",
+                             "role": principal.role, "scope": [str(s) for s in principal.scopes]})
+        return kept
     return result

@@ -28,7 +28,7 @@ from .. import events, idempotency, identity, parking
 from ..errors import EventSchemaError, ValidationFailed
 from ..relay import event_exchange
 from .database import find_database
-from .identity import principal_of
+from .identity import is_read, principal_of, principal_of_headers
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +47,30 @@ class Api(Rpc):
     """RPC that commits the worker's transaction before replying: a reply means it is stored.
 
     The result first passes the caller's scope guard (``identity.guard``): an object out of
-    the caller's reach is refused before the commit, so the refused write is rolled back."""
+    the caller's reach is refused before the commit, so the refused write is rolled back.
+
+    ``@api(actor={"cadre_id": "subject"})`` names the payload fields that say who acted: when
+    the call carries a Principal they are set from it (``subject``: the caller's id;
+    ``household``: the caller's own household), whatever the body said.
+    """
+
+    def __init__(self, actor: dict | None = None, **kwargs):
+        self.actor = dict(actor or {})
+        super().__init__(**kwargs)
+
+    def handle_message(self, body, message):
+        if self.actor and isinstance(body, dict) and isinstance(body.get("kwargs"), dict):
+            principal = principal_of_headers(self.unpack_message_headers(message))
+            payload = body["kwargs"].get("payload")
+            if principal is not None and isinstance(payload, dict):
+                body["kwargs"]["payload"] = identity.stamp(principal, payload, self.actor)
+        return super().handle_message(body, message)
 
     def handle_result(self, message, worker_ctx, result, exc_info):
         exc_info = _translate(exc_info)
         if exc_info is None:
             try:
-                result = identity.guard(principal_of(worker_ctx), result)
+                result = identity.guard(principal_of(worker_ctx), result, read=is_read(worker_ctx))
             except Exception:  # noqa: BLE001  Forbidden: replied instead of the result
                 exc_info = sys.exc_info()
         database = find_database(self.container)

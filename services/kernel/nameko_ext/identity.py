@@ -13,18 +13,30 @@ from nameko.extensions import DependencyProvider
 from ..identity import Principal
 
 CONTEXT_KEY = "cocreate_principal"   # travels as the AMQP header ``nameko.cocreate_principal``
+INTENT_KEY = "cocreate_intent"       # "read" (an HTTP GET) or "write"
 
 
-def carry(worker_ctx, principal: Principal | None) -> None:
-    """Every RPC made by this worker from now on acts as ``principal`` (None: anonymous)."""
+def carry(worker_ctx, principal: Principal | None, read: bool = False) -> None:
+    """Every RPC made by this worker from now on acts as ``principal`` (None: anonymous).
+    A read's list results are filtered to the caller's reach; a write touching anything out
+    of reach is refused whole."""
     if principal is None:
         worker_ctx.data.pop(CONTEXT_KEY, None)
     else:
         worker_ctx.data[CONTEXT_KEY] = principal.dumps()
+    worker_ctx.data[INTENT_KEY] = "read" if read else "write"
+
+
+def is_read(worker_ctx) -> bool:
+    return worker_ctx.data.get(INTENT_KEY) == "read"
 
 
 def principal_of(worker_ctx) -> Principal | None:
     return Principal.loads(worker_ctx.data.get(CONTEXT_KEY))
+
+
+def principal_of_headers(context_data: dict) -> Principal | None:
+    return Principal.loads(context_data.get(CONTEXT_KEY))
 
 
 class Caller(DependencyProvider):

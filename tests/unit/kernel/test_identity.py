@@ -103,6 +103,16 @@ def test_the_guard_refuses_objects_and_filters_lists_out_of_reach():
     assert identity.guard(resident, mine) is mine
     with pytest.raises(Forbidden):
         identity.guard(resident, theirs)
-    assert identity.guard(resident, [mine, theirs, motion, {"no": "place"}]) == [mine, motion, {"no": "place"}]
+    assert identity.guard(resident, [mine, theirs, motion, {"no": "place"}], read=True) == [mine, motion, {"no": "place"}]
+    with pytest.raises(Forbidden):  # a write that touched a neighbour's row is refused whole
+        identity.guard(resident, [mine, theirs])
     assert identity.guard(None, theirs) is theirs                               # the platform's own call
     assert identity.guard(who("county_operator", "county:*"), theirs) is theirs
+
+
+def test_an_object_naming_only_its_hamlet_is_placed_by_the_principals_hamlets():
+    cadre = who("village_cadre", "village:wuguidun", villages=("wuguidun",))
+    cadre = Principal(cadre.subject, cadre.role, cadre.scopes, villages=("wuguidun",), hamlets=("g-3", "g-4"))
+    assert cadre.covers({"household": "h-1", "hamlet": "g-3"})
+    assert not cadre.covers({"household": "h-9", "hamlet": "g-9"})
+    assert not cadre.covers({"household": "h-1"})  # cannot be placed: refused, not guessed
