@@ -258,16 +258,19 @@ def geography(obj: dict) -> dict:
             if isinstance(obj.get(f"{level}_id"), str) and obj.get(f"{level}_id")}
 
 
-def guard(principal: Principal | None, result, read: bool = False):
+def guard(principal: Principal | None, result, read: bool = False, village_wide: bool = False):
     """What a caller gets back from a service: a dict naming a place out of its reach is refused
     (403, and the service's transaction is rolled back, so nothing of it is stored); so is a
     write's list with any such item, while a read's list leaves those items out. Results that
     name no place pass unchanged; a call without a Principal is the platform's own (another
-    service, an operator's command)."""
+    service, an operator's command). ``village_wide``: what anyone of a village may tell about
+    anyone of it (a neighbour's good deed) needs the object in the caller's village only."""
     if principal is None or principal.has(COUNTY_OPERATOR, POLICY_STAFF):
         return result
     if isinstance(result, dict):
         geo = geography(result)
+        if village_wide and geo:
+            geo = {k: v for k, v in geo.items() if k != "household"}
         if geo and not principal.reaches(geo):
             raise Forbidden({"message": f"超出权限范围 (out of scope: {', '.join(map(str, principal.scopes))})",
                              "role": principal.role, "scope": [str(s) for s in principal.scopes]})

@@ -23,7 +23,7 @@ class ProposalsService:
     caller = Caller()               # who asks (services.kernel.identity); None for the platform's own calls
 
     # ---- 回音墙 echo wall -----------------------------------------------------------------
-    @api
+    @api(reach="village")
     def file_suggestion(self, payload):
         data = schemas.SuggestionIn().load(payload)
         return schemas.SuggestionOut().dump(suggestions.file(self.db, self.clock, data))
@@ -122,8 +122,8 @@ class ProposalsService:
     # ---- 定 votes and decisions -------------------------------------------------------------
     @api(actor={"recorded_by": "subject"})
     def record_vote(self, meeting_id, motion_id, payload):
-        data = schemas.VoteIn().load(payload)
         actors.tally(self.caller, meetings.get(self.db, meeting_id))
+        data = schemas.VoteIn().load(payload)
         vote = decisions.record_vote(self.db, self.policy, self.clock, meeting_id, motion_id, data)
         return schemas.VoteOut().dump(vote)
 
@@ -132,7 +132,7 @@ class ProposalsService:
         return schemas.VoteOut().dump(decisions.get_vote(self.db, vote_id))
 
     # ---- 大事小事我来提 reports ---------------------------------------------------------------
-    @api
+    @api(reach="village")
     def file_report(self, payload):
         data = schemas.ReportIn().load(payload)
         return schemas.ReportOut().dump(reports.file(self.db, self.clock, data))
@@ -161,7 +161,7 @@ class ProposalsService:
         return schemas.ReportOut(many=True).dump(reports.find(self.db, _query(schemas.ReportQuery(), query)))
 
     # ---- 好人好事 good deeds -----------------------------------------------------------------
-    @api(actor={"reported_by": "subject"})
+    @api(actor={"reported_by": "subject"}, reach="village")
     def report_good_deed(self, payload):
         data = schemas.GoodDeedIn().load(payload)
         return schemas.GoodDeedOut().dump(good_deeds.report(self.db, self.clock, data))

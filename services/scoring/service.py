@@ -90,7 +90,7 @@ class ScoringService:
 
     @api
     def get_balance(self, household_id):
-        return ledger.balance_of(self.db, household_id)
+        return actors.locate(self.db, ledger.balance_of(self.db, household_id))
 
     @api
     def get_household(self, household_id):
@@ -226,7 +226,7 @@ class ScoringService:
         data = schemas.VerdictIn().load(payload or {})
         return self._review(reviews.record_verdict(self.db, review_id, data, self.clock.now()))
 
-    @api(actor={"raised_by": "subject"})
+    @api(actor={"raised_by": "subject"}, reach="village")
     def add_opinion(self, review_id, payload):
         data = schemas.OpinionIn().load(payload or {})
         return schemas.OpinionOut().dump(reviews.add_opinion(self.db, review_id, data, self.clock.now()))

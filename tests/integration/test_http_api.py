@@ -8,81 +8,59 @@ ValidationFailed 400 with ``fields``, NotFound 404, IllegalTransition 409 with `
 """
 from __future__ import annotations
 
-import shutil
-import socket
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-import eventlet
 import pytest
 import requests
 
-from services.contributions.service import ContributionsService
-from services.gateway.service import GatewayService
-from services.kernel import config as kconfig
-from services.kernel.nameko_ext import topology
-from services.notifications.service import NotificationsService
-from services.proposals.service import ProposalsService
-from services.rules.service import RulesService
 from services.scoring import periods
-from services.scoring.service import ScoringService
+from tests.support.identity import caller, wait_for_places
+from tests.support.stack import running_stack
 from tests.support.wait import until
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 ROSTER = ROOT / "services" / "contributions" / "samples" / "wuguidun_roster.csv"
-SERVICES = [RulesService, ProposalsService, ContributionsService, ScoringService, NotificationsService]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.fixture(scope="module")
+def _running(vhosts, tmp_path_factory):
+    """The gateway, identity and the five services on a vhost of this module's own."""
+    with running_stack(vhosts, tmp_path_factory.mktemp("http_api")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
-def stack(vhosts, tmp_path_factory):
-    """The gateway and the five services on a vhost of this module's own."""
-    from nameko.containers import get_container_cls
-
-    tmp = tmp_path_factory.mktemp("http_api")
-    rules_dir = tmp / "rules"  # a snapshot: edits to rules/ elsewhere do not reload mid-test
-    shutil.copytree(ROOT / "rules", rules_dir)
-    uri = vhosts.create()
-    port = _free_port()
-    config = kconfig.load(environ={})
-    config.update({
-        "AMQP_URI": uri, "DATA_DIR": str(tmp / "data"), "DATABASE_URLS": {},
-        "RULES_DIR": str(rules_dir), "RETRY_DELAYS": [0.05, 0.1], "OUTBOX_POLL_INTERVAL": 0.1,
-        "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
-    })
-    topology.apply(uri, SERVICES)
-    containers = []
-    try:
-        for cls in [*SERVICES, GatewayService]:
-            container = get_container_cls(config)(cls, config)
-            containers.append(container)
-            container.start()
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        for container in reversed(containers):
-            try:
-                with eventlet.Timeout(30):
-                    container.stop()
-            except BaseException:  # noqa: BLE001  one that failed to start, or stuck
-                container.kill()
-        vhosts.delete(uri)
+def stack(_running):
+    return _running[0]
 
 
 @pytest.fixture(scope="module")
-def roster(stack):
-    """The sample roster 花名册, imported through the API (idempotent: a re-import changes nothing)."""
-    made = requests.post(f"{stack}/api/roster/imports", json={
-        "filename": ROSTER.name, "content": ROSTER.read_text(encoding="utf-8")})
-    assert made.status_code == 201, made.text
-    return made.json()
+def config(_running):
+    return _running[1]
+
+
+def cadre_of(stack, config, village):
+    """A village cadre 村干部 of ``village``, with a token of their own."""
+    return caller(stack, config, "village_cadre", f"village:{village}")
+
+
+@pytest.fixture(scope="module")
+def roster(stack, config):
+    """The sample roster 花名册, imported through the API by each village's cadre (idempotent:
+    a re-import changes nothing); identity has learnt its places when this returns."""
+    lines = ROSTER.read_text(encoding="utf-8").splitlines()
+    villages = sorted({line.split(",")[2] for line in lines[1:] if line.strip()})
+    rows = 0
+    for village in villages:
+        text = "\n".join([lines[0]] + [line for line in lines[1:] if f",{village}," in line]) + "\n"
+        made = cadre_of(stack, config, village).post(f"{stack}/api/roster/imports", json={
+            "filename": ROSTER.name, "content": text})
+        assert made.status_code == 201, made.text
+        rows += made.json()["rows"]
+    wait_for_places(config, "v-wgd")
+    return {"rows": rows}
 
 
 def expect(response: requests.Response, status: int) -> dict | list:
@@ -110,193 +88,200 @@ def test_unknown_routes_and_wrong_methods_answer_in_json(stack):
 
 # -- proposals 五字共谋 ---------------------------------------------------------------------------
 
-def test_proposals_suggestion_motion_and_its_lifecycle(stack):
+def test_proposals_suggestion_motion_and_its_lifecycle(stack, config):
     village, hamlet = uid("v"), uid("h")
-    suggestion = expect(requests.post(f"{stack}/api/suggestions", json={
+    cadre = cadre_of(stack, config, village)
+    suggestion = expect(cadre.post(f"{stack}/api/suggestions", json={
         "village_id": village, "hamlet_id": hamlet, "resident_id": "r-1", "household_id": "hh-1",
         "title": "整治老街 renovate the old street", "body": "We can give the old stones."}), 201)
-    assert expect(requests.get(f"{stack}/api/suggestions/{suggestion['id']}"), 200)["title"] == suggestion["title"]
-    listed = expect(requests.get(f"{stack}/api/suggestions", params={"village_id": village}), 200)
+    assert expect(cadre.get(f"{stack}/api/suggestions/{suggestion['id']}"), 200)["title"] == suggestion["title"]
+    listed = expect(cadre.get(f"{stack}/api/suggestions", params={"village_id": village}), 200)
     assert [s["id"] for s in listed] == [suggestion["id"]]
 
-    motion = expect(requests.post(f"{stack}/api/motions", json={
+    motion = expect(cadre.post(f"{stack}/api/motions", json={
         "village_id": village, "hamlet_id": hamlet, "scope": "hamlet", "title": "老街整治",
         "estimated_budget": "12000", "contribution_kinds": ["money", "labour"],
         "suggestion_ids": [suggestion["id"]], "created_by": "head-1"}), 201)
     assert motion["state"] == "draft"
-    raised = expect(requests.post(f"{stack}/api/motions/{motion['id']}/transitions",
+    raised = expect(cadre.post(f"{stack}/api/motions/{motion['id']}/transitions",
                                   json={"action": "raise", "by": "head-1", "why": "residents asked"}), 200)
     assert raised["state"] == "raised"
-    assert expect(requests.get(f"{stack}/api/motions/{motion['id']}"), 200)["state"] == "raised"
+    assert expect(cadre.get(f"{stack}/api/motions/{motion['id']}"), 200)["state"] == "raised"
     assert motion["id"] in [m["id"] for m in expect(
-        requests.get(f"{stack}/api/motions", params={"village_id": village}), 200)]
+        cadre.get(f"{stack}/api/motions", params={"village_id": village}), 200)]
 
     # a step the lifecycle does not allow from here: 409 naming the state and the allowed steps
-    illegal = expect(requests.post(f"{stack}/api/motions/{motion['id']}/transitions",
+    illegal = expect(cadre.post(f"{stack}/api/motions/{motion['id']}/transitions",
                                    json={"action": "start", "by": "head-1"}), 409)
     assert illegal["error"] == "illegal_transition"
     assert illegal["current"] == "raised" and illegal["allowed"] == ["deliberate", "withdraw"]
 
-    bad = expect(requests.post(f"{stack}/api/motions", json={"scope": "galaxy", "estimated_budget": "x"}), 400)
+    bad = expect(cadre.post(f"{stack}/api/motions", json={"scope": "galaxy", "estimated_budget": "x"}), 400)
     assert bad["error"] == "validation_failed"
-    assert {"village_id", "scope", "title", "estimated_budget", "created_by"} <= set(bad["fields"])
-    bad_step = expect(requests.post(f"{stack}/api/motions/{motion['id']}/transitions",
+    assert {"village_id", "scope", "title", "estimated_budget"} <= set(bad["fields"])
+    assert "created_by" not in bad["fields"], "the creator is the caller, never asked for"
+    bad_step = expect(cadre.post(f"{stack}/api/motions/{motion['id']}/transitions",
                                     json={"action": "fly"}), 400)
-    assert set(bad_step["fields"]) == {"action", "by"}
+    assert set(bad_step["fields"]) == {"action"}
 
-    assert expect(requests.get(f"{stack}/api/motions/no-such-motion"), 404)["error"] == "not_found"
-    assert expect(requests.get(f"{stack}/api/suggestions/no-such-suggestion"), 404)["error"] == "not_found"
-    assert expect(requests.get(f"{stack}/api/motions/{motion['id']}/votes"), 200) == []
+    assert expect(cadre.get(f"{stack}/api/motions/no-such-motion"), 404)["error"] == "not_found"
+    assert expect(cadre.get(f"{stack}/api/suggestions/no-such-suggestion"), 404)["error"] == "not_found"
+    assert expect(cadre.get(f"{stack}/api/motions/{motion['id']}/votes"), 200) == []
 
 
-def test_proposals_reports_and_good_deeds(stack):
+def test_proposals_reports_and_good_deeds(stack, config):
     village = uid("v")
-    report = expect(requests.post(f"{stack}/api/reports", json={
+    cadre = cadre_of(stack, config, village)
+    report = expect(cadre.post(f"{stack}/api/reports", json={
         "village_id": village, "resident_id": "r-7", "category": "ditch", "title": "Ditch blocked"}), 201)
-    assigned = expect(requests.post(f"{stack}/api/reports/{report['id']}/assign", json={
+    assigned = expect(cadre.post(f"{stack}/api/reports/{report['id']}/assign", json={
         "assignee_type": "public_welfare_post", "assignee_id": "post-1", "by": "head-1"}), 200)
     assert assigned["state"] == "assigned"
-    early = expect(requests.post(f"{stack}/api/reports/{report['id']}/confirm",
+    early = expect(cadre.post(f"{stack}/api/reports/{report['id']}/confirm",
                                  json={"resident_id": "r-7", "satisfied": True}), 409)
     assert early["current"] == "assigned" and "resolve" in early["allowed"]
 
-    deed = expect(requests.post(f"{stack}/api/good-deeds", json={
+    deed = expect(cadre.post(f"{stack}/api/good-deeds", json={
         "village_id": village, "hamlet_id": uid("h"), "household_id": "hh-9", "resident_id": "r-9",
         "deed_code": "help_neighbour", "description": "helped rebuild a wall", "reported_by": "r-1"}), 201)
-    verified = expect(requests.post(f"{stack}/api/good-deeds/{deed['id']}/verify",
+    verified = expect(cadre.post(f"{stack}/api/good-deeds/{deed['id']}/verify",
                                     json={"verified_by": "cadre-1"}), 200)
     assert verified["state"] == "verified"
-    assert expect(requests.get(f"{stack}/api/good-deeds/{deed['id']}"), 200)["state"] == "verified"
+    assert expect(cadre.get(f"{stack}/api/good-deeds/{deed['id']}"), 200)["state"] == "verified"
 
 
 # -- contributions 四出共建 -----------------------------------------------------------------------
 
-def test_contributions_roster_money_reversal_and_demolition(stack, roster):
+def test_contributions_roster_money_reversal_and_demolition(stack, config, roster):
+    cadre = cadre_of(stack, config, "v-wgd")
     assert roster["rows"] > 0
-    household = expect(requests.get(f"{stack}/api/households/wgd-1-02"), 200)
+    household = expect(cadre.get(f"{stack}/api/households/wgd-1-02"), 200)
     assert household["household_id"] == "wgd-1-02"
-    listed = expect(requests.get(f"{stack}/api/households", params={"hamlet_id": "wgd-1"}), 200)
+    listed = expect(cadre.get(f"{stack}/api/households", params={"hamlet_id": "wgd-1"}), 200)
     assert "wgd-1-02" in str(listed)
-    assert expect(requests.get(f"{stack}/api/hamlets/wgd-1"), 200)
+    assert expect(cadre.get(f"{stack}/api/hamlets/wgd-1"), 200)
 
-    project = expect(requests.post(f"{stack}/api/projects", json={
+    project = expect(cadre.post(f"{stack}/api/projects", json={
         "project_id": uid("p"), "name": "爱心超市 love supermarket", "scope": "village",
         "village_id": "v-wgd", "budget": "20000", "mix": {"grant": "0", "sponsor": "11000", "crowd": "9000"}}), 201)
-    entry = expect(requests.post(f"{stack}/api/contributions", json={
+    entry = expect(cadre.post(f"{stack}/api/contributions", json={
         "kind": "money", "resident_id": "wgd-1-02-1", "amount": "2000", "source": "crowd",
         "project_id": project["project_id"], "note": "捐资爱心超市"}), 201)
     assert entry["kind"] == "money" and entry["household_id"] == "wgd-1-02"
-    totals = expect(requests.get(f"{stack}/api/contributions/totals",
+    totals = expect(cadre.get(f"{stack}/api/contributions/totals",
                                  params={"project_id": project["project_id"]}), 200)
     assert "2000" in str(totals["money"])
 
-    reversal = expect(requests.post(f"{stack}/api/contributions/{entry['entry_id']}/reversal",
+    reversal = expect(cadre.post(f"{stack}/api/contributions/{entry['entry_id']}/reversal",
                                     json={"reason": "entered twice", "recorded_by": "wgd-1-01-1"}), 201)
     assert reversal["entry_id"] != entry["entry_id"]
-    again = expect(requests.get(f"{stack}/api/contributions/{entry['entry_id']}"), 200)
+    again = expect(cadre.get(f"{stack}/api/contributions/{entry['entry_id']}"), 200)
     assert again["reversed_by"] == reversal["entry_id"]
-    mine = expect(requests.get(f"{stack}/api/contributions", params={"project_id": project["project_id"]}), 200)
+    mine = expect(cadre.get(f"{stack}/api/contributions", params={"project_id": project["project_id"]}), 200)
     assert {e["entry_id"] for e in (mine["items"] if isinstance(mine, dict) else mine)} == \
         {entry["entry_id"], reversal["entry_id"]}
 
-    bad = expect(requests.post(f"{stack}/api/contributions", json={"kind": "gold", "amount": "-1"}), 400)
+    bad = expect(cadre.post(f"{stack}/api/contributions", json={"kind": "gold", "amount": "-1"}), 400)
     assert "kind" in bad["fields"]
-    assert expect(requests.get(f"{stack}/api/contributions/no-such-entry"), 404)["error"] == "not_found"
-    expect(requests.post(f"{stack}/api/contributions/no-such-entry/reversal", json={"reason": "x"}), 404)
+    assert expect(cadre.get(f"{stack}/api/contributions/no-such-entry"), 404)["error"] == "not_found"
+    expect(cadre.post(f"{stack}/api/contributions/no-such-entry/reversal", json={"reason": "x"}), 404)
 
-    demolition = expect(requests.post(f"{stack}/api/demolitions", json={
+    demolition = expect(cadre.post(f"{stack}/api/demolitions", json={
         "structure_type": "pigsty", "area_m2": "160", "household_id": "wgd-1-03",
         "demolished_on": datetime.now(timezone.utc).date().isoformat()}), 201)
-    assert expect(requests.get(f"{stack}/api/demolitions/{demolition['demolition_id']}"), 200)
-    refused = expect(requests.post(
+    assert expect(cadre.get(f"{stack}/api/demolitions/{demolition['demolition_id']}"), 200)
+    refused = expect(cadre.post(
         f"{stack}/api/demolitions/{demolition['demolition_id']}/compensation-claims",
         json={"amount": "8000", "claimant_id": "wgd-1-03-1"}), 422)
     assert refused["error"] == "policy_refused"
     assert refused["rule"]["id"] and refused["rule"]["version"]
-    expect(requests.post(f"{stack}/api/demolitions/no-such-demolition/compensation-claims",
+    expect(cadre.post(f"{stack}/api/demolitions/no-such-demolition/compensation-claims",
                          json={"amount": "1"}), 404)
-    assert expect(requests.get(f"{stack}/api/parcels", params={"hamlet_id": "wgd-1"}), 200)
+    assert expect(cadre.get(f"{stack}/api/parcels", params={"hamlet_id": "wgd-1"}), 200)
 
 
 # -- scoring 双向共评 -----------------------------------------------------------------------------
 
-def test_scoring_points_approval_balance_and_rankings(stack, roster):
+def test_scoring_points_approval_balance_and_rankings(stack, config, roster):
+    cadre = cadre_of(stack, config, "v-wgd")
     # scoring learns the roster's households from contributions' household.registered events
-    until(lambda: requests.get(f"{stack}/api/scoring/households/wgd-1-04").status_code == 200,
+    until(lambda: cadre.get(f"{stack}/api/scoring/households/wgd-1-04").status_code == 200,
           timeout=30, message="scoring to know household wgd-1-04")
-    before = expect(requests.get(f"{stack}/api/households/wgd-1-04/balance"), 200)
+    before = expect(cadre.get(f"{stack}/api/households/wgd-1-04/balance"), 200)
 
-    entry = expect(requests.post(f"{stack}/api/points", json={
+    entry = expect(cadre.post(f"{stack}/api/points", json={
         "household_id": "wgd-1-04", "resident_id": "wgd-1-04-1", "deed_code": "help_neighbour",
         "reason": "helped with the rice harvest", "recorded_by": "wgd-1-01-1"}), 201)
     assert entry["status"] == "pending" and entry["points"] > 0 and entry["rule"]["id"]
-    assert expect(requests.get(f"{stack}/api/points/{entry['entry_id']}"), 200)["status"] == "pending"
-    pending = expect(requests.get(f"{stack}/api/points",
+    assert expect(cadre.get(f"{stack}/api/points/{entry['entry_id']}"), 200)["status"] == "pending"
+    pending = expect(cadre.get(f"{stack}/api/points",
                                   params={"household_id": "wgd-1-04", "status": "pending"}), 200)
     assert entry["entry_id"] in [e["entry_id"] for e in pending]
 
-    approved = expect(requests.post(f"{stack}/api/points/approvals", json={
+    approved = expect(cadre.post(f"{stack}/api/points/approvals", json={
         "entry_ids": [entry["entry_id"]], "cadre_id": "wgd-1-01-1"}), 200)
     assert [e["status"] for e in approved] == ["approved"]
-    after = expect(requests.get(f"{stack}/api/households/wgd-1-04/balance"), 200)
+    after = expect(cadre.get(f"{stack}/api/households/wgd-1-04/balance"), 200)
     assert after["spendable"] - before["spendable"] == entry["points"]
 
     quarter = periods.quarter_of(datetime.now(timezone.utc))
-    board = expect(requests.get(f"{stack}/api/rankings", params={
+    board = expect(cadre.get(f"{stack}/api/rankings", params={
         "level": "household", "period": quarter, "village_id": "v-wgd"}), 200)
     top = {row["household_id"]: row for row in board["rows"]}
     assert top["wgd-1-04"]["points"] >= entry["points"]
 
-    bad = expect(requests.get(f"{stack}/api/rankings", params={"level": "galaxy", "period": quarter}), 400)
+    bad = expect(cadre.get(f"{stack}/api/rankings", params={"level": "galaxy", "period": quarter}), 400)
     assert "level" in bad["fields"]
-    assert "household_id" in expect(requests.post(f"{stack}/api/points", json={}), 400)["fields"]
-    assert expect(requests.get(f"{stack}/api/points/no-such-entry"), 404)["error"] == "not_found"
-    expect(requests.post(f"{stack}/api/points", json={
+    assert "household_id" in expect(cadre.post(f"{stack}/api/points", json={}), 400)["fields"]
+    assert expect(cadre.get(f"{stack}/api/points/no-such-entry"), 404)["error"] == "not_found"
+    expect(cadre.post(f"{stack}/api/points", json={
         "household_id": "nobody", "deed_code": "help_neighbour", "reason": "x", "recorded_by": "c"}), 404)
 
 
 # -- notifications 一体共享 -----------------------------------------------------------------------
 
-def test_the_board_feed_shows_what_the_services_published(stack):
+def test_the_board_feed_shows_what_the_services_published(stack, config):
     village = uid("v")
-    motion = expect(requests.post(f"{stack}/api/motions", json={
+    cadre = cadre_of(stack, config, village)
+    motion = expect(cadre.post(f"{stack}/api/motions", json={
         "village_id": village, "scope": "village", "title": "修桥 the bridge", "estimated_budget": "280000",
         "created_by": "secretary"}), 201)
-    expect(requests.post(f"{stack}/api/motions/{motion['id']}/transitions",
+    expect(cadre.post(f"{stack}/api/motions/{motion['id']}/transitions",
                          json={"action": "raise", "by": "secretary"}), 200)
 
     def mine():
-        feed = expect(requests.get(f"{stack}/api/board/feed", params={"limit": 100}), 200)
+        feed = expect(cadre.get(f"{stack}/api/board/feed", params={"limit": 100}), 200)
         return [n for n in feed if motion["id"] in str(n)]
     notices = until(mine, timeout=30, message="the raised motion on the board feed")
     assert all({"headline", "cause_type", "published_at"} <= set(n) for n in notices)
-    assert len(expect(requests.get(f"{stack}/api/board/feed", params={"limit": 1}), 200)) == 1
-    assert "limit" in expect(requests.get(f"{stack}/api/board/feed", params={"limit": "many"}), 400)["fields"]
+    assert len(expect(cadre.get(f"{stack}/api/board/feed", params={"limit": 1}), 200)) == 1
+    assert "limit" in expect(cadre.get(f"{stack}/api/board/feed", params={"limit": "many"}), 400)["fields"]
 
 
 # -- rules: the policy port, read-only -------------------------------------------------------
 
-def test_policy_status_params_and_decisions(stack):
-    status = expect(requests.get(f"{stack}/api/policy"), 200)
+def test_policy_status_params_and_decisions(stack, config):
+    cadre = caller(stack, config, "policy_staff", "county:*")
+    status = expect(cadre.get(f"{stack}/api/policy"), 200)
     areas = {f["policy"] for f in status["files"]}
     assert {"civility_points", "demolition"} <= areas
 
-    params = expect(requests.get(f"{stack}/api/policy/civility_points"), 200)
+    params = expect(cadre.get(f"{stack}/api/policy/civility_points"), 200)
     assert params["policy"] == "civility_points" and params["version"]
 
-    decided = expect(requests.post(f"{stack}/api/policy/civility_points/decide",
+    decided = expect(cadre.post(f"{stack}/api/policy/civility_points/decide",
                                    json={"deed_code": "help_neighbour"}), 200)
     assert decided["outcome"] == "award" and decided["values"]["points"] > 0
     assert decided["rule"]["policy"] == "civility_points" and decided["rule"]["version"] == params["version"]
-    explained = expect(requests.post(f"{stack}/api/policy/civility_points/explain",
+    explained = expect(cadre.post(f"{stack}/api/policy/civility_points/explain",
                                      json={"deed_code": "help_neighbour"}), 200)
     assert decided["rule"]["id"] in explained
 
-    unknown = expect(requests.get(f"{stack}/api/policy/no_such_area"), 400)
+    unknown = expect(cadre.get(f"{stack}/api/policy/no_such_area"), 400)
     assert "area" in unknown["fields"]
-    facts = expect(requests.post(f"{stack}/api/policy/civility_points/decide", json=["not", "facts"]), 400)
+    facts = expect(cadre.post(f"{stack}/api/policy/civility_points/decide", json=["not", "facts"]), 400)
     assert facts["error"] == "validation_failed"
-    expect(requests.get(f"{stack}/api/policy/civility_points/decide"), 405)
+    expect(cadre.get(f"{stack}/api/policy/civility_points/decide"), 405)
 
 
 # -- every route: answers in the documented statuses, never a server error -------------------
@@ -306,11 +291,23 @@ def _every_route():
     return load_routes()
 
 
+SCOPE_OF = {"resident": "household:wgd-1-02", "hub_household": "household:wgd-1-01",
+            "hamlet_head": "hamlet:wgd-1", "village_cadre": "village:v-wgd", "supervisor": "village:v-wgd",
+            "town_staff": "town:t-xx", "county_operator": "county:*", "policy_staff": "county:*",
+            "integration": "county:*"}
+
+
+@pytest.fixture(scope="module")
+def everyone(stack, config):
+    return {role: caller(stack, config, role, scope) for role, scope in SCOPE_OF.items()}
+
+
 @pytest.mark.parametrize("route", _every_route(), ids=lambda r: f"{r.method} {r.path}")
-def test_every_route_answers_a_missing_object_or_empty_body_without_a_server_error(stack, route):
+def test_every_route_answers_a_missing_object_or_empty_body_without_a_server_error(stack, everyone, route):
     import re
     path = re.sub(r"<int:[^>]+>", "987654", route.path)
     path = re.sub(r"<[^>]+>", "no-such-id", path)
-    response = requests.request(route.method, stack + path, json={} if route.body_param else None)
+    who = everyone["village_cadre" if route.access == "public" else route.access[0]]  # one it admits
+    response = who.request(route.method, stack + path, json={} if route.body_param else None)
     assert response.status_code < 500, f"{route.method} {path}: {response.status_code} {response.text}"
     assert response.headers["Content-Type"].startswith("application/json")

@@ -15,7 +15,7 @@ ROUTES = [
     Route("POST", "/api/motions", P, "create_motion", body=True, status=201, access=(HAMLET_HEAD, VILLAGE_CADRE)),
     Route("GET", "/api/motions", P, "list_motions", query=True, access=READERS),
     Route("GET", "/api/motions/<motion_id>", P, "get_motion", access=READERS),
-    Route("POST", "/api/motions/<motion_id>/transitions", P, "transition_motion", body=True, access=(VILLAGE_CADRE,)),
+    Route("POST", "/api/motions/<motion_id>/transitions", P, "transition_motion", body=True, access=(HAMLET_HEAD, VILLAGE_CADRE)),
     Route("GET", "/api/motions/<motion_id>/votes", P, "list_motion_votes", access=READERS),
     # 议 meetings, 学看讲 activities
     Route("POST", "/api/meetings", P, "schedule_meeting", body=True, status=201, access=(HAMLET_HEAD, VILLAGE_CADRE)),

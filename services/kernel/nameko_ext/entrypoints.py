@@ -52,10 +52,15 @@ class Api(Rpc):
     ``@api(actor={"cadre_id": "subject"})`` names the payload fields that say who acted: when
     the call carries a Principal they are set from it (``subject``: the caller's id;
     ``household``: the caller's own household), whatever the body said.
+
+    ``@api(reach="village")`` marks what anyone of the village may tell about anyone of it (a
+    suggestion, a report, a good deed of a neighbour): the object must lie in the caller's
+    village(s), not in its own scope.
     """
 
-    def __init__(self, actor: dict | None = None, **kwargs):
+    def __init__(self, actor: dict | None = None, reach: str = "scope", **kwargs):
         self.actor = dict(actor or {})
+        self.reach = reach
         super().__init__(**kwargs)
 
     def handle_message(self, body, message):
@@ -70,7 +75,8 @@ class Api(Rpc):
         exc_info = _translate(exc_info)
         if exc_info is None:
             try:
-                result = identity.guard(principal_of(worker_ctx), result, read=is_read(worker_ctx))
+                result = identity.guard(principal_of(worker_ctx), result, read=is_read(worker_ctx),
+                                        village_wide=self.reach == "village")
             except Exception:  # noqa: BLE001  Forbidden: replied instead of the result
                 exc_info = sys.exc_info()
         database = find_database(self.container)
