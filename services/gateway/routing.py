@@ -17,6 +17,7 @@ class Route:
     body: bool | str = False    # pass the JSON body as payload= (or as the keyword named here)
     query: bool | str = False   # pass the query string as query= (a dict; or the keyword named)
     status: int = 200
+    max_body: int | None = None  # bytes; None: the gateway's default (http.Limits.max_body)
     # Who may call it: "public" (anonymous too) or the roles of services.kernel.identity.
     # Plain data, read by the gateway's guard and shown as each route's security in OpenAPI;
     # undeclared means nobody. The service still checks the object's scope (village, household).

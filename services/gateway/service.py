@@ -1,15 +1,15 @@
 """The gateway: the HTTP API over every service's RPC, and the public board."""
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from services.kernel.errors import CocreateError
 from services.kernel.identity import PUBLIC
 
-from . import board
+from . import board, edge
 from .cluster import ClusterRpc
 from .guard import Guard
-from .http import from_error, json_response, resolve
+from .http import json_response
 from .routing import build_map, load_routes
+from .web import http
 
 URL_MAP = build_map(load_routes())
 
@@ -21,20 +21,9 @@ class GatewayService:
 
     @http("GET,POST,PUT,PATCH,DELETE", "/api/<path:path>")
     def api(self, request, path):
-        resolved = resolve(URL_MAP, request)
-        if isinstance(resolved, Response):
-            return resolved
-        route, kwargs = resolved
-        # -- identity hook: the caller's Principal travels with every RPC below, or 401/403/429
-        admitted = self.guard.admit(request, route.access, self.cluster)
-        if isinstance(admitted, Response):
-            return admitted
-        # -- end of identity hook
-        try:
-            result = self.cluster.call(route.service, route.rpc_method, **kwargs)
-        except Exception as exc:  # noqa: BLE001  every failure becomes an HTTP answer
-            return from_error(exc)
-        return json_response(result, route.status)
+        # identity hook: the caller's Principal travels with the RPC, or 401/403/429 (guard.py)
+        return edge.call_api(URL_MAP, request, self.cluster,
+                             admit=lambda req, route: self.guard.admit(req, route.access, self.cluster))
 
     @http("GET", "/")
     def board(self, request):

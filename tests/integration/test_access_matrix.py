@@ -23,7 +23,7 @@ import requests
 from services.gateway.routing import load_routes
 from services.kernel.identity import PUBLIC, ROLES
 from tests.support.identity import issue, session
-from tests.support.stack import ROOT, running_stack
+from tests.support.inprocess import ROOT, running_stack
 from tests.support.wait import until
 
 pytestmark = pytest.mark.integration

@@ -7,7 +7,8 @@ S = "contributions"
 
 ROUTES = [
     # roster 花名册
-    Route("POST", "/api/roster/imports", S, "import_roster", body=True, status=201, access=(VILLAGE_CADRE,)),
+    Route("POST", "/api/roster/imports", S, "import_roster", body=True, status=201,
+          max_body=16 * 1024 * 1024, access=(VILLAGE_CADRE,)),
     Route("GET", "/api/households", S, "list_households", query=True, access=READERS),
     Route("GET", "/api/households/<household_id>", S, "get_household", access=READERS),
     Route("GET", "/api/hamlets/<hamlet_id>", S, "get_hamlet", access=READERS),
