@@ -14,6 +14,7 @@
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 import threading
@@ -110,6 +111,7 @@ class OidcSettings:
     scope_claim: str = "cocreate_scopes"
     algorithms: tuple = ("RS256", "ES256")
     leeway: int = 30
+    refetch_cooldown: float = 30  # at most one forced JWKS refetch (unknown kid) per this many seconds
 
     @classmethod
     def from_config(cls, config: dict) -> "OidcSettings | None":
@@ -125,7 +127,8 @@ class OidcSettings:
         return cls(issuer=oidc["issuer"], audience=oidc["audience"], jwks_url=oidc["jwks_url"],
                    role_claim=oidc.get("role_claim") or cls.role_claim,
                    scope_claim=oidc.get("scope_claim") or cls.scope_claim,
-                   algorithms=tuple(algorithms), leeway=int(oidc.get("leeway", cls.leeway)))
+                   algorithms=tuple(algorithms), leeway=int(oidc.get("leeway", cls.leeway)),
+                   refetch_cooldown=float(oidc.get("refetch_cooldown", cls.refetch_cooldown)))
 
 
 class OidcVerifier:
@@ -133,8 +136,11 @@ class OidcVerifier:
 
     def __init__(self, settings: OidcSettings):
         self.settings = settings
-        # keys cached for 5 minutes; a token signed with an unknown kid makes PyJWKClient refetch
-        self.jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=300, timeout=10)
+        # keys cached for 5 minutes; a token signed with an unknown kid (a rotated key) makes
+        # PyJWKClient refetch, at most once per cooldown, so forged kids cannot flood the provider
+        options = {"cooldown_duration": settings.refetch_cooldown} \
+            if "cooldown_duration" in inspect.signature(jwt.PyJWKClient).parameters else {}
+        self.jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=300, timeout=10, **options)
 
     def principal(self, token: str) -> Principal:
         s = self.settings

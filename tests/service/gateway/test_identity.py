@@ -79,7 +79,8 @@ def web(container_factory, service_config, jwks):
         port = s.getsockname()[1]
     config = dict(service_config, WEB_SERVER_ADDRESS=f"127.0.0.1:{port}",
                   OIDC={"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": jwks.url,
-                        "role_claim": "cocreate_role", "scope_claim": "cocreate_scopes"},
+                        "role_claim": "cocreate_role", "scope_claim": "cocreate_scopes",
+                        "refetch_cooldown": 0},
                   RATE_LIMITS={"identified": "6/minute", "anonymous": "4/minute"},
                   AUTH={"cache_seconds": 0})
     topology.apply(config["AMQP_URI"], [NotificationsService, IdentityService])
