@@ -78,6 +78,8 @@ def cmd_health(args) -> int:
     from nameko.rpc import Rpc
 
     from services.kernel.nameko_ext import topology
+    if args.service == "gateway":
+        return _gateway_health(args)
     cls = _service_classes([args.service])[0]
     queues = [q.name for q in topology.handler_queues(cls)]
     if any(isinstance(e, Rpc) for name in dir(cls)
@@ -102,6 +104,24 @@ def cmd_health(args) -> int:
         print(f"{args.service}: no consumer on {', '.join(idle)}", file=sys.stderr)
         return 1
     print(f"{args.service}: healthy ({len(queues)} queues consumed)")
+    return 0
+
+
+def _gateway_health(args) -> int:
+    """The gateway answers /healthz and reaches the broker with its own credentials (an HTTP
+    answer alone would stay green while every RPC it sends fails)."""
+    import requests
+    from kombu import Connection
+    config = kconfig.load(args.config)
+    port = str(config.get("WEB_SERVER_ADDRESS") or "0.0.0.0:8000").rsplit(":", 1)[-1]
+    try:
+        with Connection(_amqp(args), connect_timeout=5) as connection:
+            connection.ensure_connection(max_retries=1)
+        requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).raise_for_status()
+    except Exception as exc:  # noqa: BLE001
+        print(f"gateway: unhealthy: {exc}", file=sys.stderr)
+        return 1
+    print("gateway: healthy (HTTP answers, broker reachable)")
     return 0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from nameko.extensions import DependencyProvider
 
+from services.kernel.config import refuse_placeholders
 from services.kernel.nameko_ext.identity import carry
 
 from .auth import Authenticator, Refusal
@@ -33,6 +34,7 @@ class GuardHandle:
 
 class Guard(DependencyProvider):
     def setup(self):
+        refuse_placeholders(self.container.config)  # the gateway has no Database to check it
         self.authenticator = Authenticator(self.container.config)
 
     def get_dependency(self, worker_ctx):

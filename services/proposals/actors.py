@@ -1,7 +1,7 @@
 """Who may do what in proposals, beyond the route's roles (services.kernel.identity).
 
 - 定: a meeting's attendance and its votes' tallies are recorded by a cadre of the meeting's
-  village (the scope guard places a held meeting; a vote names no place, so it is checked here).
+  village, checked before the request is even read.
 A call without a Principal is the platform's own (the gateway always sends one).
 """
 from __future__ import annotations

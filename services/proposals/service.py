@@ -84,6 +84,7 @@ class ProposalsService:
 
     @api
     def hold_meeting(self, meeting_id, payload):
+        actors.tally(self.caller, meetings.get(self.db, meeting_id))  # the attendance is a tally too
         data = schemas.HoldIn().load(payload)
         return schemas.MeetingOut().dump(meetings.hold(self.db, self.clock, meeting_id, data))
 

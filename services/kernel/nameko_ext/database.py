@@ -29,6 +29,7 @@ class Database(DependencyProvider):
 
     def setup(self):
         config = self.container.config
+        kconfig.refuse_placeholders(config)  # no service starts on deploy/.env.example's change-me
         self.service = self.container.service_name
         self.url = kconfig.database_url(config, self.service)
         self.engine = make_engine(self.url)
