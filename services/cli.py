@@ -15,6 +15,7 @@ from services import SERVICES
 from services.kernel import config as kconfig
 
 DEFINITIONS = kconfig.ROOT / "deploy" / "rabbitmq" / "definitions.json"
+PERMISSIONS = kconfig.ROOT / "deploy" / "rabbitmq" / "permissions.json"
 
 
 def _service_classes(names=None):
@@ -32,9 +33,13 @@ def cmd_topology(args) -> int:
     if args.action == "write":
         DEFINITIONS.parent.mkdir(parents=True, exist_ok=True)
         DEFINITIONS.write_text(topology.dumps(classes), encoding="utf-8")
-        print(f"wrote {DEFINITIONS.relative_to(kconfig.ROOT)}")
+        PERMISSIONS.write_text(topology.permissions_dumps(classes), encoding="utf-8")
+        print(f"wrote {DEFINITIONS.relative_to(kconfig.ROOT)} and {PERMISSIONS.name}")
     elif args.action == "check":
-        if not DEFINITIONS.exists() or DEFINITIONS.read_text(encoding="utf-8") != topology.dumps(classes):
+        stale = [f for f, text in ((DEFINITIONS, topology.dumps(classes)),
+                                   (PERMISSIONS, topology.permissions_dumps(classes)))
+                 if not f.exists() or f.read_text(encoding="utf-8") != text]
+        if stale:
             print(f"{DEFINITIONS.relative_to(kconfig.ROOT)} is out of date: run `make definitions`",
                   file=sys.stderr)
             return 1
@@ -65,10 +70,41 @@ def _import_definitions(args) -> int:
             continue
         if response.ok:
             print(f"imported {DEFINITIONS.name} into {args.management_url}")
-            return 0
+            return _import_users(args.management_url, auth)
         print(f"import refused: HTTP {response.status_code} {response.text[:300]}", file=sys.stderr)
         return 1
     return 1
+
+
+def _import_users(management_url: str, auth) -> int:
+    """One broker user per service (password from RABBITMQ_<SERVICE>_PASSWORD) with the
+    permissions of deploy/rabbitmq/permissions.json: its own queues and exchanges only."""
+    import os
+    from urllib.parse import quote
+
+    import requests
+    spec = json.loads(PERMISSIONS.read_text(encoding="utf-8"))
+    vhost = quote(spec["vhost"], safe="")
+    for entry in spec["permissions"]:
+        service = entry["user"].removeprefix("cocreate-")
+        variable = f"RABBITMQ_{service.upper()}_PASSWORD"
+        password = os.environ.get(variable, "")
+        try:
+            kconfig.refuse_placeholders({}, {variable: password or "change-me"})
+        except kconfig.PlaceholderSecret as exc:
+            print(f"{exc} (or it is unset)", file=sys.stderr)
+            return 1
+        user = quote(entry["user"], safe="")
+        made = requests.put(f"{management_url}/api/users/{user}", auth=auth, timeout=10,
+                            json={"password": password, "tags": ""})
+        granted = requests.put(f"{management_url}/api/permissions/{vhost}/{user}", auth=auth, timeout=10,
+                               json={k: entry[k] for k in ("configure", "write", "read")})
+        if not (made.ok and granted.ok):
+            print(f"{entry['user']}: refused: {made.status_code} {granted.status_code} {granted.text[:200]}",
+                  file=sys.stderr)
+            return 1
+        print(f"broker user {entry['user']}: its own queues and exchanges only")
+    return 0
 
 
 def cmd_health(args) -> int:
