@@ -165,3 +165,29 @@ def test_placeholders_in_the_example_are_refused(compose):
         "${RABBITMQ_SCORING_PASSWORD:?set RABBITMQ_SCORING_PASSWORD}", example["RABBITMQ_SCORING_PASSWORD"])
     with pytest.raises(PlaceholderSecret):
         refuse_placeholders({"AMQP_URI": url})
+
+
+def _compose_config(tmp_path, env_text):
+    """``docker-compose config`` (Debian's docker-compose, the real client) on the file; it
+    predates the top-level ``name`` key, so the project name is given with -p instead."""
+    import shutil
+    import subprocess
+    client = shutil.which("docker-compose")
+    if client is None:
+        pytest.skip("no compose client here: `apt-get install docker-compose` to validate the file")
+    shutil.copytree(DEPLOY, tmp_path / "deploy")
+    text = (DEPLOY / "docker-compose.yml").read_text()
+    (tmp_path / "deploy" / "docker-compose.yml").write_text(re.sub(r"^name: .*\n", "", text, flags=re.M))
+    (tmp_path / "test.env").write_text(env_text)
+    return subprocess.run([client, "-p", "cocreate", "-f", str(tmp_path / "deploy" / "docker-compose.yml"),
+                           "--env-file", str(tmp_path / "test.env"), "config", "-q"],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_a_real_compose_client_accepts_the_file_and_refuses_a_missing_secret(tmp_path):
+    example = (DEPLOY / ".env.example").read_text()
+    filled = _compose_config(tmp_path / "ok", example.replace("=change-me", "=a-Real-Secret-9"))
+    assert filled.returncode == 0, filled.stderr
+    missing = _compose_config(tmp_path / "missing", example.replace("=change-me", "=a-Real-Secret-9")
+                              .replace("RABBITMQ_SCORING_PASSWORD=a-Real-Secret-9", "RABBITMQ_SCORING_PASSWORD="))
+    assert missing.returncode != 0 and "RABBITMQ_SCORING_PASSWORD" in missing.stderr
