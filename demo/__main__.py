@@ -64,9 +64,14 @@ class Demo:
                 {"filename": f"{village}-{ROSTER.name}", "content": text})
             self.say(f"花名册 roster of {village} imported by its cadre: {result['rows']} residents"
                      + ("" if result["changed"] else " (already imported, nothing changed)"))
-        self.wait_for(lambda: self.rpc.identity.resolve({"subject": "demo", "role": "village_cadre",
-                                                          "scopes": ["village:v-wgd"]})["hamlets"],
-                      "the identity service to learn the roster's places")
+        for village in ("v-wgd", "v-lyc", "v-g209"):
+            self.wait_for(lambda: self.rpc.identity.resolve({"subject": "demo", "role": "village_cadre",
+                                                              "scopes": [f"village:{village}"]})["hamlets"],
+                          f"the identity service to learn the places of {village}")
+        # people verified before the roster was known: verify again (the gateway does every 2 s)
+        for proxy, _ in self._people.values():
+            proxy.stop()
+        self._people.clear()
         self._roster_done = True
 
     def say(self, text: str = "") -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate, validates_schema, ValidationError
 
+from services.kernel.paging import Page
+
 from .common import utc
 from .demolitions import STRUCTURES
 from .ledger import KINDS, ROLES, SOURCES, UNITS
@@ -277,5 +279,5 @@ class ParcelOut(Out):
     land_use = fields.String()
 
 
-class HamletFilter(In):
+class HamletFilter(In, Page):
     hamlet_id = Id(load_default=None)

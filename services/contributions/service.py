@@ -184,7 +184,8 @@ class ContributionsService:
     @api
     def list_demolitions(self, query=None):
         q = schemas.HamletFilter().load(query or {})
-        return [self._demolition(d) for d in demolitions.listing(self.db, q["hamlet_id"])]
+        return [self._demolition(d) for d in demolitions.listing(self.db, q["hamlet_id"], limit=q["limit"],
+                                                                offset=q["offset"])]
 
     @api
     def claim_compensation(self, demolition_id, payload=None):
@@ -195,4 +196,4 @@ class ContributionsService:
     @api
     def list_parcels(self, query=None):
         q = schemas.HamletFilter().load(query or {})
-        return schemas.ParcelOut(many=True).dump(demolitions.parcels(self.db, q["hamlet_id"]))
+        return schemas.ParcelOut(many=True).dump(demolitions.parcels(self.db, q["hamlet_id"], limit=q["limit"], offset=q["offset"]))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from services.kernel.paging import Page
+
 from . import assessments, inspections, periods, rankings, ratings
 
 Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)  # noqa: E731
@@ -113,7 +115,7 @@ class GoodsOut(Schema):
     stock = fields.Integer()
 
 
-class VillageQuery(In):
+class VillageQuery(In, Page):
     village_id = Id(required=True)
 
 
@@ -185,7 +187,7 @@ class RedemptionOut(Schema):
     cancel_reason = fields.String(allow_none=True)
 
 
-class RedemptionsQuery(In):
+class RedemptionsQuery(In, Page):
     household_id = Id(load_default=None)
     village_id = Id(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(["pending", "done", "cancelled"]))
@@ -215,7 +217,7 @@ class InspectionOut(Schema):
     entry_id = fields.String()
 
 
-class InspectionsQuery(In):
+class InspectionsQuery(In, Page):
     hamlet_id = Id(load_default=None)
     household_id = Id(load_default=None)
     inspector_household_id = Id(load_default=None)
@@ -270,7 +272,7 @@ class TitleOut(Schema):
     awarded_at = fields.DateTime()
 
 
-class TitlesQuery(In):
+class TitlesQuery(In, Page):
     quarter = Quarter(load_default=None)
     household_id = Id(load_default=None)
     code = fields.String(load_default=None, validate=validate.OneOf(ratings.TITLES))
@@ -305,7 +307,7 @@ class AssessmentOut(Schema):
     rule = fields.Function(lambda a: {"id": a.rule_id, "version": a.rule_version, "policy": "party_assessment"})
 
 
-class AssessmentsQuery(In):
+class AssessmentsQuery(In, Page):
     half_year = HalfYear(required=True)
     village_id = Id(load_default=None)
 
@@ -363,12 +365,12 @@ class OpinionOut(Schema):
     created_at = fields.DateTime()
 
 
-class OpinionsQuery(In):
+class OpinionsQuery(In, Page):
     review_id = Id(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(["open", "answered", "adopted"]))
 
 
-class ReviewsQuery(In):
+class ReviewsQuery(In, Page):
     project_id = Id(load_default=None)
     half_year = fields.String(load_default=None, validate=validate.Regexp(r"^\d{4}H[12]$"))
     status = fields.String(load_default=None, validate=validate.OneOf(["open", "completed"]))
@@ -437,7 +439,7 @@ class ApplicationOut(Schema):
     decided_at = fields.DateTime(allow_none=True)
 
 
-class ApplicationsQuery(In):
+class ApplicationsQuery(In, Page):
     year = fields.String(load_default=None, validate=validate.Regexp(periods.YEAR))
     status = fields.String(load_default=None, validate=validate.OneOf(["applied", "awarded", "not_awarded"]))
     town_id = Id(load_default=None)

@@ -8,6 +8,7 @@ replayed event has no second effect.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import sys
@@ -78,8 +79,8 @@ class Api(Rpc):
         self.check_signature(args, kwargs)
         context_data = self.unpack_message_headers(message)
         principal = principal_of_headers(context_data)
-        if self.actor and principal is not None and isinstance(kwargs.get("payload"), dict):
-            kwargs["payload"] = identity.stamp(principal, kwargs["payload"], self.actor)
+        if self.actor and principal is not None:
+            args, kwargs = self._stamped(principal, list(args), kwargs)
         keys, digest = self._request_keys(message, context_data)
         database = find_database(self.container)
         if database is not None:
@@ -94,6 +95,16 @@ class Api(Rpc):
                 handle_result=partial(self.handle_result, message, keys, digest))
         except ContainerBeingKilled:
             self.rpc_consumer.requeue_message(message)
+
+    def _stamped(self, principal, args, kwargs):
+        """The call's ``payload`` (by keyword, or by position) with its actor fields stamped."""
+        if isinstance(kwargs.get("payload"), dict):
+            return args, {**kwargs, "payload": identity.stamp(principal, kwargs["payload"], self.actor)}
+        params = list(inspect.signature(getattr(self.container.service_cls, self.method_name)).parameters)[1:]
+        at = params.index("payload") if "payload" in params else None
+        if at is not None and at < len(args) and isinstance(args[at], dict):
+            args[at] = identity.stamp(principal, args[at], self.actor)
+        return args, kwargs
 
     def _request_keys(self, message, context_data):
         method = f"{self.container.service_name}.{self.method_name}"
