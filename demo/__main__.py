@@ -67,7 +67,7 @@ class Demo:
         for village in ("v-wgd", "v-lyc", "v-g209"):
             self.wait_for(lambda: self.rpc.identity.resolve({"subject": "demo", "role": "village_cadre",
                                                               "scopes": [f"village:{village}"]})["hamlets"],
-                          f"the identity service to learn the places of {village}")
+                          f"the identity service to learn the places of {village}", timeout=120)
         # people verified before the roster was known: verify again (the gateway does every 2 s)
         for proxy, _ in self._people.values():
             proxy.stop()
