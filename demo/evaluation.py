@@ -121,7 +121,7 @@ def run(demo):
     try:
         far_hub.record_inspection({"household_id": "g209-3-02", "score": 90, "grade": "excellent"})
     except (Forbidden, ValidationFailed) as exc:
-        demo.say(f"  a hub household not linked to the yard is refused: {exc}")
+        demo.say(f"  an inspector not linked to the yard is refused: {exc}")
     for household, score, grade, remark in (("g209-3-02", 96, "excellent", "你这个院子真是收得干净"),
                                             ("g209-3-03", 82, "good", "柴堆码放整齐，排水沟还要清一清")):
         done = _once(demo, f"inspection of {household} in {week}", lambda: hub.record_inspection({
