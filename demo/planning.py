@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 
-VILLAGE = "v-wgd"                    # 伍桂墩村, as on the roster (so the story lands on its board)
-HAMLET = "wgd-3"                     # 老街组, the old-street hamlet (垸组)
-SECRETARY = "wgd-secretary"          # 村党支部书记
-HEAD = "wgd-laojie-head"             # 垸组长
+VILLAGE = "v-wgd"                    # 伍桂墩村 (as on the sample roster)
+HAMLET = "wgd-1"                     # 伍家垸, the old-street hamlet (垸组)
 
 
 def _people(prefix: str, n: int) -> list[dict]:
@@ -24,77 +22,79 @@ def _rule(rule: dict) -> str:
 
 
 def run(demo):
-    p = demo.rpc.proposals
     demo.title("五字共谋 co-planning: 毕昇老街 Bisheng Old Street, 伍桂墩村 Wuguidun")
+    demo.roster()
+    # each step is done by a person who may do it, with a token of their own
+    secretary = demo.as_("village_cadre", f"village:{VILLAGE}", home="wgd-1-01").proposals  # 村党支部书记
+    head = demo.as_("hamlet_head", f"hamlet:{HAMLET}").proposals                             # 垸组长
+    resident = demo.as_("resident", "household:wgd-1-03").proposals                         # 伍德胜's household
+    neighbour = demo.as_("resident", "household:wgd-1-04").proposals
 
     # 学 and 看: attendance is participation, counted by contributions for the hamlet.
-    learn = p.record_activity({"kind": "learn", "format": "study_session", "village_id": VILLAGE,
+    learn = secretary.record_activity({"kind": "learn", "format": "study_session", "village_id": VILLAGE,
                                "hamlet_id": HAMLET, "topic": "共同缔造是什么、为什么、怎么做",
-                               "place": "红星之家", "recorded_by": SECRETARY,
+                               "place": "红星之家",
                                "attendance": _people("wgd-r", 28)})
-    look = p.record_activity({"kind": "look", "format": "comparison", "village_id": VILLAGE,
+    look = head.record_activity({"kind": "look", "format": "comparison", "village_id": VILLAGE,
                               "hamlet_id": HAMLET, "topic": "三比三看: hamlet vs hamlet on environment",
-                              "recorded_by": SECRETARY, "attendance": _people("wgd-r", 15)})
+                              "attendance": _people("wgd-r", 15)})
     demo.say(f"学 study session at 红星之家: {learn['present']} residents; "
              f"看 comparison visit: {look['present']} residents")
 
     # 议: 群众建议 → 垸组提议.
-    suggestion = p.file_suggestion({
-        "village_id": VILLAGE, "hamlet_id": HAMLET, "resident_id": "wgd-r-03",
-        "household_id": "wgd-h03", "title": "整治毕昇老街，老物件就地利用",
+    suggestion = resident.file_suggestion({
+        "village_id": VILLAGE, "hamlet_id": HAMLET, "resident_id": "wgd-1-03-1",
+        "household_id": "wgd-1-03", "title": "整治毕昇老街，老物件就地利用",
         "body": "Renovate the old street; we can give the two vacant plots and the old stone "
                 "rollers, mortars, drums and millstones."})
     demo.say(f"回音墙 suggestion {suggestion['id']}: {suggestion['title']}")
-    motion = p.create_motion({
+    motion = head.create_motion({
         "village_id": VILLAGE, "hamlet_id": HAMLET, "scope": "village",
         "title": "毕昇老街人居环境整治",
         "description": "Two vacant plots ceded free; 30+ stone rollers, mortars, drums, millstones "
                        "and landscape stones donated and reused on site.",
         "estimated_budget": "350000", "contribution_kinds": ["money", "labour", "materials"],
-        "suggestion_ids": [suggestion["id"]], "created_by": HEAD})
-    motion = p.transition_motion(motion["id"], {"action": "raise", "by": HEAD,
+        "suggestion_ids": [suggestion["id"]]})
+    motion = head.transition_motion(motion["id"], {"action": "raise",
                                                 "why": "from the residents' suggestion"})
     demo.say(f"垸组提议 {motion['id']} raised: {motion['matter']} matter "
              f"({motion['matter_reason']}; rule {_rule(motion['matter_rule'])})")
     demo.say(f"  must be approved by: {', '.join(motion['required_bodies'])}")
-    answered = p.get_suggestion(suggestion["id"])
+    answered = resident.get_suggestion(suggestion["id"])
     demo.say(f"  the suggestion's public answer: {answered['outcome']} — {answered['answer']}")
 
     # 共同商议 joint deliberation opens: the hamlet meeting first, then the village bodies.
-    p.transition_motion(motion["id"], {"action": "deliberate", "by": SECRETARY,
+    secretary.transition_motion(motion["id"], {"action": "deliberate",
                                        "why": "joint deliberation: hamlet meeting, 党员会, 代表会"})
-    hamlet = p.schedule_meeting({"kind": "hamlet", "village_id": VILLAGE, "hamlet_id": HAMLET,
+    hamlet = head.schedule_meeting({"kind": "hamlet", "village_id": VILLAGE, "hamlet_id": HAMLET,
                                  "title": "垸组会", "place": "议事亭", "members": 52,
-                                 "agenda": [motion["id"]], "created_by": HEAD,
+                                 "agenda": [motion["id"]],
                                  "attendance": _people("wgd-r", 36),
                                  "minutes": "Residents agree to cede the plots and donate old stones."})
-    vote = p.record_vote(hamlet["id"], motion["id"], {"tally": {"for": 33, "against": 1, "abstain": 2},
-                                                      "recorded_by": HEAD})
+    vote = secretary.record_vote(hamlet["id"], motion["id"], {"tally": {"for": 33, "against": 1, "abstain": 2}})
     demo.say(f"垸组会 at 议事亭, {hamlet['present']}/52 present: {vote['votes_for']} for, "
              f"{vote['votes_against']} against — {vote['outcome']} "
              f"({'decides' if vote['counts'] else 'advisory: a major matter goes to the village bodies'})")
 
     # 定: both village bodies.
-    party = p.schedule_meeting({"kind": "party_members", "village_id": VILLAGE, "title": "党员会",
-                                "place": "党群服务中心", "members": 35, "agenda": [motion["id"]],
-                                "created_by": SECRETARY})
-    party = p.hold_meeting(party["id"], {"attendance": _people("wgd-pm", 28)})
-    vote = p.record_vote(party["id"], motion["id"], {"tally": {"for": 26, "against": 1, "abstain": 1},
-                                                     "recorded_by": SECRETARY})
+    party = secretary.schedule_meeting({"kind": "party_members", "village_id": VILLAGE, "title": "党员会",
+                                "place": "党群服务中心", "members": 35, "agenda": [motion["id"]]})
+    party = secretary.hold_meeting(party["id"], {"attendance": _people("wgd-pm", 28)})
+    vote = secretary.record_vote(party["id"], motion["id"], {"tally": {"for": 26, "against": 1, "abstain": 1}})
     demo.say(f"党员会 {party['present']}/35 present: {vote['votes_for']} for — {vote['outcome']} "
              f"({vote['reason']}; rule {_rule(vote['rule'])})")
     demo.say(f"  motion is still {vote['motion_state']}: one body is not enough for a major matter")
 
-    reps = p.schedule_meeting({"kind": "representatives", "village_id": VILLAGE, "title": "代表会",
+    reps = secretary.schedule_meeting({"kind": "representatives", "village_id": VILLAGE, "title": "代表会",
                                "place": "党群服务中心", "members": 30, "agenda": [motion["id"]],
-                               "created_by": SECRETARY, "attendance": _people("wgd-rep", 22)})
+                               "attendance": _people("wgd-rep", 22)})
     ballots = [{"voter_id": f"wgd-rep-{i:02d}", "choice": "for" if i < 19 else ("against" if i < 21 else "abstain")}
                for i in range(22)]
-    vote = p.record_vote(reps["id"], motion["id"], {"ballots": ballots, "recorded_by": SECRETARY})
+    vote = secretary.record_vote(reps["id"], motion["id"], {"ballots": ballots})
     demo.say(f"代表会 {reps['present']}/30 present, {len(ballots)} ballots: {vote['votes_for']} for, "
              f"{vote['votes_against']} against, {vote['abstain']} abstain — {vote['outcome']}")
 
-    decided = p.get_motion(motion["id"])
+    decided = resident.get_motion(motion["id"])
     demo.say(f"大家事，大家定: the motion is {decided['state']}")
     for body in decided["bodies"]:
         demo.say(f"  {body['body']}: {body['outcome']} (vote {body['vote_id']})")
@@ -104,19 +104,19 @@ def run(demo):
                  f"({step['action']} by {step['by']}{': ' + step['why'] if step['why'] else ''})")
 
     # 大事小事我来提 and 好人好事我来讲 in the same village.
-    report = p.file_report({"village_id": VILLAGE, "hamlet_id": HAMLET, "resident_id": "wgd-r-07",
+    report = neighbour.file_report({"village_id": VILLAGE, "hamlet_id": HAMLET, "resident_id": "wgd-1-04-1",
+                                    "household_id": "wgd-1-04",
                             "category": "ditch", "title": "Ditch blocked behind the old street"})
-    p.assign_report(report["id"], {"assignee_type": "public_welfare_post",
-                                   "assignee_id": "wgd-post-cleaner", "by": HEAD})
-    p.resolve_report(report["id"], {"by": "wgd-post-cleaner", "note": "cleared on cleaning day"})
-    report = p.confirm_report(report["id"], {"resident_id": "wgd-r-07", "satisfied": True})
+    secretary.assign_report(report["id"], {"assignee_type": "public_welfare_post",
+                                           "assignee_id": "wgd-post-cleaner"})
+    head.resolve_report(report["id"], {"note": "the public-welfare post cleared it on cleaning day"})
+    report = neighbour.confirm_report(report["id"], {"resident_id": "wgd-1-04-1", "satisfied": True})
     demo.say(f"大事小事我来提: '{report['title']}' → "
              + " → ".join(f"{h['action']}" for h in report["history"]))
-    deed = p.report_good_deed({"village_id": VILLAGE, "hamlet_id": HAMLET, "household_id": "wgd-h11",
-                               "resident_id": "wgd-r-11", "deed_code": "donate_materials",
-                               "description": "donated an old millstone to the old street",
-                               "reported_by": "wgd-r-03"})
-    deed = p.verify_good_deed(deed["id"], {"verified_by": SECRETARY})
+    deed = resident.report_good_deed({"village_id": VILLAGE, "hamlet_id": HAMLET, "household_id": "wgd-1-02",
+                                      "resident_id": "wgd-1-02-1", "deed_code": "donate_materials",
+                               "description": "donated an old millstone to the old street"})
+    deed = secretary.verify_good_deed(deed["id"], {})
     demo.say(f"好人好事: {deed['description']} — {deed['state']} (rules turn it into points)")
 
     try:

@@ -5,22 +5,23 @@ A resident tells of a good deed (好人好事), a cadre verifies it; the rules s
 """
 from __future__ import annotations
 
-import uuid
-
-HOUSEHOLD = "g209-3-huang"   # 黄远福's household, group 3 on national road G209
+HOUSEHOLD = "g209-3-02"      # 黄远福's household, group 3 on national road G209 (sample roster)
 
 
 def run(demo):
     demo.title("一体共享 platform: a good deed travels proposals -> rules -> scoring -> notifications")
-    p, scoring = demo.rpc.proposals, demo.rpc.scoring
+    demo.roster()
+    scoring = demo.rpc.scoring
+    # a neighbour tells of it, the village's cadre verifies it: each with a token of their own
+    neighbour = demo.as_("resident", "household:g209-3-03").proposals     # 黄远山's household
+    cadre = demo.as_("village_cadre", "village:v-g209").proposals
     before = {n["cause_event_id"] for n in demo.board()}
-    deed = p.report_good_deed({
-        "village_id": "g209", "hamlet_id": "g209-3", "household_id": HOUSEHOLD,
-        "resident_id": "g209-3-huang-1", "deed_code": "help_neighbour",
-        "description": "黄远福 cleared the roadside ditch for the whole group",
-        "reported_by": f"g209-3-neighbour-{uuid.uuid4().hex[:4]}"})
+    deed = neighbour.report_good_deed({
+        "village_id": "v-g209", "hamlet_id": "g209-3", "household_id": HOUSEHOLD,
+        "resident_id": "g209-3-02-1", "deed_code": "help_neighbour",
+        "description": "黄远福 cleared the roadside ditch for the whole group"})
     demo.say(f"proposals: good deed {deed['id']} reported ({deed['deed_code']})")
-    p.verify_good_deed(deed["id"], {"verified_by": "g209-cadre", "why": "seen by the hamlet head"})
+    cadre.verify_good_deed(deed["id"], {"why": "seen by the hamlet head"})
     demo.say("proposals: verified by a cadre  -> event good_deed.verified")
 
     def recorded():

@@ -22,7 +22,7 @@ def _show(demo, decision):
 
 
 def run(demo):
-    r = demo.rpc.rules
+    r = demo.as_("policy_staff", "county:").rules   # policy staff edit, test and reload the rule files
     demo.title("rules: policy files in force (政策文件)")
     for item in r.status()["files"]:
         demo.say(f"  {item['policy']:<18} v{item['version']}  {item['title']}")

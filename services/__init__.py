@@ -7,5 +7,6 @@ SERVICES = {
     "scoring": "services.scoring.service:ScoringService",
     "notifications": "services.notifications.service:NotificationsService",
     "management": "services.management.service:ManagementService",
+    "identity": "services.identity.service:IdentityService",
     "gateway": "services.gateway.service:GatewayService",
 }

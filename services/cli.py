@@ -21,6 +21,7 @@ from services import SERVICES
 from services.kernel import config as kconfig
 
 DEFINITIONS = kconfig.ROOT / "deploy" / "rabbitmq" / "definitions.json"
+PERMISSIONS = kconfig.ROOT / "deploy" / "rabbitmq" / "permissions.json"
 
 
 def _service_classes(names=None):
@@ -38,9 +39,13 @@ def cmd_topology(args) -> int:
     if args.action == "write":
         DEFINITIONS.parent.mkdir(parents=True, exist_ok=True)
         DEFINITIONS.write_text(topology.dumps(classes), encoding="utf-8")
-        print(f"wrote {DEFINITIONS.relative_to(kconfig.ROOT)}")
+        PERMISSIONS.write_text(topology.permissions_dumps(classes), encoding="utf-8")
+        print(f"wrote {DEFINITIONS.relative_to(kconfig.ROOT)} and {PERMISSIONS.name}")
     elif args.action == "check":
-        if not DEFINITIONS.exists() or DEFINITIONS.read_text(encoding="utf-8") != topology.dumps(classes):
+        stale = [f for f, text in ((DEFINITIONS, topology.dumps(classes)),
+                                   (PERMISSIONS, topology.permissions_dumps(classes)))
+                 if not f.exists() or f.read_text(encoding="utf-8") != text]
+        if stale:
             print(f"{DEFINITIONS.relative_to(kconfig.ROOT)} is out of date: run `make definitions`",
                   file=sys.stderr)
             return 1
@@ -71,7 +76,7 @@ def _import_definitions(args) -> int:
             continue
         if response.ok:
             print(f"imported {DEFINITIONS.name} into {args.management_url}")
-            return 0
+            return _import_users(args.management_url, auth)
         print(f"import refused: HTTP {response.status_code} {response.text[:300]}", file=sys.stderr)
         return 1
     return 1
@@ -96,6 +101,35 @@ def cmd_docs(args) -> int:
     if not problems:
         print("event documents up to date")
     return 1 if problems else 0
+def _import_users(management_url: str, auth) -> int:
+    """One broker user per service (password from RABBITMQ_<SERVICE>_PASSWORD) with the
+    permissions of deploy/rabbitmq/permissions.json: its own queues and exchanges only."""
+    import os
+    from urllib.parse import quote
+
+    import requests
+    spec = json.loads(PERMISSIONS.read_text(encoding="utf-8"))
+    vhost = quote(spec["vhost"], safe="")
+    for entry in spec["permissions"]:
+        service = entry["user"].removeprefix("cocreate-")
+        variable = f"RABBITMQ_{service.upper()}_PASSWORD"
+        password = os.environ.get(variable, "")
+        try:
+            kconfig.refuse_placeholders({}, {variable: password or "change-me"})
+        except kconfig.PlaceholderSecret as exc:
+            print(f"{exc} (or it is unset)", file=sys.stderr)
+            return 1
+        user = quote(entry["user"], safe="")
+        made = requests.put(f"{management_url}/api/users/{user}", auth=auth, timeout=10,
+                            json={"password": password, "tags": ""})
+        granted = requests.put(f"{management_url}/api/permissions/{vhost}/{user}", auth=auth, timeout=10,
+                               json={k: entry[k] for k in ("configure", "write", "read")})
+        if not (made.ok and granted.ok):
+            print(f"{entry['user']}: refused: {made.status_code} {granted.status_code} {granted.text[:200]}",
+                  file=sys.stderr)
+            return 1
+        print(f"broker user {entry['user']}: its own queues and exchanges only")
+    return 0
 
 
 def cmd_health(args) -> int:
@@ -103,6 +137,8 @@ def cmd_health(args) -> int:
     from kombu import Connection
 
     from services.kernel.nameko_ext import topology
+    if args.service == "gateway":
+        return _gateway_health(args)
     cls = _service_classes([args.service])[0]
     queues = [q.name for q in topology.handler_queues(cls)]
     if topology.rpc_queue(cls):
@@ -126,6 +162,24 @@ def cmd_health(args) -> int:
         print(f"{args.service}: no consumer on {', '.join(idle)}", file=sys.stderr)
         return 1
     print(f"{args.service}: healthy ({len(queues)} queues consumed)")
+    return 0
+
+
+def _gateway_health(args) -> int:
+    """The gateway answers /healthz and reaches the broker with its own credentials (an HTTP
+    answer alone would stay green while every RPC it sends fails)."""
+    import requests
+    from kombu import Connection
+    config = kconfig.load(args.config)
+    port = str(config.get("WEB_SERVER_ADDRESS") or "0.0.0.0:8000").rsplit(":", 1)[-1]
+    try:
+        with Connection(_amqp(args), connect_timeout=5) as connection:
+            connection.ensure_connection(max_retries=1)
+        requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).raise_for_status()
+    except Exception as exc:  # noqa: BLE001
+        print(f"gateway: unhealthy: {exc}", file=sys.stderr)
+        return 1
+    print("gateway: healthy (HTTP answers, broker reachable)")
     return 0
 
 

@@ -3,16 +3,21 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 
 from nameko.rpc import RpcProxy
 
 from services.kernel.errors import ValidationFailed
-from services.kernel.nameko_ext import Clock, Database, api, on_event
+from services.kernel.nameko_ext import Caller, Clock, Database, api, on_event
 
-from . import demolitions, funding, ledger, participation, projects, recording, roster, schemas, views
+from . import (actors, demolitions, funding, ledger, participation, projects, recording, roster, schemas,
+               views)
+
+log = logging.getLogger(__name__)
 
 class ContributionsService:
     name = "contributions"
+    caller = Caller()  # who asks (services.kernel.identity); None for the platform's own calls
     db = Database()
     policy = RpcProxy("rules")   # the policy port: decide(area, facts), params(area)
     clock = Clock()
@@ -30,16 +35,18 @@ class ContributionsService:
                 raw = base64.b64decode(data["content_base64"], validate=True)
             except (binascii.Error, ValueError):
                 raise ValidationFailed.from_messages({"content_base64": ["not base64"]}) from None
+        actors.import_roster(self.caller, data["filename"], raw)
         return roster.import_file(self.db, data["filename"], raw, self.clock, self.policy)
 
     @api
     def get_household(self, household_id):
-        return schemas.HouseholdOut().dump(roster.household_view(self.db, household_id))
+        return actors.private_view(self.caller, schemas.HouseholdOut().dump(roster.household_view(self.db, household_id)))
 
     @api
     def list_households(self, query=None):
         q = schemas.HouseholdQuery().load(query or {})
-        return roster.list_households(self.db, q["hamlet_id"], q["limit"], q["offset"])
+        return [actors.private_view(self.caller, h)
+                for h in roster.list_households(self.db, q["hamlet_id"], q["limit"], q["offset"])]
 
     @api
     def get_hamlet(self, hamlet_id):
@@ -47,12 +54,13 @@ class ContributionsService:
 
     # -- ledger 四出 -------------------------------------------------------------------------
 
-    @api
+    @api(actor={"recorded_by": "subject"})
     def record_contribution(self, payload):
         data = schemas.ContributionIn().load(payload or {})
+        actors.record(self.caller, data)
         return views.entry(self.db, recording.record(self.db, self.policy, self.clock.now(), data))
 
-    @api
+    @api(actor={"recorded_by": "subject"})
     def reverse_contribution(self, entry_id, payload=None):
         data = schemas.ReversalIn().load(payload or {})
         return views.entry(self.db, recording.reverse(self.db, self.policy, self.clock.now(), entry_id,
@@ -134,7 +142,7 @@ class ContributionsService:
 
     # -- demolitions 四个一律 --------------------------------------------------------------------
 
-    @api
+    @api(actor={"recorded_by": "subject"})
     def register_demolition(self, payload):
         data = schemas.DemolitionIn().load(payload or {})
         demolition, _salvage = demolitions.register(self.db, self.policy, self.clock.now(), data)

@@ -27,11 +27,15 @@ def idempotency_context(request: Request, kwargs: dict) -> dict:
     return {"idempotency_key": key, "idempotency_digest": digest}
 
 
-def call_api(url_map, request: Request, cluster) -> Response:
+def call_api(url_map, request: Request, cluster, admit=None) -> Response:
     resolved = http.resolve(url_map, request)
     if isinstance(resolved, Response):
         return resolved
     route, kwargs = resolved
+    if admit is not None:  # identity: the caller's Principal, or a 401/403/429 (guard.py)
+        denied = admit(request, route)
+        if isinstance(denied, Response):
+            return denied
     try:
         context = idempotency_context(request, kwargs) if request.method != "GET" else {}
         result = cluster.call(route.service, route.rpc_method, context=context, **kwargs)

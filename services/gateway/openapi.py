@@ -133,6 +133,11 @@ def document(routes: list[Route], server_url: str | None = None) -> dict:
         spec.components.response(f"E{status}", {
             "description": f"{STATUS_TEXT[status]} ({CODES[status]})",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+    spec.components.security_scheme("bearer", {
+        "type": "http", "scheme": "bearer",
+        "description": "API 令牌（运维用 cocreate tokens issue 签发）或县统一身份认证的 OIDC JWT "
+                       "(an API token from `cocreate tokens issue`, or the county IdP's JWT); "
+                       "x-roles on each operation lists the roles it admits"})
     spec.components.parameter("IdempotencyKey", "header", {
         "name": "Idempotency-Key", "required": False,
         "description": "任意 1–200 个可打印 ASCII 字符；重试时用同一个 key (retry with the same key)",
@@ -207,6 +212,8 @@ def _operation(route: Route, parameters: list, converter) -> dict:
     security = _security(route)
     if security is not None:
         operation["security"] = security
+        if security:
+            operation["x-roles"] = sorted(route.access)  # services/kernel/identity.py
     return operation
 
 

@@ -24,6 +24,10 @@ class Route:
     response: str | None = None  # the output schema's class name
     many: bool = False           # the response is a list of ``response``
     summary: str | None = None
+    # Who may call it: "public" (anonymous too) or the roles of services.kernel.identity.
+    # Plain data, read by the gateway's guard and shown as each route's security in OpenAPI;
+    # undeclared means nobody. The service still checks the object's scope (village, household).
+    access: tuple[str, ...] | str = ()
 
     @property
     def body_param(self) -> str | None:

@@ -2,10 +2,12 @@
 from werkzeug.wrappers import Response
 
 from services.kernel.errors import CocreateError
+from services.kernel.identity import PUBLIC
 
 from . import board, docs, edge, pages
 from .catalogue import CatalogueRoutes
 from .cluster import ClusterRpc
+from .guard import Guard
 from .http import json_response
 from .routing import build_map, load_routes
 from .web import http
@@ -17,13 +19,19 @@ URL_MAP = build_map(list(ROUTES))
 class GatewayService(CatalogueRoutes):  # + /asyncapi.json and the events' JSON Schemas
     name = "gateway"
     cluster = ClusterRpc()
+    guard = Guard()      # identity: who calls (services/gateway/auth.py)
 
     @http("GET,POST,PUT,PATCH,DELETE", "/api/<path:path>")
     def api(self, request, path):
-        return edge.call_api(URL_MAP, request, self.cluster)
+        # identity hook: the caller's Principal travels with the RPC, or 401/403/429 (guard.py)
+        return edge.call_api(URL_MAP, request, self.cluster,
+                             admit=lambda req, route: self.guard.admit(req, route.access, self.cluster))
 
     @http("GET", "/")
     def board(self, request):
+        admitted = self.guard.admit(request, PUBLIC, self.cluster)  # identity hook: rate limit only
+        if isinstance(admitted, Response):
+            return admitted
         try:
             notices, unavailable = self.cluster.call("notifications", "feed", query={"limit": 100}), None
         except CocreateError as exc:

@@ -44,3 +44,31 @@ def database_url(config: dict, service: str) -> str:
     directory = data_dir(config)
     directory.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{directory / service}.sqlite"
+
+
+PLACEHOLDERS = {"change-me", "changeme", "change_me", "placeholder", "secret", "password", "todo", "xxx"}
+
+
+class PlaceholderSecret(RuntimeError):
+    """A credential still holds the example's placeholder: refuse to start with it."""
+
+
+def refuse_placeholders(config: dict, extra: dict | None = None) -> None:
+    """Start-up check: no broker, database or mail credential may be a placeholder such as
+    ``change-me`` (deploy/.env.example's values). ``extra``: more ``{name: secret}`` to check."""
+    from urllib.parse import urlsplit
+    found = []
+    urls = {"AMQP_URI": config.get("AMQP_URI") or ""}
+    urls.update({f"{name.upper()}_DATABASE_URL": url for name, url in (config.get("DATABASE_URLS") or {}).items()})
+    for name, url in urls.items():
+        try:
+            password = urlsplit(str(url)).password
+        except ValueError:
+            password = None
+        if password and password.strip().lower() in PLACEHOLDERS:
+            found.append(name)
+    secrets = {"SMTP_PASSWORD": (config.get("SMTP") or {}).get("password"), **(extra or {})}
+    found += [name for name, value in secrets.items() if value and str(value).strip().lower() in PLACEHOLDERS]
+    if found:
+        raise PlaceholderSecret(f"refusing to start: {', '.join(sorted(found))} still hold a placeholder "
+                                f"password (such as change-me); set real secrets in deploy/.env")

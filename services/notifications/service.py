@@ -119,21 +119,21 @@ class NotificationsService:
     def list_publicity(self, village_id):
         return schemas.PublicityOut(many=True).dump(publicity.listing(self.db, village_id, self.clock.now()))
 
-    @api
+    @api(actor={"resident_id": "subject", "household_id": "household"})
     def lodge_objection(self, publicity_id, payload):
         data = schemas.ObjectionIn().load(payload)
         objection = publicity.lodge(self.db, int(publicity_id), data, self.clock.now())
         return schemas.ObjectionOut().dump({"objection_id": objection.id, "publicity_id": objection.publicity_id,
                                             "status": objection.status, "answer": None})
 
-    @api
+    @api(actor={"answered_by": "subject"})
     def answer_objection(self, objection_id, payload):
         data = schemas.AnswerIn().load(payload)
         objection = publicity.answer(self.db, int(objection_id), data, self.clock.now())
         return schemas.ObjectionOut().dump({"objection_id": objection.id, "publicity_id": objection.publicity_id,
                                             "status": objection.status, "answer": objection.answer})
 
-    @api
+    @api(actor={"resolved_by": "subject"})
     def resolve_publicity(self, publicity_id, payload):
         data = schemas.ResolveIn().load(payload)
         pub = publicity.resolve(self.db, int(publicity_id), data, self.clock.now())

@@ -4,9 +4,9 @@ from __future__ import annotations
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
-from services.kernel.nameko_ext import Clock, Database, api, on_event
+from services.kernel.nameko_ext import Caller, Clock, Database, api, on_event
 
-from . import decisions, escalation, good_deeds, meetings, motions, reports, schemas, suggestions
+from . import actors, decisions, escalation, good_deeds, meetings, motions, reports, schemas, suggestions
 
 ESCALATION_INTERVAL = 300   # seconds; deadlines are in hours, so a few minutes late is fine
 
@@ -20,14 +20,15 @@ class ProposalsService:
     db = Database()
     policy = RpcProxy("rules")      # the policy port: decide(area, facts), params(area)
     clock = Clock()
+    caller = Caller()               # who asks (services.kernel.identity); None for the platform's own calls
 
     # ---- 回音墙 echo wall -----------------------------------------------------------------
-    @api
+    @api(reach="village")
     def file_suggestion(self, payload):
         data = schemas.SuggestionIn().load(payload)
         return schemas.SuggestionOut().dump(suggestions.file(self.db, self.clock.now(), data))
 
-    @api
+    @api(actor={"answered_by": "subject"})
     def answer_suggestion(self, suggestion_id, payload):
         data = schemas.AnswerIn().load(payload)
         return schemas.SuggestionOut().dump(suggestions.answer(self.db, self.clock.now(), suggestion_id, data))
@@ -55,12 +56,12 @@ class ProposalsService:
         motions.review_completed(self.db, self.clock.now(), event.data)
 
     # ---- 垸组提议 motions -------------------------------------------------------------------
-    @api
+    @api(actor={"created_by": "subject"})
     def create_motion(self, payload):
         data = schemas.MotionIn().load(payload)
         return schemas.MotionOut().dump(motions.create(self.db, self.clock.now(), data))
 
-    @api
+    @api(actor={"by": "subject"})
     def transition_motion(self, motion_id, payload):
         data = schemas.TransitionIn().load(payload)
         motion = motions.transition(self.db, self.policy, self.clock.now(), motion_id, data["action"],
@@ -80,17 +81,18 @@ class ProposalsService:
         return schemas.VoteOut(many=True).dump(decisions.votes_of(self.db, motion_id))
 
     # ---- 议 meetings, 学看讲 activities ------------------------------------------------------
-    @api
+    @api(actor={"created_by": "subject"})
     def schedule_meeting(self, payload):
         data = schemas.MeetingIn().load(payload)
         return schemas.MeetingOut().dump(meetings.schedule(self.db, self.clock.now(), data))
 
     @api
     def hold_meeting(self, meeting_id, payload):
+        actors.tally(self.caller, meetings.get(self.db, meeting_id))  # the attendance is a tally too
         data = schemas.HoldIn().load(payload)
         return schemas.MeetingOut().dump(meetings.hold(self.db, self.clock.now(), meeting_id, data))
 
-    @api
+    @api(actor={"by": "subject"})
     def cancel_meeting(self, meeting_id, payload):
         schemas.CancelIn().load(payload)
         return schemas.MeetingOut().dump(meetings.cancel(self.db, meeting_id))
@@ -108,7 +110,7 @@ class ProposalsService:
     def list_meetings(self, query=None):
         return schemas.MeetingOut(many=True).dump(meetings.find(self.db, _query(schemas.MeetingQuery(), query)))
 
-    @api
+    @api(actor={"recorded_by": "subject"})
     def record_activity(self, payload):
         data = schemas.ActivityIn().load(payload)
         return schemas.ActivityOut().dump(meetings.record_activity(self.db, self.clock.now(), data))
@@ -123,8 +125,9 @@ class ProposalsService:
         return schemas.ActivityOut(many=True).dump(found)
 
     # ---- 定 votes and decisions -------------------------------------------------------------
-    @api
+    @api(actor={"recorded_by": "subject"})
     def record_vote(self, meeting_id, motion_id, payload):
+        actors.tally(self.caller, meetings.get(self.db, meeting_id))
         data = schemas.VoteIn().load(payload)
         vote = decisions.record_vote(self.db, self.policy, self.clock.now(), meeting_id, motion_id, data)
         return schemas.VoteOut().dump(vote)
@@ -134,17 +137,17 @@ class ProposalsService:
         return schemas.VoteOut().dump(decisions.get_vote(self.db, vote_id))
 
     # ---- 大事小事我来提 reports ---------------------------------------------------------------
-    @api
+    @api(reach="village")
     def file_report(self, payload):
         data = schemas.ReportIn().load(payload)
         return schemas.ReportOut().dump(reports.file(self.db, self.clock.now(), data))
 
-    @api
+    @api(actor={"by": "subject"})
     def assign_report(self, report_id, payload):
         data = schemas.AssignIn().load(payload)
         return schemas.ReportOut().dump(reports.assign(self.db, self.clock.now(), report_id, data))
 
-    @api
+    @api(actor={"by": "subject"})
     def resolve_report(self, report_id, payload):
         data = schemas.ResolveIn().load(payload)
         return schemas.ReportOut().dump(reports.resolve(self.db, self.clock.now(), report_id, data))
@@ -163,17 +166,17 @@ class ProposalsService:
         return schemas.ReportOut(many=True).dump(reports.find(self.db, _query(schemas.ReportQuery(), query)))
 
     # ---- 好人好事 good deeds -----------------------------------------------------------------
-    @api
+    @api(actor={"reported_by": "subject"}, reach="village")
     def report_good_deed(self, payload):
         data = schemas.GoodDeedIn().load(payload)
         return schemas.GoodDeedOut().dump(good_deeds.report(self.db, self.clock.now(), data))
 
-    @api
+    @api(actor={"verified_by": "subject"})
     def verify_good_deed(self, deed_id, payload):
         data = schemas.VerifyIn().load(payload)
         return schemas.GoodDeedOut().dump(good_deeds.verify(self.db, self.clock.now(), deed_id, data))
 
-    @api
+    @api(actor={"rejected_by": "subject"})
     def reject_good_deed(self, deed_id, payload):
         data = schemas.RejectIn().load(payload)
         return schemas.GoodDeedOut().dump(good_deeds.reject(self.db, self.clock.now(), deed_id, data))

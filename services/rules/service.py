@@ -61,12 +61,12 @@ class RulesService:
     def status(self):
         return self.book.status()
 
-    @api
+    @api(actor={"author": "subject"})
     def publish(self, payload):
         """Check a whole draft and publish its changed files, or publish nothing and say why.
 
-        The publisher is ``payload.author`` as the caller states it (the CLI sends the OS
-        user); once the gateway passes an authenticated identity, it replaces this field."""
+        The publisher is the caller's identity over HTTP; the CLI (the platform's own call)
+        sends the operating-system user as ``author``."""
         data = schemas.PublishIn().load(payload)
         result = publishing.publish(self.db, data["files"], data["cases"], message=data["message"],
                                     author=data["author"], now=self.clock.now(),

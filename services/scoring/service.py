@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from nameko.rpc import RpcProxy
 
-from services.kernel.nameko_ext import Clock, Database, api, on_event
+from services.kernel.nameko_ext import Caller, Clock, Database, api, on_event
 
-from . import (assessments, households, inspections, ledger, rankings, ratings, reviews, schemas,
+from . import (actors, assessments, households, inspections, ledger, rankings, ratings, reviews, schemas,
                sources, supermarket)
 
 
@@ -22,6 +22,7 @@ class ScoringService:
     db = Database()
     policy = RpcProxy("rules")
     clock = Clock()
+    caller = Caller()      # who asks (services.kernel.identity); None for the platform's own calls
 
     # -- bus ------------------------------------------------------------------------------
 
@@ -47,7 +48,7 @@ class ScoringService:
 
     # -- points ledger 乡风文明积分 ------------------------------------------------------------
 
-    @api
+    @api(actor={"recorded_by": "subject"})
     def record_points(self, payload):
         data = schemas.PointsIn().load(payload or {})
         household = households.get(self.db, data["household_id"])
@@ -57,21 +58,24 @@ class ScoringService:
                               reason=f"{data['reason']} (by {data['recorded_by']})", now=self.clock.now())
         return schemas.EntryOut().dump(entry)
 
-    @api
+    @api(actor={"cadre_id": "subject"})
     def approve_points(self, payload):
         data = schemas.ApproveIn().load(payload or {})
+        actors.decide_points(self.db, self.caller, [ledger.get(self.db, e).household_id for e in data["entry_ids"]])
         entries = ledger.approve(self.db, data["entry_ids"], data["cadre_id"], self.clock.now())
         return schemas.EntryOut(many=True).dump(entries)
 
-    @api
+    @api(actor={"cadre_id": "subject"})
     def reject_points(self, entry_id, payload):
         data = schemas.RejectIn().load(payload or {})
+        actors.decide_points(self.db, self.caller, [ledger.get(self.db, entry_id).household_id], "驳回积分")
         return schemas.EntryOut().dump(ledger.reject(self.db, entry_id, data["cadre_id"], data["reason"],
                                                      self.clock.now()))
 
-    @api
+    @api(actor={"by": "subject"})
     def revoke_points(self, entry_id, payload):
         data = schemas.RevokeIn().load(payload or {})
+        actors.decide_points(self.db, self.caller, [ledger.get(self.db, entry_id).household_id], "撤销积分")
         return schemas.EntryOut().dump(ledger.revoke(self.db, entry_id, data["by"], data["reason"],
                                                      self.clock.now()))
 
@@ -85,7 +89,7 @@ class ScoringService:
 
     @api
     def get_balance(self, household_id):
-        return ledger.balance_of(self.db, household_id)
+        return actors.locate(self.db, ledger.balance_of(self.db, household_id))
 
     @api
     def get_household(self, household_id):
@@ -108,7 +112,7 @@ class ScoringService:
     def get_goods(self, goods_id):
         return schemas.GoodsOut().dump(supermarket.get_goods(self.db, goods_id))
 
-    @api
+    @api(actor={"recorded_by": "subject"})
     def record_donation(self, payload):
         data = schemas.DonationIn().load(payload or {})
         return schemas.DonationOut().dump(supermarket.record_donation(self.db, data, self.clock.now()))
@@ -125,33 +129,35 @@ class ScoringService:
     @api
     def request_redemption(self, payload):
         data = schemas.RedemptionIn().load(payload or {})
-        return schemas.RedemptionOut().dump(
-            supermarket.request_redemption(self.db, self.policy, data, self.clock.now()))
+        actors.redeem(self.caller, data["household_id"])
+        return actors.locate(self.db, schemas.RedemptionOut().dump(
+            supermarket.request_redemption(self.db, self.policy, data, self.clock.now())))
 
-    @api
+    @api(actor={"handled_by": "subject"})
     def complete_redemption(self, redemption_id, payload):
         data = schemas.HandleIn().load(payload or {})
-        return schemas.RedemptionOut().dump(
-            supermarket.complete(self.db, redemption_id, data["handled_by"], self.clock.now()))
+        return actors.locate(self.db, schemas.RedemptionOut().dump(
+            supermarket.complete(self.db, redemption_id, data["handled_by"], self.clock.now())))
 
-    @api
+    @api(actor={"by": "subject"})
     def cancel_redemption(self, redemption_id, payload):
         data = schemas.CancelIn().load(payload or {})
-        return schemas.RedemptionOut().dump(
-            supermarket.cancel(self.db, redemption_id, data["by"], data["reason"], self.clock.now()))
+        actors.cancel_redemption(self.db, self.caller, supermarket.get_redemption(self.db, redemption_id).household_id)
+        return actors.locate(self.db, schemas.RedemptionOut().dump(
+            supermarket.cancel(self.db, redemption_id, data["by"], data["reason"], self.clock.now())))
 
     @api
     def get_redemption(self, redemption_id):
-        return schemas.RedemptionOut().dump(supermarket.get_redemption(self.db, redemption_id))
+        return actors.locate(self.db, schemas.RedemptionOut().dump(supermarket.get_redemption(self.db, redemption_id)))
 
     @api
     def list_redemptions(self, query=None):
-        return schemas.RedemptionOut(many=True).dump(
-            supermarket.list_redemptions(self.db, **_query(schemas.RedemptionsQuery, query)))
+        return actors.locate(self.db, schemas.RedemptionOut(many=True).dump(
+            supermarket.list_redemptions(self.db, **_query(schemas.RedemptionsQuery, query))))
 
     # -- 清洁日 cleaning day ---------------------------------------------------------------------
 
-    @api
+    @api(actor={"inspector_household_id": "household"})
     def record_inspection(self, payload):
         data = schemas.InspectionIn().load(payload or {})
         return schemas.InspectionOut().dump(inspections.record(self.db, self.policy, data, self.clock.now()))
@@ -163,33 +169,35 @@ class ScoringService:
 
     # -- ratings and titles 评星评优 --------------------------------------------------------------
 
-    @api
+    @api(actor={"rated_by": "subject"})
     def rate_household(self, payload):
         data = schemas.RatingIn().load(payload or {})
-        return schemas.RatingOut().dump(ratings.rate(self.db, self.policy, data, self.clock.now()))
+        return actors.locate(self.db, schemas.RatingOut().dump(ratings.rate(self.db, self.policy, data, self.clock.now())))
 
-    @api
+    @api(actor={"closed_by": "subject"})
     def close_quarter(self, payload):
         data = schemas.CloseIn().load(payload or {})
         titles = ratings.close_quarter(self.db, self.policy, data["quarter"], data["closed_by"], self.clock.now())
-        return {"quarter": data["quarter"], "titles": schemas.TitleOut(many=True).dump(titles)}
+        return {"quarter": data["quarter"], "titles": actors.locate(self.db, schemas.TitleOut(many=True).dump(titles))}
 
     @api
     def list_titles(self, query=None):
-        return schemas.TitleOut(many=True).dump(ratings.list_titles(self.db, **_query(schemas.TitlesQuery, query)))
+        return actors.locate(self.db, schemas.TitleOut(many=True).dump(ratings.list_titles(self.db, **_query(schemas.TitlesQuery, query))))
 
     # -- 党员评议 party-member assessment ---------------------------------------------------------
 
-    @api
+    @api(actor={"assessed_by": "subject"})
     def assess_party_member(self, payload):
         data = schemas.AssessmentIn().load(payload or {})
-        return schemas.AssessmentOut().dump(assessments.assess(self.db, self.policy, data, self.clock.now()))
+        return actors.locate(self.db, schemas.AssessmentOut().dump(assessments.assess(self.db, self.policy, data, self.clock.now())))
 
     @api
     def list_assessments(self, query=None):
         data = _query(schemas.AssessmentsQuery, query)
+        actors.read_village(self.caller, data["village_id"])
         return {"half_year": data["half_year"],
-                "assessments": schemas.AssessmentOut(many=True).dump(assessments.list_assessments(self.db, **data)),
+                "assessments": actors.own_or_branch(self.caller, actors.locate(self.db, schemas.AssessmentOut(
+                    many=True).dump(assessments.list_assessments(self.db, **data)))),
                 "not_yet_assessed": schemas.HouseholdOut(many=True).dump(
                     assessments.unassessed_households(self.db, data["half_year"], data["village_id"])[:data["limit"]])}
 
@@ -201,7 +209,7 @@ class ScoringService:
         out["opinions"] = schemas.OpinionOut(many=True).dump(reviews.opinions(self.db, review_id=review.review_id))
         return out
 
-    @api
+    @api(actor={"opened_by": "subject"})
     def open_review(self, payload):
         data = schemas.ReviewIn().load(payload or {})
         return self._review(reviews.open_review(self.db, self.policy, data, self.clock.now()))
@@ -214,17 +222,17 @@ class ScoringService:
     def list_reviews(self, query=None):
         return [self._review(r) for r in reviews.find_reviews(self.db, **_query(schemas.ReviewsQuery, query))]
 
-    @api
+    @api(actor={"recorded_by": "subject"})
     def record_verdict(self, review_id, payload):
         data = schemas.VerdictIn().load(payload or {})
         return self._review(reviews.record_verdict(self.db, review_id, data, self.clock.now()))
 
-    @api
+    @api(actor={"raised_by": "subject"}, reach="village")
     def add_opinion(self, review_id, payload):
         data = schemas.OpinionIn().load(payload or {})
         return schemas.OpinionOut().dump(reviews.add_opinion(self.db, review_id, data, self.clock.now()))
 
-    @api
+    @api(actor={"answered_by": "subject"})
     def answer_opinion(self, opinion_id, payload):
         data = schemas.AnswerIn().load(payload or {})
         return schemas.OpinionOut().dump(reviews.answer_opinion(self.db, opinion_id, data, self.clock.now()))
@@ -240,7 +248,7 @@ class ScoringService:
         data = schemas.HamletApplyIn().load(payload or {})
         return schemas.ApplicationOut().dump(reviews.apply_hamlet(self.db, data, self.clock.now()))
 
-    @api
+    @api(actor={"assessed_by": "subject"})
     def record_hamlet_scores(self, application_id, payload):
         data = schemas.ScoresIn().load(payload or {})
         return schemas.ApplicationOut().dump(reviews.record_scores(self.db, self.policy, application_id, data))
@@ -250,7 +258,7 @@ class ScoringService:
         data = schemas.SurveyIn().load(payload or {})
         return schemas.ApplicationOut().dump(reviews.record_survey(self.db, application_id, data))
 
-    @api
+    @api(actor={"decided_by": "subject"})
     def decide_beautiful_hamlet(self, application_id, payload):
         data = schemas.DecideIn().load(payload or {})
         return schemas.ApplicationOut().dump(

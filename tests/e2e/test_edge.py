@@ -13,7 +13,7 @@ import requests
 from kombu import Connection, Exchange, Queue
 from nameko.rpc import RPC_QUEUE_TEMPLATE
 
-from tests.e2e.conftest import expect, uid
+from tests.e2e.conftest import cadre, expect, uid
 from tests.support.wait import until
 
 pytestmark = pytest.mark.e2e
@@ -26,12 +26,14 @@ def envelope(response: requests.Response, status: int) -> dict:
     return body
 
 
-def test_refusals_are_4xx_with_their_fields_in_chinese(api):
-    assert envelope(requests.get(f"{api}/api/households/nope"), 404)["error"] == "not_found"
-    bad = envelope(requests.post(f"{api}/api/suggestions", json={}), 400)
+def test_refusals_are_4xx_with_their_fields_in_chinese(api, county, person):
+    assert envelope(requests.get(f"{api}/api/households/nope"), 401)["error"] == "unauthenticated"
+    assert envelope(county.get(f"{api}/api/households/nope"), 404)["error"] == "not_found"
+    resident = person("resident", "household:hh-edge")
+    bad = envelope(resident.post(f"{api}/api/suggestions", json={}), 400)
     assert {"village_id", "resident_id", "title"} <= set(bad["fields"])
     assert all(CJK.search(m[0]) for m in bad["fields"].values()), bad["fields"]
-    unknown = envelope(requests.post(f"{api}/api/suggestions", json={
+    unknown = envelope(resident.post(f"{api}/api/suggestions", json={
         "village_id": "v", "resident_id": "r", "title": "t", "colour": "red"}), 400)
     assert "colour" in unknown["fields"]
 
@@ -53,62 +55,64 @@ def test_the_gateways_own_refusals_use_the_envelope(api):
     {"offset": "99999999999999999999"}, {"limit": "0"}, {"limit": "100000"}, {"limit": "１０"},
     {"offset": "-1"},
 ])
-def test_paging_is_bounded_on_lists(api, params):
-    answer = envelope(requests.get(f"{api}/api/suggestions", params=params), 400)
+def test_paging_is_bounded_on_lists(api, county, params):
+    answer = envelope(county.get(f"{api}/api/suggestions", params=params), 400)
     assert set(params) <= set(answer["fields"])
 
 
 @pytest.mark.parametrize("path", ["/api/demolitions", "/api/inspections", "/api/supermarket/redemptions",
                                   "/api/parcels", "/api/titles"])
-def test_lists_that_had_no_page_size_refuse_a_huge_one(api, path):
-    envelope(requests.get(f"{api}{path}", params={"limit": "100000"}), 400)
-    assert isinstance(expect(requests.get(f"{api}{path}", params={"limit": "5"}), 200), (list, dict))
+def test_lists_that_had_no_page_size_refuse_a_huge_one(api, county, path):
+    envelope(county.get(f"{api}{path}", params={"limit": "100000"}), 400)
+    assert isinstance(expect(county.get(f"{api}{path}", params={"limit": "5"}), 200), (list, dict))
 
 
 @pytest.mark.parametrize("value", [10 ** 30, 1e25, -10 ** 20])
-def test_huge_numbers_are_refused_not_crashed_on(api, value):
+def test_huge_numbers_are_refused_not_crashed_on(api, person, value):
     body = {"village_id": "v", "scope": "village", "title": "t", "estimated_budget": "1",
             "created_by": "c", "members": value}
-    answer = envelope(requests.post(f"{api}/api/motions", data=json.dumps(body),
+    answer = envelope(cadre(person, "v").post(f"{api}/api/motions", data=json.dumps(body),
                                     headers={"Content-Type": "application/json"}), 400)
     assert "members" in answer["fields"]
 
 
-def test_a_huge_id_in_the_path_is_refused_or_not_found(api):
-    response = requests.get(f"{api}/api/votes/{'9' * 40}")
+def test_a_huge_id_in_the_path_is_refused_or_not_found(api, county):
+    response = county.get(f"{api}/api/votes/{'9' * 40}")
     assert response.status_code in (400, 404), response.text
-    envelope(requests.get(f"{api}/api/motions/{'m' * 500}"), 400)
+    envelope(county.get(f"{api}/api/motions/{'m' * 500}"), 400)
 
 
-def test_a_keyed_post_applies_once_and_a_reused_key_is_refused(api):
+def test_a_keyed_post_applies_once_and_a_reused_key_is_refused(api, person):
     village = uid("v")
+    who = cadre(person, village)
     body = {"village_id": village, "resident_id": "r-1", "title": "修路 mend the road"}
     key = {"Idempotency-Key": uuid.uuid4().hex}
-    first = expect(requests.post(f"{api}/api/suggestions", json=body, headers=key), 201)
-    again = expect(requests.post(f"{api}/api/suggestions", json=body, headers=key), 201)
+    first = expect(who.post(f"{api}/api/suggestions", json=body, headers=key), 201)
+    again = expect(who.post(f"{api}/api/suggestions", json=body, headers=key), 201)
     assert again == first
-    other = envelope(requests.post(f"{api}/api/suggestions", json={**body, "title": "别的"}, headers=key), 422)
+    other = envelope(who.post(f"{api}/api/suggestions", json={**body, "title": "别的"}, headers=key), 422)
     assert other["error"] == "idempotency_key_reused"
-    listed = expect(requests.get(f"{api}/api/suggestions", params={"village_id": village}), 200)
+    listed = expect(who.get(f"{api}/api/suggestions", params={"village_id": village}), 200)
     assert [s["id"] for s in listed] == [first["id"]]
-    assert envelope(requests.post(f"{api}/api/suggestions", json=body,
+    assert envelope(who.post(f"{api}/api/suggestions", json=body,
                                   headers={"Idempotency-Key": "é" * 3}), 400)["fields"]
 
 
-def test_concurrent_duplicates_with_one_key_make_one_effect(api):
+def test_concurrent_duplicates_with_one_key_make_one_effect(api, person):
     village = uid("v")
+    who = cadre(person, village)
     body = {"village_id": village, "resident_id": "r-1", "title": "同时提交 twenty at once"}
     key = {"Idempotency-Key": uuid.uuid4().hex}
     with ThreadPoolExecutor(20) as pool:
-        answers = list(pool.map(lambda _: requests.post(f"{api}/api/suggestions", json=body, headers=key),
+        answers = list(pool.map(lambda _: who.post(f"{api}/api/suggestions", json=body, headers=key),
                                 range(20)))
     assert {a.status_code for a in answers} == {201}, [a.text for a in answers if a.status_code != 201]
     assert len({a.json()["id"] for a in answers}) == 1
-    listed = expect(requests.get(f"{api}/api/suggestions", params={"village_id": village}), 200)
+    listed = expect(who.get(f"{api}/api/suggestions", params={"village_id": village}), 200)
     assert len(listed) == 1
 
 
-def test_a_request_redelivered_by_the_broker_is_applied_once(stack):
+def test_a_request_redelivered_by_the_broker_is_applied_once(stack, person):
     """The same RPC request message twice (as the broker redelivers one whose ack was lost after
     the service committed): the second gets the first answer, and there is one effect."""
     village = uid("v")
@@ -129,7 +133,7 @@ def test_a_request_redelivered_by_the_broker_is_applied_once(stack):
             while len(replies) < 2:
                 connection.drain_events(timeout=30)
     assert replies[0]["error"] is None and replies[0] == replies[1]
-    listed = expect(requests.get(f"{stack.url}/api/suggestions", params={"village_id": village}), 200)
+    listed = expect(cadre(person, village).get(f"{stack.url}/api/suggestions", params={"village_id": village}), 200)
     assert [s["id"] for s in listed] == [replies[0]["result"]["id"]]
     assert RPC_QUEUE_TEMPLATE.format("proposals") == "rpc-proposals"
 

@@ -50,8 +50,11 @@ def test_the_platform_demo_step_shows_every_hop(container_factory, service_confi
     from demo import platform
     from demo.__main__ import Demo
 
-    topology.apply(service_config["AMQP_URI"], SERVICES)
-    for cls in SERVICES:
+    from services.contributions.service import ContributionsService
+    from services.identity.service import IdentityService
+    services = [*SERVICES, ContributionsService, IdentityService]  # the roster and the people's tokens
+    topology.apply(service_config["AMQP_URI"], services)
+    for cls in services:
         container_factory(cls, service_config).start()
     with Demo(service_config) as demo:
         platform.run(demo)

@@ -20,10 +20,11 @@ def test_demo_building_runs_end_to_end(container_factory, service_config, capsys
     from demo import building
     from demo.__main__ import Demo
 
-    topology.apply(service_config["AMQP_URI"], [ContributionsService, RulesService])
+    from services.identity.service import IdentityService  # the people's tokens
+    topology.apply(service_config["AMQP_URI"], [ContributionsService, RulesService, IdentityService])
     with Sink(service_config["AMQP_URI"], "contributions.events") as sink, \
             Sink(service_config["AMQP_URI"], "rules.events"):
-        for cls in (RulesService, ContributionsService):
+        for cls in (RulesService, ContributionsService, IdentityService):
             container_factory(cls, service_config).start()
         with Demo(service_config) as demo:
             building.run(demo)

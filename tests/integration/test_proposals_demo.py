@@ -14,8 +14,24 @@ pytestmark = pytest.mark.integration
 
 
 class RecordingDemo:
-    def __init__(self, rpc):
-        self.rpc, self.lines = rpc, []
+    """The demo's runner without the identity service: each person's Principal is made here
+    (as the identity service would resolve it) and carried in the RPC context, so the story is
+    still told by people who may tell it, stamped and scope-checked by proposals."""
+
+    def __init__(self, rpc, config):
+        self.rpc, self.config, self.lines, self.proxies = rpc, config, [], []
+
+    def roster(self):
+        pass  # proposals does not read the roster
+
+    def as_(self, role, scope, home=None):
+        from services.kernel.identity import Principal, Scope
+        from services.kernel.nameko_ext.identity import CONTEXT_KEY
+        principal = Principal(subject=f"test:{role}:{scope}", role=role, scopes=(Scope.parse(scope),),
+                              villages=("v-wgd",), hamlets=("wgd-1", "wgd-2", "wgd-3"), home=home)
+        proxy = ClusterRpcProxy(self.config, timeout=30, context_data={CONTEXT_KEY: principal.dumps()})
+        self.proxies.append(proxy)
+        return proxy.start()
 
     def say(self, text=""):
         self.lines.append(text)
@@ -38,8 +54,12 @@ def test_bisheng_old_street_story(postgres_url, container_factory, service_confi
     container_factory(RulesStandIn, service_config).start()
     container_factory(ProposalsService, service_config).start()
     with ClusterRpcProxy(service_config, timeout=30) as rpc:
-        demo = RecordingDemo(rpc)
-        planning.run(demo)
+        demo = RecordingDemo(rpc, service_config)
+        try:
+            planning.run(demo)
+        finally:
+            for proxy in demo.proxies:
+                proxy.stop()
         text = "\n".join(demo.lines)
         print(text)
     assert "major matter" in text

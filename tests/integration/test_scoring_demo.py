@@ -18,7 +18,8 @@ def test_demo_evaluation_runs_end_to_end(container_factory, service_config, caps
     from demo.__main__ import Demo
     from services.rules.service import RulesService
 
-    services = [RulesService, ContributionsService, ScoringService]
+    from services.identity.service import IdentityService  # the people's tokens
+    services = [RulesService, ContributionsService, ScoringService, IdentityService]
     topology.apply(service_config["AMQP_URI"], services)
     with Sink(service_config["AMQP_URI"], "scoring.events") as sink, \
             Sink(service_config["AMQP_URI"], "contributions.events"), Sink(service_config["AMQP_URI"], "rules.events"):

@@ -136,7 +136,7 @@ def start(amqp_uri: str, home: Path, **settings) -> Stack:
         [str(BIN / "cocreate"), "run", "--logs", str(home / "logs"), "--data-dir", str(home / "data")],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        stack.wait_healthy()
+        stack.wait_healthy(timeout=300)  # seven processes on a loaded 2-core machine take a while
     except BaseException:
         stack.stop()
         raise

@@ -1,5 +1,9 @@
 """三线共管 co-management under /api/management/... (the management service)."""
+from dataclasses import replace
+
 from services.gateway.routing import Route
+from services.kernel.identity import (COUNTY_OPERATOR, HAMLET_HEAD, HUB_HOUSEHOLD, READERS, RESIDENT,
+                                      SUPERVISOR, TOWN_STAFF, VILLAGE_CADRE, VILLAGE_SIDE)
 
 M, P = "management", "/api/management"
 
@@ -63,3 +67,20 @@ ROUTES = [
     Route("GET", f"{P}/hamlets/<hamlet_id>/visits-due", M, "visits_due"),
     Route("GET", f"{P}/hamlets/<hamlet_id>/participation", M, "hamlet_participation"),
 ]
+
+# Who may call what (services/kernel/identity.py): every read for the village's readers, writes
+# for the people the seeds give each task; objects are then checked against the caller's scope.
+_STAFF = (HAMLET_HEAD, VILLAGE_CADRE, TOWN_STAFF, COUNTY_OPERATOR)
+_WRITES = {
+    # anyone of the village: report a broken facility, sign up to help, record cleaning turnout
+    **dict.fromkeys(["report_fault", "sign_up_to_help", "record_turnout"], VILLAGE_SIDE),
+    # the hub household logs its 1+10 contact visits
+    "log_visit": (HUB_HOUSEHOLD, *_STAFF),
+    # the elected supervision group inspects; its findings are re-checked by it
+    **dict.fromkeys(["record_inspection", "recheck_fix_order"], (SUPERVISOR, *_STAFF)),
+    # the public-welfare post holder logs duty and marks fixes; caretakers complete upkeep
+    **dict.fromkeys(["log_duty", "mark_fixed", "complete_upkeep_task", "fix_fault",
+                     "record_help_labour"], (RESIDENT, HUB_HOUSEHOLD, *_STAFF)),
+}
+ROUTES = [replace(r, access=READERS if r.method == "GET" else _WRITES.get(r.rpc_method, _STAFF))
+          for r in ROUTES]

@@ -30,6 +30,7 @@ class Database(DependencyProvider):
 
     def setup(self):
         config = self.container.config
+        kconfig.refuse_placeholders(config)  # no service starts on deploy/.env.example's change-me
         self.service = self.container.service_name
         self.url = kconfig.database_url(config, self.service)
         if config.get("PUBLIC_URL"):  # every event's dataschema URL starts with it

@@ -8,6 +8,7 @@ replayed event has no second effect.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import sys
@@ -23,11 +24,12 @@ from nameko.rpc import Rpc
 from sqlalchemy.exc import IntegrityError
 
 from .. import catalogue  # noqa: F401  (registers every event type)
-from .. import events, idempotency, parking
+from .. import events, idempotency, identity, parking
 from ..db import wrote
 from ..errors import EventSchemaError, IdempotencyKeyReused, ValidationFailed
 from ..relay import event_exchange
 from .database import find_database
+from .identity import is_read, principal_of, principal_of_headers
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +47,28 @@ def _translate(exc_info):
 class Api(Rpc):
     """RPC that commits the worker's transaction before replying: a reply means it is stored.
 
+    The result first passes the caller's scope guard (``identity.guard``): an object out of
+    the caller's reach is refused before the commit, so the refused write is rolled back.
+
+    ``@api(actor={"cadre_id": "subject"})`` names the payload fields that say who acted: when
+    the call carries a Principal they are set from it (``subject``: the caller's id;
+    ``household``: the caller's own household), whatever the body said.
+
+    ``@api(reach="village")`` marks what anyone of the village may tell about anyone of it (a
+    suggestion, a report, a good deed of a neighbour): the object must lie in the caller's
+    village(s), not in its own scope.
+
     A request that wrote is applied once: its answer is stored, in the same transaction as its
     effect, under the request message's correlation id (a broker redelivery after the commit
     gets the stored answer) and under the client's Idempotency-Key when the gateway passed one
     (a retry gets the first answer; the same key with another request is refused with 422).
+    An Idempotency-Key is the caller's own: another caller's same key is another request.
     """
+
+    def __init__(self, actor: dict | None = None, reach: str = "scope", **kwargs):
+        self.actor = dict(actor or {})
+        self.reach = reach
+        super().__init__(**kwargs)
 
     def handle_message(self, body, message):
         try:
@@ -58,6 +77,9 @@ class Api(Rpc):
             raise MalformedRequest("Message missing `args` or `kwargs`") from None
         self.check_signature(args, kwargs)
         context_data = self.unpack_message_headers(message)
+        principal = principal_of_headers(context_data)
+        if self.actor and principal is not None:
+            args, kwargs = self._stamped(principal, list(args), kwargs)
         keys, digest = self._request_keys(message, context_data)
         database = find_database(self.container)
         if database is not None:
@@ -73,12 +95,23 @@ class Api(Rpc):
         except ContainerBeingKilled:
             self.rpc_consumer.requeue_message(message)
 
+    def _stamped(self, principal, args, kwargs):
+        """The call's ``payload`` (by keyword, or by position) with its actor fields stamped."""
+        if isinstance(kwargs.get("payload"), dict):
+            return args, {**kwargs, "payload": identity.stamp(principal, kwargs["payload"], self.actor)}
+        params = list(inspect.signature(getattr(self.container.service_cls, self.method_name)).parameters)[1:]
+        at = params.index("payload") if "payload" in params else None
+        if at is not None and at < len(args) and isinstance(args[at], dict):
+            args[at] = identity.stamp(principal, args[at], self.actor)
+        return args, kwargs
+
     def _request_keys(self, message, context_data):
         method = f"{self.container.service_name}.{self.method_name}"
         keys = [f"rpc:{message.properties.get('correlation_id')}"]
         key = context_data.get("idempotency_key")
         if key:
-            keys.insert(0, f"key:{method}:{key}")
+            principal = principal_of_headers(context_data)
+            keys.insert(0, f"key:{method}:{principal.subject if principal else '-'}:{key}")
         return keys, context_data.get("idempotency_digest")
 
     @staticmethod
@@ -93,6 +126,12 @@ class Api(Rpc):
 
     def handle_result(self, message, keys, digest, worker_ctx, result, exc_info):
         exc_info = _translate(exc_info)
+        if exc_info is None:
+            try:
+                result = identity.guard(principal_of(worker_ctx), result, read=is_read(worker_ctx),
+                                        village_wide=self.reach == "village")
+            except Exception:  # noqa: BLE001  Forbidden: replied instead of the result
+                exc_info = sys.exc_info()
         database = find_database(self.container)
         if exc_info is None and database is not None:
             session = database.session(worker_ctx)

@@ -8,6 +8,7 @@ handlers themselves, so the two never disagree.
 from __future__ import annotations
 
 import json
+import re
 from importlib import import_module
 
 from kombu import Connection, Queue, binding
@@ -135,3 +136,44 @@ def apply(amqp_uri: str, service_classes) -> list[str]:
 
 def dumps(service_classes) -> str:
     return json.dumps(definitions(service_classes), indent=2, ensure_ascii=False) + "\n"
+
+
+# -- least privilege: one broker user per service ----------------------------------------------
+
+def broker_user(service: str) -> str:
+    return f"cocreate-{service}"
+
+
+def _alternatives(names) -> str:
+    return "|".join(re.escape(n) for n in sorted(set(names)))
+
+
+def permissions(service_cls) -> dict:
+    """RabbitMQ permissions (configure, write, read regexes) for one service's own user: its RPC
+    queue and reply queues, its handler queues, the RPC exchange, publishing on its own event
+    exchange only, binding from the exchanges it listens to, and parking what it cannot apply."""
+    from nameko.rpc import RPC_QUEUE_TEMPLATE, RPC_REPLY_QUEUE_TEMPLATE
+
+    from ..parking import PARKED_QUEUE
+    name = service_cls.name
+    queues = [q.name for q in handler_queues(service_cls)]
+    rpc_queue = RPC_QUEUE_TEMPLATE.format(name)
+    reply = re.escape(RPC_REPLY_QUEUE_TEMPLATE.format(name, "")) + ".*"
+    listened = {b.exchange.name for q in handler_queues(service_cls) for b in (q.bindings or [q])}
+    own_exchange = events.exchange_for(name)
+    own = _alternatives([rpc_queue, *queues, PARKED_QUEUE])
+    # declaring a bound queue declares its exchange too (same arguments), hence configure on them
+    configure = f"^({own}|{reply}|{_alternatives(['nameko-rpc', own_exchange, *listened])})$"
+    write = f"^({own}|{reply}|{_alternatives(['nameko-rpc', own_exchange, 'amq.default'])})$"
+    read = f"^({own}|{reply}|{_alternatives(['nameko-rpc', *listened])})$"
+    return {"user": broker_user(name), "configure": configure, "write": write, "read": read}
+
+
+def permissions_file(service_classes, vhost: str = "/") -> dict:
+    """deploy/rabbitmq/permissions.json: users (passwords come from the environment at import,
+    never from this file) and what each may touch."""
+    return {"vhost": vhost, "permissions": [permissions(cls) for cls in service_classes]}
+
+
+def permissions_dumps(service_classes) -> str:
+    return json.dumps(permissions_file(service_classes), indent=2, ensure_ascii=False) + "\n"

@@ -31,3 +31,16 @@ def test_no_secret_is_committed_in_config():
     # the only credentials written down are RabbitMQ's local guest defaults, and only as defaults
     for user, password in re.findall(r"://([^:@/]+):([^@]+)@", text):
         assert (user, password) == ("guest", "guest")
+
+
+def test_placeholder_secrets_are_refused_at_start_up():
+    from services.kernel.config import PlaceholderSecret, refuse_placeholders
+    refuse_placeholders({"AMQP_URI": "amqp://guest:guest@127.0.0.1:5672/"})  # local development
+    refuse_placeholders({"AMQP_URI": "amqp://cocreate-scoring:Zq8w-real@rabbitmq/",
+                         "DATABASE_URLS": {"scoring": "postgresql+pg8000://scoring:Xy7-real@postgres/scoring"}})
+    for config in [{"AMQP_URI": "amqp://cocreate:change-me@rabbitmq:5672/"},
+                   {"AMQP_URI": "", "DATABASE_URLS": {"rules": "postgresql+pg8000://rules:CHANGE-ME@db/rules"}},
+                   {"AMQP_URI": "", "SMTP": {"password": "changeme"}}]:
+        with pytest.raises(PlaceholderSecret) as refused:
+            refuse_placeholders(config)
+        assert "placeholder" in str(refused.value)

@@ -1,0 +1,52 @@
+"""Who may do what in contributions, beyond the route's roles (services.kernel.identity).
+
+- 出资: money from a grant (向上争一点) or a sponsor (能人帮一点) is recorded by town staff.
+- 花名册: a roster is imported by a cadre of the village(s) its rows name.
+- Personal data: a household's residents, their relations (the 1+10 links) and party
+  categories are for the household itself and for the cadres and supervisors of its village.
+A call without a Principal is the platform's own (the gateway always sends one).
+"""
+from __future__ import annotations
+
+from services.kernel.identity import (SUPERVISOR, TOWN_STAFF, VILLAGE_CADRE, Forbidden, Principal,
+                                      require)
+
+from . import roster
+
+TOWN_MONEY = ("grant", "sponsor")
+PERSONAL = ("residents", "linked_household_ids", "hub_household_id", "party_member")
+
+
+def record(actor: Principal | None, data: dict) -> None:
+    if actor is None:
+        return
+    if data.get("kind") == "money" and data.get("source") in TOWN_MONEY and actor.role != TOWN_STAFF:
+        raise Forbidden({"message": "上级补助和能人捐资由镇干部登记 (grant and sponsor money is recorded by town staff)",
+                         "role": actor.role, "allowed_roles": [TOWN_STAFF]})
+
+
+def import_roster(actor: Principal | None, filename: str, raw: bytes) -> None:
+    if actor is None:
+        return
+    require(actor, roles=(VILLAGE_CADRE,), what="导入花名册")
+    villages = {row.get("village_id") for _, row in roster.read(filename, raw).rows} - {None, ""}
+    outside = sorted(v for v in villages if not actor.covers({"village": v}))
+    if outside:
+        raise Forbidden({"message": f"花名册含本村以外的村：{', '.join(outside)} (rows of other villages)",
+                         "villages": outside})
+
+
+def private_view(actor: Principal | None, view: dict) -> dict:
+    """The household as this caller may see it: personal fields only for the household itself
+    and its village's cadres and supervisors."""
+    if actor is None or _may_see_private(actor, view):
+        return view
+    return {k: v for k, v in view.items() if k not in PERSONAL}
+
+
+def _may_see_private(actor: Principal, view: dict) -> bool:
+    if view.get("household_id") in actor.ids("household") and actor.role != "hub_household":
+        return True
+    if view.get("household_id") == actor.own_household:
+        return True
+    return actor.role in (VILLAGE_CADRE, SUPERVISOR) and actor.covers({"village": view.get("village_id")})

@@ -1,0 +1,118 @@
+"""Principal, scopes and the one scope check (services.kernel.identity), without a broker."""
+import pytest
+
+from services.kernel import identity
+from services.kernel.identity import Forbidden, Principal, Scope, Unauthenticated
+
+WUGUIDUN = {"household": "h-1", "hamlet": "g-3", "village": "wuguidun", "town": "xishui"}
+ELSEWHERE = {"household": "h-9", "hamlet": "g-9", "village": "far", "town": "faraway"}
+
+
+def who(role, *scopes, villages=()):
+    return Principal(subject="t", role=role, scopes=tuple(Scope.parse(s) for s in scopes), villages=villages)
+
+
+@pytest.mark.parametrize("principal, inside", [
+    (who("resident", "household:h-1"), True),
+    (who("hamlet_head", "hamlet:g-3"), True),
+    (who("village_cadre", "village:wuguidun"), True),
+    (who("town_staff", "town:xishui"), True),
+    (who("county_operator", "county:*"), True),
+    (who("resident", "household:h-2"), False),
+    (who("hamlet_head", "hamlet:g-4"), False),
+    (who("village_cadre", "village:other"), False),
+    (who("town_staff", "town:elsewhere"), False),
+])
+def test_scope_containment(principal, inside):
+    assert principal.covers(WUGUIDUN) is inside
+    assert principal.covers(ELSEWHERE) is (principal.role == "county_operator")
+
+
+def test_a_town_covers_its_villages_when_the_object_knows_only_its_village():
+    staff = who("town_staff", "town:xishui", villages=("wuguidun",))
+    assert staff.covers({"village": "wuguidun", "hamlet": "g-3"})
+    assert not staff.covers({"village": "other"})
+    assert not who("town_staff", "town:xishui").covers({"village": "wuguidun"})
+
+
+def test_a_smaller_scope_does_not_cover_a_larger_object():
+    """A hamlet head cannot act on a village-wide object that names no hamlet."""
+    assert not who("hamlet_head", "hamlet:g-3").covers({"village": "wuguidun"})
+    assert not who("resident", "household:h-1").covers({"village": "wuguidun", "hamlet": "g-3"})
+
+
+def test_require_says_401_403_and_why():
+    with pytest.raises(Unauthenticated):
+        identity.require(None)
+    with pytest.raises(Forbidden) as refused:
+        identity.require(who("resident", "household:h-1"), roles=("village_cadre",), what="审批积分")
+    assert refused.value.http_status == 403 and "审批积分" in str(refused.value)
+    with pytest.raises(Forbidden):
+        identity.require(who("village_cadre", "village:other"), WUGUIDUN)
+    assert identity.require(who("village_cadre", "village:wuguidun"), WUGUIDUN).role == "village_cadre"
+
+
+def test_principal_round_trips_as_a_header():
+    principal = who("hub_household", "household:h-1", "household:h-2", villages=())
+    assert Principal.loads(principal.dumps()) == principal
+    assert Principal.loads(None) is None
+    with pytest.raises(ValueError):
+        Principal.from_dict({"subject": "x", "role": "emperor"})
+
+
+@pytest.mark.parametrize("role, scopes, problem", [
+    ("village_cadre", ["hamlet:g-3"], "acts in village"),
+    ("resident", [], "at least one"),
+    ("resident", ["household:a", "household:b"], "one scope"),
+    ("king", ["village:x"], "one of"),
+])
+def test_issuable_role_and_scope_combinations(role, scopes, problem):
+    with pytest.raises(ValueError, match=problem):
+        identity.validate(role, [Scope.parse(s) for s in scopes])
+    identity.validate("hub_household", [Scope.parse("household:a"), Scope.parse("household:b")])
+
+
+def test_scope_text_is_checked():
+    for bad in ["village", "planet:x", "village:"]:
+        with pytest.raises(ValueError):
+            Scope.parse(bad)
+    assert str(Scope.parse("county:")) == "county:*"
+
+
+def test_list_filters():
+    assert identity.scope_filter(who("county_operator", "county:*")) is None
+    assert identity.scope_filter(who("town_staff", "town:x", villages=("v1", "v2"))) == {
+        "town": ["x"], "village": ["v1", "v2"]}
+    with pytest.raises(Unauthenticated):
+        identity.scope_filter(None)
+
+
+def test_reach_a_resident_sees_its_village_but_only_its_own_household():
+    resident = who("resident", "household:h-1", villages=("wuguidun",))
+    assert resident.reaches({"village": "wuguidun", "hamlet": "g-4"})            # a motion of the village
+    assert resident.reaches(WUGUIDUN)                                              # its own household
+    assert not resident.reaches({**WUGUIDUN, "household": "h-2"})                 # a neighbour's
+    assert not resident.reaches({"village": "far"})
+
+
+def test_the_guard_refuses_objects_and_filters_lists_out_of_reach():
+    resident = who("resident", "household:h-1", villages=("wuguidun",))
+    mine = {"id": 1, "household_id": "h-1", "village_id": "wuguidun"}
+    theirs = {"id": 2, "household_id": "h-2", "village_id": "wuguidun"}
+    motion = {"id": 3, "village_id": "wuguidun"}
+    assert identity.guard(resident, mine) is mine
+    with pytest.raises(Forbidden):
+        identity.guard(resident, theirs)
+    assert identity.guard(resident, [mine, theirs, motion, {"no": "place"}], read=True) == [mine, motion, {"no": "place"}]
+    with pytest.raises(Forbidden):  # a write that touched a neighbour's row is refused whole
+        identity.guard(resident, [mine, theirs])
+    assert identity.guard(None, theirs) is theirs                               # the platform's own call
+    assert identity.guard(who("county_operator", "county:*"), theirs) is theirs
+
+
+def test_an_object_naming_only_its_hamlet_is_placed_by_the_principals_hamlets():
+    cadre = who("village_cadre", "village:wuguidun", villages=("wuguidun",))
+    cadre = Principal(cadre.subject, cadre.role, cadre.scopes, villages=("wuguidun",), hamlets=("g-3", "g-4"))
+    assert cadre.covers({"household": "h-1", "hamlet": "g-3"})
+    assert not cadre.covers({"household": "h-9", "hamlet": "g-9"})
+    assert not cadre.covers({"household": "h-1"})  # cannot be placed: refused, not guessed
