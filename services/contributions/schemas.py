@@ -298,6 +298,8 @@ class HouseholdSummaryOut(Schema):
     party_member = fields.Boolean(metadata={"description": "户内有党员 a party member lives here"})
     hub_household_id = fields.String(allow_none=True, metadata={
         "description": "所属党员中心户（1+10） the party-member hub household, if linked"})
+    hamlet_name = fields.String(allow_none=True, metadata={"description": "垸组名 the hamlet's name"})
+    village_name = fields.String(allow_none=True, metadata={"description": "村名 the village's name"})
 
 
 class MoneyTotalsOut(Schema):

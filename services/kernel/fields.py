@@ -35,6 +35,7 @@ class Money(fields.Decimal):
 
     def __init__(self, *, minimum: Decimal | int | None = None, positive: bool = False,
                  maximum: Decimal = money.MAX, **kwargs):
+        kwargs.setdefault("places", 2)  # for readers of the schema (documents); reading is ours
         super().__init__(**kwargs)
         self.minimum = None if minimum is None else Decimal(minimum)
         self.positive = positive

@@ -26,7 +26,7 @@ def test_import_builds_the_roster_and_announces_each_household(session, roster_l
     assert set(announced) == {"hh1", "hh2", "hh3", "hh4", "hh5", "hh6"}
     assert announced["hh1"] == {"household_id": "hh1", "hamlet_id": "h1", "village_id": "v1",
                                 "town_id": "t1", "head_name": "张一", "party_member": True,
-                                "hub_household_id": None}
+                                "hub_household_id": None, "hamlet_name": "伍家垸", "village_name": "伍桂墩村"}
     assert announced["hh2"]["hub_household_id"] == "hh1"
     assert announced["hh2"]["party_member"] is False
     first = session.get(models.Resident, "r1")

@@ -53,5 +53,6 @@ def test_every_event_type_is_declared_once_with_a_schema():
     with pytest.raises(ValueError, match="declared twice"):
         events.declare("good_deed.verified", "proposals", catalogue.planning.GoodDeedVerified)
     for event_type in events.all_types():
-        assert event_type.source in {"proposals", "contributions", "scoring", "notifications", "rules"}
+        assert event_type.source in {"proposals", "contributions", "scoring", "notifications", "rules",
+                                     "management"}
         assert event_type.schema is not None

@@ -84,7 +84,7 @@ def test_unreachable_rule_after_a_catch_all(folder):
 def test_shipped_files_and_cases_are_valid():
     from services.rules.engine import rules_dir
     policies, problems = loader.load_dir(rules_dir())
-    assert problems == [] and len(policies) == 14
+    assert problems == [] and len(policies) == 15
     assert cases.load_cases(cases.tests_dir(rules_dir()))[1] == []
 
 
