@@ -69,7 +69,7 @@ def test_compensation_claim_is_refused_by_rule(contributions):
     with pytest.raises(PolicyRefused) as caught:
         contributions.claim_compensation(demolition["demolition_id"], {"amount": "3000"})
     assert caught.value.detail["rule"]["id"] == "demolition.never_compensated"
-    assert "无补偿" in caught.value.detail["reason"]
+    assert "拆违拆旧一律不补偿" in caught.value.detail["reason"]
     (parcel,) = contributions.list_parcels({"hamlet_id": "h1"})
     assert parcel["origin"] == "demolition" and parcel["land_use"] == "public"
 
