@@ -43,6 +43,12 @@ class RosterImportIn(In):
     filename = fields.String(required=True, validate=validate.Regexp(r".+\.(csv|xlsx)$", flags=2))
     content = fields.String(load_default=None)
     content_base64 = fields.String(load_default=None)
+    town_id = Id(load_default=None)
+    village_id = Id(load_default=None)
+    town_name = fields.String(load_default=None, validate=validate.Length(max=200))
+    village_name = fields.String(load_default=None, validate=validate.Length(max=200))
+    mapping = fields.Dict(keys=fields.String(), values=fields.String(), load_default=None)
+    check = fields.Boolean(load_default=False)   # report only, write nothing
 
     @validates_schema
     def one_content(self, data, **_):
@@ -57,6 +63,9 @@ class ResidentOut(Out):
     party_member = fields.Boolean()
     party_category = fields.String(allow_none=True)
     cadre = fields.Boolean()
+    sex = fields.String(allow_none=True)
+    id_number = fields.String(attribute="id_number_masked", allow_none=True)  # masked: 420**********123X
+    phone = fields.String(attribute="phone_masked", allow_none=True)          # masked: 138****5678
 
 
 class HouseholdOut(Out):
@@ -67,6 +76,8 @@ class HouseholdOut(Out):
     head_name = fields.String()
     party_member = fields.Boolean()
     hub_household_id = fields.String(allow_none=True)
+    size = fields.Integer(allow_none=True)
+    note = fields.String(allow_none=True)
     residents = fields.List(fields.Nested(ResidentOut))
     linked_household_ids = fields.List(fields.String())
 
@@ -162,7 +173,14 @@ class ContributionQuery(ListQuery):
     kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
 
 
+class ExportQuery(In):
+    village_id = Id(required=True)
+    format = fields.String(load_default="xlsx", validate=validate.OneOf(["xlsx", "csv"]))
+    period = fields.String(load_default=None, validate=validate.Length(min=4, max=8))  # points, rankings
+
+
 class TotalsQuery(In):
+    village_id = Id(load_default=None)
     hamlet_id = Id(load_default=None)
     project_id = Id(load_default=None)
     household_id = Id(load_default=None)

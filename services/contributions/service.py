@@ -5,22 +5,36 @@ import base64
 import binascii
 import logging
 
+from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 
 from services.kernel.clock import SystemClock
 from services.kernel.errors import ValidationFailed
 from services.kernel.nameko_ext import Database, api, on_event
 
-from . import demolitions, funding, ledger, participation, roster, schemas
+from . import demolitions, exports, funding, identity, ledger, participation, roster, roster_views, schemas
 
 log = logging.getLogger(__name__)
+
+
+class PersonalDataVault(DependencyProvider):
+    """The 身份证号/phone key, loaded when the container starts: production without
+    COCREATE_PII_KEY stops here with a clear message, not at the first roster import."""
+
+    def setup(self):
+        self.loaded = identity.vault()
+
+    def get_dependency(self, worker_ctx):
+        return self.loaded
 
 
 class ContributionsService:
     name = "contributions"
     db = Database()
     policy = RpcProxy("rules")   # the policy port: decide(area, facts), params(area)
+    scoring = RpcProxy("scoring")  # points and rankings for the exports
     clock = SystemClock()
+    vault = PersonalDataVault()
 
     # -- roster 花名册 ---------------------------------------------------------------------
 
@@ -35,20 +49,28 @@ class ContributionsService:
                 raw = base64.b64decode(data["content_base64"], validate=True)
             except (binascii.Error, ValueError):
                 raise ValidationFailed.from_messages({"content_base64": ["not base64"]}) from None
-        return roster.import_file(self.db, data["filename"], raw, self.clock, self.policy)
+        return roster.import_file(self.db, data["filename"], raw, self.clock, self.policy,
+                                  options=roster.Options.of(data), apply=not data["check"],
+                                  vault=self.vault)
 
     @api
     def get_household(self, household_id):
-        return schemas.HouseholdOut().dump(roster.household_view(self.db, household_id))
+        return schemas.HouseholdOut().dump(roster_views.household_view(self.db, household_id))
 
     @api
     def list_households(self, query=None):
         q = schemas.HouseholdQuery().load(query or {})
-        return roster.list_households(self.db, q["hamlet_id"], q["limit"], q["offset"])
+        return roster_views.list_households(self.db, q["hamlet_id"], q["limit"], q["offset"])
 
     @api
     def get_hamlet(self, hamlet_id):
-        return schemas.HamletOut().dump(roster.hamlet_view(self.db, hamlet_id))
+        return schemas.HamletOut().dump(roster_views.hamlet_view(self.db, hamlet_id))
+
+    @api
+    def export_table(self, kind, query=None):
+        """A table for the paper board or the county: households, contributions or accounts."""
+        q = schemas.ExportQuery().load(query or {})
+        return exports.table(self.db, kind, q["village_id"], scoring=self.scoring, period=q["period"])
 
     # -- ledger 四出 -------------------------------------------------------------------------
 
@@ -81,7 +103,7 @@ class ContributionsService:
 
     @api
     def contribution_totals(self, query=None):
-        return ledger.totals(self.db, schemas.TotalsQuery().load(query or {}))
+        return exports.totals(self.db, schemas.TotalsQuery().load(query or {}))
 
     # -- projects and funding 出资 -------------------------------------------------------------
 
