@@ -155,7 +155,10 @@ def load_key(data_dir: Path | None = None, environ=None) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     key = generate_key()
     # created owner-only from the start: the key never sits readable by others, even briefly
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text().strip()
     with os.fdopen(fd, "w") as handle:
         handle.write(key + "\n")
     return key

@@ -438,7 +438,8 @@ class Checker:
         hamlet_id = cell("hamlet_id")
         if not hamlet_id:
             if not hamlet_name:
-                bad("hamlet_name", "没有填组别", "写上所在的组，如“二组”", "hamlet.empty")
+                if "hamlet_name" in self.layout.columns:
+                    bad("hamlet_name", "没有填组别", "写上所在的组，如“二组”", "hamlet.empty")
                 ok = False
             elif village_id:
                 hamlet_id = derived_hamlet_id(village_id, hamlet_name, number)
