@@ -342,24 +342,29 @@ _ALIASES = _aliases(None)
 
 
 def _row_kind(values: list[str], layout: Layout) -> str | None:
-    """Why a row is not a resident: blank, totals, footer, a repeated header; else None."""
+    """Why a row is not a resident: blank, totals, footer, a repeated header; else None.
+    Called once per row of a county file: the cheap tests come first."""
     present = [v for v in values if v]
     if not present:
         return "blank"
-    first = [normalise_header(v) for v in values[:4] if v]
-    if any(f.startswith(TOTALS) for f in first):
-        return "totals"
+    for value in values[:4]:
+        if value and (value[:2] in _TOTAL_PREFIXES or value[:5].lower() == "total"):
+            return "totals"
     name_index = layout.columns.get("name")
     name = values[name_index] if name_index is not None and name_index < len(values) else ""
-    if any(v.startswith("=") for v in present) and (not name or name.startswith("=")):
+    if (not name or name.startswith("=")) and any(v.startswith("=") for v in present):
         return "totals"
-    if any(normalise_header(v).startswith(FOOTERS) for v in present[:2]) and len(present) <= 3:
+    if len(present) <= 3 and any(normalise_header(v).startswith(FOOTERS) for v in present[:2]):
         return "footer"
-    repeated = [c for c, i in layout.columns.items()
-                if i < len(values) and values[i] and _ALIASES.get(normalise_header(values[i])) == c]
-    if len(repeated) >= 2:
-        return "header"  # the header printed again on every page
+    if name and _ALIASES.get(normalise_header(name)) == "name":
+        repeated = [c for c, i in layout.columns.items()
+                    if i < len(values) and values[i] and _ALIASES.get(normalise_header(values[i])) == c]
+        if len(repeated) >= 2:
+            return "header"  # the header printed again on every page
     return None
+
+
+_TOTAL_PREFIXES = {t[:2] for t in TOTALS if not t.isascii()}
 
 
 class Checker:
@@ -809,7 +814,7 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
     residents_by_household: dict[str, list[str]] = defaultdict(list)
     for rid, r in plan.residents.items():
         residents_by_household[r[0]].append(rid)
-    announce: list[dict] = []
+    announced = 0
     touched_hamlets: set[str] = set()
     household_ids = list(plan.households)
     for start in range(0, len(household_ids), BATCH):
@@ -860,6 +865,7 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
             for rid, party in stored_residents_of[hid]:
                 if rid not in plan.residents:
                     planned_party[hid] = planned_party[hid] or bool(party)
+        announce: list[dict] = []
         for hid in chunk:
             h = plan.households[hid]
             village_id = hamlet_of[h["hamlet_id"]]["village_id"]
@@ -876,18 +882,18 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
         session.flush()
         session.expunge_all()  # flushed: keep the identity map (and memory) from growing
         tick(len(chunk) + len(resident_ids))
+        # announced batch by batch, in the same transaction: nothing is announced unless all is stored
+        announced += outbox.emit_many(session, "household.registered",
+                                      ((data, f"household/{data['household_id']}") for data in announce))
+        progress("announcing", announced, None)
     progress("writing", total, total)
-    for index, data in enumerate(announce, start=1):
-        outbox.emit(session, "household.registered", data, subject=f"household/{data['household_id']}")
-        if index % 2000 == 0:
-            progress("announcing", index, len(announce))
-    progress("announcing", len(announce), len(announce))
+    progress("announcing", announced, announced)
     if touched_hamlets and counting is not None:
         for hamlet_id in sorted(touched_hamlets):
             participation.refresh(session, None, hamlet_id, clock.now(), counting)
     return {
         **counts,
-        "households_announced": len(announce),
+        "households_announced": announced,
         "changed": any(counts["created"].values()) or any(counts["updated"].values()),
     }
 

@@ -16,6 +16,21 @@ def json_response(body, status: int = 200) -> Response:
                     mimetype="application/json")
 
 
+def download_response(table: dict, fmt: str) -> Response:
+    """A table as an .xlsx or CSV attachment, named in Chinese (RFC 5987) with an ASCII fallback."""
+    from urllib.parse import quote
+
+    from services.kernel import tables
+    if fmt not in tables.FORMATS:
+        return error_response(400, "validation_failed", "format: xlsx or csv", fields={"format": ["xlsx or csv"]})
+    name = f"{table.get('sheet') or table.get('kind') or 'export'}.{fmt}"
+    ascii_name = f"{table.get('kind') or 'export'}.{fmt}"
+    response = Response(tables.render(table, fmt), mimetype=tables.FORMATS[fmt])
+    response.headers["Content-Disposition"] = (f'attachment; filename="{ascii_name}"; '
+                                               f"filename*=UTF-8''{quote(name)}")
+    return response
+
+
 def error_response(status: int, code: str, message: str, **extra) -> Response:
     return json_response({"error": code, "message": message, **extra}, status)
 

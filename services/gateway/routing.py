@@ -17,6 +17,7 @@ class Route:
     body: bool | str = False    # pass the JSON body as payload= (or as the keyword named here)
     query: bool | str = False   # pass the query string as query= (a dict; or the keyword named)
     status: int = 200
+    download: bool = False      # the RPC returns a table (services.kernel.tables): sent as a file
 
     @property
     def body_param(self) -> str | None:

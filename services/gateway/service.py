@@ -6,7 +6,7 @@ from services.kernel.errors import CocreateError
 
 from . import board
 from .cluster import ClusterRpc
-from .http import from_error, json_response, resolve
+from .http import download_response, from_error, json_response, resolve
 from .routing import build_map, load_routes
 
 URL_MAP = build_map(load_routes())
@@ -26,6 +26,8 @@ class GatewayService:
             result = self.cluster.call(route.service, route.rpc_method, **kwargs)
         except Exception as exc:  # noqa: BLE001  every failure becomes an HTTP answer
             return from_error(exc)
+        if route.download:
+            return download_response(result, request.args.get("format", "xlsx"))
         return json_response(result, route.status)
 
     @http("GET", "/")
