@@ -22,7 +22,8 @@ class PersonalDataVault(DependencyProvider):
     COCREATE_PII_KEY stops here with a clear message, not at the first roster import."""
 
     def setup(self):
-        self.loaded = identity.vault()
+        from services.kernel import config as kconfig
+        self.loaded = identity.vault(kconfig.data_dir(self.container.config))
 
     def get_dependency(self, worker_ctx):
         return self.loaded
