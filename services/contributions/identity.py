@@ -53,10 +53,10 @@ def id_number_problem(number: str, today: date | None = None) -> str | None:
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        return f"出生日期 {number[6:14]} 不是有效日期"
+        return "第7–14位的出生日期不是有效日期（年、月或日不对）"
     today = today or date.today()
     if born > today or born.year < 1900:
-        return f"出生日期 {born.isoformat()} 不合理"
+        return "第7–14位的出生日期不合理（在将来或早于1900年）"
     expected = _CHECK[sum(int(d) * w for d, w in zip(number[:17], _WEIGHTS)) % 11]
     if number[17] != expected:
         return "校验位不对（最后一位应为 %s），多半是某一位抄错了，请对照身份证核对" % expected

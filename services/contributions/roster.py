@@ -502,7 +502,8 @@ class Checker:
         if phone:
             problem = identity.phone_problem(phone)
             if problem:
-                bad("phone", f"“{phone_text}”{problem}", "写11位手机号，或 区号-座机号；没有就空着",
+                # the number itself stays out of the message: refusals can end up in logs
+                bad("phone", problem, "写11位手机号，或 区号-座机号；没有就空着",
                     "phone.invalid")
                 ok = False
 
