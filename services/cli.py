@@ -9,7 +9,13 @@ import argparse
 import importlib
 import json
 import sys
+import warnings
 from pathlib import Path
+
+# eventlet (under nameko) prints an 8-line deprecation notice on import; operators and policy
+# staff can do nothing about it, so every command stays quiet about it. Set before any import
+# that pulls nameko in.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 from services import SERVICES
 from services.kernel import config as kconfig
@@ -74,15 +80,12 @@ def _import_definitions(args) -> int:
 def cmd_health(args) -> int:
     """Healthy when every queue the service consumes has a consumer: it is up and listening."""
     from kombu import Connection
-    from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
-    from nameko.rpc import Rpc
 
     from services.kernel.nameko_ext import topology
     cls = _service_classes([args.service])[0]
     queues = [q.name for q in topology.handler_queues(cls)]
-    if any(isinstance(e, Rpc) for name in dir(cls)
-           for e in getattr(getattr(cls, name), ENTRYPOINT_EXTENSIONS_ATTR, ())):
-        queues.append(f"rpc-{cls.name}")
+    if topology.rpc_queue(cls):
+        queues.append(topology.rpc_queue(cls))
     idle = []
     try:
         with Connection(_amqp(args), connect_timeout=5) as connection:

@@ -11,15 +11,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.kernel import outbox
+from services.kernel.db import get_or_404
 from services.kernel.errors import Conflict, PolicyRefused, ValidationFailed
+from services.kernel.ids import new_id
+from services.kernel.policy import decide, rule_ref
 
 from . import ledger, models, participation
-from .common import get_or_404, new_id, rule_of, utc
 
 STRUCTURES = ("pigsty", "cowshed", "dry_toilet", "illegal_building", "old_house")
 
 
-def register(session: Session, policy, clock, data: dict) -> tuple[models.Demolition, list]:
+def register(session: Session, policy, now, data: dict) -> tuple[models.Demolition, list]:
     """Register a removed structure, its public parcel and its salvaged items (出物, reused)."""
     household = get_or_404(session, models.Household, data["household_id"], "household")
     hamlet_id = data.get("hamlet_id") or household.hamlet_id
@@ -29,9 +31,9 @@ def register(session: Session, policy, clock, data: dict) -> tuple[models.Demoli
             {"hamlet_id": [f"household {household.id} is on the roster of hamlet {household.hamlet_id}"]})
     if data.get("project_id"):
         get_or_404(session, models.Project, data["project_id"], "project")
-    decision = policy.decide("demolition", {"request": "register", "structure_type": data["structure_type"],
-                                            "area_m2": float(data["area_m2"])})
-    rule = rule_of(decision)
+    decision = decide(policy, "demolition", {"request": "register", "structure_type": data["structure_type"],
+                                             "area_m2": float(data["area_m2"])})
+    rule = rule_ref(decision)
     counting = participation.rules(policy)  # asked before writing, like every policy answer
     if decision.get("outcome") != "accepted":
         raise PolicyRefused({"message": decision.get("reason") or "demolition refused by rule",
@@ -41,7 +43,7 @@ def register(session: Session, policy, clock, data: dict) -> tuple[models.Demoli
         id=new_id("dm"), structure_type=data["structure_type"], area_m2=data["area_m2"],
         hamlet_id=hamlet_id, household_id=household.id, project_id=data.get("project_id"),
         demolished_on=data["demolished_on"].isoformat(), parcel_id=new_id("pl"), rule=rule,
-        recorded_at=utc(clock.now()))
+        recorded_at=now)
     session.add(demolition)
     session.add(models.Parcel(id=demolition.parcel_id, hamlet_id=hamlet_id, area_m2=data["area_m2"],
                               origin="demolition", origin_id=demolition.id,
@@ -52,11 +54,11 @@ def register(session: Session, policy, clock, data: dict) -> tuple[models.Demoli
     items = data.get("salvaged_items") or []
     if items:
         # 老物件一律就地利用: the household gave them; they stay in the hamlet's works.
-        entry = ledger._append(session, clock, {
+        entry = ledger.append(session, now, {
             "kind": "materials", "items": items, "project_id": data.get("project_id"),
             "reused_on_site": values.get("salvage", "reuse_on_site") == "reuse_on_site",
             "note": f"salvaged from demolition {demolition.id}", "recorded_by": data.get("recorded_by"),
-        }, household, None, hamlet_id, policy, demolition_id=demolition.id)
+        }, household, None, hamlet_id, demolition_id=demolition.id)
         salvage.append(entry)
         participation.refresh(session, None, hamlet_id, entry.recorded_at, counting)
     outbox.emit(session, "demolition.registered", {
@@ -70,10 +72,10 @@ def register(session: Session, policy, clock, data: dict) -> tuple[models.Demoli
 def claim_compensation(session: Session, policy, demolition_id: str, data: dict) -> None:
     """拆违拆旧一律无补偿: a compensation claim is answered by the rule, which refuses it."""
     demolition = get_or_404(session, models.Demolition, demolition_id, "demolition")
-    decision = policy.decide("demolition", {"request": "compensation",
-                                            "structure_type": demolition.structure_type,
-                                            "area_m2": float(demolition.area_m2)})
-    rule = rule_of(decision)
+    decision = decide(policy, "demolition", {"request": "compensation",
+                                             "structure_type": demolition.structure_type,
+                                             "area_m2": float(demolition.area_m2)})
+    rule = rule_ref(decision)
     if decision.get("outcome") == "refused":
         raise PolicyRefused({"message": decision.get("reason") or "no compensation for demolition",
                              "reason": decision.get("reason"), "rule": rule,

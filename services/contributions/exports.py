@@ -8,15 +8,16 @@ the roster's names. Personal numbers appear masked only.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from sqlalchemy import select
 
+from services.kernel import money as kmoney
 from services.kernel.errors import NotFound, ValidationFailed
+from services.kernel.periods import TZ as CHINA
 
-from . import funding, ledger, models
-from .common import CHINA, aware, money
+from . import ledger, models, projects
 
 KINDS = ("households", "contributions", "points", "rankings", "accounts")
 SEX = {"male": "男", "female": "女"}
@@ -37,6 +38,14 @@ def _village(session, village_id: str) -> models.Village:
 def _hamlets(session, village_id: str) -> dict[str, str]:
     return dict(session.execute(select(models.Hamlet.id, models.Hamlet.name)
                                 .where(models.Hamlet.village_id == village_id)).all())
+
+
+def money(value) -> Decimal:
+    return Decimal(kmoney.text(value))
+
+
+def aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _stamp(now: datetime | None) -> str:
@@ -136,7 +145,7 @@ def accounts(session, village, hamlets) -> dict:
     keys = ("budget", "plan_grant", "plan_sponsor", "plan_crowd", "grant", "sponsor", "crowd",
             "total_raised", "outstanding")
     for number, project_id in enumerate(ids, start=1):
-        p = funding.progress(session, project_id)
+        p = projects.progress(session, project_id)
         values = {"budget": p["budget"], "plan_grant": p["plan"]["grant"], "plan_sponsor": p["plan"]["sponsor"],
                   "plan_crowd": p["plan"]["crowd"], "grant": p["raised"]["grant"],
                   "sponsor": p["raised"]["sponsor"], "crowd": p["raised"]["crowd"],

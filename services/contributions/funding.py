@@ -1,12 +1,12 @@
 """出资 funding: "向上争一点、能人帮一点、群众筹一点".
 
-An approved project has a budget and a planned mix of higher-level grant, sponsors (能人) and
-residents' crowd-funding (群众筹); its progress per source is the ledger's money on it.
-A funding round (a town or county budget for a period) collects requests; closing it hands
+A project (``projects``) plans a mix of higher-level grant, sponsors (能人) and residents'
+crowd-funding (群众筹). A funding round (a town or county budget for a period) collects requests; closing it hands
 them to the rules service's participation-first rule (参与优先, "哪个垸组积极性高，哪个垸组先
 立项"), whose ``funding_round.allocated`` decision this module applies. A funding-mix rule may
 hold a grant until the project's crowd share is high enough; the grant is released when the
-crowd money arrives.
+crowd money arrives: :func:`money_arrived` is the one hook through which funding reacts to
+money recorded in the ledger (``recording`` calls it; the ledger itself knows nothing of funding).
 """
 from __future__ import annotations
 
@@ -15,106 +15,15 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.kernel import outbox
+from services.kernel import money, outbox
+from services.kernel.clock import iso
+from services.kernel.db import get_or_404
 from services.kernel.errors import Conflict, IllegalTransition, ValidationFailed
+from services.kernel.ids import new_id
+from services.kernel.policy import decide, rule_ref
 
-from . import models, participation
-from .common import aware, get_or_404, hamlet_chain, money, money_str, new_id, rule_of, utc
-
-SOURCES = ("grant", "sponsor", "crowd")
-
-
-# -- projects -------------------------------------------------------------------------------
-
-def register_project(session: Session, clock, data: dict) -> models.Project:
-    village = get_or_404(session, models.Village, data["village_id"], "village")
-    hamlet_id = data.get("hamlet_id")
-    errors: dict[str, list[str]] = {}
-    if data["scope"] == "hamlet":
-        if not hamlet_id:
-            errors["hamlet_id"] = ["a hamlet project names its hamlet"]
-        else:
-            hamlet = get_or_404(session, models.Hamlet, hamlet_id, "hamlet")
-            if hamlet.village_id != village.id:
-                errors["hamlet_id"] = [f"hamlet {hamlet_id} is not in village {village.id}"]
-    elif hamlet_id:
-        errors["hamlet_id"] = ["a village project belongs to no single hamlet"]
-    mix = {s: money(data["mix"].get(s, 0)) for s in SOURCES}
-    if any(v < 0 for v in mix.values()):
-        errors["mix"] = ["no source plans a negative amount"]
-    elif sum(mix.values()) != money(data["budget"]):
-        errors["mix"] = [f"grant + sponsor + crowd = {sum(mix.values())}, not the budget {money(data['budget'])}"]
-    if session.get(models.Project, data["project_id"]) is not None:
-        raise Conflict({"message": f"project {data['project_id']} is already registered",
-                        "project_id": data["project_id"]})
-    if errors:
-        raise ValidationFailed.from_messages(errors)
-    project = models.Project(
-        id=data["project_id"], name=data["name"], scope=data["scope"], village_id=village.id,
-        hamlet_id=hamlet_id, budget=money(data["budget"]), plan_grant=mix["grant"],
-        plan_sponsor=mix["sponsor"], plan_crowd=mix["crowd"], motion_id=data.get("motion_id"),
-        status="approved", registered_at=utc(clock.now()))
-    session.add(project)
-    session.flush()
-    outbox.emit(session, "project.registered", {
-        "project_id": project.id, "name": project.name, "scope": project.scope,
-        "village_id": project.village_id, "hamlet_id": project.hamlet_id,
-        "budget": str(project.budget), "mix": {k: str(v) for k, v in mix.items()},
-        "motion_id": project.motion_id,
-    }, subject=f"project/{project.id}")
-    return project
-
-
-def raised(session: Session, project_id: str) -> dict[str, Decimal]:
-    rows = session.execute(
-        select(models.LedgerEntry.source, func.sum(models.LedgerEntry.amount))
-        .where(models.LedgerEntry.project_id == project_id, models.LedgerEntry.kind == "money")
-        .group_by(models.LedgerEntry.source)).all()
-    totals = {s: Decimal("0.00") for s in SOURCES}
-    for source, amount in rows:
-        totals[source] = money(amount or 0)
-    return totals
-
-
-def progress(session: Session, project_id: str) -> dict:
-    """The project with its plan and what each source has given so far."""
-    project = get_or_404(session, models.Project, project_id, "project")
-    got = raised(session, project.id)
-    total = sum(got.values())
-    held = session.scalar(select(func.sum(models.FundingRequest.granted)).where(
-        models.FundingRequest.project_id == project.id, models.FundingRequest.grant_status == "held"))
-    plan = {"grant": project.plan_grant, "sponsor": project.plan_sponsor, "crowd": project.plan_crowd}
-    return {
-        "project_id": project.id, "name": project.name, "scope": project.scope,
-        "village_id": project.village_id, "hamlet_id": project.hamlet_id, "motion_id": project.motion_id,
-        "budget": str(project.budget), "status": project.status,
-        "plan": {k: str(v) for k, v in plan.items()},
-        "raised": {k: str(v) for k, v in got.items()},
-        "progress": {k: (float(got[k] / plan[k]) if plan[k] else None) for k in SOURCES},
-        "total_raised": str(money(total)),
-        "outstanding": str(money(max(project.budget - total, Decimal(0)))),
-        "held_grants": money_str(held or 0),
-        "crowd_share": float(got["crowd"] / project.budget) if project.budget else 0.0,
-        "leadership": project.leadership, "leadership_reason": project.leadership_reason,
-        "funded_at": aware(project.funded_at).isoformat() if project.funded_at else None,
-    }
-
-
-def check_funded(session: Session, clock, project: models.Project) -> bool:
-    """Emit ``project.funded`` once, when all sources together reach the budget."""
-    if project.status == "funded":
-        return False
-    got = raised(session, project.id)
-    if sum(got.values()) < project.budget:
-        return False
-    project.status = "funded"
-    project.funded_at = utc(clock.now())
-    outbox.emit(session, "project.funded", {
-        "project_id": project.id, "hamlet_id": project.hamlet_id, "village_id": project.village_id,
-        "budget": str(project.budget), "raised": {k: str(v) for k, v in got.items()},
-        "funded_at": project.funded_at.isoformat(), "motion_id": project.motion_id,
-    }, subject=f"project/{project.id}")
-    return True
+from . import ledger, models, participation, projects
+from .places import hamlet_chain
 
 
 def _held(session: Session, project_id: str) -> list[models.FundingRequest]:
@@ -130,33 +39,38 @@ def release_decision(session: Session, policy, project_id: str, crowd_delta: Dec
     return _mix_decision(session, policy, session.get(models.Project, project_id), crowd_delta)
 
 
-def money_arrived(session: Session, clock, project_id: str, decision: dict | None) -> None:
-    """Crowd or sponsor money came in: release held grants if the funding-mix rule said so."""
+def money_arrived(session: Session, now, project_id: str, decision: dict | None) -> None:
+    """The hook: money on a project was recorded (or reversed). Release held grants if the
+    funding-mix rule said so (``decision``, from :func:`release_decision`), then see whether
+    the project is funded."""
     project = session.get(models.Project, project_id)
     if decision is not None and decision.get("outcome") == "release":
         for request in _held(session, project_id):
-            entry = _release(session, clock, request, project, rule_of(decision))
+            entry = _release(session, now, request, project, rule_ref(decision))
             outbox.emit(session, "grant.released", {
                 "round_id": request.round_id, "request_id": request.id, "project_id": project.id,
-                "hamlet_id": request.hamlet_id, "amount": str(request.granted),
+                "hamlet_id": request.hamlet_id, "amount": money.text(request.granted),
                 "entry_id": entry.id, "rule": request.mix_rule,
             }, subject=f"project/{project.id}")
-    check_funded(session, clock, project)
+    projects.check_funded(session, now, project)
+
+
+def _granted(item: dict):
+    """A ranking's grant: exact yuan, as the rules service must give it (else a broken contract)."""
+    return money.parse(item.get("granted") or 0)
 
 
 def _mix_decision(session: Session, policy, project: models.Project, crowd_delta: Decimal = Decimal(0)) -> dict:
     """资金结构: the funding-mix rule on the project's crowd share (crowd money over budget)."""
-    crowd = raised(session, project.id)["crowd"] + crowd_delta
+    crowd = projects.raised(session, project.id)["crowd"] + crowd_delta
     share = float(crowd / project.budget) if project.budget else 0.0
-    return policy.decide("funding_mix", {"crowd_share": min(max(share, 0.0), 1.0),
-                                         "grant_requested": True})
+    return decide(policy, "funding_mix", {"crowd_share": min(max(share, 0.0), 1.0),
+                                          "grant_requested": True}, outcomes={"release", "hold"})
 
 
-def _release(session: Session, clock, request: models.FundingRequest, project, mix_rule: dict):
+def _release(session: Session, now, request: models.FundingRequest, project, mix_rule: dict):
     """向上争一点: the grant enters the ledger as money from the higher level."""
-    from . import ledger
-
-    entry = ledger._append(session, clock, {
+    entry = ledger.append(session, now, {
         "kind": "money", "amount": request.granted, "source": "grant", "project_id": project.id,
         "note": f"funding round {request.round_id}, request {request.id}",
     }, None, None, request.hamlet_id, grant_request_id=request.id)
@@ -168,7 +82,7 @@ def _release(session: Session, clock, request: models.FundingRequest, project, m
 
 # -- funding rounds ----------------------------------------------------------------------------
 
-def open_round(session: Session, clock, data: dict) -> models.FundingRound:
+def open_round(session: Session, now, data: dict) -> models.FundingRound:
     if session.get(models.FundingRound, data["round_id"]) is not None:
         raise Conflict({"message": f"funding round {data['round_id']} already exists",
                         "round_id": data["round_id"]})
@@ -176,7 +90,7 @@ def open_round(session: Session, clock, data: dict) -> models.FundingRound:
         get_or_404(session, models.Town, data["area_id"], "town")
     funding_round = models.FundingRound(
         id=data["round_id"], name=data["name"], level=data["level"], area_id=data["area_id"],
-        budget=money(data["budget"]), status="open", opened_at=utc(clock.now()))
+        budget=data["budget"], status="open", opened_at=now)
     session.add(funding_round)
     session.flush()
     return funding_round
@@ -193,7 +107,7 @@ def _in_area(session: Session, funding_round: models.FundingRound, hamlet_id: st
     return village.town_id == funding_round.area_id
 
 
-def submit_request(session: Session, clock, round_id: str, data: dict) -> models.FundingRequest:
+def submit_request(session: Session, now, round_id: str, data: dict) -> models.FundingRequest:
     funding_round = _round(session, round_id)
     if funding_round.status != "open":
         raise IllegalTransition.of("funding round", funding_round.status, "submit a request", [])
@@ -208,10 +122,10 @@ def submit_request(session: Session, clock, round_id: str, data: dict) -> models
             errors["hamlet_id"] = [f"project {project.id} is not a project of hamlet {hamlet_id}"]
         elif not _in_area(session, funding_round, hamlet_id):
             errors["hamlet_id"] = [f"hamlet {hamlet_id} is outside the round's {funding_round.level} {funding_round.area_id}"]
-    if money(data["amount"]) <= 0:
+    if data["amount"] <= 0:
         errors["amount"] = ["a positive amount of yuan"]
-    elif money(data["amount"]) > project.budget:
-        errors["amount"] = [f"more than the project's budget {project.budget}"]
+    elif data["amount"] > project.budget:
+        errors["amount"] = [f"more than the project's budget {money.text(project.budget)}"]
     if errors:
         raise ValidationFailed.from_messages(errors)
     if session.scalar(select(models.FundingRequest.id).where(
@@ -221,7 +135,7 @@ def submit_request(session: Session, clock, round_id: str, data: dict) -> models
                         "round_id": round_id, "project_id": project.id})
     request = models.FundingRequest(
         id=new_id("fr"), round_id=round_id, hamlet_id=hamlet_id, project_id=project.id,
-        amount=money(data["amount"]), requested_at=utc(clock.now()))
+        amount=data["amount"], requested_at=now)
     session.add(request)
     session.flush()
     return request
@@ -233,7 +147,7 @@ def requests_of(session: Session, round_id: str) -> list[models.FundingRequest]:
         .order_by(models.FundingRequest.requested_at, models.FundingRequest.id)))
 
 
-def close_round(session: Session, policy, clock, round_id: str, override: dict | None = None) -> models.FundingRound:
+def close_round(session: Session, policy, now, round_id: str, override: dict | None = None) -> models.FundingRound:
     """Close the round: each request carries its hamlet's participation rate as of now."""
     funding_round = _round(session, round_id)
     if funding_round.status != "open":
@@ -246,20 +160,19 @@ def close_round(session: Session, policy, clock, round_id: str, override: dict |
         if unknown or len(set(order)) != len(order):
             raise ValidationFailed.from_messages({"override.order": [
                 f"not requests of this round, or repeated: {', '.join(unknown) or 'duplicates'}"]})
-    now = utc(clock.now())
     rule = participation.rules(policy)
     facts = []
     for request in requests:
         request.participation_rate = participation.current_rate(session, policy, request.hamlet_id, now, rule)
         facts.append({
             "request_id": request.id, "hamlet_id": request.hamlet_id, "project_id": request.project_id,
-            "amount": str(request.amount), "participation_rate": request.participation_rate,
-            "requested_at": aware(request.requested_at).isoformat(),
+            "amount": money.text(request.amount), "participation_rate": request.participation_rate,
+            "requested_at": iso(request.requested_at),
         })
     funding_round.status = "closed"
     funding_round.closed_at = now
     funding_round.override = override
-    data = {"round_id": round_id, "budget": str(funding_round.budget), "closed_at": now.isoformat(),
+    data = {"round_id": round_id, "budget": money.text(funding_round.budget), "closed_at": iso(now),
             "requests": facts}
     if override is not None:
         data["override"] = override
@@ -267,7 +180,7 @@ def close_round(session: Session, policy, clock, round_id: str, override: dict |
     return funding_round
 
 
-def apply_allocation(session: Session, policy, clock, data: dict) -> dict:
+def apply_allocation(session: Session, policy, now, data: dict) -> dict:
     """Apply the rules service's ``funding_round.allocated`` decision to the round's requests.
 
     A funded request's grant is released into the ledger, unless the funding-mix rule holds it
@@ -287,11 +200,11 @@ def apply_allocation(session: Session, policy, clock, data: dict) -> dict:
     # Every funding-mix answer first, then the writes (see ledger._prepare for why).
     mix = {item["request_id"]: _mix_decision(session, policy, session.get(
         models.Project, requests[item["request_id"]].project_id))
-        for item in ranking if item["funded"] and money(item.get("granted") or 0) > 0}
+        for item in ranking if item["funded"] and _granted(item) > 0}
     for item in sorted(ranking, key=lambda i: i["rank"]):
         request = requests[item["request_id"]]
         project = session.get(models.Project, request.project_id)
-        granted = money(item.get("granted") or 0)
+        granted = _granted(item)
         request.rank = item["rank"]
         request.funded = bool(item["funded"]) and granted > 0
         request.granted = granted
@@ -299,9 +212,9 @@ def apply_allocation(session: Session, policy, clock, data: dict) -> dict:
         mix_rule = None
         if request.funded:
             decision = mix[request.id]
-            mix_rule = rule_of(decision)
+            mix_rule = rule_ref(decision)
             if decision.get("outcome") == "release":
-                _release(session, clock, request, project, mix_rule)
+                _release(session, now, request, project, mix_rule)
             else:
                 request.grant_status = "held"
                 request.mix_rule = mix_rule
@@ -310,14 +223,14 @@ def apply_allocation(session: Session, policy, clock, data: dict) -> dict:
         outbox.emit(session, "funding.allocated", {
             "round_id": funding_round.id, "request_id": request.id, "project_id": project.id,
             "hamlet_id": request.hamlet_id, "rank": request.rank, "funded": request.funded,
-            "granted": str(granted), "status": request.grant_status, "reason": request.reason,
+            "granted": money.text(granted), "status": request.grant_status, "reason": request.reason,
             "rule": rule, "mix_rule": mix_rule,
         }, subject=f"project/{project.id}")
         if request.grant_status == "released":
-            check_funded(session, clock, project)
+            projects.check_funded(session, now, project)
     funding_round.status = "allocated"
-    funding_round.allocated_at = utc(clock.now())
-    funding_round.remaining = money(data.get("remaining") or 0)
+    funding_round.allocated_at = now
+    funding_round.remaining = money.parse(data.get("remaining") or 0)
     funding_round.rule = rule
     return {"round_id": funding_round.id, "applied": True}
 
@@ -326,11 +239,10 @@ def round_view(session: Session, round_id: str) -> dict:
     funding_round = _round(session, round_id)
     return {
         "round_id": funding_round.id, "name": funding_round.name, "level": funding_round.level,
-        "area_id": funding_round.area_id, "budget": str(funding_round.budget),
+        "area_id": funding_round.area_id, "budget": money.text(funding_round.budget),
         "status": funding_round.status,
-        "opened_at": aware(funding_round.opened_at).isoformat(),
-        "closed_at": aware(funding_round.closed_at).isoformat() if funding_round.closed_at else None,
-        "remaining": money_str(funding_round.remaining), "rule": funding_round.rule,
+        "opened_at": iso(funding_round.opened_at), "closed_at": iso(funding_round.closed_at),
+        "remaining": money.text(funding_round.remaining), "rule": funding_round.rule,
         "override": funding_round.override,
         "requests": [request_view(r) for r in requests_of(session, round_id)],
     }
@@ -339,9 +251,9 @@ def round_view(session: Session, round_id: str) -> dict:
 def request_view(request: models.FundingRequest) -> dict:
     return {
         "request_id": request.id, "round_id": request.round_id, "hamlet_id": request.hamlet_id,
-        "project_id": request.project_id, "amount": str(request.amount),
-        "requested_at": aware(request.requested_at).isoformat(),
+        "project_id": request.project_id, "amount": money.text(request.amount),
+        "requested_at": iso(request.requested_at),
         "participation_rate": request.participation_rate, "rank": request.rank,
-        "funded": request.funded, "granted": money_str(request.granted), "reason": request.reason,
+        "funded": request.funded, "granted": money.text(request.granted), "reason": request.reason,
         "grant_status": request.grant_status,
     }

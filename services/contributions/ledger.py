@@ -4,20 +4,25 @@
 出物 materials (items with counts, land with its area, optional valuation). An entry is never
 edited: a mistake is corrected by a reversing entry carrying the original's quantities negated,
 so every total is a plain sum and stays exact.
+
+This module is the ledger alone: it knows nothing of funding, projects or participation. What
+an entry changes elsewhere is decided in ``recording`` (the use cases that record and reverse).
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from services.kernel import outbox
-from services.kernel.errors import Conflict, PolicyRefused, ValidationFailed
+from services.kernel import money, outbox
+from services.kernel.clock import iso
+from services.kernel.db import get_or_404
+from services.kernel.errors import Conflict, NotFound, ValidationFailed
+from services.kernel.ids import new_id
 
-from . import models, participation
-from .common import get_or_404, money, new_id, rule_of, utc
+from . import models
 
 KINDS = ("people", "money", "labour", "materials")
 ROLES = ("volunteer", "returning_local", "five_elders", "entrepreneur", "veteran", "woman",
@@ -27,7 +32,7 @@ UNITS = ("hours", "days")
 HOURS_PER_DAY = Decimal(8)  # one 工日 workday, unless the labour rule file says otherwise
 
 
-def _who(session: Session, data: dict) -> tuple[models.Household | None, models.Resident | None]:
+def who(session: Session, data: dict) -> tuple[models.Household | None, models.Resident | None]:
     resident = household = None
     if data.get("resident_id"):
         resident = get_or_404(session, models.Resident, data["resident_id"], "resident")
@@ -41,7 +46,7 @@ def _who(session: Session, data: dict) -> tuple[models.Household | None, models.
     return household, resident
 
 
-def _check_kind(data: dict) -> dict:
+def check_kind(data: dict) -> dict:
     """The fields of each kind, and none of the others'."""
     kind = data["kind"]
     errors: dict[str, list[str]] = {}
@@ -80,62 +85,18 @@ def _check_kind(data: dict) -> dict:
     return data
 
 
-def labour_hours(policy, quantity: Decimal, unit: str) -> Decimal:
+def labour_hours(labour_params: dict, quantity: Decimal, unit: str) -> Decimal:
+    """Hours of a labour entry; a day is the labour rule's ``hours_per_day`` (工日)."""
     if unit == "hours":
         return quantity
-    per_day = (policy.params("labour").get("params") or {}).get("hours_per_day", HOURS_PER_DAY)
-    return quantity * Decimal(str(per_day))
+    per_day = labour_params.get("hours_per_day", HOURS_PER_DAY)
+    return money.round_fen(quantity * Decimal(str(per_day)))
 
 
-def record(session: Session, policy, clock, data: dict) -> models.LedgerEntry:
-    """Append one contribution; everything is checked before anything is written."""
-    data = _check_kind(dict(data))
-    household, resident = _who(session, data)
-    grant = data["kind"] == "money" and data.get("source") == "grant"
-    if household is None and not grant:
-        raise ValidationFailed.from_messages(
-            {"household_id": ["a contribution is tied to a resident or a household"]})
-    project = None
-    if data.get("project_id"):
-        project = get_or_404(session, models.Project, data["project_id"], "project")
-    hamlet_id = data.get("hamlet_id") or (household.hamlet_id if household else None) or (
-        project.hamlet_id if project else None)
-    if hamlet_id is None:
-        raise ValidationFailed.from_messages({"hamlet_id": ["required for a grant without a hamlet project"]})
-    hamlet = get_or_404(session, models.Hamlet, hamlet_id, "hamlet")
-    if project is not None and hamlet.village_id != project.village_id:
-        raise ValidationFailed.from_messages(
-            {"project_id": [f"project {project.id} is not in the village of hamlet {hamlet.id}"]})
-    if data["kind"] == "labour" and data.get("project_id") is None:
-        raise ValidationFailed.from_messages({"project_id": ["labour is given on a project"]})
-    if data["kind"] == "labour":
-        _check_eligibility(session, policy, project, household)
-    person = _person_key(resident.id if resident else None, household.id if household else None)
-    prepared = _prepare(session, policy, data["kind"], data.get("project_id"),
-                        add_person=person if data["kind"] == "labour" else None,
-                        crowd_delta=data["amount"] if data.get("source") == "crowd" else Decimal(0))
-    entry = _append(session, clock, data, household, resident, hamlet.id, policy)
-    _after(session, clock, entry, prepared)
-    return entry
-
-
-def _check_eligibility(session, policy, project, household) -> None:
-    """小组事小组上，全村事大家上: the labour rule says who may work on the project."""
-    decision = policy.decide("labour", {
-        "check": "eligibility", "project_scope": project.scope,
-        "project_hamlet_id": project.hamlet_id, "contributor_hamlet_id": household.hamlet_id,
-    })
-    if decision.get("outcome") != "allowed":
-        raise PolicyRefused({"message": decision.get("reason") or "labour refused by rule",
-                             "reason": decision.get("reason"), "rule": rule_of(decision)})
-
-
-def _append(session: Session, clock, data: dict, household, resident, hamlet_id: str, policy=None,
-            **extra) -> models.LedgerEntry:
-    """A new (never a reversing) entry, its event, and the public parcel of any land given."""
-    hours = None
-    if data["kind"] == "labour":
-        hours = labour_hours(policy, data["quantity"], data["unit"])
+def append(session: Session, now, data: dict, household, resident, hamlet_id: str, *,
+           hours: Decimal | None = None, **extra) -> models.LedgerEntry:
+    """Append a new (never a reversing) entry, its event, and the public parcel of any land
+    given. ``hours`` is a labour entry's quantity in hours (see :func:`labour_hours`)."""
     items = [{"name": i["name"], "count": int(i["count"]), "unit": i.get("unit")}
              for i in data.get("items") or []] or None
     entry = models.LedgerEntry(
@@ -143,12 +104,12 @@ def _append(session: Session, clock, data: dict, household, resident, hamlet_id:
         household_id=household.id if household else None,
         resident_id=resident.id if resident else None,
         hamlet_id=hamlet_id, project_id=data.get("project_id"), role=data.get("role"),
-        amount=money(data["amount"]) if data.get("amount") is not None else None,
+        amount=data.get("amount"),
         source=data.get("source"), quantity=data.get("quantity"), unit=data.get("unit"),
         hours=hours, items=items, land_area_m2=data.get("land_area_m2"),
-        valuation=money(data["valuation"]) if data.get("valuation") is not None else None,
+        valuation=data.get("valuation"),
         reused_on_site=bool(data.get("reused_on_site")), note=data.get("note") or "",
-        recorded_by=data.get("recorded_by"), recorded_at=utc(clock.now()), **extra)
+        recorded_by=data.get("recorded_by"), recorded_at=now, **extra)
     session.add(entry)
     session.flush()
     emit_recorded(session, entry)
@@ -171,45 +132,12 @@ def emit_recorded(session: Session, entry: models.LedgerEntry) -> None:
         "source": entry.source,
         "land_area_m2": None if entry.land_area_m2 is None else str(entry.land_area_m2),
         "valuation": None if entry.valuation is None else str(entry.valuation),
-        "reused_on_site": entry.reused_on_site, "recorded_at": utc(entry.recorded_at).isoformat(),
+        "reused_on_site": entry.reused_on_site, "recorded_at": iso(entry.recorded_at),
     }, subject=f"contribution/{entry.id}")
 
 
-def _prepare(session: Session, policy, kind: str, project_id: str | None, *, add_person=None,
-             drop_entry_id: str | None = None, crowd_delta: Decimal = Decimal(0)) -> dict:
-    """Every policy answer an entry needs, asked before anything is written.
-
-    Under eventlet a worker that waits on an RPC while holding SQLite's write lock stalls every
-    other writer of the process (the relay included) for the busy timeout; so the transaction
-    asks first, on the entry it is about to write, then writes without waiting on anyone.
-    """
-    from . import funding
-
-    prepared = {"participation": participation.rules(policy)}
-    if kind == "labour" and project_id:
-        prepared["leadership"] = leadership_decision(session, policy, project_id, add_person, drop_entry_id)
-    if kind == "money" and project_id:
-        prepared["release"] = funding.release_decision(session, policy, project_id, crowd_delta)
-    return prepared
-
-
-def _after(session: Session, clock, entry: models.LedgerEntry, prepared: dict, at=None) -> None:
-    """What an entry changes elsewhere: participation, labour leadership, funding."""
-    from . import funding
-
-    if entry.household_id is not None:
-        household = session.get(models.Household, entry.household_id)
-        participation.refresh(session, None, household.hamlet_id, at or entry.recorded_at,
-                              prepared["participation"], now=entry.recorded_at)
-    if prepared.get("leadership") is not None:
-        apply_leadership(session, entry.project_id, prepared["leadership"])
-    if entry.kind == "money" and entry.project_id:
-        funding.money_arrived(session, clock, entry.project_id, prepared.get("release"))
-
-
-def reverse(session: Session, policy, clock, entry_id: str, reason: str,
-            recorded_by: str | None = None) -> models.LedgerEntry:
-    """Correct a mistake: append the original negated. An entry is reversed at most once."""
+def check_reversible(session: Session, entry_id: str) -> models.LedgerEntry:
+    """The entry to reverse, or Conflict: an entry is reversed at most once, never a reversal."""
     original = get(session, entry_id)
     if original.reversal_of is not None:
         raise Conflict({"message": f"{entry_id} is itself a reversal; record the entry again instead",
@@ -221,12 +149,14 @@ def reverse(session: Session, policy, clock, entry_id: str, reason: str,
     if already is not None:
         raise Conflict({"message": f"{entry_id} was already reversed by {already}",
                         "entry_id": entry_id, "reversed_by": already})
+    return original
 
+
+def append_reversal(session: Session, now, original: models.LedgerEntry, reason: str,
+                    recorded_by: str | None = None) -> models.LedgerEntry:
+    """Append ``original`` negated (checked by :func:`check_reversible`) and its event."""
     def neg(value):
         return None if value is None else -value
-
-    prepared = _prepare(session, policy, original.kind, original.project_id, drop_entry_id=original.id,
-                        crowd_delta=-original.amount if original.source == "crowd" else Decimal(0))
 
     # A copy with every quantity negated, not recomputed: the sum of the two is exactly zero.
     entry = models.LedgerEntry(
@@ -238,70 +168,16 @@ def reverse(session: Session, policy, clock, entry_id: str, reason: str,
         items=[{**i, "count": -i["count"]} for i in original.items] if original.items else None,
         land_area_m2=neg(original.land_area_m2), valuation=neg(original.valuation),
         reused_on_site=original.reused_on_site, demolition_id=original.demolition_id,
-        note=reason, recorded_by=recorded_by, recorded_at=utc(clock.now()),
-        reversal_of=original.id)
+        note=reason, recorded_by=recorded_by, recorded_at=now, reversal_of=original.id)
     session.add(entry)
     session.flush()
     emit_recorded(session, entry)
-    # The original's period is the one whose participation changes.
-    _after(session, clock, entry, prepared, at=original.recorded_at)
     return entry
-
-
-def _person_key(resident_id, household_id) -> str:
-    return resident_id or f"household:{household_id}"
-
-
-def leadership_decision(session: Session, policy, project_id: str, add_person: str | None = None,
-                        drop_entry_id: str | None = None) -> dict | None:
-    """党员干部带头上: ask the labour rule about the project's first contributors, in order,
-    as they will stand once ``add_person`` has given labour or ``drop_entry_id`` is reversed."""
-    entry, reversal = models.LedgerEntry, aliased(models.LedgerEntry)
-    rows = session.execute(
-        select(entry.id, entry.resident_id, entry.household_id).where(
-            entry.project_id == project_id, entry.kind == "labour", entry.reversal_of.is_(None),
-            ~exists().where(reversal.reversal_of == entry.id))
-        .order_by(entry.seq)).all()
-    order = []
-    for entry_id, resident_id, household_id in rows:
-        key = _person_key(resident_id, household_id)
-        if entry_id != drop_entry_id and key not in order:
-            order.append(key)
-    if add_person and add_person not in order:
-        order.append(add_person)
-    if not order:
-        return None
-    first = []
-    for key in order:
-        if key.startswith("household:"):
-            person = session.scalar(select(models.Resident).where(
-                models.Resident.household_id == key.split(":", 1)[1], models.Resident.is_head.is_(True)))
-        else:
-            person = session.get(models.Resident, key)
-        first.append({"party_member": bool(person and person.party_member),
-                      "cadre": bool(person and person.cadre)})
-    return policy.decide("labour", {"check": "leadership", "first_contributors": first})
-
-
-def apply_leadership(session: Session, project_id: str, decision: dict | None) -> None:
-    """Store the outcome and emit ``project.labour_flagged`` when it changed."""
-    project = session.get(models.Project, project_id)
-    outcome = decision.get("outcome") if decision else None
-    if outcome not in ("ok", "flag") or outcome == project.leadership:
-        return
-    project.leadership = outcome
-    project.leadership_reason = decision.get("reason") or ""
-    project.leadership_rule = rule_of(decision)
-    outbox.emit(session, "project.labour_flagged", {
-        "project_id": project.id, "hamlet_id": project.hamlet_id, "outcome": outcome,
-        "reason": project.leadership_reason, "rule": project.leadership_rule,
-    }, subject=f"project/{project.id}")
 
 
 def get(session: Session, entry_id: str) -> models.LedgerEntry:
     entry = session.scalar(select(models.LedgerEntry).where(models.LedgerEntry.id == entry_id))
     if entry is None:
-        from services.kernel.errors import NotFound
         raise NotFound.of("contribution", entry_id)
     return entry
 
@@ -350,10 +226,10 @@ def totals(session: Session, filters: dict) -> dict:
             valuation += entry.valuation or 0
     return {
         "entries": count,
-        "money": {"total": str(money(sum(money_by_source.values()))),
-                  "by_source": {k: str(money(v)) for k, v in money_by_source.items()}},
+        "money": {"total": money.text(sum(money_by_source.values())),
+                  "by_source": {k: money.text(v) for k, v in money_by_source.items()}},
         "people": {k: v for k, v in sorted(people.items()) if v},
-        "labour_hours": str(money(hours)),
+        "labour_hours": money.text(hours),
         "materials": {"items": {k: v for k, v in sorted(items.items()) if v},
-                      "land_area_m2": str(money(land)), "valuation": str(money(valuation))},
+                      "land_area_m2": money.text(land), "valuation": money.text(valuation)},
     }

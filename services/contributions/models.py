@@ -9,16 +9,16 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, Numeric, String,
-                        Text, UniqueConstraint, event)
+from sqlalchemy import (JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+                        event)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.kernel.db import make_base
+from services.kernel.types import Hundredths, Money, UTCDateTime
 
 Base = make_base()
 
-Money = Numeric(14, 2)
-Quantity = Numeric(12, 2)
+Quantity = Hundredths(Decimal("9999999999.99"))  # hours, m²: exact, like money
 
 
 # -- roster 花名册 -------------------------------------------------------------------------
@@ -94,17 +94,17 @@ class Project(Base):
     scope: Mapped[str] = mapped_column(String(16))              # hamlet | village
     village_id: Mapped[str] = mapped_column(ForeignKey("village.id"), index=True)
     hamlet_id: Mapped[str | None] = mapped_column(ForeignKey("hamlet.id"), nullable=True, index=True)
-    budget: Mapped[Decimal] = mapped_column(Money)
-    plan_grant: Mapped[Decimal] = mapped_column(Money)
-    plan_sponsor: Mapped[Decimal] = mapped_column(Money)
-    plan_crowd: Mapped[Decimal] = mapped_column(Money)
+    budget: Mapped[Decimal] = mapped_column(Money())
+    plan_grant: Mapped[Decimal] = mapped_column(Money())
+    plan_sponsor: Mapped[Decimal] = mapped_column(Money())
+    plan_crowd: Mapped[Decimal] = mapped_column(Money())
     motion_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="approved")  # approved | funded
-    funded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    funded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     leadership: Mapped[str | None] = mapped_column(String(16), nullable=True)  # ok | flag
     leadership_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     leadership_rule: Mapped[dict | None] = mapped_column(JSON, nullable=True)
-    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class FundingRound(Base):
@@ -115,13 +115,13 @@ class FundingRound(Base):
     name: Mapped[str] = mapped_column(String(200))
     level: Mapped[str] = mapped_column(String(16))               # town | county
     area_id: Mapped[str] = mapped_column(String(64))
-    budget: Mapped[Decimal] = mapped_column(Money)
+    budget: Mapped[Decimal] = mapped_column(Money())
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed | allocated
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    allocated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    allocated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     override: Mapped[dict | None] = mapped_column(JSON, nullable=True)
-    remaining: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
+    remaining: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
     rule: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
@@ -134,12 +134,12 @@ class FundingRequest(Base):
     round_id: Mapped[str] = mapped_column(ForeignKey("funding_round.id"), index=True)
     hamlet_id: Mapped[str] = mapped_column(ForeignKey("hamlet.id"))
     project_id: Mapped[str] = mapped_column(ForeignKey("project.id"))
-    amount: Mapped[Decimal] = mapped_column(Money)
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    amount: Mapped[Decimal] = mapped_column(Money())
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
     participation_rate: Mapped[float | None] = mapped_column(nullable=True)  # at close
     rank: Mapped[int | None] = mapped_column(Integer, nullable=True)
     funded: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    granted: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
+    granted: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     # released: the grant is in the ledger; held: the funding-mix rule waits for crowd money
     grant_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
@@ -162,20 +162,20 @@ class LedgerEntry(Base):
     hamlet_id: Mapped[str] = mapped_column(ForeignKey("hamlet.id"))
     project_id: Mapped[str | None] = mapped_column(ForeignKey("project.id"), nullable=True, index=True)
     role: Mapped[str | None] = mapped_column(String(32), nullable=True)       # people
-    amount: Mapped[Decimal | None] = mapped_column(Money, nullable=True)      # money
+    amount: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)      # money
     source: Mapped[str | None] = mapped_column(String(16), nullable=True)     # money
     quantity: Mapped[Decimal | None] = mapped_column(Quantity, nullable=True)  # labour
     unit: Mapped[str | None] = mapped_column(String(8), nullable=True)        # hours | days
     hours: Mapped[Decimal | None] = mapped_column(Quantity, nullable=True)    # labour, in hours
     items: Mapped[list | None] = mapped_column(JSON, nullable=True)           # materials
     land_area_m2: Mapped[Decimal | None] = mapped_column(Quantity, nullable=True)
-    valuation: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
+    valuation: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
     reused_on_site: Mapped[bool] = mapped_column(Boolean, default=False)
     demolition_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     grant_request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reversal_of: Mapped[str | None] = mapped_column(ForeignKey("ledger_entry.id"), unique=True, nullable=True)
 
 
@@ -197,7 +197,7 @@ class Attendance(Base):
     ref_id: Mapped[str] = mapped_column(String(64))
     household_id: Mapped[str] = mapped_column(String(64), index=True)
     hamlet_id: Mapped[str] = mapped_column(String(64), index=True)
-    held_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    held_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Participation(Base):
@@ -205,10 +205,10 @@ class Participation(Base):
 
     __tablename__ = "participation"
     hamlet_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    period: Mapped[str] = mapped_column(String(16), primary_key=True)  # 2026-Q2 | 2026-H1 | 2026
+    period: Mapped[str] = mapped_column(String(16), primary_key=True)  # 2026Q2 | 2026H1 | 2026 (services.kernel.periods)
     participating: Mapped[int] = mapped_column(Integer)
     households: Mapped[int] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 # -- demolitions 四个一律 -----------------------------------------------------------------------
@@ -226,7 +226,7 @@ class Demolition(Base):
     demolished_on: Mapped[str] = mapped_column(String(10))       # ISO date
     parcel_id: Mapped[str] = mapped_column(String(64))
     rule: Mapped[dict] = mapped_column(JSON)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Parcel(Base):
@@ -239,4 +239,4 @@ class Parcel(Base):
     origin: Mapped[str] = mapped_column(String(16))              # demolition | donation
     origin_id: Mapped[str] = mapped_column(String(64))
     land_use: Mapped[str] = mapped_column(String(32), default="public")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

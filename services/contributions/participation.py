@@ -7,26 +7,34 @@ number the 参与优先 participation-first rule ranks hamlets on.
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from services.kernel import outbox
+from services.kernel import outbox, periods
+from services.kernel.clock import utc
+from services.kernel.errors import invalid
+from services.kernel.policy import params
 
 from . import models
-from .common import hamlet_chain, period_bounds, period_of, utc
+from .places import hamlet_chain
 
 KINDS = ("contribution", "meeting", "activity")
+WINDOWS = ("quarter", "half_year", "year")
+
+log = logging.getLogger(__name__)
 
 
 def rules(policy) -> dict:
     """What counts and the window, from ``params("participation")``."""
-    answer = policy.params("participation")
-    params = answer.get("params") or {}
-    counts = [c for c in params.get("counts", KINDS) if c in KINDS]
-    return {"counts": counts, "window": params.get("window", "quarter"),
-            "version": answer.get("version")}
+    answer = params(policy, "participation")
+    counts = [c for c in answer["params"].get("counts", KINDS) if c in KINDS]
+    window = answer["params"].get("window", "quarter")
+    if window not in WINDOWS:
+        raise invalid("window", f"unknown participation window {window!r} (one of {', '.join(WINDOWS)})")
+    return {"counts": counts, "window": window, "version": answer.get("version")}
 
 
 def participating(session: Session, hamlet_id: str, start: datetime, end: datetime,
@@ -64,7 +72,10 @@ def _rate(part: int, households: int) -> float:
 
 
 def measure(session: Session, hamlet_id: str, period: str, counts) -> dict:
-    window, start, end = period_bounds(period)
+    try:
+        window, start, end = periods.bounds(period)
+    except periods.PeriodError as exc:
+        raise invalid("period", str(exc)) from None
     part = len(participating(session, hamlet_id, start, end, counts))
     households = roster_size(session, hamlet_id)
     return {"hamlet_id": hamlet_id, "period": period, "window": window,
@@ -76,7 +87,7 @@ def refresh(session: Session, policy, hamlet_id: str, at: datetime, rule: dict |
             now: datetime | None = None) -> dict:
     """Recompute the hamlet's rate for the period containing ``at``; emit it when it changed."""
     rule = rule or rules(policy)
-    period, _start, _end = period_of(at, rule["window"])
+    period = periods.period_of(at, rule["window"])
     current = measure(session, hamlet_id, period, rule["counts"])
     stored = session.get(models.Participation, (hamlet_id, period))
     previous = None if stored is None else _rate(stored.participating, stored.households)
@@ -130,12 +141,21 @@ def view(session: Session, policy, hamlet_id: str, period: str | None, now: date
     rule = rules(policy)
     hamlet_chain(session, hamlet_id)  # 404 for an unknown hamlet
     if period is None:
-        period, _s, _e = period_of(now, rule["window"])
+        period = periods.period_of(now, rule["window"])
     return {**measure(session, hamlet_id, period, rule["counts"]), "counts": rule["counts"],
             "policy_version": rule.get("version")}
 
 
 def current_rate(session: Session, policy, hamlet_id: str, at: datetime, rule: dict | None = None) -> float:
     rule = rule or rules(policy)
-    period, _s, _e = period_of(at, rule["window"])
+    period = periods.period_of(at, rule["window"])
     return measure(session, hamlet_id, period, rule["counts"])["rate"]
+
+
+def attendance_event(session: Session, policy, kind: str, data: dict) -> dict:
+    """``meeting.held`` / ``activity.held``: count the attendees (unknown ids are logged)."""
+    result = record_attendance(session, policy, kind, data[f"{kind}_id"], data["held_at"],
+                               data["attendee_household_ids"], data["attendee_resident_ids"])
+    if result["unknown"]:
+        log.warning("%s %s: attendees not on the roster: %s", kind, data[f"{kind}_id"], result["unknown"])
+    return result

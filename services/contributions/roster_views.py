@@ -4,8 +4,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.kernel.db import get_or_404
+
 from . import models
-from .common import get_or_404, hamlet_chain
+from .places import hamlet_chain
 
 
 def public_view(session: Session, household_id: str) -> dict | None:

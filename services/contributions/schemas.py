@@ -1,38 +1,20 @@
 """RPC/HTTP input and output of the contributions service (marshmallow 3).
 
-Inputs reject unknown fields (a typo is a 400, not silently ignored); money and areas are
-exact decimals on the way in and strings on the way out.
+Inputs refuse unknown fields (``services.kernel.fields.Input``: a typo is a 400, not silently
+ignored); money and areas are exact decimals on the way in (more than two decimals refused)
+and strings on the way out.
 """
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate, validates_schema, ValidationError
+from decimal import Decimal
 
-from .common import utc
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from services.kernel.fields import Hundredths, Id, Money, Period, When
+from services.kernel.fields import Input as In
+
 from .demolitions import STRUCTURES
 from .ledger import KINDS, ROLES, SOURCES, UNITS
-
-Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)  # noqa: E731
-Money = lambda **kw: fields.Decimal(as_string=True, places=2, **kw)  # noqa: E731
-Amount = lambda **kw: fields.Decimal(places=2, validate=validate.Range(min=0, min_inclusive=False),  # noqa: E731
-                                     as_string=True, allow_nan=False, **kw)
-Area = lambda **kw: fields.Decimal(places=2, validate=validate.Range(min=0, min_inclusive=False),  # noqa: E731
-                                   as_string=True, allow_nan=False, **kw)
-
-
-class When(fields.Field):
-    """A stored moment as ISO 8601 in UTC (SQLite hands it back without its offset)."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else utc(value).isoformat()
-
-
-class In(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class Out(Schema):
-    pass
 
 
 # -- roster -------------------------------------------------------------------------------
@@ -56,7 +38,7 @@ class RosterImportIn(In):
             raise ValidationError("give content (CSV text) or content_base64", "content")
 
 
-class ResidentOut(Out):
+class ResidentOut(Schema):
     resident_id = fields.String(attribute="id")
     name = fields.String()
     is_head = fields.Boolean()
@@ -68,7 +50,7 @@ class ResidentOut(Out):
     phone = fields.String(attribute="phone_masked", allow_none=True)          # masked: 138****5678
 
 
-class HouseholdOut(Out):
+class HouseholdOut(Schema):
     household_id = fields.String()
     hamlet_id = fields.String()
     village_id = fields.String()
@@ -82,7 +64,7 @@ class HouseholdOut(Out):
     linked_household_ids = fields.List(fields.String())
 
 
-class HamletOut(Out):
+class HamletOut(Schema):
     hamlet_id = fields.String()
     name = fields.String()
     village_id = fields.String()
@@ -117,14 +99,13 @@ class ContributionIn(In):
     hamlet_id = Id(load_default=None)
     project_id = Id(load_default=None)
     role = fields.String(load_default=None, validate=validate.OneOf(ROLES))
-    amount = Amount(load_default=None)
+    amount = Money(positive=True, load_default=None)
     source = fields.String(load_default=None, validate=validate.OneOf(SOURCES))
-    quantity = Area(load_default=None)
+    quantity = Hundredths(positive=True, load_default=None)
     unit = fields.String(load_default=None, validate=validate.OneOf(UNITS))
     items = fields.List(fields.Nested(ItemIn), load_default=None)
-    land_area_m2 = Area(load_default=None)
-    valuation = fields.Decimal(places=2, as_string=True, load_default=None, allow_nan=False,
-                               validate=validate.Range(min=0))
+    land_area_m2 = Hundredths(positive=True, load_default=None)
+    valuation = Money(load_default=None, minimum=0)
     note = fields.String(load_default="", validate=validate.Length(max=2000))
     recorded_by = Id(load_default=None)
 
@@ -134,13 +115,13 @@ class ReversalIn(In):
     recorded_by = Id(load_default=None)
 
 
-class ItemOut(Out):
+class ItemOut(Schema):
     name = fields.String()
     count = fields.Integer()
     unit = fields.String(allow_none=True)
 
 
-class ContributionOut(Out):
+class ContributionOut(Schema):
     entry_id = fields.String(attribute="id")
     kind = fields.String()
     household_id = fields.String(allow_none=True)
@@ -150,11 +131,11 @@ class ContributionOut(Out):
     role = fields.String(allow_none=True)
     amount = Money(allow_none=True)
     source = fields.String(allow_none=True)
-    quantity = Money(allow_none=True)
+    quantity = Hundredths(allow_none=True)
     unit = fields.String(allow_none=True)
-    hours = Money(allow_none=True)
+    hours = Hundredths(allow_none=True)
     items = fields.List(fields.Nested(ItemOut), allow_none=True)
-    land_area_m2 = Money(allow_none=True)
+    land_area_m2 = Hundredths(allow_none=True)
     valuation = Money(allow_none=True)
     reused_on_site = fields.Boolean()
     demolition_id = fields.String(allow_none=True)
@@ -191,9 +172,9 @@ class TotalsQuery(In):
 # -- funding ------------------------------------------------------------------------------
 
 class MixIn(In):
-    grant = fields.Decimal(places=2, as_string=True, load_default=0, allow_nan=False, validate=validate.Range(min=0))
-    sponsor = fields.Decimal(places=2, as_string=True, load_default=0, allow_nan=False, validate=validate.Range(min=0))
-    crowd = fields.Decimal(places=2, as_string=True, load_default=0, allow_nan=False, validate=validate.Range(min=0))
+    grant = Money(load_default=Decimal(0), minimum=0)
+    sponsor = Money(load_default=Decimal(0), minimum=0)
+    crowd = Money(load_default=Decimal(0), minimum=0)
 
 
 class ProjectIn(In):
@@ -202,7 +183,7 @@ class ProjectIn(In):
     scope = fields.String(required=True, validate=validate.OneOf(["hamlet", "village"]))
     village_id = Id(required=True)
     hamlet_id = Id(load_default=None)
-    budget = Amount(required=True)
+    budget = Money(positive=True, required=True)
     mix = fields.Nested(MixIn, required=True)
     motion_id = Id(load_default=None)
 
@@ -217,13 +198,13 @@ class RoundIn(In):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     level = fields.String(required=True, validate=validate.OneOf(["town", "county"]))
     area_id = Id(required=True)
-    budget = Amount(required=True)
+    budget = Money(positive=True, required=True)
 
 
 class FundingRequestIn(In):
     project_id = Id(required=True)
     hamlet_id = Id(load_default=None)
-    amount = Amount(required=True)
+    amount = Money(positive=True, required=True)
 
 
 class OverrideIn(In):
@@ -239,10 +220,10 @@ class CloseRoundIn(In):
 # -- participation ------------------------------------------------------------------------
 
 class ParticipationQuery(In):
-    period = fields.String(load_default=None, validate=validate.Regexp(r"^\d{4}(-Q[1-4]|-H[12])?$"))
+    period = Period("quarter", "half_year", "year", load_default=None)
 
 
-class ParticipationOut(Out):
+class ParticipationOut(Schema):
     hamlet_id = fields.String()
     period = fields.String()
     window = fields.String()
@@ -257,7 +238,7 @@ class ParticipationOut(Out):
 
 class DemolitionIn(In):
     structure_type = fields.String(required=True, validate=validate.OneOf(STRUCTURES))
-    area_m2 = Area(required=True)
+    area_m2 = Hundredths(positive=True, required=True)
     household_id = Id(required=True)
     hamlet_id = Id(load_default=None)
     project_id = Id(load_default=None)
@@ -268,14 +249,14 @@ class DemolitionIn(In):
 
 class CompensationIn(In):
     claimant_id = Id(load_default=None)
-    amount = Amount(load_default=None)
+    amount = Money(positive=True, load_default=None)
     note = fields.String(load_default="")
 
 
-class DemolitionOut(Out):
+class DemolitionOut(Schema):
     demolition_id = fields.String(attribute="id")
     structure_type = fields.String()
-    area_m2 = Money()
+    area_m2 = Hundredths()
     hamlet_id = fields.String()
     household_id = fields.String()
     project_id = fields.String(allow_none=True)
@@ -286,10 +267,10 @@ class DemolitionOut(Out):
     salvage_entry_ids = fields.List(fields.String())
 
 
-class ParcelOut(Out):
+class ParcelOut(Schema):
     parcel_id = fields.String(attribute="id")
     hamlet_id = fields.String()
-    area_m2 = Money()
+    area_m2 = Hundredths()
     origin = fields.String()
     origin_id = fields.String()
     land_use = fields.String()

@@ -3,18 +3,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import logging
 
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 
-from services.kernel.clock import SystemClock
 from services.kernel.errors import ValidationFailed
-from services.kernel.nameko_ext import Database, api, on_event
+from services.kernel.nameko_ext import Clock, Database, api, on_event
 
-from . import demolitions, exports, funding, identity, ledger, participation, roster, roster_views, schemas
-
-log = logging.getLogger(__name__)
+from . import (demolitions, exports, funding, identity, ledger, participation, projects, recording, roster,
+               roster_views, schemas, views)
 
 
 class PersonalDataVault(DependencyProvider):
@@ -34,7 +31,7 @@ class ContributionsService:
     db = Database()
     policy = RpcProxy("rules")   # the policy port: decide(area, facts), params(area)
     scoring = RpcProxy("scoring")  # points and rankings for the exports
-    clock = SystemClock()
+    clock = Clock()
     vault = PersonalDataVault()
 
     # -- roster 花名册 ---------------------------------------------------------------------
@@ -75,32 +72,24 @@ class ContributionsService:
 
     # -- ledger 四出 -------------------------------------------------------------------------
 
-    def _entry(self, entry):
-        out = schemas.ContributionOut().dump(entry)
-        out["reversed_by"] = ledger.reversed_ids(self.db, [entry.id]).get(entry.id)
-        return out
-
     @api
     def record_contribution(self, payload):
         data = schemas.ContributionIn().load(payload or {})
-        return self._entry(ledger.record(self.db, self.policy, self.clock, data))
+        return views.entry(self.db, recording.record(self.db, self.policy, self.clock.now(), data))
 
     @api
     def reverse_contribution(self, entry_id, payload=None):
         data = schemas.ReversalIn().load(payload or {})
-        return self._entry(ledger.reverse(self.db, self.policy, self.clock, entry_id,
-                                          data["reason"], data["recorded_by"]))
+        return views.entry(self.db, recording.reverse(self.db, self.policy, self.clock.now(), entry_id,
+                                                      data["reason"], data["recorded_by"]))
 
     @api
     def get_contribution(self, entry_id):
-        return self._entry(ledger.get(self.db, entry_id))
+        return views.entry(self.db, ledger.get(self.db, entry_id))
 
     @api
     def list_contributions(self, query=None):
-        q = schemas.ContributionQuery().load(query or {})
-        rows = ledger.entries(self.db, q, q.pop("limit"), q.pop("offset"))
-        reversed_by = ledger.reversed_ids(self.db, [r.id for r in rows])
-        return [{**schemas.ContributionOut().dump(r), "reversed_by": reversed_by.get(r.id)} for r in rows]
+        return views.entries(self.db, schemas.ContributionQuery().load(query or {}))
 
     @api
     def contribution_totals(self, query=None):
@@ -111,30 +100,21 @@ class ContributionsService:
     @api
     def register_project(self, payload):
         data = schemas.ProjectIn().load(payload or {})
-        project = funding.register_project(self.db, self.clock, data)
-        self.db.flush()
-        return funding.progress(self.db, project.id)
+        project = projects.register_project(self.db, self.clock.now(), data)
+        return projects.progress(self.db, project.id)
 
     @api
     def get_project(self, project_id):
-        return funding.progress(self.db, project_id)
+        return projects.progress(self.db, project_id)
 
     @api
     def list_projects(self, query=None):
-        from sqlalchemy import select
-        from .models import Project
-        q = schemas.ProjectQuery().load(query or {})
-        stmt = select(Project.id).order_by(Project.id).limit(q["limit"]).offset(q["offset"])
-        if q["village_id"]:
-            stmt = stmt.where(Project.village_id == q["village_id"])
-        if q["hamlet_id"]:
-            stmt = stmt.where(Project.hamlet_id == q["hamlet_id"])
-        return [funding.progress(self.db, pid) for pid in self.db.scalars(stmt)]
+        return projects.listing(self.db, schemas.ProjectQuery().load(query or {}))
 
     @api
     def open_funding_round(self, payload):
         data = schemas.RoundIn().load(payload or {})
-        funding_round = funding.open_round(self.db, self.clock, data)
+        funding_round = funding.open_round(self.db, self.clock.now(), data)
         return funding.round_view(self.db, funding_round.id)
 
     @api
@@ -144,18 +124,18 @@ class ContributionsService:
     @api
     def submit_funding_request(self, round_id, payload):
         data = schemas.FundingRequestIn().load(payload or {})
-        return funding.request_view(funding.submit_request(self.db, self.clock, round_id, data))
+        return funding.request_view(funding.submit_request(self.db, self.clock.now(), round_id, data))
 
     @api
     def close_funding_round(self, round_id, payload=None):
         data = schemas.CloseRoundIn().load(payload or {})
-        funding.close_round(self.db, self.policy, self.clock, round_id, data["override"])
+        funding.close_round(self.db, self.policy, self.clock.now(), round_id, data["override"])
         return funding.round_view(self.db, round_id)
 
     @on_event("funding_round.allocated")
     def on_funding_round_allocated(self, event):
         """参与优先: the rules service ranked the round; apply its money."""
-        funding.apply_allocation(self.db, self.policy, self.clock, event.data)
+        funding.apply_allocation(self.db, self.policy, self.clock.now(), event.data)
 
     # -- participation 参与率 ------------------------------------------------------------------
 
@@ -167,43 +147,28 @@ class ContributionsService:
 
     @on_event("meeting.held")
     def on_meeting_held(self, event):
-        data = event.data
-        result = participation.record_attendance(
-            self.db, self.policy, "meeting", data["meeting_id"], data["held_at"],
-            data["attendee_household_ids"], data["attendee_resident_ids"], self.clock.now())
-        if result["unknown"]:
-            log.warning("meeting %s: attendees not on the roster: %s", data["meeting_id"], result["unknown"])
+        participation.attendance_event(self.db, self.policy, "meeting", event.data)
 
     @on_event("activity.held")
     def on_activity_held(self, event):
-        data = event.data
-        result = participation.record_attendance(
-            self.db, self.policy, "activity", data["activity_id"], data["held_at"],
-            data["attendee_household_ids"], data["attendee_resident_ids"], self.clock.now())
-        if result["unknown"]:
-            log.warning("activity %s: attendees not on the roster: %s", data["activity_id"], result["unknown"])
+        participation.attendance_event(self.db, self.policy, "activity", event.data)
 
     # -- demolitions 四个一律 --------------------------------------------------------------------
-
-    def _demolition(self, demolition):
-        out = schemas.DemolitionOut().dump(demolition)
-        out["salvage_entry_ids"] = demolitions.salvage_of(self.db, demolition.id)
-        return out
 
     @api
     def register_demolition(self, payload):
         data = schemas.DemolitionIn().load(payload or {})
-        demolition, _salvage = demolitions.register(self.db, self.policy, self.clock, data)
-        return self._demolition(demolition)
+        demolition, _salvage = demolitions.register(self.db, self.policy, self.clock.now(), data)
+        return views.demolition(self.db, demolition)
 
     @api
     def get_demolition(self, demolition_id):
-        return self._demolition(demolitions.get(self.db, demolition_id))
+        return views.demolition(self.db, demolitions.get(self.db, demolition_id))
 
     @api
     def list_demolitions(self, query=None):
         q = schemas.HamletFilter().load(query or {})
-        return [self._demolition(d) for d in demolitions.listing(self.db, q["hamlet_id"])]
+        return [views.demolition(self.db, d) for d in demolitions.listing(self.db, q["hamlet_id"])]
 
     @api
     def claim_compensation(self, demolition_id, payload=None):

@@ -10,7 +10,7 @@ import threading
 from datetime import datetime, timezone
 
 from sqlalchemy import (Column, DateTime, Integer, MetaData, String, Table, Text, create_engine,
-                        event)
+                        event, select)
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -140,6 +140,17 @@ def get_or_404(session: Session, model, ident, kind: str, *, lock: bool = False,
     if row is None:
         raise NotFound.of(kind, ident)
     return row
+
+
+def listing(session: Session, model, query: dict, filters, newest_first, stmt=None) -> list:
+    """A page (``query["limit"]``, ``query["offset"]``) of ``model`` rows equal to each given
+    filter of ``query``, newest first, then by id."""
+    stmt = select(model) if stmt is None else stmt
+    for name in filters:
+        if query.get(name) is not None:
+            stmt = stmt.where(getattr(model, name) == query[name])
+    stmt = stmt.order_by(newest_first.desc(), model.id)
+    return list(session.scalars(stmt.limit(query["limit"]).offset(query["offset"])))
 
 
 def create_all(engine: Engine, *metadatas: MetaData) -> None:

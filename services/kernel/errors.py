@@ -57,6 +57,11 @@ class ValidationFailed(CocreateError):
         return cls({"message": message, "fields": messages})
 
 
+def invalid(field: str, message: str) -> ValidationFailed:
+    """One field's problem, as domain code raises it (``raise invalid("amount", "...")``)."""
+    return ValidationFailed.from_messages({field: [message]})
+
+
 class NotFound(CocreateError):
     http_status = 404
     code = "not_found"
@@ -92,6 +97,13 @@ class PolicyRefused(CocreateError):
     code = "policy_refused"
 
 
+class PolicyContractBroken(CocreateError):
+    """The rules service answered outside docs/policy-contract.md (no rule, unknown outcome)."""
+
+    http_status = 502
+    code = "policy_contract_broken"
+
+
 class UnknownEventType(CocreateError):
     code = "unknown_event_type"
 
@@ -103,4 +115,4 @@ class EventSchemaError(ValidationFailed):
 
 
 ALL_ERRORS = [CocreateError, ValidationFailed, NotFound, IllegalTransition, Conflict,
-              PolicyRefused, UnknownEventType, EventSchemaError]
+              PolicyRefused, PolicyContractBroken, UnknownEventType, EventSchemaError]

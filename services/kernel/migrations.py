@@ -45,6 +45,12 @@ def run_env(target_metadata) -> None:
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                # A batch migration copies a table and drops the original; with foreign keys
+                # enforced, that drop would delete (or cascade to) the rows referring to it.
+                # The pragma only takes effect outside a transaction, hence here.
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()
             context.configure(connection=connection, target_metadata=metadata,
                               render_as_batch=connection.dialect.name == "sqlite")
             with context.begin_transaction():
@@ -52,6 +58,10 @@ def run_env(target_metadata) -> None:
                     # replicas starting together migrate one after the other, not on top of each other
                     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
                 context.run_migrations()
+                if connection.dialect.name == "sqlite":
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"migration left rows without their parent: {broken[:10]}")
     finally:
         engine.dispose()
 
@@ -94,3 +104,41 @@ def kernel_downgrade() -> None:
     op.drop_table("kernel_processed_events")
     op.drop_index(op.f("ix_kernel_outbox_published_at"), table_name="kernel_outbox")
     op.drop_table("kernel_outbox")
+
+
+def to_hundredths(table: str, columns: dict) -> None:
+    """Turn ``NUMERIC(p, 2)`` columns into integer hundredths (fen for money), keeping each value.
+
+    ``columns`` maps a column name to its old ``NUMERIC`` type. Used by the revisions that
+    moved every service's money onto ``services.kernel.types.Money`` (SQLite stored NUMERIC as
+    a float); values are rounded to the fen once, here, as SQLite may hold 0.1 as 0.1000000001.
+    """
+    import sqlalchemy as sa
+    from alembic import op
+
+    if op.get_bind().dialect.name == "postgresql":
+        for name, old in columns.items():
+            op.alter_column(table, name, type_=sa.BigInteger(), existing_type=old,
+                            postgresql_using=f"round({name} * 100)::bigint")
+        return
+    for name in columns:
+        op.execute(f'UPDATE "{table}" SET "{name}" = CAST(ROUND("{name}" * 100) AS INTEGER) '
+                   f'WHERE "{name}" IS NOT NULL')
+    with op.batch_alter_table(table) as batch:
+        for name, old in columns.items():
+            batch.alter_column(name, type_=sa.BigInteger(), existing_type=old)
+
+
+def from_hundredths(table: str, columns: dict) -> None:
+    """The downgrade of :func:`to_hundredths`: back to the given ``NUMERIC`` types."""
+    from alembic import op
+
+    if op.get_bind().dialect.name == "postgresql":
+        for name, old in columns.items():
+            op.alter_column(table, name, type_=old, postgresql_using=f"({name}::numeric / 100)")
+        return
+    with op.batch_alter_table(table) as batch:
+        for name, old in columns.items():
+            batch.alter_column(name, type_=old)
+    for name in columns:
+        op.execute(f'UPDATE "{table}" SET "{name}" = "{name}" / 100.0 WHERE "{name}" IS NOT NULL')

@@ -1,7 +1,9 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.kernel.fields import Input
 
-class SubscriptionIn(Schema):
+
+class SubscriptionIn(Input):
     subscriber = fields.String(required=True, validate=validate.Length(min=1, max=200))
     url = fields.Url(load_default=None, require_tld=False, schemes={"http", "https"})
     email = fields.Email(load_default=None)
@@ -36,7 +38,7 @@ class NoticeOut(Schema):
     published_at = fields.DateTime()
 
 
-class FeedQuery(Schema):
+class FeedQuery(Input):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     type = fields.String(load_default=None)
     before = fields.Integer(load_default=None)

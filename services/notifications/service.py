@@ -2,17 +2,15 @@
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
-from services.kernel.db import get_or_404
-from services.kernel.clock import SystemClock
-from services.kernel.nameko_ext import Database, api, on_event
+from services.kernel.nameko_ext import Clock, Database, api, on_event
 
-from . import mail, schemas, sharing, webhooks
+from . import delivery, schemas, sharing
 
 
 class NotificationsService:
     name = "notifications"
     db = Database()
-    clock = SystemClock()
+    clock = Clock()
     config = Config()
 
     @on_event("*")
@@ -21,14 +19,7 @@ class NotificationsService:
 
     @timer(interval=1)
     def deliver(self):
-        now = self.clock.now()
-        for delivery, subscription, notice in sharing.due_deliveries(self.db, now):
-            if subscription.url:
-                error = webhooks.post(subscription.url, notice.envelope, subscription.secret)
-            else:
-                error = mail.send(self.config.get("SMTP") or {}, subscription.email, notice)
-            sharing.record_attempt(delivery, now, error)
-            self.db.commit()  # one delivery's outcome must not wait on the next peer
+        delivery.deliver_due(self.db, self.clock.now(), self.config.get("SMTP") or {})
 
     @api
     def subscribe(self, payload):
@@ -41,7 +32,7 @@ class NotificationsService:
 
     @api
     def subscription(self, subscription_id):
-        sub = get_or_404(self.db, sharing.Subscription, int(subscription_id), "subscription")
+        sub = sharing.subscription(self.db, int(subscription_id))
         return {**schemas.SubscriptionOut().dump(sub),
                 "deliveries": sharing.delivery_counts(self.db, sub.id)}
 

@@ -99,6 +99,10 @@ def record_attempt(delivery: Delivery, now: datetime, error: str | None) -> None
         delivery.next_attempt_at = now + RETRY_SCHEDULE[delivery.attempts - 1]
 
 
+def subscription(session: Session, subscription_id: int) -> Subscription:
+    return get_or_404(session, Subscription, subscription_id, "subscription")
+
+
 def delivery_counts(session: Session, subscription_id: int) -> dict:
     rows = session.execute(select(Delivery.status, func.count()).where(
         Delivery.subscription_id == subscription_id).group_by(Delivery.status)).all()

@@ -17,14 +17,19 @@ from services.kernel.errors import Conflict
 
 from . import meetings as meetings_mod
 from . import motions as motions_mod
-from .common import ask, get_or_404, invalid, iso, money, new_id, rule_ref
+from services.kernel import money
+from services.kernel.clock import iso
+from services.kernel.db import get_or_404
+from services.kernel.errors import invalid
+from services.kernel.ids import new_id
+from services.kernel.policy import decide, rule_ref
 from .lifecycle import MEETING, MOTION
 from .models import Ballot, Vote
 
 DECISIVE = ("approved", "rejected")
 
 
-def record_vote(session: Session, policy, clock, meeting_id: str, motion_id: str,
+def record_vote(session: Session, policy, now, meeting_id: str, motion_id: str,
                 data: dict) -> Vote:
     """Record a body's vote, as individual ``ballots`` or a typed-in ``tally``.
 
@@ -69,9 +74,7 @@ def record_vote(session: Session, policy, clock, meeting_id: str, motion_id: str
     if meeting.households is not None:
         households, _ = meetings_mod.attendee_ids(meeting.attendees)
         facts.update(households=meeting.households, households_present=len(households))
-    decision = ask(policy, "quorum", facts, {"approved", "rejected", "no_quorum"})
-
-    now = clock.now()
+    decision = decide(policy, "quorum", facts, {"approved", "rejected", "no_quorum"})
     vote = Vote(id=new_id("vot"), motion_id=motion.id, meeting_id=meeting.id, body=body,
                 method=method, members=meeting.members, present=present, votes_for=votes_for,
                 votes_against=against, abstain=abstain, outcome=decision["outcome"],
@@ -150,7 +153,7 @@ def _maybe_decide(session, motion, vote: Vote, now) -> None:
         "motion_id": motion.id, "village_id": motion.village_id, "hamlet_id": motion.hamlet_id,
         "title": motion.title, "outcome": outcome, "matter": motion.matter,
         "rule": motion.matter_rule, "bodies": results, "decided_at": iso(now),
-        "estimated_budget": money(motion.estimated_budget)}, subject=motion.id)
+        "estimated_budget": money.text(motion.estimated_budget)}, subject=motion.id)
 
 
 def get_vote(session: Session, vote_id: str) -> Vote:

@@ -2,7 +2,7 @@
 deadline of the ``deadlines`` rule is escalated one level up (hamlet → village → town → county),
 and again from there if it is still waiting when the next level's deadline passes.
 
-Called by the service's timer with the injected clock; tests advance a FixedClock.
+Called by the service's timer with the clock's ``now``; tests pass the moment they need.
 """
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from services.kernel import outbox
 
-from .common import ask, iso, rule_ref
+from services.kernel.clock import iso
+from services.kernel.policy import decide, rule_ref
 from .models import Report, Suggestion
 from .reports import OPEN_STATES
 
@@ -26,13 +27,12 @@ KINDS = (
 )
 
 
-def escalate_overdue(session: Session, policy, clock) -> list[dict]:
+def escalate_overdue(session: Session, policy, now) -> list[dict]:
     """Ask the deadlines rule about every open item that may be due; returns the escalations.
 
     A "wait" verdict is remembered with its deadline, so an item is asked about again only
     once that deadline has passed, or at once when the rule file's version changes.
     """
-    now = clock.now()
     version = int(policy.params("deadlines")["version"])
     escalated = []
     for kind, model, is_open, event_name, id_field in KINDS:
@@ -43,7 +43,7 @@ def escalate_overdue(session: Session, policy, clock) -> list[dict]:
         for item in session.scalars(stmt):
             # Exact, never rounded: rounding up would escalate before the deadline.
             age_hours = (now - item.level_since).total_seconds() / 3600
-            decision = ask(policy, "deadlines", {"kind": kind, "level": item.level,
+            decision = decide(policy, "deadlines", {"kind": kind, "level": item.level,
                                                  "age_hours": age_hours}, {"escalate", "wait"})
             values = decision["values"]
             if decision["outcome"] == "wait":

@@ -10,13 +10,14 @@ from sqlalchemy.orm import Session
 from services.kernel import outbox
 from services.kernel.errors import Conflict
 
-from .common import get_or_404, iso, listing, new_id
+from services.kernel.clock import iso
+from services.kernel.db import get_or_404, listing
+from services.kernel.ids import new_id
 from .lifecycle import GOOD_DEED
 from .models import GoodDeed
 
 
-def report(session: Session, clock, data: dict) -> GoodDeed:
-    now = clock.now()
+def report(session: Session, now, data: dict) -> GoodDeed:
     deed = GoodDeed(
         id=new_id("deed"), village_id=data["village_id"], hamlet_id=data["hamlet_id"],
         household_id=data["household_id"], resident_id=data.get("resident_id"),
@@ -32,9 +33,9 @@ def report(session: Session, clock, data: dict) -> GoodDeed:
     return deed
 
 
-def verify(session: Session, clock, deed_id: str, data: dict) -> GoodDeed:
+def verify(session: Session, now, deed_id: str, data: dict) -> GoodDeed:
     deed = get(session, deed_id)
-    deed.state = _decide(deed, "verify", data["verified_by"], clock.now(), data.get("why", ""))
+    deed.state = _decide(deed, "verify", data["verified_by"], now, data.get("why", ""))
     outbox.emit(session, "good_deed.verified", {
         "deed_id": deed.id, "household_id": deed.household_id, "resident_id": deed.resident_id,
         "hamlet_id": deed.hamlet_id, "deed_code": deed.deed_code,
@@ -42,9 +43,9 @@ def verify(session: Session, clock, deed_id: str, data: dict) -> GoodDeed:
     return deed
 
 
-def reject(session: Session, clock, deed_id: str, data: dict) -> GoodDeed:
+def reject(session: Session, now, deed_id: str, data: dict) -> GoodDeed:
     deed = get(session, deed_id)
-    deed.state = _decide(deed, "reject", data["rejected_by"], clock.now(), data["why"])
+    deed.state = _decide(deed, "reject", data["rejected_by"], now, data["why"])
     outbox.emit(session, "good_deed.rejected", {
         "deed_id": deed.id, "household_id": deed.household_id, "hamlet_id": deed.hamlet_id,
         "rejected_by": deed.decided_by, "why": deed.why}, subject=deed.id)

@@ -11,7 +11,10 @@ from sqlalchemy.orm import Session
 
 from services.kernel import outbox
 
-from .common import get_or_404, invalid, iso, listing, new_id
+from services.kernel.clock import iso
+from services.kernel.db import get_or_404, listing
+from services.kernel.errors import invalid
+from services.kernel.ids import new_id
 from .lifecycle import MEETING
 from .models import Activity, AgendaItem, Attendance, Meeting, Motion
 
@@ -26,7 +29,7 @@ BODY_OF = {
 HAMLET_KINDS = {"household_heads", "hamlet", "open_air", "courtyard"}
 
 
-def schedule(session: Session, clock, data: dict) -> Meeting:
+def schedule(session: Session, now, data: dict) -> Meeting:
     """Schedule a meeting; with ``attendance`` in ``data`` it is recorded as held at once."""
     agenda = _agenda(session, data["village_id"], data.get("agenda", []))
     if "attendance" in data:
@@ -34,23 +37,23 @@ def schedule(session: Session, clock, data: dict) -> Meeting:
     meeting = Meeting(
         id=new_id("mtg"), kind=data["kind"], village_id=data["village_id"],
         hamlet_id=data.get("hamlet_id"), title=data.get("title", ""), place=data.get("place", ""),
-        scheduled_for=data.get("scheduled_for") or clock.now(), members=data.get("members"),
+        scheduled_for=data.get("scheduled_for") or now, members=data.get("members"),
         households=data.get("households"), status=MEETING.initial,
         minutes="", created_by=data["created_by"])
     meeting.agenda = [AgendaItem(motion_id=m.id, position=i) for i, m in enumerate(agenda)]
     session.add(meeting)
     session.flush()
     if "attendance" in data:
-        _hold(session, clock, meeting, data)
+        _hold(session, now, meeting, data)
     return meeting
 
 
-def hold(session: Session, clock, meeting_id: str, data: dict) -> Meeting:
+def hold(session: Session, now, meeting_id: str, data: dict) -> Meeting:
     """Record that the meeting took place: who attended, and optionally the minutes."""
     meeting = get(session, meeting_id)
     MEETING.next(meeting.status, "hold")
     _check_attendance(data["attendance"], meeting.members)
-    return _hold(session, clock, meeting, data)
+    return _hold(session, now, meeting, data)
 
 
 def cancel(session: Session, meeting_id: str) -> Meeting:
@@ -67,9 +70,9 @@ def record_minutes(session: Session, meeting_id: str, minutes: str) -> Meeting:
     return meeting
 
 
-def _hold(session, clock, meeting, data) -> Meeting:
+def _hold(session, now, meeting, data) -> Meeting:
     meeting.status = MEETING.next(meeting.status, "hold")
-    meeting.held_at = data.get("held_at") or clock.now()
+    meeting.held_at = data.get("held_at") or now
     if data.get("minutes"):
         meeting.minutes = data["minutes"]
     meeting.attendees = [Attendance(resident_id=a.get("resident_id"), household_id=a.get("household_id"))
@@ -85,14 +88,14 @@ def _hold(session, clock, meeting, data) -> Meeting:
     return meeting
 
 
-def record_activity(session: Session, clock, data: dict) -> Activity:
+def record_activity(session: Session, now, data: dict) -> Activity:
     """学 study session / 看 visit or 三比三看 comparison / 讲 talk, with who came."""
     _check_attendance(data["attendance"], None)
     activity = Activity(
         id=new_id("act"), kind=data["kind"], format=data.get("format", ""),
         village_id=data["village_id"], hamlet_id=data.get("hamlet_id"),
         topic=data.get("topic", ""), place=data.get("place", ""),
-        held_at=data.get("held_at") or clock.now(), notes=data.get("notes", ""),
+        held_at=data.get("held_at") or now, notes=data.get("notes", ""),
         recorded_by=data["recorded_by"])
     activity.attendees = [Attendance(resident_id=a.get("resident_id"), household_id=a.get("household_id"))
                           for a in data["attendance"]]

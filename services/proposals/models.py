@@ -5,35 +5,16 @@ outcome can always be traced to the policy text that was in force.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Integer, Numeric, String, Text,
-                        TypeDecorator, UniqueConstraint)
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.kernel.db import make_base
+from services.kernel.types import Money, UTCDateTime
 
 Base = make_base()
-
-
-class UTCDateTime(TypeDecorator):
-    """Aware UTC datetimes on every backend (SQLite forgets the offset)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is not None:
-            if value.tzinfo is None:
-                raise ValueError("naive datetime: pass an aware one (the clock gives UTC)")
-            value = value.astimezone(timezone.utc)
-        return value
-
-    def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value
 
 
 Id = lambda **kw: mapped_column(String(64), **kw)  # noqa: E731
@@ -81,7 +62,7 @@ class Motion(Base):
     scope: Mapped[str] = mapped_column(String(16))                      # hamlet | village
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    estimated_budget: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    estimated_budget: Mapped[Decimal] = mapped_column(Money())
     contribution_kinds: Mapped[list] = mapped_column(JSON, default=list)  # people|money|labour|materials
     state: Mapped[str] = mapped_column(String(32), index=True)
     created_by: Mapped[str] = Id()

@@ -13,14 +13,19 @@ from services.kernel.catalogue.planning import BODIES
 from services.kernel.errors import CocreateError
 
 from . import suggestions as suggestions_mod
-from .common import ask, get_or_404, invalid, iso, listing, money, new_id, rule_ref
+from services.kernel import money
+from services.kernel.clock import iso
+from services.kernel.db import get_or_404, listing
+from services.kernel.errors import invalid
+from services.kernel.ids import new_id
+from services.kernel.policy import decide, rule_ref
 from .lifecycle import MOTION
 from .models import Motion, MotionStep, Suggestion
 
 log = logging.getLogger(__name__)
 
 
-def create(session: Session, clock, data: dict) -> Motion:
+def create(session: Session, now, data: dict) -> Motion:
     """A draft motion, linked to the suggestions it comes from (answered when it is raised)."""
     linked = []
     for suggestion_id in data.get("suggestion_ids", []):
@@ -30,7 +35,6 @@ def create(session: Session, clock, data: dict) -> Motion:
         if suggestion.motion_id is not None:
             raise invalid("suggestion_ids", f"suggestion {suggestion_id} is already in motion {suggestion.motion_id}")
         linked.append(suggestion)
-    now = clock.now()
     motion = Motion(
         id=new_id("mot"), village_id=data["village_id"], hamlet_id=data.get("hamlet_id"),
         scope=data["scope"], title=data["title"], description=data.get("description", ""),
@@ -45,14 +49,13 @@ def create(session: Session, clock, data: dict) -> Motion:
     return motion
 
 
-def transition(session: Session, policy, clock, motion_id: str, action: str, by: str,
+def transition(session: Session, policy, now, motion_id: str, action: str, by: str,
                why: str = "") -> Motion:
     """A caller's step (raise, deliberate, request_funding, fund, start, complete, review,
     withdraw). Approval and rejection are not among them: only votes decide (see decisions)."""
     motion = get(session, motion_id)
     target = MOTION.next(motion.state, action)
     classification = classify(policy, motion) if action == "raise" else None
-    now = clock.now()
     if classification is not None:
         motion.matter = classification["matter"]
         motion.required_bodies = classification["bodies"]
@@ -68,7 +71,7 @@ def transition(session: Session, policy, clock, motion_id: str, action: str, by:
 def classify(policy, motion: Motion) -> dict:
     """重大事务? Asked of the major_matter rule; its answer also names the bodies that decide."""
     budget = Decimal(motion.estimated_budget)
-    decision = ask(policy, "major_matter", {
+    decision = decide(policy, "major_matter", {
         "scope": motion.scope,
         "estimated_budget": int(budget) if budget == budget.to_integral_value() else float(budget),
     }, {"major", "ordinary"})
@@ -101,7 +104,7 @@ def _record(session, motion, action, source, target, by, why, now) -> MotionStep
         "motion_id": motion.id, "village_id": motion.village_id, "hamlet_id": motion.hamlet_id,
         "title": motion.title, "scope": motion.scope, "action": action, "from_state": source,
         "to_state": target, "by": by, "why": why or "", "at": iso(now),
-        "estimated_budget": money(motion.estimated_budget), "matter": motion.matter}, subject=motion.id)
+        "estimated_budget": money.text(motion.estimated_budget), "matter": motion.matter}, subject=motion.id)
     return row
 
 
@@ -109,7 +112,7 @@ def _record(session, motion, action, source, target, by, why, now) -> MotionStep
 FUNDED_OR_LATER = ("funded", "in_progress", "completed", "reviewed")
 
 
-def project_funded(session: Session, clock, data: dict) -> Motion | None:
+def project_funded(session: Session, now, data: dict) -> Motion | None:
     """``project.funded`` from contributions: the motion the project carries out moves from
     funding_requested to funded, recorded as the contributions service's step. Applied once:
     a motion already funded (or further on) is left as it is; one in any other state is not
@@ -130,12 +133,12 @@ def project_funded(session: Session, clock, data: dict) -> Motion | None:
         return None
     raised = sum((Decimal(str(v)) for v in (data.get("raised") or {}).values()), Decimal(0))
     why = (f"project {data['project_id']} funded at {iso(data['funded_at'])}: "
-           f"raised {money(raised)} of budget {money(data['budget'])}")
-    step(session, motion, "fund", "contributions", why, clock.now())
+           f"raised {money.text(raised)} of budget {money.text(data['budget'])}")
+    step(session, motion, "fund", "contributions", why, now)
     return motion
 
 
-def review_completed(session: Session, clock, data: dict) -> Motion | None:
+def review_completed(session: Session, now, data: dict) -> Motion | None:
     """``review.completed`` from scoring: every body the rule names has reviewed the completed
     motion (大家评), so it moves to reviewed, recorded as the scoring service's step. Applied once;
     a review of anything else (a project without a motion, a motion not completed) is left."""
@@ -145,7 +148,7 @@ def review_completed(session: Session, clock, data: dict) -> Motion | None:
     bodies = ", ".join(str(v.get("body")) for v in data["verdicts"] if v.get("body")) or "the reviewers"
     why = (f"review {data['review_id']} ({data['half_year']}) completed by {bodies}; "
            f"{data['open_opinions']} opinion(s) still tracked until answered")
-    step(session, motion, "review", "scoring", why, clock.now())
+    step(session, motion, "review", "scoring", why, now)
     return motion
 
 

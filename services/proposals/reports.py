@@ -11,15 +11,16 @@ from sqlalchemy.orm import Session
 from services.kernel import outbox
 from services.kernel.errors import Conflict
 
-from .common import get_or_404, iso, listing, new_id
+from services.kernel.clock import iso
+from services.kernel.db import get_or_404, listing
+from services.kernel.ids import new_id
 from .lifecycle import REPORT
 from .models import Report
 
 OPEN_STATES = ("filed", "assigned")   # the deadline runs until the problem is resolved
 
 
-def file(session: Session, clock, data: dict) -> Report:
-    now = clock.now()
+def file(session: Session, now, data: dict) -> Report:
     report = Report(
         id=new_id("rep"), village_id=data["village_id"], hamlet_id=data.get("hamlet_id"),
         resident_id=data["resident_id"], household_id=data.get("household_id"),
@@ -33,10 +34,9 @@ def file(session: Session, clock, data: dict) -> Report:
     return report
 
 
-def assign(session: Session, clock, report_id: str, data: dict) -> Report:
+def assign(session: Session, now, report_id: str, data: dict) -> Report:
     report = get(session, report_id)
     target = REPORT.next(report.state, "assign")
-    now = clock.now()
     report.assignee_type, report.assignee_id = data["assignee_type"], data["assignee_id"]
     _step(report, "assign", target, data["by"], now,
           data.get("why") or f"to {data['assignee_type']} {data['assignee_id']}")
@@ -45,10 +45,9 @@ def assign(session: Session, clock, report_id: str, data: dict) -> Report:
     return report
 
 
-def resolve(session: Session, clock, report_id: str, data: dict) -> Report:
+def resolve(session: Session, now, report_id: str, data: dict) -> Report:
     report = get(session, report_id)
     target = REPORT.next(report.state, "resolve")
-    now = clock.now()
     report.resolution, report.resolved_at = data.get("note", ""), now
     report.next_check_at = None
     _step(report, "resolve", target, data["by"], now, data.get("note", ""))
@@ -56,7 +55,7 @@ def resolve(session: Session, clock, report_id: str, data: dict) -> Report:
     return report
 
 
-def confirm(session: Session, clock, report_id: str, data: dict) -> Report:
+def confirm(session: Session, now, report_id: str, data: dict) -> Report:
     """Only the reporter confirms. Not satisfied: back to the assignee, and the clock restarts."""
     report = get(session, report_id)
     action = "confirm" if data["satisfied"] else "reopen"
@@ -64,7 +63,6 @@ def confirm(session: Session, clock, report_id: str, data: dict) -> Report:
     if data["resident_id"] != report.resident_id:
         raise Conflict({"message": "only the resident who reported it can confirm it",
                         "resident_id": data["resident_id"]})
-    now = clock.now()
     if data["satisfied"]:
         report.confirmed_at = now
     else:

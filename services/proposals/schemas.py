@@ -1,22 +1,21 @@
 """marshmallow schemas of the proposals RPC/HTTP input and output.
 
-Input schemas refuse unknown fields (marshmallow's default) so a typo is a 400, not a silent
-default. Output schemas dump the ORM rows to JSON-safe dicts (money as strings).
+Input schemas refuse unknown fields (``services.kernel.fields.Input``) so a typo is a 400, not a
+silent default. Output schemas dump the ORM rows to JSON-safe dicts (money as strings).
 """
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy.orm import object_session
 
+from services.kernel.fields import Id, Input, Money, RuleRef
 from services.kernel.catalogue.planning import ACTIVITY_KINDS, MEETING_KINDS, MOTION_STATES, SCOPES
 
 from .lifecycle import MOTION
 from .meetings import BODY_OF, HAMLET_KINDS
 
-Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)  # noqa: E731
 Text = lambda n, **kw: fields.String(validate=validate.Length(max=n), **kw)  # noqa: E731
 Title = lambda **kw: fields.String(validate=validate.Length(min=1, max=200), **kw)  # noqa: E731
-Money = lambda **kw: fields.Decimal(places=2, as_string=True, **kw)  # noqa: E731
 CONTRIBUTION_KINDS = ["people", "money", "labour", "materials"]       # 四出 出人/出资/出力/出物
 PUBLIC_MOTION_ACTIONS = sorted({a for t in MOTION.transitions.values() for a in t} - MOTION.internal)
 
@@ -28,7 +27,7 @@ def _hamlet_needed(data, field="hamlet_id", why="a hamlet matter names its hamle
 
 # ---- input -------------------------------------------------------------------------------
 
-class SuggestionIn(Schema):
+class SuggestionIn(Input):
     village_id = Id(required=True)
     hamlet_id = Id(load_default=None, allow_none=True)
     resident_id = Id(required=True)
@@ -37,21 +36,20 @@ class SuggestionIn(Schema):
     body = Text(5000, load_default="")
 
 
-class AnswerIn(Schema):
+class AnswerIn(Input):
     outcome = fields.String(required=True, validate=validate.OneOf(["adopted", "merged", "declined"]))
     answer = fields.String(required=True, validate=validate.Length(min=1, max=5000))
     answered_by = Id(required=True)
     motion_id = Id(load_default=None, allow_none=True)
 
 
-class MotionIn(Schema):
+class MotionIn(Input):
     village_id = Id(required=True)
     hamlet_id = Id(load_default=None, allow_none=True)
     scope = fields.String(required=True, validate=validate.OneOf(SCOPES))
     title = Title(required=True)
     description = Text(10000, load_default="")
-    estimated_budget = fields.Decimal(required=True, places=2, validate=validate.Range(min=0, max=10**12),
-                                      allow_nan=False)
+    estimated_budget = Money(required=True, minimum=0)
     contribution_kinds = fields.List(fields.String(validate=validate.OneOf(CONTRIBUTION_KINDS)),
                                      load_default=list)
     suggestion_ids = fields.List(Id(), load_default=list)
@@ -64,13 +62,13 @@ class MotionIn(Schema):
             _hamlet_needed(data)
 
 
-class TransitionIn(Schema):
+class TransitionIn(Input):
     action = fields.String(required=True, validate=validate.OneOf(PUBLIC_MOTION_ACTIONS))
     by = Id(required=True)
     why = Text(2000, load_default="")
 
 
-class AttendeeIn(Schema):
+class AttendeeIn(Input):
     resident_id = Id(load_default=None, allow_none=True)
     household_id = Id(load_default=None, allow_none=True)
 
@@ -83,7 +81,7 @@ class AttendeeIn(Schema):
 Attendance = lambda **kw: fields.List(fields.Nested(AttendeeIn), **kw)  # noqa: E731
 
 
-class MeetingIn(Schema):
+class MeetingIn(Input):
     kind = fields.String(required=True, validate=validate.OneOf(MEETING_KINDS))
     village_id = Id(required=True)
     hamlet_id = Id(load_default=None, allow_none=True)
@@ -107,17 +105,17 @@ class MeetingIn(Schema):
             raise ValidationError("a meeting that votes needs its member count for the quorum", "members")
 
 
-class HoldIn(Schema):
+class HoldIn(Input):
     attendance = Attendance(required=True, validate=validate.Length(min=1))
     held_at = fields.AwareDateTime(load_default=None)
     minutes = Text(50000, load_default="")
 
 
-class MinutesIn(Schema):
+class MinutesIn(Input):
     minutes = fields.String(required=True, validate=validate.Length(min=1, max=50000))
 
 
-class ActivityIn(Schema):
+class ActivityIn(Input):
     kind = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS))
     format = Text(32, load_default="")      # study_session, visit, comparison, talk_spot ...
     village_id = Id(required=True)
@@ -130,12 +128,12 @@ class ActivityIn(Schema):
     attendance = Attendance(required=True, validate=validate.Length(min=1))
 
 
-class BallotIn(Schema):
+class BallotIn(Input):
     voter_id = Id(required=True)
     choice = fields.String(required=True, validate=validate.OneOf(["for", "against", "abstain"]))
 
 
-class TallyIn(Schema):
+class TallyIn(Input):
     """A show of hands or a paper count, typed in."""
 
     votes_for = fields.Integer(data_key="for", required=True, strict=True, validate=validate.Range(min=0))
@@ -143,7 +141,7 @@ class TallyIn(Schema):
     abstain = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
 
 
-class VoteIn(Schema):
+class VoteIn(Input):
     ballots = fields.List(fields.Nested(BallotIn), load_default=None)
     tally = fields.Nested(TallyIn, load_default=None)
     recorded_by = Id(required=True)
@@ -154,7 +152,7 @@ class VoteIn(Schema):
             raise ValidationError("give either ballots or a tally", "ballots")
 
 
-class ReportIn(Schema):
+class ReportIn(Input):
     village_id = Id(required=True)
     hamlet_id = Id(load_default=None, allow_none=True)
     resident_id = Id(required=True)
@@ -165,25 +163,25 @@ class ReportIn(Schema):
     location = Text(200, load_default="")
 
 
-class AssignIn(Schema):
+class AssignIn(Input):
     assignee_type = fields.String(required=True, validate=validate.OneOf(["volunteer_team", "public_welfare_post"]))
     assignee_id = Id(required=True)
     by = Id(required=True)
     why = Text(2000, load_default="")
 
 
-class ResolveIn(Schema):
+class ResolveIn(Input):
     by = Id(required=True)
     note = Text(5000, load_default="")
 
 
-class ConfirmIn(Schema):
+class ConfirmIn(Input):
     resident_id = Id(required=True)
     satisfied = fields.Boolean(required=True)
     comment = Text(2000, load_default="")
 
 
-class GoodDeedIn(Schema):
+class GoodDeedIn(Input):
     village_id = Id(required=True)
     hamlet_id = Id(required=True)
     household_id = Id(required=True)
@@ -193,22 +191,22 @@ class GoodDeedIn(Schema):
     reported_by = Id(required=True)
 
 
-class VerifyIn(Schema):
+class VerifyIn(Input):
     verified_by = Id(required=True)
     why = Text(2000, load_default="")
 
 
-class RejectIn(Schema):
+class RejectIn(Input):
     rejected_by = Id(required=True)
     why = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
-class CancelIn(Schema):
+class CancelIn(Input):
     by = Id(required=True)
     why = Text(2000, load_default="")
 
 
-class ListQuery(Schema):
+class ListQuery(Input):
     """Query string of a list: filters, ``limit`` (1..200) and ``offset``."""
 
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
@@ -251,12 +249,6 @@ class GoodDeedQuery(ListQuery):
 
 # ---- output ------------------------------------------------------------------------------
 
-class RuleOut(Schema):
-    id = fields.String()
-    version = fields.Integer()
-    policy = fields.String(allow_none=True)
-
-
 class EscalationOut(Schema):
     level = fields.Integer()
     escalated_to = fields.String(allow_none=True)
@@ -295,7 +287,7 @@ class BodyResultOut(Schema):
     outcome = fields.String(allow_none=True)
     vote_id = fields.String(allow_none=True)
     meeting_id = fields.String(allow_none=True)
-    rule = fields.Nested(RuleOut, allow_none=True)
+    rule = RuleRef(allow_none=True)
 
 
 class MotionOut(Schema):
@@ -314,7 +306,7 @@ class MotionOut(Schema):
     updated_at = fields.AwareDateTime()
     matter = fields.String(allow_none=True)
     matter_reason = fields.String(allow_none=True)
-    matter_rule = fields.Nested(RuleOut, allow_none=True)
+    matter_rule = RuleRef(allow_none=True)
     required_bodies = fields.List(fields.String(), allow_none=True)
     bodies = fields.Method("_bodies")
     decided_at = fields.AwareDateTime(allow_none=True)
@@ -385,7 +377,7 @@ class VoteOut(Schema):
     outcome = fields.String()
     counts = fields.Boolean()
     reason = fields.String()
-    rule = fields.Nested(RuleOut)
+    rule = RuleRef()
     values = fields.Dict()
     recorded_by = fields.String()
     recorded_at = fields.AwareDateTime()

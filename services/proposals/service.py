@@ -25,12 +25,12 @@ class ProposalsService:
     @api
     def file_suggestion(self, payload):
         data = schemas.SuggestionIn().load(payload)
-        return schemas.SuggestionOut().dump(suggestions.file(self.db, self.clock, data))
+        return schemas.SuggestionOut().dump(suggestions.file(self.db, self.clock.now(), data))
 
     @api
     def answer_suggestion(self, suggestion_id, payload):
         data = schemas.AnswerIn().load(payload)
-        return schemas.SuggestionOut().dump(suggestions.answer(self.db, self.clock, suggestion_id, data))
+        return schemas.SuggestionOut().dump(suggestions.answer(self.db, self.clock.now(), suggestion_id, data))
 
     @api
     def get_suggestion(self, suggestion_id):
@@ -44,22 +44,22 @@ class ProposalsService:
     # ---- the bus -------------------------------------------------------------------------
     @on_event("project.funded")
     def on_project_funded(self, event):
-        motions.project_funded(self.db, self.clock, event.data)
+        motions.project_funded(self.db, self.clock.now(), event.data)
 
     @on_event("review.completed")
     def on_review_completed(self, event):
-        motions.review_completed(self.db, self.clock, event.data)
+        motions.review_completed(self.db, self.clock.now(), event.data)
 
     # ---- 垸组提议 motions -------------------------------------------------------------------
     @api
     def create_motion(self, payload):
         data = schemas.MotionIn().load(payload)
-        return schemas.MotionOut().dump(motions.create(self.db, self.clock, data))
+        return schemas.MotionOut().dump(motions.create(self.db, self.clock.now(), data))
 
     @api
     def transition_motion(self, motion_id, payload):
         data = schemas.TransitionIn().load(payload)
-        motion = motions.transition(self.db, self.policy, self.clock, motion_id, data["action"],
+        motion = motions.transition(self.db, self.policy, self.clock.now(), motion_id, data["action"],
                                     data["by"], data["why"])
         return schemas.MotionOut().dump(motion)
 
@@ -79,12 +79,12 @@ class ProposalsService:
     @api
     def schedule_meeting(self, payload):
         data = schemas.MeetingIn().load(payload)
-        return schemas.MeetingOut().dump(meetings.schedule(self.db, self.clock, data))
+        return schemas.MeetingOut().dump(meetings.schedule(self.db, self.clock.now(), data))
 
     @api
     def hold_meeting(self, meeting_id, payload):
         data = schemas.HoldIn().load(payload)
-        return schemas.MeetingOut().dump(meetings.hold(self.db, self.clock, meeting_id, data))
+        return schemas.MeetingOut().dump(meetings.hold(self.db, self.clock.now(), meeting_id, data))
 
     @api
     def cancel_meeting(self, meeting_id, payload):
@@ -107,7 +107,7 @@ class ProposalsService:
     @api
     def record_activity(self, payload):
         data = schemas.ActivityIn().load(payload)
-        return schemas.ActivityOut().dump(meetings.record_activity(self.db, self.clock, data))
+        return schemas.ActivityOut().dump(meetings.record_activity(self.db, self.clock.now(), data))
 
     @api
     def get_activity(self, activity_id):
@@ -122,7 +122,7 @@ class ProposalsService:
     @api
     def record_vote(self, meeting_id, motion_id, payload):
         data = schemas.VoteIn().load(payload)
-        vote = decisions.record_vote(self.db, self.policy, self.clock, meeting_id, motion_id, data)
+        vote = decisions.record_vote(self.db, self.policy, self.clock.now(), meeting_id, motion_id, data)
         return schemas.VoteOut().dump(vote)
 
     @api
@@ -133,22 +133,22 @@ class ProposalsService:
     @api
     def file_report(self, payload):
         data = schemas.ReportIn().load(payload)
-        return schemas.ReportOut().dump(reports.file(self.db, self.clock, data))
+        return schemas.ReportOut().dump(reports.file(self.db, self.clock.now(), data))
 
     @api
     def assign_report(self, report_id, payload):
         data = schemas.AssignIn().load(payload)
-        return schemas.ReportOut().dump(reports.assign(self.db, self.clock, report_id, data))
+        return schemas.ReportOut().dump(reports.assign(self.db, self.clock.now(), report_id, data))
 
     @api
     def resolve_report(self, report_id, payload):
         data = schemas.ResolveIn().load(payload)
-        return schemas.ReportOut().dump(reports.resolve(self.db, self.clock, report_id, data))
+        return schemas.ReportOut().dump(reports.resolve(self.db, self.clock.now(), report_id, data))
 
     @api
     def confirm_report(self, report_id, payload):
         data = schemas.ConfirmIn().load(payload)
-        return schemas.ReportOut().dump(reports.confirm(self.db, self.clock, report_id, data))
+        return schemas.ReportOut().dump(reports.confirm(self.db, self.clock.now(), report_id, data))
 
     @api
     def get_report(self, report_id):
@@ -162,17 +162,17 @@ class ProposalsService:
     @api
     def report_good_deed(self, payload):
         data = schemas.GoodDeedIn().load(payload)
-        return schemas.GoodDeedOut().dump(good_deeds.report(self.db, self.clock, data))
+        return schemas.GoodDeedOut().dump(good_deeds.report(self.db, self.clock.now(), data))
 
     @api
     def verify_good_deed(self, deed_id, payload):
         data = schemas.VerifyIn().load(payload)
-        return schemas.GoodDeedOut().dump(good_deeds.verify(self.db, self.clock, deed_id, data))
+        return schemas.GoodDeedOut().dump(good_deeds.verify(self.db, self.clock.now(), deed_id, data))
 
     @api
     def reject_good_deed(self, deed_id, payload):
         data = schemas.RejectIn().load(payload)
-        return schemas.GoodDeedOut().dump(good_deeds.reject(self.db, self.clock, deed_id, data))
+        return schemas.GoodDeedOut().dump(good_deeds.reject(self.db, self.clock.now(), deed_id, data))
 
     @api
     def get_good_deed(self, deed_id):
@@ -187,9 +187,9 @@ class ProposalsService:
     @timer(interval=ESCALATION_INTERVAL)
     def escalate(self):
         """Committed by the Database provider when the worker ends without error."""
-        escalation.escalate_overdue(self.db, self.policy, self.clock)
+        escalation.escalate_overdue(self.db, self.policy, self.clock.now())
 
     @api
     def escalate_overdue(self):
         """The same sweep on demand (operators, demo): returns what was escalated."""
-        return escalation.escalate_overdue(self.db, self.policy, self.clock)
+        return escalation.escalate_overdue(self.db, self.policy, self.clock.now())

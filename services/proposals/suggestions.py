@@ -5,13 +5,15 @@ from sqlalchemy.orm import Session
 
 from services.kernel import outbox
 
-from .common import get_or_404, invalid, iso, listing, new_id
+from services.kernel.clock import iso
+from services.kernel.db import get_or_404, listing
+from services.kernel.errors import invalid
+from services.kernel.ids import new_id
 from .lifecycle import SUGGESTION
 from .models import Motion, Suggestion
 
 
-def file(session: Session, clock, data: dict) -> Suggestion:
-    now = clock.now()
+def file(session: Session, now, data: dict) -> Suggestion:
     suggestion = Suggestion(
         id=new_id("sug"), village_id=data["village_id"], hamlet_id=data.get("hamlet_id"),
         resident_id=data["resident_id"], household_id=data.get("household_id"),
@@ -27,7 +29,7 @@ def file(session: Session, clock, data: dict) -> Suggestion:
     return suggestion
 
 
-def answer(session: Session, clock, suggestion_id: str, data: dict) -> Suggestion:
+def answer(session: Session, now, suggestion_id: str, data: dict) -> Suggestion:
     """The public answer: ``adopted``, ``merged`` into a motion, or ``declined`` with a reason."""
     suggestion = get_or_404(session, Suggestion, suggestion_id, "suggestion")
     SUGGESTION.next(suggestion.status, "answer")
@@ -38,7 +40,7 @@ def answer(session: Session, clock, suggestion_id: str, data: dict) -> Suggestio
         motion = get_or_404(session, Motion, motion_id, "motion")
         if motion.village_id != suggestion.village_id:
             raise invalid("motion_id", "the motion belongs to another village")
-    _close(session, suggestion, clock.now(), data["outcome"], data["answer"], data["answered_by"],
+    _close(session, suggestion, now, data["outcome"], data["answer"], data["answered_by"],
            motion_id)
     return suggestion
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.kernel.db import make_base, utcnow
+from services.kernel.types import UTCDateTime
 
 Base = make_base()
 
@@ -28,11 +29,11 @@ class Schedule(Base):
     subject: Mapped[str] = mapped_column(String(128))         # e.g. project/p1, suggestion/s9
     facts: Mapped[dict] = mapped_column(JSON)                 # review: kind, since; deadline: kind
     level: Mapped[int] = mapped_column(Integer, default=0)    # deadline: who must answer now
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # this level's clock
-    next_check_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())  # this level's clock
+    next_check_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     status: Mapped[str] = mapped_column(String(16), default=ACTIVE, index=True)
     last_outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
     last_rule: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     fired: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

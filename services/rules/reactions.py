@@ -104,18 +104,18 @@ def review_for_motion(book, data: dict) -> dict | None:
                         "village_id": data["village_id"], "hamlet_id": data.get("hamlet_id")}}
 
 
-def on_motion_transitioned(session, book, clock, event):
+def on_motion_transitioned(session, book, now, event):
     """Schedule the motion's review when it reaches ``start_on``; a withdrawn motion is not reviewed."""
     if event.data["to_state"] == "withdrawn":
-        return schedules.stop_watching(session, clock, kind=schedules.REVIEW,
+        return schedules.stop_watching(session, now, kind=schedules.REVIEW,
                                        subject=f"motion/{event.data['motion_id']}")
     request = review_for_motion(book, event.data)
     if request is None:
         return None
-    return schedules.schedule_review(session, book, clock, **request)
+    return schedules.schedule_review(session, book, now, **request)
 
 
-def on_review_completed(session, clock, event):
+def on_review_completed(session, now, event):
     """The bodies gave their verdicts (scoring's review.completed): the review is no longer owed."""
-    return schedules.stop_watching(session, clock, kind=schedules.REVIEW,
+    return schedules.stop_watching(session, now, kind=schedules.REVIEW,
                                    subject=f"motion/{event.data['project_id']}")

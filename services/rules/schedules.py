@@ -4,7 +4,7 @@ The engine's own timers live in memory and die with the process; these rows do n
 timer calls :func:`fire_due` every few seconds; it takes the rows whose ``next_check_at`` has
 passed, asks the rules in force (``reviews`` or ``deadlines``) what is now the case, emits the
 decision event through the outbox and moves ``next_check_at`` on, all in one transaction. After
-a restart the next tick finds whatever fell due meanwhile. Time comes from an injected clock.
+a restart the next tick finds whatever fell due meanwhile. Time comes in as ``now``, from the service's injected clock.
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def _upsert(session: Session, kind: str, subject: str) -> Schedule:
 CONTEXT = ("motion_id", "title", "village_id", "hamlet_id")  # carried into review.due/overdue
 
 
-def schedule_review(session: Session, book, clock, *, subject: str, kind: str, since,
+def schedule_review(session: Session, book, now, *, subject: str, kind: str, since,
                     context: dict | None = None) -> Schedule:
     """Watch a project's next review, counted from ``since`` (completion, approval or last review).
 
@@ -48,7 +48,6 @@ def schedule_review(session: Session, book, clock, *, subject: str, kind: str, s
     the review events so the scoring service can open the review without asking anyone."""
     if not subject:
         raise ValidationFailed.from_messages({"subject": ["e.g. project/<id>"]})
-    now = clock.now()
     since_text = since.isoformat() if isinstance(since, (date, datetime)) else str(since)
     decision = book.decide("reviews", {"kind": kind, "since": since_text, "now": now.isoformat()})
     row = _upsert(session, REVIEW, subject)
@@ -65,12 +64,11 @@ def schedule_review(session: Session, book, clock, *, subject: str, kind: str, s
     return row
 
 
-def track_deadline(session: Session, book, clock, *, subject: str, kind: str,
+def track_deadline(session: Session, book, now, *, subject: str, kind: str,
                    opened_at: datetime | None = None) -> Schedule:
     """Watch an unanswered suggestion or report from its first answerer (level 0) upward."""
     if not subject:
         raise ValidationFailed.from_messages({"subject": ["e.g. suggestion/<id>"]})
-    now = clock.now()
     started = _aware(opened_at) if opened_at else now
     decision = book.decide("deadlines", {"kind": kind, "level": 0, "age_hours": 0})
     row = _upsert(session, DEADLINE, subject)
@@ -85,29 +83,28 @@ def track_deadline(session: Session, book, clock, *, subject: str, kind: str,
     return row
 
 
-def resolve(session: Session, clock, *, kind: str, subject: str) -> Schedule:
+def resolve(session: Session, now, *, kind: str, subject: str) -> Schedule:
     """The review was held or the matter answered: stop watching it."""
     row = session.execute(select(Schedule).where(Schedule.kind == kind, Schedule.subject == subject)
                           ).scalar_one_or_none()
     if row is None:
         raise NotFound.of(f"{kind} schedule", subject)
     row.status = RESOLVED
-    row.updated_at = clock.now()
+    row.updated_at = now
     return row
 
 
-def stop_watching(session: Session, clock, *, kind: str, subject: str) -> Schedule | None:
+def stop_watching(session: Session, now, *, kind: str, subject: str) -> Schedule | None:
     """Like :func:`resolve`, for a reaction to an event: a subject nobody watches is no error."""
     row = session.execute(select(Schedule).where(Schedule.kind == kind, Schedule.subject == subject)
                           ).scalar_one_or_none()
     if row is None or row.status == RESOLVED:
         return None
-    return resolve(session, clock, kind=kind, subject=subject)
+    return resolve(session, now, kind=kind, subject=subject)
 
 
-def fire_due(session: Session, book, clock, limit: int = 200) -> list[dict]:
+def fire_due(session: Session, book, now, limit: int = 200) -> list[dict]:
     """Decide every schedule that is due; returns the envelopes emitted."""
-    now = clock.now()
     rows = session.execute(
         select(Schedule).where(Schedule.status == ACTIVE, Schedule.next_check_at <= now)
         .order_by(Schedule.next_check_at).limit(limit)

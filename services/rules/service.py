@@ -72,16 +72,16 @@ class RulesService:
     @api
     def schedule_review(self, payload):
         data = schemas.ReviewScheduleIn().load(payload)
-        return schedules.view(schedules.schedule_review(self.db, self.book, self.clock, **data))
+        return schedules.view(schedules.schedule_review(self.db, self.book, self.clock.now(), **data))
 
     @api
     def track_deadline(self, payload):
         data = schemas.DeadlineIn().load(payload)
-        return schedules.view(schedules.track_deadline(self.db, self.book, self.clock, **data))
+        return schedules.view(schedules.track_deadline(self.db, self.book, self.clock.now(), **data))
 
     @api
     def resolve_schedule(self, kind, subject):
-        return schedules.view(schedules.resolve(self.db, self.clock, kind=kind, subject=subject))
+        return schedules.view(schedules.resolve(self.db, self.clock.now(), kind=kind, subject=subject))
 
     @api
     def list_schedules(self, status=None):
@@ -89,7 +89,7 @@ class RulesService:
 
     @config_timer("RULES_SCHEDULE_INTERVAL", 5.0)
     def fire_schedules(self):
-        fired = schedules.fire_due(self.db, self.book, self.clock)
+        fired = schedules.fire_due(self.db, self.book, self.clock.now())
         if fired:
             log.info("schedules fired: %s", ", ".join(e["type"] for e in fired))
 
@@ -104,8 +104,8 @@ class RulesService:
 
     @on_event("motion.transitioned")
     def on_motion_transitioned(self, event):
-        reactions.on_motion_transitioned(self.db, self.book, self.clock, event)
+        reactions.on_motion_transitioned(self.db, self.book, self.clock.now(), event)
 
     @on_event("review.completed")
     def on_review_completed(self, event):
-        reactions.on_review_completed(self.db, self.clock, event)
+        reactions.on_review_completed(self.db, self.clock.now(), event)

@@ -3,17 +3,17 @@ positive and negative lists (正、反向评价清单) of their category — 在
 without_office, 流动 mobile, 年老 elderly — and the ``party_assessment`` rule quantifies it."""
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.kernel.ids import new_id
+from services.kernel import policy as policy_port
 from services.kernel import outbox
 from services.kernel.errors import Conflict, ValidationFailed
 
 from . import households
-from . import policy as policy_port
 from .models import Household, PartyAssessment
 
 CATEGORIES = ("in_office", "without_office", "mobile", "elderly")
@@ -35,7 +35,7 @@ def assess(session: Session, policy, data: dict, now: datetime) -> PartyAssessme
         "category": data["category"], "positives": positives, "negatives": negatives})
     rule, values = policy_port.rule_ref(decision), decision["values"]
     assessment = PartyAssessment(
-        assessment_id=str(uuid.uuid4()), resident_id=data["resident_id"],
+        assessment_id=new_id("pa"), resident_id=data["resident_id"],
         household_id=household.household_id, name=data["name"], category=data["category"],
         half_year=half_year, positives=positives, negatives=negatives, outcome=decision["outcome"],
         score=int(values.get("score", 0)), base=int(values.get("base", 0)),

@@ -6,16 +6,17 @@ The inspector's grade turns into points through the civility-points rule
 """
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.kernel.ids import new_id
 from services.kernel import outbox
 from services.kernel.errors import Conflict, ValidationFailed
 
-from . import households, ledger, periods
+from services.kernel import periods
+from . import households, ledger
 from .models import Inspection
 
 GRADES = ("excellent", "good", "fair", "poor")
@@ -41,7 +42,7 @@ def record(session: Session, policy, data: dict, now: datetime) -> Inspection:
     if taken is not None:
         raise Conflict({"message": f"household {household.household_id} was already inspected in {week}",
                         "inspection_id": taken.inspection_id, "week": week})
-    inspection_id = str(uuid.uuid4())
+    inspection_id = new_id("ins")
     remarks = data.get("remarks", "")
     entry = None
     found = ledger.resolve(policy, deed_candidates(data["grade"]))

@@ -13,7 +13,6 @@ caps and spending for one household.
 """
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from decimal import Decimal
 
@@ -21,12 +20,13 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.kernel.ids import new_id
+from services.kernel import policy as policy_port
 from services.kernel.db import get_or_404
 from services.kernel import outbox
 from services.kernel.errors import Conflict, IllegalTransition, NotFound, PolicyRefused, ValidationFailed
 
-from . import periods
-from . import policy as policy_port
+from services.kernel import periods
 from .models import Household, PointsAccount, PointsEntry
 
 PENDING, APPROVED, REJECTED, REVOKED = "pending", "approved", "rejected", "revoked"
@@ -159,7 +159,7 @@ def record(session: Session, policy, *, household_id: str, deed_code: str, sourc
             if room == 0:
                 status = REJECTED
     entry = PointsEntry(
-        entry_id=str(uuid.uuid4()), household_id=household_id, resident_id=resident_id,
+        entry_id=new_id("pe"), household_id=household_id, resident_id=resident_id,
         hamlet_id=hamlet_id, source=source, source_ref=source_ref, deed_code=deed_code,
         points=granted, requested_points=points, counts_spendable=True, counts_honour=True,
         status=status, reason=note, quarter=quarter, rule_id=rule["id"],
@@ -247,7 +247,7 @@ def debit(session: Session, *, household_id: str, points: int, redemption_id: st
         raise Conflict({"message": f"household {household_id} has {have} points, needs {points}",
                         "household_id": household_id, "spendable": have, "needed": points})
     entry = PointsEntry(
-        entry_id=str(uuid.uuid4()), household_id=household_id, resident_id=resident_id,
+        entry_id=new_id("pe"), household_id=household_id, resident_id=resident_id,
         source="redemption", source_ref=redemption_id, deed_code="love_supermarket_redemption",
         points=-points, requested_points=-points, counts_spendable=True, counts_honour=False,
         status=APPROVED, reason=reason, quarter=periods.quarter_of(now), rule_id=rule["id"],

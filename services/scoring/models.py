@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer,
-                        Numeric, String, Text, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.kernel.db import make_base, utcnow
+from services.kernel.types import Hundredths, Money, UTCDateTime
 
 Base = make_base()
 
@@ -31,7 +32,7 @@ class Household(Base):
     head_name: Mapped[str] = mapped_column(String(100))
     party_member: Mapped[bool] = mapped_column(Boolean, default=False)
     hub_household_id: Mapped[str | None] = mapped_column(String(ID), nullable=True, index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class PointsAccount(Base):
@@ -66,12 +67,12 @@ class PointsEntry(Base):
     rule_id: Mapped[str] = mapped_column(String(100))
     rule_version: Mapped[int] = mapped_column(Integer)
     rule_policy: Mapped[str | None] = mapped_column(String(50), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_by: Mapped[str | None] = mapped_column(String(ID), nullable=True)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     decision_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     revoked_by: Mapped[str | None] = mapped_column(String(ID), nullable=True)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     revoke_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
@@ -86,7 +87,7 @@ class Goods(Base):
     name: Mapped[str] = mapped_column(String(100))
     price_points: Mapped[int] = mapped_column(Integer)
     stock: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Donation(Base):
@@ -98,12 +99,12 @@ class Donation(Base):
     kind: Mapped[str] = mapped_column(String(10))  # money | goods
     donor_name: Mapped[str] = mapped_column(String(100))
     donor_household_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
-    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
+    amount: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
     goods_id: Mapped[str | None] = mapped_column(ForeignKey("scoring_goods.goods_id"), nullable=True)
     quantity: Mapped[int | None] = mapped_column(Integer, nullable=True)
     description: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(ID))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Redemption(Base):
@@ -119,9 +120,9 @@ class Redemption(Base):
     status: Mapped[str] = mapped_column(String(10))
     month: Mapped[str] = mapped_column(String(7))
     entry_id: Mapped[str] = mapped_column(String(36))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     handled_by: Mapped[str | None] = mapped_column(String(ID), nullable=True)
-    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     cancel_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
@@ -142,7 +143,7 @@ class Inspection(Base):
     grade: Mapped[str] = mapped_column(String(12))
     remarks: Mapped[str] = mapped_column(Text, default="")
     entry_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # None: the grade earns no points
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Rating(Base):
@@ -157,7 +158,7 @@ class Rating(Base):
     nominations: Mapped[list] = mapped_column(JSON, default=list)  # [{title, resident_id}]
     rated_by: Mapped[str] = mapped_column(String(ID))
     entry_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Title(Base):
@@ -173,7 +174,7 @@ class Title(Base):
     rating_stars: Mapped[int] = mapped_column(Integer)
     rule_id: Mapped[str] = mapped_column(String(100))
     rule_version: Mapped[int] = mapped_column(Integer)
-    awarded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    awarded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class PeriodClosure(Base):
@@ -183,7 +184,7 @@ class PeriodClosure(Base):
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     period: Mapped[str] = mapped_column(String(8), primary_key=True)
     closed_by: Mapped[str] = mapped_column(String(ID))
-    closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class PartyAssessment(Base):
@@ -205,7 +206,7 @@ class PartyAssessment(Base):
     assessed_by: Mapped[str] = mapped_column(String(ID))
     rule_id: Mapped[str] = mapped_column(String(100))
     rule_version: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Review(Base):
@@ -226,8 +227,8 @@ class Review(Base):
     rule_id: Mapped[str] = mapped_column(String(100))
     rule_version: Mapped[int] = mapped_column(Integer)
     opened_by: Mapped[str] = mapped_column(String(ID))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ReviewVerdict(Base):
@@ -243,7 +244,7 @@ class ReviewVerdict(Base):
     votes_against: Mapped[int | None] = mapped_column(Integer, nullable=True)
     abstain: Mapped[int | None] = mapped_column(Integer, nullable=True)
     recorded_by: Mapped[str] = mapped_column(String(ID))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Opinion(Base):
@@ -257,8 +258,8 @@ class Opinion(Base):
     status: Mapped[str] = mapped_column(String(10), index=True)  # open | answered | adopted
     answer: Mapped[str | None] = mapped_column(Text, nullable=True)
     answered_by: Mapped[str | None] = mapped_column(String(ID), nullable=True)
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class HamletApplication(Base):
@@ -277,10 +278,10 @@ class HamletApplication(Base):
     assessed_by: Mapped[str | None] = mapped_column(String(ID), nullable=True)
     respondents: Mapped[int | None] = mapped_column(Integer, nullable=True)
     satisfied: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    total: Mapped[Decimal | None] = mapped_column(Numeric(7, 2), nullable=True)
-    threshold: Mapped[Decimal | None] = mapped_column(Numeric(7, 2), nullable=True)
+    total: Mapped[Decimal | None] = mapped_column(Hundredths(Decimal("99999.99")), nullable=True)
+    threshold: Mapped[Decimal | None] = mapped_column(Hundredths(Decimal("99999.99")), nullable=True)
     rule_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     rule_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(ID), nullable=True)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

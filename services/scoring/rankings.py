@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from services.kernel.errors import ValidationFailed
 
-from . import periods
+from services.kernel import periods
 from .ledger import APPROVED
 from .models import Household, Inspection, PointsEntry
 

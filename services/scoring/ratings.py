@@ -8,18 +8,18 @@ of that quarter, its stars and its nominations, then emitted. A quarter closes o
 """
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.kernel.ids import new_id
+from services.kernel import policy as policy_port
 from services.kernel import outbox
 from services.kernel.errors import Conflict
 
 from . import households, ledger
-from . import policy as policy_port
 from .models import PeriodClosure, Rating, Title
 
 DEED = "quarterly_rating"
@@ -40,7 +40,7 @@ def rate(session: Session, policy, data: dict, now: datetime) -> Rating:
             Rating.household_id == household.household_id, Rating.quarter == quarter)).first():
         raise Conflict({"message": f"household {household.household_id} is already rated for {quarter}",
                         "household_id": household.household_id, "quarter": quarter})
-    rating_id = str(uuid.uuid4())
+    rating_id = new_id("rt")
     stars = data["stars"]
     entry = None
     found = ledger.resolve(policy, [(DEED, stars)]) if stars else None
@@ -93,7 +93,7 @@ def close_quarter(session: Session, policy, quarter: str, closed_by: str, now: d
         for code in _earned_codes(decision):
             if code in PERSONAL and code not in nominated:
                 continue  # a personal title goes to a nominated resident, never to a household by default
-            title = Title(title_id=str(uuid.uuid4()), household_id=rating.household_id,
+            title = Title(title_id=new_id("tt"), household_id=rating.household_id,
                           resident_id=nominated.get(code) if code in PERSONAL else None, code=code,
                           quarter=quarter, honour_points=honour, rating_stars=rating.stars,
                           rule_id=rule["id"], rule_version=rule["version"], awarded_at=now)

@@ -11,7 +11,6 @@ residents' satisfaction survey; the ``beautiful_hamlet`` rule's weights and thre
 from __future__ import annotations
 
 import logging
-import uuid
 from functools import partial
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,12 +18,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.kernel.ids import new_id
+from services.kernel import policy as policy_port
 from services.kernel import outbox
 from services.kernel.db import get_or_404
 from services.kernel.errors import Conflict, IllegalTransition, PolicyRefused, ValidationFailed
 
-from . import periods
-from . import policy as policy_port
+from services.kernel import periods
 from .models import HamletApplication, Opinion, Review, ReviewVerdict
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def open_review(session: Session, policy, data: dict, now: datetime) -> Review:
     reviewers = list(decision["values"].get("reviewers") or [])
     if not reviewers:
         raise PolicyRefused({"message": "the reviews rule names no reviewing body", "rule": rule})
-    review = Review(review_id=str(uuid.uuid4()), project_id=data["project_id"], title=data["title"],
+    review = Review(review_id=new_id("rv"), project_id=data["project_id"], title=data["title"],
                     kind=data["kind"], village_id=data["village_id"], hamlet_id=data.get("hamlet_id"),
                     half_year=half_year, reviewers=reviewers, due=decision.get("outcome") or "due",
                     status=OPEN, rule_id=rule["id"], rule_version=rule["version"],
@@ -82,7 +82,7 @@ def open_scheduled(session: Session, data: dict, overdue: bool, now: datetime) -
             return existing
         return None
     rule = data["rule"]
-    review = Review(review_id=str(uuid.uuid4()), project_id=data["motion_id"],
+    review = Review(review_id=new_id("rv"), project_id=data["motion_id"],
                     title=(data.get("title") or data["motion_id"])[:200], kind=data["kind"],
                     village_id=data["village_id"], hamlet_id=data.get("hamlet_id"), half_year=half_year,
                     reviewers=list(data["reviewers"]), due="overdue" if overdue else "due", status=OPEN,
@@ -156,7 +156,7 @@ def verdict_dict(verdict: ReviewVerdict) -> dict:
 
 def add_opinion(session: Session, review_id: str, data: dict, now: datetime) -> Opinion:
     get_review(session, review_id)
-    opinion = Opinion(opinion_id=str(uuid.uuid4()), review_id=review_id, text=data["text"],
+    opinion = Opinion(opinion_id=new_id("op"), review_id=review_id, text=data["text"],
                       raised_by=data["raised_by"], status="open", created_at=now)
     session.add(opinion)
     session.flush()
@@ -186,7 +186,7 @@ def apply_hamlet(session: Session, data: dict, now: datetime) -> HamletApplicati
         raise Conflict({"message": f"hamlet {data['hamlet_id']} has already applied for {year}",
                         "hamlet_id": data["hamlet_id"], "year": year})
     application = HamletApplication(
-        application_id=str(uuid.uuid4()), hamlet_id=data["hamlet_id"], village_id=data["village_id"],
+        application_id=new_id("ha"), hamlet_id=data["hamlet_id"], village_id=data["village_id"],
         town_id=data["town_id"], year=year, statement=data.get("statement", ""), status=APPLIED, created_at=now)
     session.add(application)
     session.flush()

@@ -1,14 +1,15 @@
 """marshmallow schemas of the scoring service's RPC and HTTP input and output."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from . import assessments, inspections, periods, rankings, ratings
+from services.kernel.fields import Hundredths, Id, Input, Money, Period
 
-Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)  # noqa: E731
+from . import assessments, inspections, rankings, ratings
+
 Text = lambda **kw: fields.String(validate=[validate.Length(min=1, max=2000), NotBlank()], **kw)  # noqa: E731
-Quarter = lambda **kw: fields.String(validate=validate.Regexp(periods.QUARTER, error="a quarter like 2025Q2"), **kw)  # noqa: E731
-HalfYear = lambda **kw: fields.String(validate=validate.Regexp(periods.HALF, error="a half year like 2025H1"), **kw)  # noqa: E731
+Quarter = lambda **kw: Period("quarter", **kw)  # noqa: E731
+HalfYear = lambda **kw: Period("half_year", **kw)  # noqa: E731
 
 
 class NotBlank(validate.Validator):
@@ -18,9 +19,7 @@ class NotBlank(validate.Validator):
         return value
 
 
-class In(Schema):
-    class Meta:
-        unknown = EXCLUDE  # the gateway may pass extra keys (e.g. pagination) we ignore
+In = Input  # unknown fields are refused, as in every service
 
 
 # points ledger ----------------------------------------------------------------------------
@@ -122,8 +121,7 @@ class DonationIn(In):
     kind = fields.String(required=True, validate=validate.OneOf(["money", "goods"]))
     donor_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     donor_household_id = Id(load_default=None)
-    amount = fields.Decimal(load_default=None, places=2, allow_nan=False,
-                            validate=validate.Range(min=0, min_inclusive=False))
+    amount = Money(load_default=None, positive=True)
     goods_id = Id(load_default=None)
     quantity = fields.Integer(load_default=None, strict=True, validate=validate.Range(min=1))
     description = fields.String(load_default="", validate=validate.Length(max=2000))
@@ -146,7 +144,7 @@ class DonationOut(Schema):
     kind = fields.String()
     donor_name = fields.String()
     donor_household_id = fields.String(allow_none=True)
-    amount = fields.Decimal(as_string=True, places=2, allow_none=True)
+    amount = Money(allow_none=True)
     goods_id = fields.String(allow_none=True)
     quantity = fields.Integer(allow_none=True)
     description = fields.String()
@@ -219,7 +217,7 @@ class InspectionsQuery(In):
     hamlet_id = Id(load_default=None)
     household_id = Id(load_default=None)
     inspector_household_id = Id(load_default=None)
-    week = fields.String(load_default=None, validate=validate.Regexp(periods.WEEK, error="a week like 2025-W23"))
+    week = Period("week", load_default=None)
 
 
 # ratings and titles -------------------------------------------------------------------------
@@ -397,7 +395,7 @@ class HamletApplyIn(In):
     hamlet_id = Id(required=True)
     village_id = Id(required=True)
     town_id = Id(required=True)
-    year = fields.String(load_default=None, validate=validate.Regexp(periods.YEAR, error="a year like 2025"))
+    year = Period("year", load_default=None)
     statement = fields.String(load_default="", validate=validate.Length(max=4000))
 
 
@@ -429,8 +427,8 @@ class ApplicationOut(Schema):
     assessed_by = fields.String(allow_none=True)
     respondents = fields.Integer(allow_none=True)
     satisfied = fields.Integer(allow_none=True)
-    total = fields.Decimal(as_string=True, allow_none=True)
-    threshold = fields.Decimal(as_string=True, allow_none=True)
+    total = Hundredths(allow_none=True)
+    threshold = Hundredths(allow_none=True)
     rule = fields.Function(lambda a: {"id": a.rule_id, "version": a.rule_version, "policy": "beautiful_hamlet"}
                            if a.rule_id else None)
     decided_by = fields.String(allow_none=True)
@@ -438,7 +436,7 @@ class ApplicationOut(Schema):
 
 
 class ApplicationsQuery(In):
-    year = fields.String(load_default=None, validate=validate.Regexp(periods.YEAR))
+    year = Period("year", load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(["applied", "awarded", "not_awarded"]))
     town_id = Id(load_default=None)
 
@@ -447,7 +445,7 @@ class ApplicationsQuery(In):
 
 class RankingsQuery(In):
     level = fields.String(required=True, validate=validate.OneOf(rankings.LEVELS))
-    period = fields.String(required=True, validate=validate.Length(min=4, max=8))
+    period = Period("week", "quarter", "half_year", "year", required=True)
     village_id = Id(load_default=None)
     hamlet_id = Id(load_default=None)
     limit = fields.Integer(load_default=None, validate=validate.Range(1, 1000))

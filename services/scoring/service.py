@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from nameko.rpc import RpcProxy
 
-from services.kernel.clock import SystemClock
-from services.kernel.nameko_ext import Database, api, on_event
+from services.kernel.nameko_ext import Clock, Database, api, on_event
 
 from . import (assessments, households, inspections, ledger, rankings, ratings, reviews, schemas,
                sources, supermarket)
@@ -22,7 +21,7 @@ class ScoringService:
     name = "scoring"
     db = Database()
     policy = RpcProxy("rules")
-    clock = SystemClock()  # tests swap in a FixedClock
+    clock = Clock()
 
     # -- bus ------------------------------------------------------------------------------
 

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import households, ledger, periods
+from services.kernel import periods
+from . import households, ledger
 from .models import Household, PointsEntry
 
 log = logging.getLogger(__name__)

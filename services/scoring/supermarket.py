@@ -8,19 +8,20 @@ overspend or oversell (tests/service/scoring/test_concurrency_pg.py proves it on
 """
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from services.kernel.ids import new_id
+from services.kernel import policy as policy_port
 from services.kernel.db import get_or_404
 from services.kernel import outbox
 from services.kernel.errors import Conflict, IllegalTransition, PolicyRefused, ValidationFailed
 
-from . import households, ledger, periods
-from . import policy as policy_port
+from services.kernel import periods
+from . import households, ledger
 from .models import Donation, Goods, Redemption
 
 PENDING, DONE, CANCELLED = "pending", "done", "cancelled"
@@ -28,7 +29,7 @@ SECTIONS = ("love_supermarket", "supermarket", "redemption")
 
 
 def add_goods(session: Session, data: dict, now: datetime) -> Goods:
-    goods = Goods(goods_id=str(uuid.uuid4()), village_id=data["village_id"], name=data["name"],
+    goods = Goods(goods_id=new_id("gd"), village_id=data["village_id"], name=data["name"],
                   price_points=data["price_points"], stock=data.get("stock", 0), created_at=now)
     session.add(goods)
     session.flush()
@@ -62,7 +63,7 @@ def record_donation(session: Session, data: dict, now: datetime) -> Donation:
         session.execute(update(Goods).where(Goods.goods_id == goods.goods_id)
                         .values(stock=Goods.stock + data["quantity"]))
     donation = Donation(
-        donation_id=str(uuid.uuid4()), village_id=data["village_id"], kind=data["kind"],
+        donation_id=new_id("dn"), village_id=data["village_id"], kind=data["kind"],
         donor_name=data["donor_name"], donor_household_id=data.get("donor_household_id"),
         amount=data.get("amount") if data["kind"] == "money" else None,
         goods_id=goods.goods_id if goods else None,
@@ -132,7 +133,7 @@ def request_redemption(session: Session, policy, data: dict, now: datetime) -> R
         left = session.execute(select(Goods.stock).where(Goods.goods_id == goods.goods_id)).scalar_one()
         raise Conflict({"message": f"{goods.name}: {left} in stock, {quantity} requested",
                         "goods_id": goods.goods_id, "stock": left, "requested": quantity})
-    redemption_id = str(uuid.uuid4())
+    redemption_id = new_id("rd")
     entry = ledger.debit(session, household_id=household.household_id, points=price,
                          redemption_id=redemption_id, resident_id=data.get("resident_id"),
                          reason=f"爱心超市 {goods.name} x{quantity}", rule=rule, now=now)

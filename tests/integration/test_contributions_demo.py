@@ -10,20 +10,20 @@ import pytest
 
 from services.contributions.service import ContributionsService
 from services.kernel.nameko_ext import topology
+from services.rules.service import RulesService
 from tests.support.sink import Sink
 
 pytestmark = pytest.mark.integration
 
 
 def test_demo_building_runs_end_to_end(container_factory, service_config, capsys):
-    rules_service = pytest.importorskip("services.rules.service").RulesService
     from demo import building
     from demo.__main__ import Demo
 
-    topology.apply(service_config["AMQP_URI"], [ContributionsService, rules_service])
+    topology.apply(service_config["AMQP_URI"], [ContributionsService, RulesService])
     with Sink(service_config["AMQP_URI"], "contributions.events") as sink, \
             Sink(service_config["AMQP_URI"], "rules.events"):
-        for cls in (rules_service, ContributionsService):
+        for cls in (RulesService, ContributionsService):
             container_factory(cls, service_config).start()
         with Demo(service_config) as demo:
             building.run(demo)

@@ -25,7 +25,7 @@ from services.kernel.nameko_ext import topology
 from services.notifications.service import NotificationsService
 from services.proposals.service import ProposalsService
 from services.rules.service import RulesService
-from services.scoring import periods
+from services.kernel import periods
 from services.scoring.service import ScoringService
 from tests.support.wait import until
 

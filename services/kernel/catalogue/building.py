@@ -2,12 +2,11 @@
 from marshmallow import Schema, fields, validate
 
 from ..events import declare
-from .common import Id, Money, RuleRef
+from ..fields import Hundredths as Quantity, Id, Money, RuleRef
 
 SOURCE = "contributions"
 
 KINDS = ["people", "money", "labour", "materials"]
-Quantity = lambda **kw: fields.Decimal(as_string=True, places=2, **kw)  # noqa: E731  exact
 
 
 class HouseholdRegistered(Schema):
@@ -90,8 +89,8 @@ class FundingAllocated(Schema):
     granted = Money(required=True)
     status = fields.String(required=True, validate=validate.OneOf(["released", "held", "unfunded"]))
     reason = fields.String(required=True)
-    rule = fields.Nested(RuleRef, required=True)            # the participation-first rule
-    mix_rule = fields.Nested(RuleRef, load_default=None)    # the funding-mix rule, if asked
+    rule = RuleRef(required=True)            # the participation-first rule
+    mix_rule = RuleRef(load_default=None)    # the funding-mix rule, if asked
 
 
 class GrantReleased(Schema):
@@ -103,7 +102,7 @@ class GrantReleased(Schema):
     hamlet_id = Id(required=True)
     amount = Money(required=True)
     entry_id = Id(required=True)
-    rule = fields.Nested(RuleRef, required=True)
+    rule = RuleRef(required=True)
 
 
 class ProjectRegistered(Schema):
@@ -138,7 +137,7 @@ class ProjectLabourFlagged(Schema):
     hamlet_id = Id(required=True, allow_none=True)
     outcome = fields.String(required=True, validate=validate.OneOf(["ok", "flag"]))
     reason = fields.String(required=True)
-    rule = fields.Nested(RuleRef, required=True)
+    rule = RuleRef(required=True)
 
 
 class ParticipationChanged(Schema):
@@ -165,7 +164,7 @@ class DemolitionRegistered(Schema):
     household_id = Id(required=True)
     parcel_id = Id(required=True)
     salvage_entry_ids = fields.List(Id(), required=True)
-    rule = fields.Nested(RuleRef, required=True)
+    rule = RuleRef(required=True)
 
 
 declare("household.registered", SOURCE, HouseholdRegistered,

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from ..events import declare
-from .common import Id, Money, RuleRef
+from ..fields import Id, Money, RuleRef
 
 SOURCE = "scoring"
 
@@ -17,7 +17,7 @@ class PointsRecorded(Schema):
     reason = fields.String(required=True)
     spendable_balance = fields.Integer(required=True)
     honour_balance = fields.Integer(required=True)
-    rule = fields.Nested(RuleRef, required=True)
+    rule = RuleRef(required=True)
     # Added later, optional so older events still load.
     resident_id = Id(load_default=None, allow_none=True)
     hamlet_id = Id(load_default=None, allow_none=True)
@@ -109,7 +109,7 @@ class TitleAwarded(Schema):
     quarter = fields.String(required=True)
     honour_points = fields.Integer(required=True)
     rating_stars = fields.Integer(required=True)
-    rule = fields.Nested(RuleRef, required=True)
+    rule = RuleRef(required=True)
 
 
 declare("title.awarded", SOURCE, TitleAwarded,
@@ -126,7 +126,7 @@ class PartyMemberAssessed(Schema):
     half_year = fields.String(required=True)
     outcome = fields.String(required=True)
     score = fields.Integer(required=True)
-    rule = fields.Nested(RuleRef, required=True)
+    rule = RuleRef(required=True)
 
 
 declare("party_member.assessed", SOURCE, PartyMemberAssessed,
@@ -142,7 +142,7 @@ class ReviewCompleted(Schema):
     half_year = fields.String(required=True)
     verdicts = fields.List(fields.Dict(), required=True)
     open_opinions = fields.Integer(required=True)
-    rule = fields.Nested(RuleRef, required=True)
+    rule = RuleRef(required=True)
 
 
 declare("review.completed", SOURCE, ReviewCompleted,
@@ -174,7 +174,7 @@ class BeautifulHamletDecided(Schema):
     total = fields.Decimal(as_string=True, required=True)
     threshold = fields.Decimal(as_string=True, required=True)
     satisfaction = fields.Decimal(as_string=True, required=True)
-    rule = fields.Nested(RuleRef, required=True)
+    rule = RuleRef(required=True)
 
 
 declare("beautiful_hamlet.decided", SOURCE, BeautifulHamletDecided,

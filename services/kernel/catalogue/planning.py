@@ -6,7 +6,7 @@ the ``rule`` (id and version of the rule file) that made it, so it can be traced
 from marshmallow import Schema, fields, validate
 
 from ..events import declare
-from .common import Id, Money, RuleRef
+from ..fields import Id, Money, RuleRef
 
 SOURCE = "proposals"
 
@@ -62,7 +62,7 @@ class Escalated(Schema):
     age_hours = fields.Float(required=True)          # how long it waited at the previous level
     deadline_hours = fields.Float(load_default=None, allow_none=True)
     escalated_at = Time(required=True)
-    rule = fields.Nested(RuleRef, required=True)
+    rule = RuleRef(required=True)
 
 
 class SuggestionEscalated(Escalated):
@@ -96,7 +96,7 @@ class BodyResult(Schema):
     outcome = fields.String(required=True, allow_none=True, validate=validate.OneOf(VOTE_OUTCOMES))
     vote_id = Id(load_default=None, allow_none=True)
     meeting_id = Id(load_default=None, allow_none=True)
-    rule = fields.Nested(RuleRef, load_default=None, allow_none=True)
+    rule = RuleRef(load_default=None, allow_none=True)
 
 
 class MotionDecided(Schema):
@@ -108,7 +108,7 @@ class MotionDecided(Schema):
     title = fields.String(required=True)
     outcome = fields.String(required=True, validate=validate.OneOf(["approved", "rejected"]))
     matter = fields.String(required=True, validate=validate.OneOf(["major", "ordinary"]))
-    rule = fields.Nested(RuleRef, required=True)     # the major_matter rule that classed it
+    rule = RuleRef(required=True)     # the major_matter rule that classed it
     bodies = fields.List(fields.Nested(BodyResult), required=True)
     decided_at = Time(required=True)
     estimated_budget = Money(load_default=None, allow_none=True)
@@ -161,7 +161,7 @@ class VoteRecorded(Schema):
     abstain = fields.Integer(required=True)
     outcome = fields.String(required=True, validate=validate.OneOf(VOTE_OUTCOMES))
     counts = fields.Boolean(required=True)           # whether this body's result decides the motion
-    rule = fields.Nested(RuleRef, required=True)
+    rule = RuleRef(required=True)
     recorded_by = Id(required=True)
     recorded_at = Time(required=True)
 

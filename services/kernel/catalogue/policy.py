@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from ..events import declare
-from .common import Id, Money, RuleRef
+from ..fields import Id, Money, RuleRef
 
 SOURCE = "rules"
 
@@ -17,7 +17,7 @@ class PointsDecided(Schema):
     points = fields.Integer(required=True)
     reason = fields.String(required=True)
     cause_event_id = fields.String(required=True)
-    rule = fields.Nested(RuleRef, required=True)
+    rule = RuleRef(required=True)
 
 
 class RankedRequest(Schema):
@@ -52,7 +52,7 @@ class FundingRoundAllocated(Schema):
     override_refused = fields.String(load_default=None, allow_none=True)
     reason = fields.String(required=True)
     cause_event_id = fields.String(required=True)
-    rule = fields.Nested(RuleRef, required=True)
+    rule = RuleRef(required=True)
 
 
 class ReviewDecided(Schema):
@@ -66,7 +66,7 @@ class ReviewDecided(Schema):
     reviewers = fields.List(fields.String(), required=True)
     escalate_to = fields.String(load_default=None, allow_none=True)
     reason = fields.String(required=True)
-    rule = fields.Nested(RuleRef, required=True)
+    rule = RuleRef(required=True)
     # What is reviewed, when the schedule was made from a motion (motion.transitioned).
     motion_id = Id(load_default=None, allow_none=True)
     title = fields.String(load_default=None, allow_none=True)
@@ -86,7 +86,7 @@ class DeadlineEscalated(Schema):
     age_hours = fields.Float(required=True)
     deadline_hours = fields.Float(required=True)
     reason = fields.String(required=True)
-    rule = fields.Nested(RuleRef, required=True)
+    rule = RuleRef(required=True)
 
 
 class RulesReloaded(Schema):

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields
 
 from ..events import declare
-from .common import Id
+from ..fields import Id
 
 SOURCE = "notifications"
 

@@ -17,7 +17,6 @@ from functools import partial
 
 from kombu import Queue, binding
 from marshmallow import ValidationError
-from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer
 from nameko.rpc import Rpc
@@ -72,17 +71,19 @@ def queue_for(service: str, method: str, name: str) -> Queue:
                  durable=True, auto_delete=False)
 
 
-class OnEvent(EventHandler):
-    """Handle one catalogue event type (or ``"*"``: every other service's events)."""
+class OnEvent(Consumer):
+    """Handle one catalogue event type (or ``"*"``: every other service's events).
+
+    A plain nameko ``Consumer`` (public ground: ``queue``, ``setup``, ``handle_message``) on
+    the durable queue that ``queue_for`` names, which ``topology`` also declares at deploy
+    time. Results are acked, retried or parked here, never by nameko's default.
+    """
 
     def __init__(self, name: str, **kwargs):
+        if name != ALL:
+            events.get(name)  # fails at import time for an undeclared type
         self.name = name
-        if name == ALL:
-            source, routing_key = ALL, "#"
-        else:
-            event_type = events.get(name)  # fails at import time for an undeclared type
-            source, routing_key = event_type.source, event_type.name
-        super().__init__(source, routing_key, **kwargs)
+        super().__init__(queue=None, **kwargs)  # the queue needs the service name: see setup
 
     @property
     def consumer(self) -> str:
@@ -96,7 +97,7 @@ class OnEvent(EventHandler):
         self.database = find_database(self.container)
         if self.database is None:
             raise RuntimeError(f"{self.consumer}: on_event needs a Database dependency")
-        Consumer.setup(self)
+        super().setup()
 
     def handle_message(self, body, message):
         if isinstance(body, (bytes, str)):

@@ -12,6 +12,7 @@ from importlib import import_module
 
 from kombu import Connection
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+from nameko.rpc import RPC_QUEUE_TEMPLATE, Rpc
 
 from .. import events
 from ..parking import parked_queue
@@ -32,6 +33,22 @@ def handler_queues(service_cls) -> list:
             if isinstance(extension, OnEvent):
                 queues.append(queue_for(service_cls.name, method_name, extension.name))
     return queues
+
+
+def entrypoints(service_cls, kind) -> list:
+    """The service's entrypoint extensions of ``kind`` (as nameko's decorators attach them)."""
+    return [extension for name in sorted(dir(service_cls))
+            for extension in getattr(getattr(service_cls, name, None), ENTRYPOINT_EXTENSIONS_ATTR, ())
+            if isinstance(extension, kind)]
+
+
+def rpc_queue(service_cls) -> str | None:
+    """The queue nameko's RPC consumer takes the service's calls from (None: no RPC entrypoint).
+
+    Named by nameko's own template, never spelled out here; tests/unit/kernel/test_nameko_reliances.py
+    checks that nameko still declares exactly this queue.
+    """
+    return RPC_QUEUE_TEMPLATE.format(service_cls.name) if entrypoints(service_cls, Rpc) else None
 
 
 def exchanges() -> list:

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
+from nameko.testing.services import replace_dependencies
 
 from services.kernel.clock import FixedClock
 from services.kernel.nameko_ext import topology
@@ -31,11 +32,12 @@ def sink(service_config):
 
 
 @pytest.fixture
-def scoring(container_factory, service_config, sink, monkeypatch):
-    monkeypatch.setattr(ScoringService, "clock", FixedClock(NOW))
+def scoring(container_factory, service_config, sink):
     topology.apply(service_config["AMQP_URI"], [ScoringService])
     container_factory(RulesStandIn, service_config).start()
-    container_factory(ScoringService, service_config).start()
+    container = container_factory(ScoringService, service_config)
+    replace_dependencies(container, clock=FixedClock(NOW))
+    container.start()
     with ServiceRpcProxy("scoring", service_config) as proxy:
         yield proxy
 

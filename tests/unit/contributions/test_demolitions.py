@@ -14,7 +14,7 @@ from .fakes import emitted
 
 
 def test_register_then_a_compensation_claim_is_refused_by_rule(session, policy, clock, roster_loaded):
-    demolition, salvage = demolitions.register(session, policy, clock, {
+    demolition, salvage = demolitions.register(session, policy, clock.now(), {
         "structure_type": "old_house", "area_m2": Decimal("660"), "household_id": "hh4",
         "demolished_on": date(2026, 5, 2),
         "salvaged_items": [{"name": "磨盘 millstone", "count": 4}, {"name": "石鼓 stone drum", "count": 2}]})
@@ -45,6 +45,6 @@ def test_register_then_a_compensation_claim_is_refused_by_rule(session, policy, 
 def test_demolition_of_a_household_in_another_hamlet_is_refused(session, policy, clock, roster_loaded):
     from services.kernel.errors import ValidationFailed
     with pytest.raises(ValidationFailed):
-        demolitions.register(session, policy, clock, {
+        demolitions.register(session, policy, clock.now(), {
             "structure_type": "pigsty", "area_m2": Decimal("12"), "household_id": "hh4", "hamlet_id": "h2",
             "demolished_on": date(2026, 5, 2)})

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from services.contributions import funding, ledger, models, roster
+from services.contributions import funding, ledger, models, projects, recording, roster
 from services.contributions.models import Base
 from services.kernel.clock import FixedClock
 from services.kernel.db import create_all, make_engine, session_factory
@@ -22,7 +22,7 @@ def money(household, amount, source="crowd", **kw):
 
 @pytest.fixture
 def project(session, clock, roster_loaded):
-    p = funding.register_project(session, clock, {
+    p = projects.register_project(session, clock.now(), {
         "project_id": "p1", "name": "伍家垸 幸福新垸", "scope": "hamlet", "village_id": "v1",
         "hamlet_id": "h1", "budget": Decimal("1000"),
         "mix": {"grant": Decimal("500"), "sponsor": Decimal("200"), "crowd": Decimal("300")}})
@@ -31,11 +31,11 @@ def project(session, clock, roster_loaded):
 
 
 def test_each_kind_is_recorded_and_announced(session, policy, clock, project):
-    ledger.record(session, policy, clock, {"kind": "people", "resident_id": "r1", "role": "five_elders"})
-    ledger.record(session, policy, clock, money("hh2", "20000.00", "sponsor", project_id="p1"))
-    labour = ledger.record(session, policy, clock, {"kind": "labour", "resident_id": "r3", "project_id": "p1",
+    recording.record(session, policy, clock.now(), {"kind": "people", "resident_id": "r1", "role": "five_elders"})
+    recording.record(session, policy, clock.now(), money("hh2", "20000.00", "sponsor", project_id="p1"))
+    labour = recording.record(session, policy, clock.now(), {"kind": "labour", "resident_id": "r3", "project_id": "p1",
                                                     "quantity": Decimal("1.5"), "unit": "days"})
-    stones = ledger.record(session, policy, clock, {
+    stones = recording.record(session, policy, clock.now(), {
         "kind": "materials", "household_id": "hh4",
         "items": [{"name": "磨盘 millstone", "count": 3}, {"name": "石磙 stone roller", "count": 2}],
         "land_area_m2": Decimal("85.5"), "valuation": Decimal("1200")})
@@ -52,14 +52,14 @@ def test_each_kind_is_recorded_and_announced(session, policy, clock, project):
 
 
 def test_a_reversal_leaves_totals_exact(session, policy, clock, project):
-    a = ledger.record(session, policy, clock, money("hh1", "0.10"))
-    ledger.record(session, policy, clock, money("hh2", "0.20"))
-    c = ledger.record(session, policy, clock, money("hh3", "1234.57", "sponsor"))
-    items = ledger.record(session, policy, clock, {"kind": "materials", "household_id": "hh4",
+    a = recording.record(session, policy, clock.now(), money("hh1", "0.10"))
+    recording.record(session, policy, clock.now(), money("hh2", "0.20"))
+    c = recording.record(session, policy, clock.now(), money("hh3", "1234.57", "sponsor"))
+    items = recording.record(session, policy, clock.now(), {"kind": "materials", "household_id": "hh4",
                                                    "items": [{"name": "景观石", "count": 30}]})
-    ledger.reverse(session, policy, clock, c.id, "typed 1234.57, meant 1234.56")
-    ledger.record(session, policy, clock, money("hh3", "1234.56", "sponsor"))
-    ledger.reverse(session, policy, clock, items.id, "stones went to another village")
+    recording.reverse(session, policy, clock.now(), c.id, "typed 1234.57, meant 1234.56")
+    recording.record(session, policy, clock.now(), money("hh3", "1234.56", "sponsor"))
+    recording.reverse(session, policy, clock.now(), items.id, "stones went to another village")
     totals = ledger.totals(session, {})
     assert totals["money"] == {"total": "1234.86", "by_source": {"grant": "0.00", "sponsor": "1234.56",
                                                                 "crowd": "0.30"}}
@@ -70,9 +70,9 @@ def test_a_reversal_leaves_totals_exact(session, policy, clock, project):
     assert reversal["reversal_of"] == c.id and reversal["amount"] == "-1234.57"
     # history is never edited, and an entry is reversed only once
     with pytest.raises(Conflict):
-        ledger.reverse(session, policy, clock, c.id, "again")
+        recording.reverse(session, policy, clock.now(), c.id, "again")
     with pytest.raises(NotFound):
-        ledger.reverse(session, policy, clock, "ce-nope", "?")
+        recording.reverse(session, policy, clock.now(), "ce-nope", "?")
     a.amount = Decimal("99")
     with pytest.raises(RuntimeError, match="append-only"):
         session.flush()
@@ -80,35 +80,35 @@ def test_a_reversal_leaves_totals_exact(session, policy, clock, project):
 
 
 def test_a_reversal_is_not_itself_reversed(session, policy, clock, project):
-    a = ledger.record(session, policy, clock, money("hh1", "5"))
-    r = ledger.reverse(session, policy, clock, a.id, "mistake")
+    a = recording.record(session, policy, clock.now(), money("hh1", "5"))
+    r = recording.reverse(session, policy, clock.now(), a.id, "mistake")
     with pytest.raises(Conflict, match="itself a reversal"):
-        ledger.reverse(session, policy, clock, r.id, "undo the undo")
+        recording.reverse(session, policy, clock.now(), r.id, "undo the undo")
 
 
 def test_bad_contributions_are_refused_before_writing(session, policy, clock, project):
     with pytest.raises(ValidationFailed) as caught:
-        ledger.record(session, policy, clock, {"kind": "money", "household_id": "hh1", "amount": Decimal("5"),
+        recording.record(session, policy, clock.now(), {"kind": "money", "household_id": "hh1", "amount": Decimal("5"),
                                                "source": "crowd", "role": "volunteer"})
     assert "role" in caught.value.detail["fields"]
     with pytest.raises(ValidationFailed) as caught:
-        ledger.record(session, policy, clock, {"kind": "people", "role": "volunteer"})
+        recording.record(session, policy, clock.now(), {"kind": "people", "role": "volunteer"})
     assert "household_id" in caught.value.detail["fields"]
     with pytest.raises(ValidationFailed) as caught:
-        ledger.record(session, policy, clock, {"kind": "people", "resident_id": "r1", "household_id": "hh2",
+        recording.record(session, policy, clock.now(), {"kind": "people", "resident_id": "r1", "household_id": "hh2",
                                                "role": "volunteer"})
     assert "resident_id" in caught.value.detail["fields"]
     with pytest.raises(NotFound):
-        ledger.record(session, policy, clock, money("hh-unknown", "5"))
+        recording.record(session, policy, clock.now(), money("hh-unknown", "5"))
     with pytest.raises(ValidationFailed):
-        ledger.record(session, policy, clock, {"kind": "labour", "resident_id": "r1",
+        recording.record(session, policy, clock.now(), {"kind": "labour", "resident_id": "r1",
                                                "quantity": Decimal(2), "unit": "hours"})
     assert emitted(session, "contribution.recorded") == []
 
 
 def test_labour_on_a_hamlet_project_comes_from_that_hamlet(session, policy, clock, project):
     with pytest.raises(PolicyRefused) as caught:
-        ledger.record(session, policy, clock, {"kind": "labour", "resident_id": "r5", "project_id": "p1",
+        recording.record(session, policy, clock.now(), {"kind": "labour", "resident_id": "r5", "project_id": "p1",
                                                "quantity": Decimal(4), "unit": "hours"})
     assert caught.value.detail["rule"] == {"id": "labour.eligibility", "version": 1, "policy": "labour"}
     assert caught.value.detail["reason"] == "小组事小组上"
@@ -116,13 +116,13 @@ def test_labour_on_a_hamlet_project_comes_from_that_hamlet(session, policy, cloc
 
 def test_a_project_without_party_member_or_cadre_first_is_flagged(session, policy, clock, project):
     for resident in ("r2", "r3"):  # neither a party member nor a cadre
-        ledger.record(session, policy, clock, {"kind": "labour", "resident_id": resident, "project_id": "p1",
+        recording.record(session, policy, clock.now(), {"kind": "labour", "resident_id": resident, "project_id": "p1",
                                                "quantity": Decimal(3), "unit": "hours"})
-    ledger.record(session, policy, clock, {"kind": "labour", "resident_id": "r2", "project_id": "p1",
+    recording.record(session, policy, clock.now(), {"kind": "labour", "resident_id": "r2", "project_id": "p1",
                                            "quantity": Decimal(3), "unit": "hours"})
     assert [d["outcome"] for _, d in emitted(session, "project.labour_flagged")] == ["flag"]
     assert policy.asked[-1][2]["first_contributors"] == [{"party_member": False, "cadre": False}] * 2
-    ledger.record(session, policy, clock, {"kind": "labour", "resident_id": "r1", "project_id": "p1",
+    recording.record(session, policy, clock.now(), {"kind": "labour", "resident_id": "r1", "project_id": "p1",
                                            "quantity": Decimal(3), "unit": "hours"})
     flags = [d for _, d in emitted(session, "project.labour_flagged")]
     assert [d["outcome"] for d in flags] == ["flag", "ok"]
@@ -142,9 +142,9 @@ def test_totals_are_the_sum_of_what_stands(tmp_path_factory, entries):
         roster.import_file(session, "r.csv", ROSTER.encode(), clock, policy)
         expected = Decimal("0.00")
         for amount, source, reverse in entries:
-            entry = ledger.record(session, policy, clock, money("hh1", amount, source))
+            entry = recording.record(session, policy, clock.now(), money("hh1", amount, source))
             if reverse:
-                ledger.reverse(session, policy, clock, entry.id, "mistake")
+                recording.reverse(session, policy, clock.now(), entry.id, "mistake")
             else:
                 expected += amount
         assert Decimal(ledger.totals(session, {})["money"]["total"]) == expected

@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from services.contributions import demolitions, funding, ledger, participation, roster
+from services.contributions import demolitions, funding, ledger, participation, projects, recording, roster
 from services.kernel.errors import PolicyRefused
+from services.rules.engine import PolicyBook, rules_dir
 
 from .conftest import ROSTER
 from .fakes import emitted
@@ -15,25 +16,24 @@ from .fakes import emitted
 
 @pytest.fixture
 def book():
-    engine = pytest.importorskip("services.rules.engine")
-    return engine.PolicyBook("rules")
+    return PolicyBook(rules_dir())
 
 
 def test_real_rules_refuse_compensation_and_foreign_labour(session, clock, book):
     roster.import_file(session, "r.csv", ROSTER.encode(), clock, book)
-    demolition, _ = demolitions.register(session, book, clock, {
+    demolition, _ = demolitions.register(session, book, clock.now(), {
         "structure_type": "pigsty", "area_m2": Decimal("30"), "household_id": "hh2",
         "demolished_on": date(2026, 5, 1)})
     with pytest.raises(PolicyRefused) as caught:
         demolitions.claim_compensation(session, book, demolition.id, {})
     assert caught.value.detail["rule"]["policy"] == "demolition" and caught.value.detail["reason"]
-    funding.register_project(session, clock, {
+    projects.register_project(session, clock.now(), {
         "project_id": "p1", "name": "x", "scope": "hamlet", "village_id": "v1", "hamlet_id": "h1",
         "budget": Decimal("100"), "mix": {"crowd": Decimal("100")}})
     with pytest.raises(PolicyRefused):
-        ledger.record(session, book, clock, {"kind": "labour", "resident_id": "r6", "project_id": "p1",
+        recording.record(session, book, clock.now(), {"kind": "labour", "resident_id": "r6", "project_id": "p1",
                                              "quantity": Decimal(2), "unit": "hours"})
-    ledger.record(session, book, clock, {"kind": "labour", "resident_id": "r2", "project_id": "p1",
+    recording.record(session, book, clock.now(), {"kind": "labour", "resident_id": "r2", "project_id": "p1",
                                          "quantity": Decimal(1), "unit": "days"})
     (flag,) = [d for _, d in emitted(session, "project.labour_flagged")]
     assert flag["outcome"] == "flag" and flag["rule"]["policy"] == "labour"

@@ -20,9 +20,9 @@ def motion_data(**over):
 
 
 def motion_in_deliberation(session, policy, clock, **over):
-    motion = tx(session, motions.create, clock, motion_data(**over))
-    tx(session, motions.transition, policy, clock, motion.id, "raise", "head-g3", "residents asked")
-    tx(session, motions.transition, policy, clock, motion.id, "deliberate", "secretary", "")
+    motion = tx(session, motions.create, clock.now(), motion_data(**over))
+    tx(session, motions.transition, policy, clock.now(), motion.id, "raise", "head-g3", "residents asked")
+    tx(session, motions.transition, policy, clock.now(), motion.id, "deliberate", "secretary", "")
     return motion
 
 
@@ -39,10 +39,10 @@ def held_meeting(session, clock, kind, motion_ids, members, present, households=
             "members": members, "households": households, "agenda": list(motion_ids),
             "created_by": "secretary", "attendance": attendance or attendees(present, prefix=kind),
             "held_at": None, "minutes": ""}
-    return tx(session, meetings.schedule, clock, data)
+    return tx(session, meetings.schedule, clock.now(), data)
 
 
 def tally(session, policy, clock, meeting, motion, votes_for, against=0, abstain=0):
-    return tx(session, decisions.record_vote, policy, clock, meeting.id, motion.id,
+    return tx(session, decisions.record_vote, policy, clock.now(), meeting.id, motion.id,
               {"tally": {"votes_for": votes_for, "votes_against": against, "abstain": abstain},
                "ballots": None, "recorded_by": "secretary"})

@@ -121,7 +121,7 @@ def test_ballots_only_from_attendees_and_once_each(session, policy, clock, major
                         attendance=attendees(20, prefix="rep"))
 
     def ballots(items):
-        return tx(session, decisions.record_vote, policy, clock, reps.id, major.id,
+        return tx(session, decisions.record_vote, policy, clock.now(), reps.id, major.id,
                   {"ballots": [{"voter_id": v, "choice": c} for v, c in items], "tally": None,
                    "recorded_by": "secretary"})
 
@@ -144,7 +144,7 @@ def test_vote_needs_a_motion_in_deliberation_on_the_agenda(session, policy, cloc
         tally(session, policy, clock, reps, other, 20)
     assert "motion_id" in err.value.detail["fields"]
 
-    tx(session, motions.transition, policy, clock, major.id, "withdraw", "secretary", "merged")
+    tx(session, motions.transition, policy, clock.now(), major.id, "withdraw", "secretary", "merged")
     with pytest.raises(IllegalTransition) as err:
         tally(session, policy, clock, reps, major, 20)
     assert err.value.detail["current"] == "withdrawn" and err.value.detail["allowed"] == []

@@ -8,12 +8,12 @@ from .conftest import events, tx
 
 
 def _suggestion(session, clock):
-    return tx(session, suggestions.file, clock, {"village_id": "wuguidun", "hamlet_id": "g3",
+    return tx(session, suggestions.file, clock.now(), {"village_id": "wuguidun", "hamlet_id": "g3",
                                                   "resident_id": "huang-yuanfu", "title": "A lamp for the bridge"})
 
 
 def sweep(session, policy, clock):
-    return tx(session, escalate_overdue, policy, clock)
+    return tx(session, escalate_overdue, policy, clock.now())
 
 
 def test_escalates_after_the_deadline_and_again_one_level_up(session, policy, clock):
@@ -36,22 +36,22 @@ def test_escalates_after_the_deadline_and_again_one_level_up(session, policy, cl
 
 def test_an_answered_suggestion_is_not_escalated(session, policy, clock):
     suggestion = _suggestion(session, clock)
-    tx(session, suggestions.answer, clock, suggestion.id, {
+    tx(session, suggestions.answer, clock.now(), suggestion.id, {
         "outcome": "declined", "answer": "the lamp is the power company's", "answered_by": "secretary"})
     clock.advance(days=30)
     assert sweep(session, policy, clock) == []
 
 
 def test_reports_escalate_until_resolved(session, policy, clock):
-    report = tx(session, reports.file, clock, {"village_id": "wuguidun", "hamlet_id": "g3",
+    report = tx(session, reports.file, clock.now(), {"village_id": "wuguidun", "hamlet_id": "g3",
                                                "resident_id": "r1", "category": "ditch",
                                                "title": "Blocked ditch on the G209"})
-    tx(session, reports.assign, clock, report.id, {"assignee_type": "public_welfare_post",
+    tx(session, reports.assign, clock.now(), report.id, {"assignee_type": "public_welfare_post",
                                                    "assignee_id": "post-road-g3", "by": "head-g3"})
     clock.advance(hours=48)
     [escalated] = sweep(session, policy, clock)
     assert (escalated["kind"], escalated["report_id"], escalated["escalate_to"]) == ("report", report.id, "village")
-    tx(session, reports.resolve, clock, report.id, {"by": "post-road-g3", "note": "cleared"})
+    tx(session, reports.resolve, clock.now(), report.id, {"by": "post-road-g3", "note": "cleared"})
     clock.advance(days=10)
     assert sweep(session, policy, clock) == []
     assert len(events(session, "report.escalated")) == 1

@@ -29,10 +29,10 @@ def _funded(motion_id, project_id="p-ditch"):
 
 def test_a_funded_project_funds_its_motion_once(session, policy, clock):
     motion = _approved(session, policy, clock)
-    tx(session, motions.transition, policy, clock, motion.id, "request_funding", "secretary", "grant asked")
+    tx(session, motions.transition, policy, clock.now(), motion.id, "request_funding", "secretary", "grant asked")
     clock.advance(days=3)
 
-    moved = tx(session, motions.project_funded, clock, _funded(motion.id))
+    moved = tx(session, motions.project_funded, clock.now(), _funded(motion.id))
     assert moved.state == "funded"
     last = motions.get(session, motion.id).steps[-1]
     assert (last.action, last.from_state, last.to_state, last.by) == ("fund", "funding_requested", "funded",
@@ -42,7 +42,7 @@ def test_a_funded_project_funds_its_motion_once(session, policy, clock):
     assert emitted["by"] == "contributions"
 
     steps = len(motions.get(session, motion.id).steps)
-    assert tx(session, motions.project_funded, clock, _funded(motion.id)) is None  # a second funding: nothing
+    assert tx(session, motions.project_funded, clock.now(), _funded(motion.id)) is None  # a second funding: nothing
     assert len(motions.get(session, motion.id).steps) == steps
 
 
@@ -50,15 +50,15 @@ def test_a_funded_project_funds_its_motion_once(session, policy, clock):
 def test_money_alone_does_not_move_a_motion_that_did_not_ask_for_it(session, policy, clock, action):
     motion = _approved(session, policy, clock)
     if action:
-        tx(session, motions.transition, policy, clock, motion.id, action, "secretary", "labour only")
+        tx(session, motions.transition, policy, clock.now(), motion.id, action, "secretary", "labour only")
     before = motions.get(session, motion.id).state
-    assert tx(session, motions.project_funded, clock, _funded(motion.id)) is None
+    assert tx(session, motions.project_funded, clock.now(), _funded(motion.id)) is None
     assert motions.get(session, motion.id).state == before
 
 
 def test_projects_without_or_with_an_unknown_motion_change_nothing(session, policy, clock):
-    assert tx(session, motions.project_funded, clock, _funded(None)) is None
-    assert tx(session, motions.project_funded, clock, _funded("mot-nowhere")) is None
+    assert tx(session, motions.project_funded, clock.now(), _funded(None)) is None
+    assert tx(session, motions.project_funded, clock.now(), _funded("mot-nowhere")) is None
     assert events(session) == []
 
 

@@ -14,16 +14,16 @@ from .conftest import events, outbox_count, tx
 
 
 def test_meeting_held_carries_attendance_for_participation(session, clock):
-    motion = tx(session, motions.create, clock, motion_data())
+    motion = tx(session, motions.create, clock.now(), motion_data())
     people = [{"resident_id": "r1", "household_id": "h1"}, {"resident_id": "r2", "household_id": "h1"},
               {"resident_id": None, "household_id": "h2"}]
-    meeting = tx(session, meetings.schedule, clock, {
+    meeting = tx(session, meetings.schedule, clock.now(), {
         "kind": "household_heads", "village_id": VILLAGE, "hamlet_id": HAMLET, "title": "户主会",
         "place": "红星之家", "scheduled_for": datetime(2024, 6, 7, 19, tzinfo=timezone.utc),
         "members": 40, "households": 40, "agenda": [motion.id], "created_by": "head-g3"})
     assert meeting.status == "scheduled" and events(session, "meeting.held") == []
 
-    tx(session, meetings.hold, clock, meeting.id, {"attendance": people, "minutes": "agreed to clear it"})
+    tx(session, meetings.hold, clock.now(), meeting.id, {"attendance": people, "minutes": "agreed to clear it"})
     [(_, held)] = events(session, "meeting.held")
     assert held["meeting_id"] == meeting.id and held["kind"] == "household_heads"
     assert (held["village_id"], held["hamlet_id"]) == (VILLAGE, HAMLET)
@@ -34,7 +34,7 @@ def test_meeting_held_carries_attendance_for_participation(session, clock):
     get("meeting.held").schema().load(held)          # the catalogue's own schema accepts it
 
     with pytest.raises(IllegalTransition) as err:
-        tx(session, meetings.hold, clock, meeting.id, {"attendance": people})
+        tx(session, meetings.hold, clock.now(), meeting.id, {"attendance": people})
     assert err.value.detail["current"] == "held"
     tx(session, meetings.record_minutes, meeting.id, "corrected minutes")
     assert meetings.get(session, meeting.id).minutes == "corrected minutes"
@@ -55,18 +55,18 @@ def test_attendance_is_checked_before_anything_is_written(session, clock):
 
 
 def test_minutes_only_after_the_meeting(session, clock):
-    meeting = tx(session, meetings.schedule, clock, {
+    meeting = tx(session, meetings.schedule, clock.now(), {
         "kind": "open_air", "village_id": VILLAGE, "hamlet_id": HAMLET, "created_by": "head-g3"})
     with pytest.raises(IllegalTransition):
         tx(session, meetings.record_minutes, meeting.id, "too early")
     tx(session, meetings.cancel, meeting.id)
     with pytest.raises(IllegalTransition) as err:
-        tx(session, meetings.hold, clock, meeting.id, {"attendance": [{"resident_id": "r1"}]})
+        tx(session, meetings.hold, clock.now(), meeting.id, {"attendance": [{"resident_id": "r1"}]})
     assert err.value.detail["current"] == "cancelled"
 
 
 def test_activity_held_counts_like_a_meeting(session, clock):
-    activity = tx(session, meetings.record_activity, clock, {
+    activity = tx(session, meetings.record_activity, clock.now(), {
         "kind": "look", "format": "comparison", "village_id": VILLAGE, "hamlet_id": HAMLET,
         "topic": "三比三看: hamlet vs hamlet on environment", "recorded_by": "head-g3",
         "attendance": [{"resident_id": "r1", "household_id": "h1"}, {"resident_id": "r9", "household_id": "h4"}]})

@@ -14,18 +14,18 @@ from .conftest import events, outbox_count, tx
 
 
 def _suggestion(session, clock, title="Fix the old street", village=VILLAGE):
-    return tx(session, suggestions.file, clock, {"village_id": village, "hamlet_id": HAMLET,
+    return tx(session, suggestions.file, clock.now(), {"village_id": village, "hamlet_id": HAMLET,
                                                   "resident_id": "peng-naiguo", "title": title})
 
 
 def test_motion_from_suggestions_answers_them_when_raised(session, policy, clock):
     first, second = _suggestion(session, clock), _suggestion(session, clock, "Keep the millstones")
-    motion = tx(session, motions.create, clock, motion_data(suggestion_ids=[first.id, second.id]))
+    motion = tx(session, motions.create, clock.now(), motion_data(suggestion_ids=[first.id, second.id]))
     assert motion.state == "draft" and {s.id for s in motion.suggestions} == {first.id, second.id}
     assert suggestions.get(session, first.id).status == "open"     # answered when raised
 
     clock.advance(hours=2)
-    tx(session, motions.transition, policy, clock, motion.id, "raise", "head-g3", "two suggestions")
+    tx(session, motions.transition, policy, clock.now(), motion.id, "raise", "head-g3", "two suggestions")
     for s in (first, second):
         answered = suggestions.get(session, s.id)
         assert (answered.status, answered.outcome, answered.motion_id) == ("answered", "adopted", motion.id)
@@ -33,11 +33,11 @@ def test_motion_from_suggestions_answers_them_when_raised(session, policy, clock
 
 
 def test_every_step_is_recorded_and_emitted(session, policy, clock):
-    motion = tx(session, motions.create, clock, motion_data())
+    motion = tx(session, motions.create, clock.now(), motion_data())
     for action, by, why in [("raise", "head-g3", "hamlet meeting asked"),
                             ("deliberate", "secretary", "on the agenda")]:
         clock.advance(hours=1)
-        tx(session, motions.transition, policy, clock, motion.id, action, by, why)
+        tx(session, motions.transition, policy, clock.now(), motion.id, action, by, why)
     steps = motions.get(session, motion.id).steps
     assert [(s.seq, s.action, s.from_state, s.to_state, s.by) for s in steps] == [
         (1, "create", None, "draft", "head-g3"),
@@ -51,20 +51,20 @@ def test_every_step_is_recorded_and_emitted(session, policy, clock):
 
 
 def test_raise_classifies_the_matter_by_rule(session, policy, clock):
-    small = tx(session, motions.create, clock, motion_data(estimated_budget=Decimal("99999.99")))
-    big = tx(session, motions.create, clock, motion_data(estimated_budget=Decimal("100000")))
+    small = tx(session, motions.create, clock.now(), motion_data(estimated_budget=Decimal("99999.99")))
+    big = tx(session, motions.create, clock.now(), motion_data(estimated_budget=Decimal("100000")))
     for m in (small, big):
-        tx(session, motions.transition, policy, clock, m.id, "raise", "head-g3", "")
+        tx(session, motions.transition, policy, clock.now(), m.id, "raise", "head-g3", "")
     assert (small.matter, big.matter) == ("ordinary", "major")
     assert ("major_matter", {"scope": "hamlet", "estimated_budget": 100000}) in policy.calls
     assert big.matter_rule["version"] == 1
 
 
 def test_illegal_step_names_current_and_allowed_and_writes_nothing(session, policy, clock):
-    motion = tx(session, motions.create, clock, motion_data())
+    motion = tx(session, motions.create, clock.now(), motion_data())
     before = outbox_count(session)
     with pytest.raises(IllegalTransition) as err:
-        tx(session, motions.transition, policy, clock, motion.id, "fund", "town", "")
+        tx(session, motions.transition, policy, clock.now(), motion.id, "fund", "town", "")
     assert err.value.detail["current"] == "draft"
     assert err.value.detail["requested"] == "fund"
     assert err.value.detail["allowed"] == ["raise", "withdraw"]
@@ -72,29 +72,29 @@ def test_illegal_step_names_current_and_allowed_and_writes_nothing(session, poli
 
 
 def test_callers_cannot_approve_only_votes_do(session, policy, clock):
-    motion = tx(session, motions.create, clock, motion_data())
-    tx(session, motions.transition, policy, clock, motion.id, "raise", "head-g3", "")
-    tx(session, motions.transition, policy, clock, motion.id, "deliberate", "secretary", "")
+    motion = tx(session, motions.create, clock.now(), motion_data())
+    tx(session, motions.transition, policy, clock.now(), motion.id, "raise", "head-g3", "")
+    tx(session, motions.transition, policy, clock.now(), motion.id, "deliberate", "secretary", "")
     with pytest.raises(IllegalTransition) as err:
-        tx(session, motions.transition, policy, clock, motion.id, "approve", "secretary", "")
+        tx(session, motions.transition, policy, clock.now(), motion.id, "approve", "secretary", "")
     assert err.value.detail["allowed"] == ["vote", "withdraw"]
 
 
 def test_missing_motion_and_suggestion(session, policy, clock):
     with pytest.raises(NotFound):
-        tx(session, motions.transition, policy, clock, "mot-nope", "raise", "x", "")
+        tx(session, motions.transition, policy, clock.now(), "mot-nope", "raise", "x", "")
     with pytest.raises(NotFound):
-        tx(session, motions.create, clock, motion_data(suggestion_ids=["sug-nope"]))
+        tx(session, motions.create, clock.now(), motion_data(suggestion_ids=["sug-nope"]))
 
 
 def test_suggestion_from_another_village_or_already_used_is_refused(session, clock):
     elsewhere = _suggestion(session, clock, village="another-village")
     with pytest.raises(ValidationFailed):
-        tx(session, motions.create, clock, motion_data(suggestion_ids=[elsewhere.id]))
+        tx(session, motions.create, clock.now(), motion_data(suggestion_ids=[elsewhere.id]))
     mine = _suggestion(session, clock)
-    tx(session, motions.create, clock, motion_data(suggestion_ids=[mine.id]))
+    tx(session, motions.create, clock.now(), motion_data(suggestion_ids=[mine.id]))
     with pytest.raises(ValidationFailed):
-        tx(session, motions.create, clock, motion_data(suggestion_ids=[mine.id]))
+        tx(session, motions.create, clock.now(), motion_data(suggestion_ids=[mine.id]))
 
 
 def test_lifecycle_table():

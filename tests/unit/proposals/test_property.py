@@ -61,7 +61,7 @@ def test_random_commands_never_leave_a_motion_in_an_illegal_state(major, script)
     session, clock, policy = make_session(), FixedClock(START), OrganicLawPolicy()
     try:
         budget = Decimal("250000") if major else Decimal("6000")
-        motion = tx(session, motions.create, clock, motion_data(estimated_budget=budget))
+        motion = tx(session, motions.create, clock.now(), motion_data(estimated_budget=budget))
         decided_bodies = set()
         for command in script:
             clock.advance(minutes=5)
@@ -70,7 +70,7 @@ def test_random_commands_never_leave_a_motion_in_an_illegal_state(major, script)
                 action = command[1]
                 allowed = action in MOTION.transitions[state] and action not in MOTION.internal
                 try:
-                    tx(session, motions.transition, policy, clock, motion.id, action, "cadre", "why")
+                    tx(session, motions.transition, policy, clock.now(), motion.id, action, "cadre", "why")
                     assert allowed, f"{action} from {state} was accepted"
                 except IllegalTransition as exc:
                     assert not allowed, f"{action} from {state} was refused"
@@ -81,7 +81,7 @@ def test_random_commands_never_leave_a_motion_in_an_illegal_state(major, script)
                 present, votes_for, against = OUTCOMES[outcome]
                 meeting = held_meeting(session, clock, kind, [motion.id], members=40, present=present)
                 try:
-                    tx(session, decisions.record_vote, policy, clock, meeting.id, motion.id, {
+                    tx(session, decisions.record_vote, policy, clock.now(), meeting.id, motion.id, {
                         "tally": {"votes_for": votes_for, "votes_against": against, "abstain": 0},
                         "ballots": None, "recorded_by": "secretary"})
                     assert state == "in_deliberation" and KINDS[kind] not in decided_bodies

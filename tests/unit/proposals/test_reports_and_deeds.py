@@ -14,20 +14,20 @@ REPORT = {"village_id": "wuguidun", "hamlet_id": "g3", "resident_id": "r1", "hou
 
 
 def test_report_assigned_resolved_and_confirmed_by_its_reporter(session, clock):
-    report = tx(session, reports.file, clock, REPORT)
+    report = tx(session, reports.file, clock.now(), REPORT)
     with pytest.raises(IllegalTransition) as err:
-        tx(session, reports.resolve, clock, report.id, {"by": "x"})
+        tx(session, reports.resolve, clock.now(), report.id, {"by": "x"})
     assert err.value.detail["allowed"] == ["assign"]
-    tx(session, reports.assign, clock, report.id, {"assignee_type": "volunteer_team",
+    tx(session, reports.assign, clock.now(), report.id, {"assignee_type": "volunteer_team",
                                                    "assignee_id": "party-volunteers", "by": "secretary"})
-    tx(session, reports.resolve, clock, report.id, {"by": "party-volunteers", "note": "bulb replaced"})
+    tx(session, reports.resolve, clock.now(), report.id, {"by": "party-volunteers", "note": "bulb replaced"})
     with pytest.raises(Conflict):
-        tx(session, reports.confirm, clock, report.id, {"resident_id": "someone-else", "satisfied": True})
-    tx(session, reports.confirm, clock, report.id, {"resident_id": "r1", "satisfied": False,
+        tx(session, reports.confirm, clock.now(), report.id, {"resident_id": "someone-else", "satisfied": True})
+    tx(session, reports.confirm, clock.now(), report.id, {"resident_id": "r1", "satisfied": False,
                                                     "comment": "still flickers"})
     assert reports.get(session, report.id).state == "assigned"          # reopened
-    tx(session, reports.resolve, clock, report.id, {"by": "party-volunteers", "note": "fitting replaced"})
-    tx(session, reports.confirm, clock, report.id, {"resident_id": "r1", "satisfied": True})
+    tx(session, reports.resolve, clock.now(), report.id, {"by": "party-volunteers", "note": "fitting replaced"})
+    tx(session, reports.confirm, clock.now(), report.id, {"resident_id": "r1", "satisfied": True})
     stored = reports.get(session, report.id)
     assert stored.state == "confirmed" and stored.confirmed_at == clock.now()
     assert [h["action"] for h in stored.history] == ["file", "assign", "resolve", "reopen", "resolve", "confirm"]
@@ -37,27 +37,27 @@ def test_report_assigned_resolved_and_confirmed_by_its_reporter(session, clock):
 
 
 def test_verified_good_deed_becomes_the_points_event(session, clock):
-    deed = tx(session, good_deeds.report, clock, {
+    deed = tx(session, good_deeds.report, clock.now(), {
         "village_id": "wuguidun", "hamlet_id": "g3", "household_id": "h-huang", "resident_id": "huang-yuanfu",
         "deed_code": "filial_care", "description": "cares for his bedridden mother", "reported_by": "r7"})
     with pytest.raises(Conflict):
-        tx(session, good_deeds.verify, clock, deed.id, {"verified_by": "r7"})
-    tx(session, good_deeds.verify, clock, deed.id, {"verified_by": "secretary"})
+        tx(session, good_deeds.verify, clock.now(), deed.id, {"verified_by": "r7"})
+    tx(session, good_deeds.verify, clock.now(), deed.id, {"verified_by": "secretary"})
     [(_, verified)] = events(session, "good_deed.verified")
     assert verified == {"deed_id": deed.id, "household_id": "h-huang", "resident_id": "huang-yuanfu",
                         "hamlet_id": "g3", "deed_code": "filial_care",
                         "description": "cares for his bedridden mother", "verified_by": "secretary"}
     get("good_deed.verified").schema().load(verified)
     with pytest.raises(IllegalTransition):
-        tx(session, good_deeds.reject, clock, deed.id, {"rejected_by": "secretary", "why": "changed my mind"})
+        tx(session, good_deeds.reject, clock.now(), deed.id, {"rejected_by": "secretary", "why": "changed my mind"})
     with pytest.raises(NotFound):
-        tx(session, good_deeds.verify, clock, "deed-nope", {"verified_by": "secretary"})
+        tx(session, good_deeds.verify, clock.now(), "deed-nope", {"verified_by": "secretary"})
 
 
 def test_rejected_good_deed_gives_no_points(session, clock):
-    deed = tx(session, good_deeds.report, clock, {
+    deed = tx(session, good_deeds.report, clock.now(), {
         "village_id": "wuguidun", "hamlet_id": "g3", "household_id": "h1", "deed_code": "sweep",
         "reported_by": "r1"})
-    tx(session, good_deeds.reject, clock, deed.id, {"rejected_by": "secretary", "why": "not verifiable"})
+    tx(session, good_deeds.reject, clock.now(), deed.id, {"rejected_by": "secretary", "why": "not verifiable"})
     assert events(session, "good_deed.verified") == []
     assert good_deeds.get(session, deed.id).state == "rejected"

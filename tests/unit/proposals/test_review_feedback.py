@@ -17,21 +17,21 @@ def _completed(data):
 def test_a_completed_review_marks_the_completed_motion_reviewed_once(session, policy, clock):
     motion = _approved(session, policy, clock)
     for action in ("start", "complete"):
-        tx(session, motions.transition, policy, clock, motion.id, action, "secretary", "lamps lit")
+        tx(session, motions.transition, policy, clock.now(), motion.id, action, "secretary", "lamps lit")
     clock.advance(days=200)
 
-    moved = tx(session, motions.review_completed, clock, _completed(motion.id))
+    moved = tx(session, motions.review_completed, clock.now(), _completed(motion.id))
     assert moved.state == "reviewed"
     last = motions.get(session, motion.id).steps[-1]
     assert (last.action, last.from_state, last.by, last.at) == ("review", "completed", "scoring", clock.now())
     assert "rev-1" in last.why and "hamlet_meeting" in last.why and "1 opinion" in last.why
     assert [e["to_state"] for _, e in events(session, "motion.transitioned")][-1] == "reviewed"
 
-    assert tx(session, motions.review_completed, clock, _completed(motion.id)) is None  # applied once
+    assert tx(session, motions.review_completed, clock.now(), _completed(motion.id)) is None  # applied once
 
 
 def test_reviews_of_other_things_change_nothing(session, policy, clock):
     motion = _approved(session, policy, clock)  # approved, not completed
-    assert tx(session, motions.review_completed, clock, _completed(motion.id)) is None
+    assert tx(session, motions.review_completed, clock.now(), _completed(motion.id)) is None
     assert motions.get(session, motion.id).state == "approved"
-    assert tx(session, motions.review_completed, clock, _completed("project-without-motion")) is None
+    assert tx(session, motions.review_completed, clock.now(), _completed("project-without-motion")) is None

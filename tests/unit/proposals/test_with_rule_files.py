@@ -8,16 +8,16 @@ import pytest
 from services.proposals import motions
 from services.proposals.escalation import escalate_overdue
 from services.proposals import suggestions
+from services.rules.engine import PolicyBook, rules_dir
 
 from .builders import held_meeting, motion_in_deliberation, tally
 from .conftest import tx
 
-engine = pytest.importorskip("services.rules.engine")
 
 
 @pytest.fixture(scope="module")
 def book():
-    return engine.PolicyBook(engine.rules_dir())
+    return PolicyBook(rules_dir())
 
 
 @pytest.mark.parametrize("budget, matter", [("99999.99", "ordinary"), ("100000", "major")])
@@ -38,11 +38,11 @@ def test_assembly_quorum_and_majority(session, clock, book, present, votes_for, 
 
 
 def test_suggestion_escalates_at_the_files_deadline(session, clock, book):
-    tx(session, suggestions.file, clock, {"village_id": "v", "hamlet_id": "g", "resident_id": "r",
+    tx(session, suggestions.file, clock.now(), {"village_id": "v", "hamlet_id": "g", "resident_id": "r",
                                           "title": "t"})
     deadline = book.params("deadlines")["params"]["ladders"]["suggestion"]["levels"][0]["deadline_hours"]
     clock.advance(hours=deadline, seconds=-1)
-    assert tx(session, escalate_overdue, book, clock) == []
+    assert tx(session, escalate_overdue, book, clock.now()) == []
     clock.advance(seconds=1)
-    [escalated] = tx(session, escalate_overdue, book, clock)
+    [escalated] = tx(session, escalate_overdue, book, clock.now())
     assert escalated["level"] == 1 and escalated["rule"]["policy"] == "deadlines"

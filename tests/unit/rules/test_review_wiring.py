@@ -68,13 +68,13 @@ def test_policy_staff_can_count_reviews_from_approval(folder):
 def test_scheduled_from_the_event_fires_with_what_is_reviewed(folder, db_url):  # noqa: F811
     book, clock = PolicyBook(folder), FixedClock(COMPLETED_AT)
     with _session(db_url) as session:
-        row = reactions.on_motion_transitioned(session, book, clock, _motion_event("completed"))
+        row = reactions.on_motion_transitioned(session, book, clock.now(), _motion_event("completed"))
         assert row.next_check_at.date().isoformat() == "2025-07-15"
-        assert reactions.on_motion_transitioned(session, book, clock, _motion_event("approved")) is None
+        assert reactions.on_motion_transitioned(session, book, clock.now(), _motion_event("approved")) is None
         session.commit()
     clock.advance(days=185)
     with _session(db_url) as session:
-        [fired] = schedules.fire_due(session, book, clock)
+        [fired] = schedules.fire_due(session, book, clock.now())
         session.commit()
         data = fired["data"]
         assert fired["type"] == "cn.cocreate.review.due" and fired["subject"] == "motion/mot-bisheng"
@@ -88,10 +88,10 @@ def test_scheduled_from_the_event_fires_with_what_is_reviewed(folder, db_url):  
                             "rule": {"id": "reviews.due", "version": 2, "policy": "reviews"}})
     clock.advance(days=60)  # well past the grace days: it would escalate if still watched
     with _session(db_url) as session:
-        assert reactions.on_review_completed(session, clock, completed).status == schedules.RESOLVED
+        assert reactions.on_review_completed(session, clock.now(), completed).status == schedules.RESOLVED
         session.commit()
-        assert schedules.fire_due(session, book, clock) == []
-        assert reactions.on_review_completed(session, clock, completed) is None  # nothing left to stop
+        assert schedules.fire_due(session, book, clock.now()) == []
+        assert reactions.on_review_completed(session, clock.now(), completed) is None  # nothing left to stop
 
 
 def test_a_withdrawn_motion_is_not_reviewed(folder, db_url):  # noqa: F811
@@ -101,11 +101,11 @@ def test_a_withdrawn_motion_is_not_reviewed(folder, db_url):  # noqa: F811
     bump_version(folder / "reviews.yaml")
     book = PolicyBook(folder)
     with _session(db_url) as session:
-        reactions.on_motion_transitioned(session, book, clock, _motion_event("approved"))
-        assert reactions.on_motion_transitioned(session, book, clock, _motion_event("withdrawn")).status == "resolved"
-        assert reactions.on_motion_transitioned(session, book, clock,
+        reactions.on_motion_transitioned(session, book, clock.now(), _motion_event("approved"))
+        assert reactions.on_motion_transitioned(session, book, clock.now(), _motion_event("withdrawn")).status == "resolved"
+        assert reactions.on_motion_transitioned(session, book, clock.now(),
                                                 _motion_event("withdrawn", motion_id="mot-other")) is None
         session.commit()
     clock.advance(days=400)
     with _session(db_url) as session:
-        assert schedules.fire_due(session, book, clock) == []
+        assert schedules.fire_due(session, book, clock.now()) == []

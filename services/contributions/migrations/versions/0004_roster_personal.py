@@ -1,15 +1,15 @@
 """roster: household size and note; resident sex, ID and phone numbers encrypted, hashed, masked
 
-Revision ID: 0003_roster_personal
-Revises: 0002_co_building
+Revision ID: 0004_roster_personal
+Revises: 0003_money_in_fen
 Create Date: 2026-11-30 12:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0003_roster_personal'
-down_revision = '0002_co_building'
+revision = '0004_roster_personal'
+down_revision = '0003_money_in_fen'
 branch_labels = None
 depends_on = None
 

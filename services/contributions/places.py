@@ -1,0 +1,14 @@
+"""Where things are: a hamlet and the village it belongs to, from the roster's tables."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from services.kernel.db import get_or_404
+
+from . import models
+
+
+def hamlet_chain(session: Session, hamlet_id: str) -> tuple[models.Hamlet, models.Village]:
+    """The hamlet (404 if unknown) and its village."""
+    hamlet = get_or_404(session, models.Hamlet, hamlet_id, "hamlet")
+    return hamlet, session.get(models.Village, hamlet.village_id)
