@@ -7,13 +7,13 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from services.contributions import exports, ledger
+from services.contributions import exports, recording
 from services.kernel import tables
 from services.kernel.errors import NotFound
 
 
 def _money(session, clock, policy, household, amount, source="crowd"):
-    ledger.record(session, policy, clock, {"kind": "money", "household_id": household, "amount": Decimal(amount),
+    recording.record(session, policy, clock.now(), {"kind": "money", "household_id": household, "amount": Decimal(amount),
                                            "source": source, "recorded_by": "clerk"})
 
 
