@@ -38,7 +38,7 @@ definitions: install ## regenerate deploy/rabbitmq/definitions.json from the ser
 
 run: install ## every service against RabbitMQ on localhost (no Docker)
 	$(BIN)/cocreate topology apply
-	$(BIN)/honcho -f Procfile start
+	$(BIN)/cocreate run
 
 demo: install ## a scenario from the seeds across the running services
 	$(BIN)/python -m demo

@@ -161,11 +161,30 @@ def cmd_prune(args) -> int:
         with session_factory(engine)() as session:
             published = prune_published(session, before)
             markers = idempotency.prune(session, before)
+            markers += idempotency.prune_requests(session, before)
             session.commit()
         engine.dispose()
         print(f"{name}: removed {published} published outbox rows and {markers} processed markers "
               f"older than {args.days} days")
     return 0
+
+
+def cmd_run(args) -> int:
+    """Every Procfile process under supervisord, restarted when it dies (``make run``)."""
+    import os
+
+    from services import runner
+    config_path = runner.write_config(args.data_dir, args.logs)
+    print(f"supervisord: {config_path}  (cocreate ps / cocreate restart SERVICE)", flush=True)
+    os.execv(runner.supervisord(config_path)[0], runner.supervisord(config_path))
+
+
+def cmd_supervisorctl(args) -> int:
+    import subprocess
+
+    from services import runner
+    words = ["status"] if args.command == "ps" else [args.command, *(args.services or ["all"])]
+    return subprocess.call(runner.supervisorctl(args.data_dir, *words))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -201,6 +220,22 @@ def build_parser() -> argparse.ArgumentParser:
     prune.add_argument("--days", type=int, default=90,
                        help="keep this many days (longer than any replay you may still need)")
     prune.set_defaults(func=cmd_prune)
+
+    run = sub.add_parser("run", help="start every Procfile service; a service that dies is restarted")
+    run.add_argument("--logs", default=None, help="write each service's log to DIR/<service>.log "
+                                                   "instead of the terminal")
+    run.add_argument("--data-dir", default=None, help="where supervisord keeps its socket "
+                                                       "(default: COCREATE_DATA_DIR or var)")
+    run.set_defaults(func=cmd_run)
+    for name, what in (("ps", "the state of each service of `cocreate run`"),
+                       ("restart", "restart services of `cocreate run` (default: all)"),
+                       ("stop", "stop services of `cocreate run`"),
+                       ("start", "start stopped services of `cocreate run`")):
+        ctl = sub.add_parser(name, help=what)
+        if name != "ps":
+            ctl.add_argument("services", nargs="*")
+        ctl.add_argument("--data-dir", default=None)
+        ctl.set_defaults(func=cmd_supervisorctl)
 
     for name in SERVICES:
         if (Path(__file__).parent / name / "cli.py").exists():

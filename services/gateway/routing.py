@@ -18,6 +18,7 @@ class Route:
     query: bool | str = False   # pass the query string as query= (a dict; or the keyword named)
     status: int = 200
     download: bool = False      # the RPC returns a table (services.kernel.tables): sent as a file
+    max_body: int | None = None  # bytes; None: the gateway's default (http.Limits.max_body)
 
     @property
     def body_param(self) -> str | None:

@@ -1,13 +1,13 @@
 """The gateway: the HTTP API over every service's RPC, and the public board."""
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from services.kernel.errors import CocreateError
 
-from . import board
+from . import board, edge
 from .cluster import ClusterRpc
-from .http import download_response, from_error, json_response, resolve
+from .http import json_response
 from .routing import build_map, load_routes
+from .web import http
 
 URL_MAP = build_map(load_routes())
 
@@ -18,17 +18,7 @@ class GatewayService:
 
     @http("GET,POST,PUT,PATCH,DELETE", "/api/<path:path>")
     def api(self, request, path):
-        resolved = resolve(URL_MAP, request)
-        if isinstance(resolved, Response):
-            return resolved
-        route, kwargs = resolved
-        try:
-            result = self.cluster.call(route.service, route.rpc_method, **kwargs)
-        except Exception as exc:  # noqa: BLE001  every failure becomes an HTTP answer
-            return from_error(exc)
-        if route.download:
-            return download_response(result, request.args.get("format", "xlsx"))
-        return json_response(result, route.status)
+        return edge.call_api(URL_MAP, request, self.cluster)
 
     @http("GET", "/")
     def board(self, request):

@@ -7,3 +7,4 @@ Plain modules (no nameko import): ``config``, ``errors``, ``events``, ``catalogu
 and ``policy`` (the one client of the policy port). The nameko glue lives in
 ``services.kernel.nameko_ext``.
 """
+from . import messages  # noqa: E402,F401  Chinese-first validation messages for every service

@@ -55,6 +55,18 @@ processed_table = Table(
 )
 
 
+requests_table = Table(
+    "kernel_requests", kernel_metadata,
+    # "key:<Idempotency-Key>:<method>" for a client's key, "rpc:<correlation id>" for a broker
+    # redelivery of the same request message
+    Column("request_key", String(300), primary_key=True),
+    Column("method", String(200), nullable=False),
+    Column("digest", String(64), nullable=True),
+    Column("response", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, default=utcnow, index=True),
+)
+
+
 def make_base():
     """A fresh declarative base for one service's models."""
 
@@ -128,8 +140,33 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
+WROTE_KEY = "cocreate_wrote"
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """Sessions that remember whether they wrote anything (``wrote(session)``): the RPC layer
+    stores a request's answer only when it had an effect."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+
+    @event.listens_for(factory, "after_flush")
+    def _flushed(session, _context):
+        session.info[WROTE_KEY] = True
+
+    @event.listens_for(factory, "do_orm_execute")
+    def _executed(state):
+        if state.is_insert or state.is_update or state.is_delete:
+            state.session.info[WROTE_KEY] = True
+
+    @event.listens_for(factory, "after_commit")
+    @event.listens_for(factory, "after_rollback")
+    def _ended(session):
+        session.info.pop(WROTE_KEY, None)
+
+    return factory
+
+
+def wrote(session: Session) -> bool:
+    return bool(session.info.get(WROTE_KEY))
 
 
 def get_or_404(session: Session, model, ident, kind: str, *, lock: bool = False, refresh: bool = False):

@@ -46,6 +46,18 @@ def _from_wire(text: str) -> dict | None:
     return detail if isinstance(detail, dict) and "message" in detail else None
 
 
+# The kinds of thing a message names, as people call them (../docs/domain.md).
+KINDS = {
+    "household": "户", "resident": "村民", "hamlet": "垸组", "village": "村", "town": "镇",
+    "suggestion": "建议", "motion": "提议", "meeting": "会议", "activity": "活动", "vote": "表决",
+    "report": "反映事项", "good_deed": "好人好事", "project": "项目", "contribution": "出资出力记录",
+    "entry": "记录", "demolition": "拆除记录", "funding round": "资助轮次", "parcel": "地块", "round": "资助轮次",
+    "points_entry": "积分记录", "goods": "爱心超市商品", "redemption": "兑换记录",
+    "inspection": "检查记录", "review": "评议", "opinion": "意见", "title": "称号",
+    "assessment": "考评", "subscription": "订阅", "policy": "政策文件", "area": "政策领域",
+}
+
+
 class ValidationFailed(CocreateError):
     """Bad input; ``fields`` maps each failing field (or file:line) to its messages."""
 
@@ -53,7 +65,7 @@ class ValidationFailed(CocreateError):
     code = "validation_failed"
 
     @classmethod
-    def from_messages(cls, messages: dict, message: str = "invalid input"):
+    def from_messages(cls, messages: dict, message: str = "输入有误，请按所列字段修改 (invalid input)"):
         return cls({"message": message, "fields": messages})
 
 
@@ -68,7 +80,8 @@ class NotFound(CocreateError):
 
     @classmethod
     def of(cls, kind: str, ident):
-        return cls({"message": f"{kind} {ident} not found", "kind": kind, "id": ident})
+        return cls({"message": f"未找到{KINDS.get(kind, kind)} {ident} ({kind} {ident} not found)",
+                    "kind": kind, "id": ident})
 
 
 class IllegalTransition(CocreateError):
@@ -80,7 +93,8 @@ class IllegalTransition(CocreateError):
     @classmethod
     def of(cls, kind: str, current: str, requested: str, allowed):
         return cls({
-            "message": f"{kind} is {current}: cannot {requested}",
+            "message": f"{KINDS.get(kind, kind)}当前为 {current}，不能 {requested}；可做：{'、'.join(sorted(allowed)) or '无'} "
+                       f"({kind} is {current}: cannot {requested})",
             "current": current, "requested": requested, "allowed": sorted(allowed),
         })
 
@@ -104,6 +118,13 @@ class PolicyContractBroken(CocreateError):
     code = "policy_contract_broken"
 
 
+class IdempotencyKeyReused(CocreateError):
+    """The same Idempotency-Key came with a different request."""
+
+    http_status = 422
+    code = "idempotency_key_reused"
+
+
 class UnknownEventType(CocreateError):
     code = "unknown_event_type"
 
@@ -115,4 +136,5 @@ class EventSchemaError(ValidationFailed):
 
 
 ALL_ERRORS = [CocreateError, ValidationFailed, NotFound, IllegalTransition, Conflict,
-              PolicyRefused, PolicyContractBroken, UnknownEventType, EventSchemaError]
+              PolicyRefused, PolicyContractBroken, IdempotencyKeyReused, UnknownEventType,
+              EventSchemaError]

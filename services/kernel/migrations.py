@@ -142,3 +142,27 @@ def from_hundredths(table: str, columns: dict) -> None:
             batch.alter_column(name, type_=old)
     for name in columns:
         op.execute(f'UPDATE "{table}" SET "{name}" = "{name}" / 100.0 WHERE "{name}" IS NOT NULL')
+
+
+def kernel_requests_upgrade() -> None:
+    """The answers of applied RPC requests (Idempotency-Key, broker redelivery)."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table(
+        "kernel_requests",
+        sa.Column("request_key", sa.String(300), nullable=False),
+        sa.Column("method", sa.String(200), nullable=False),
+        sa.Column("digest", sa.String(64), nullable=True),
+        sa.Column("response", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("request_key", name=op.f("pk_kernel_requests")),
+    )
+    op.create_index(op.f("ix_kernel_requests_created_at"), "kernel_requests", ["created_at"])
+
+
+def kernel_requests_downgrade() -> None:
+    from alembic import op
+
+    op.drop_index(op.f("ix_kernel_requests_created_at"), table_name="kernel_requests")
+    op.drop_table("kernel_requests")

@@ -5,7 +5,8 @@ S = "contributions"
 
 ROUTES = [
     # roster 花名册
-    Route("POST", "/api/roster/imports", S, "import_roster", body=True, status=201),
+    Route("POST", "/api/roster/imports", S, "import_roster", body=True, status=201,
+          max_body=16 * 1024 * 1024),
     Route("GET", "/api/households", S, "list_households", query=True),
     Route("GET", "/api/households/<household_id>", S, "get_household"),
     Route("GET", "/api/hamlets/<hamlet_id>", S, "get_hamlet"),

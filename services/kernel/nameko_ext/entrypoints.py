@@ -17,14 +17,15 @@ from functools import partial
 
 from kombu import Queue, binding
 from marshmallow import ValidationError
-from nameko.exceptions import ContainerBeingKilled
+from nameko.exceptions import ContainerBeingKilled, MalformedRequest
 from nameko.messaging import Consumer
 from nameko.rpc import Rpc
 from sqlalchemy.exc import IntegrityError
 
 from .. import catalogue  # noqa: F401  (registers every event type)
 from .. import events, idempotency, parking
-from ..errors import EventSchemaError, ValidationFailed
+from ..db import wrote
+from ..errors import EventSchemaError, IdempotencyKeyReused, ValidationFailed
 from ..relay import event_exchange
 from .database import find_database
 
@@ -42,17 +43,77 @@ def _translate(exc_info):
 
 
 class Api(Rpc):
-    """RPC that commits the worker's transaction before replying: a reply means it is stored."""
+    """RPC that commits the worker's transaction before replying: a reply means it is stored.
 
-    def handle_result(self, message, worker_ctx, result, exc_info):
+    A request that wrote is applied once: its answer is stored, in the same transaction as its
+    effect, under the request message's correlation id (a broker redelivery after the commit
+    gets the stored answer) and under the client's Idempotency-Key when the gateway passed one
+    (a retry gets the first answer; the same key with another request is refused with 422).
+    """
+
+    def handle_message(self, body, message):
+        try:
+            args, kwargs = body["args"], body["kwargs"]
+        except (KeyError, TypeError):
+            raise MalformedRequest("Message missing `args` or `kwargs`") from None
+        self.check_signature(args, kwargs)
+        context_data = self.unpack_message_headers(message)
+        keys, digest = self._request_keys(message, context_data)
+        database = find_database(self.container)
+        if database is not None:
+            with database.sessionmaker() as session:
+                stored = idempotency.answered(session, keys)
+            if stored is not None:
+                self.rpc_consumer.handle_result(message, *self._replay(stored, digest))
+                return
+        try:
+            self.container.spawn_worker(
+                self, args, kwargs, context_data=context_data,
+                handle_result=partial(self.handle_result, message, keys, digest))
+        except ContainerBeingKilled:
+            self.rpc_consumer.requeue_message(message)
+
+    def _request_keys(self, message, context_data):
+        method = f"{self.container.service_name}.{self.method_name}"
+        keys = [f"rpc:{message.properties.get('correlation_id')}"]
+        key = context_data.get("idempotency_key")
+        if key:
+            keys.insert(0, f"key:{method}:{key}")
+        return keys, context_data.get("idempotency_digest")
+
+    @staticmethod
+    def _replay(stored, digest):
+        stored_digest, response = stored
+        if digest and stored_digest and digest != stored_digest:
+            error = IdempotencyKeyReused({
+                "message": "此 Idempotency-Key 已用于另一个请求，请换一个新的 key "
+                           "(the key was used for a different request)"})
+            return None, (IdempotencyKeyReused, error, None)
+        return json.loads(response), None
+
+    def handle_result(self, message, keys, digest, worker_ctx, result, exc_info):
         exc_info = _translate(exc_info)
         database = find_database(self.container)
         if exc_info is None and database is not None:
+            session = database.session(worker_ctx)
             try:
+                if wrote(session):
+                    idempotency.remember(session, keys, self.method_name, digest,
+                                         json.dumps(result, ensure_ascii=False, default=str))
                 database.commit(worker_ctx)
+            except IntegrityError:
+                # A concurrent duplicate committed first: its effect stands, ours is undone.
+                session.rollback()
+                with database.sessionmaker() as fresh:
+                    stored = idempotency.answered(fresh, keys)
+                if stored is None:
+                    exc_info = sys.exc_info()
+                else:
+                    result, exc_info = self._replay(stored, digest)
             except Exception:  # noqa: BLE001  reported to the caller instead of the result
                 exc_info = sys.exc_info()
-        return super().handle_result(message, worker_ctx, result, exc_info)
+        result, exc_info = self.rpc_consumer.handle_result(message, result, exc_info)
+        return result, exc_info
 
 
 api = Api.decorator
