@@ -1,7 +1,7 @@
 """roster: household size and note; resident sex, ID and phone numbers encrypted, hashed, masked
 
 Revision ID: 0004_roster_personal
-Revises: 0003_money_in_fen
+Revises: 0003_money_in_fen, k0002_requests
 Create Date: 2026-11-30 12:00:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0004_roster_personal'
-down_revision = '0003_money_in_fen'
+down_revision = ('0003_money_in_fen', 'k0002_requests')  # also joins main's kernel_requests
 branch_labels = None
 depends_on = None
 
