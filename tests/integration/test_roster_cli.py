@@ -19,7 +19,7 @@ from services.kernel import config as kconfig
 from services.kernel.config import ROOT
 from services.kernel.nameko_ext import topology
 from services.rules.service import RulesService
-from services.scoring import periods
+from services.kernel import periods
 from services.scoring.service import ScoringService
 from tests.support.rosters import Household, Roster, id_number
 from tests.support.wait import until
