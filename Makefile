@@ -10,7 +10,7 @@ export COCREATE_TEST_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 export COCREATE_TEST_POSTGRES_URL ?= postgresql+pg8000://postgres@127.0.0.1:5432/test
 endif
 
-.PHONY: install test test-unit test-service test-integration run demo bench definitions migrate lint clean
+.PHONY: install test test-unit test-service test-integration test-e2e run demo bench definitions migrate lint clean
 
 install: $(BIN)/.installed ## virtualenv with everything
 
@@ -32,6 +32,9 @@ test-service: install
 
 test-integration: install
 	$(BIN)/pytest -q tests/integration
+
+test-e2e: install ## the services as `make run` starts them, over HTTP and AMQP
+	$(BIN)/pytest -q tests/e2e
 
 definitions: install ## regenerate deploy/rabbitmq/definitions.json from the services' handlers
 	$(BIN)/cocreate topology write

@@ -65,7 +65,7 @@ def write_config(data_dir: str | None = None, log_dir: str | None = None,
             f"[program:{name}]", f"command={shlex.join(argv)}", f"directory={kconfig.ROOT}",
             "autostart=true", "autorestart=true", "startsecs=3", "startretries=1000",
             "stopasgroup=true", "killasgroup=true", "stopwaitsecs=20", "redirect_stderr=true",
-            # the service's name leads each of its log lines (config.yaml's LOGGING format)
+            # the service's name in each of its log lines (services.kernel.logs)
             f'environment=COCREATE_SERVICE="{name}",PATH="{env_path}"',
             *logs, "",
         ]

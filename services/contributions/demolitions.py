@@ -14,6 +14,7 @@ from services.kernel import outbox
 from services.kernel.db import get_or_404
 from services.kernel.errors import Conflict, PolicyRefused, ValidationFailed
 from services.kernel.ids import new_id
+from services.kernel.paging import paged
 from services.kernel.policy import decide, rule_ref
 
 from . import ledger, models, participation
@@ -95,15 +96,17 @@ def salvage_of(session: Session, demolition_id: str) -> list[str]:
         models.LedgerEntry.demolition_id == demolition_id).order_by(models.LedgerEntry.seq)))
 
 
-def listing(session: Session, hamlet_id: str | None = None) -> list[models.Demolition]:
+def listing(session: Session, hamlet_id: str | None = None,
+        *, limit: int | None = None, offset: int = 0) -> list[models.Demolition]:
     query = select(models.Demolition).order_by(models.Demolition.recorded_at, models.Demolition.id)
     if hamlet_id:
         query = query.where(models.Demolition.hamlet_id == hamlet_id)
-    return list(session.scalars(query))
+    return list(session.scalars(paged(query, limit, offset)))
 
 
-def parcels(session: Session, hamlet_id: str | None = None) -> list[models.Parcel]:
+def parcels(session: Session, hamlet_id: str | None = None,
+        *, limit: int | None = None, offset: int = 0) -> list[models.Parcel]:
     query = select(models.Parcel).order_by(models.Parcel.created_at, models.Parcel.id)
     if hamlet_id:
         query = query.where(models.Parcel.hamlet_id == hamlet_id)
-    return list(session.scalars(query))
+    return list(session.scalars(paged(query, limit, offset)))

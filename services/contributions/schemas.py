@@ -13,6 +13,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.kernel.fields import Hundredths, Id, Money, Period, When
 from services.kernel.fields import Input as In
 
+from services.kernel.paging import Page
+
 from .demolitions import STRUCTURES
 from .ledger import KINDS, ROLES, SOURCES, UNITS
 
@@ -276,5 +278,5 @@ class ParcelOut(Schema):
     land_use = fields.String()
 
 
-class HamletFilter(In):
+class HamletFilter(In, Page):
     hamlet_id = Id(load_default=None)

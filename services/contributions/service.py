@@ -168,7 +168,8 @@ class ContributionsService:
     @api
     def list_demolitions(self, query=None):
         q = schemas.HamletFilter().load(query or {})
-        return [views.demolition(self.db, d) for d in demolitions.listing(self.db, q["hamlet_id"])]
+        return [views.demolition(self.db, d) for d in demolitions.listing(self.db, q["hamlet_id"], limit=q["limit"],
+                                                                          offset=q["offset"])]
 
     @api
     def claim_compensation(self, demolition_id, payload=None):
@@ -179,4 +180,4 @@ class ContributionsService:
     @api
     def list_parcels(self, query=None):
         q = schemas.HamletFilter().load(query or {})
-        return schemas.ParcelOut(many=True).dump(demolitions.parcels(self.db, q["hamlet_id"]))
+        return schemas.ParcelOut(many=True).dump(demolitions.parcels(self.db, q["hamlet_id"], limit=q["limit"], offset=q["offset"]))

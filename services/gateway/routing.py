@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from werkzeug.routing import Map, Rule
 
@@ -19,6 +19,12 @@ class Route:
     status: int = 200
     download: bool = False      # the RPC returns a table (services.kernel.tables): sent as a file
     max_body: int | None = None  # bytes; None: the gateway's default (http.Limits.max_body)
+    # OpenAPI: by default read from the RPC method (services/gateway/openapi.py); name them when
+    # the method does not load/dump through ``schemas.X()``
+    request: str | None = None   # the input schema's class name in services/<service>/schemas.py
+    response: str | None = None  # the output schema's class name
+    many: bool = False           # the response is a list of ``response``
+    summary: str | None = None
 
     @property
     def body_param(self) -> str | None:
@@ -38,10 +44,19 @@ def _param(flag: bool | str, default: str) -> str | None:
 
 
 def load_routes() -> list[Route]:
+    """Every service's ``ROUTES``; a module's ``RESPONSES = {"rpc_method": "OutSchema" or
+    ("OutSchema", many)}`` names the output schemas its RPC methods do not dump themselves."""
     from . import routes as package
     found = []
     for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        found.extend(importlib.import_module(f"{package.__name__}.{module.name}").ROUTES)
+        table = importlib.import_module(f"{package.__name__}.{module.name}")
+        responses = getattr(table, "RESPONSES", {})
+        for route in table.ROUTES:
+            named = responses.get(route.rpc_method)
+            if named and not route.response:
+                name, many = (named, False) if isinstance(named, str) else named
+                route = replace(route, response=name, many=many)
+            found.append(route)
     return found
 
 

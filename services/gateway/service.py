@@ -3,13 +3,14 @@ from werkzeug.wrappers import Response
 
 from services.kernel.errors import CocreateError
 
-from . import board, edge
+from . import board, docs, edge
 from .cluster import ClusterRpc
 from .http import json_response
 from .routing import build_map, load_routes
 from .web import http
 
-URL_MAP = build_map(load_routes())
+ROUTES = tuple(load_routes())
+URL_MAP = build_map(list(ROUTES))
 
 
 class GatewayService:
@@ -29,6 +30,18 @@ class GatewayService:
         except Exception as exc:  # noqa: BLE001  the page still renders, saying what is missing
             notices, unavailable = [], f"feed unavailable: {type(exc).__name__}"
         return Response(board.render(notices, unavailable), mimetype="text/html")
+
+    @http("GET", "/openapi.json")
+    def openapi(self, request):
+        return docs.openapi_json(ROUTES)
+
+    @http("GET", "/docs")
+    def docs_page(self, request):
+        return docs.page()
+
+    @http("GET", "/docs/static/<name>")
+    def docs_static(self, request, name):
+        return docs.static(name)
 
     @http("GET", "/healthz")
     def health(self, request):

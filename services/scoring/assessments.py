@@ -12,6 +12,7 @@ from services.kernel.ids import new_id
 from services.kernel import policy as policy_port
 from services.kernel import outbox
 from services.kernel.errors import Conflict, ValidationFailed
+from services.kernel.paging import paged
 
 from . import households
 from .models import Household, PartyAssessment
@@ -50,7 +51,8 @@ def assess(session: Session, policy, data: dict, now: datetime) -> PartyAssessme
     return assessment
 
 
-def list_assessments(session: Session, *, half_year=None, village_id=None) -> list[PartyAssessment]:
+def list_assessments(session: Session, *, half_year=None, village_id=None,
+        limit: int | None = None, offset: int = 0) -> list[PartyAssessment]:
     query = select(PartyAssessment).order_by(PartyAssessment.half_year, PartyAssessment.score.desc(),
                                              PartyAssessment.resident_id)
     if half_year:
@@ -58,7 +60,7 @@ def list_assessments(session: Session, *, half_year=None, village_id=None) -> li
     if village_id:
         query = query.join(Household, Household.household_id == PartyAssessment.household_id).where(
             Household.village_id == village_id)
-    return list(session.execute(query).scalars())
+    return list(session.execute(paged(query, limit, offset)).scalars())
 
 
 def unassessed_households(session: Session, half_year: str, village_id: str | None = None) -> list[Household]:

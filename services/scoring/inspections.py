@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from services.kernel.ids import new_id
 from services.kernel import outbox
 from services.kernel.errors import Conflict, ValidationFailed
+from services.kernel.paging import paged
 
 from services.kernel import periods
 from . import households, ledger
@@ -70,12 +71,12 @@ def record(session: Session, policy, data: dict, now: datetime) -> Inspection:
 
 
 def list_inspections(session: Session, *, hamlet_id=None, week=None, household_id=None,
-                     inspector_household_id=None) -> list[Inspection]:
+                     inspector_household_id=None, limit: int | None = None, offset: int = 0) -> list[Inspection]:
     query = select(Inspection).order_by(Inspection.inspected_on, Inspection.household_id)
     for column, value in ((Inspection.hamlet_id, hamlet_id), (Inspection.week, week),
                           (Inspection.household_id, household_id),
                           (Inspection.inspector_household_id, inspector_household_id)):
         if value:
             query = query.where(column == value)
-    return list(session.execute(query).scalars())
+    return list(session.execute(paged(query, limit, offset)).scalars())
 

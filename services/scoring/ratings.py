@@ -18,6 +18,7 @@ from services.kernel.ids import new_id
 from services.kernel import policy as policy_port
 from services.kernel import outbox
 from services.kernel.errors import Conflict
+from services.kernel.paging import paged
 
 from . import households, ledger
 from .models import PeriodClosure, Rating, Title
@@ -108,12 +109,13 @@ def close_quarter(session: Session, policy, quarter: str, closed_by: str, now: d
     return awarded
 
 
-def list_titles(session: Session, *, quarter=None, household_id=None, code=None) -> list[Title]:
+def list_titles(session: Session, *, quarter=None, household_id=None, code=None,
+        limit: int | None = None, offset: int = 0) -> list[Title]:
     query = select(Title).order_by(Title.quarter, Title.household_id, Title.code)
     for column, value in ((Title.quarter, quarter), (Title.household_id, household_id), (Title.code, code)):
         if value:
             query = query.where(column == value)
-    return list(session.execute(query).scalars())
+    return list(session.execute(paged(query, limit, offset)).scalars())
 
 
 def list_ratings(session: Session, quarter: str) -> list[Rating]:

@@ -23,6 +23,7 @@ from services.kernel import policy as policy_port
 from services.kernel import outbox
 from services.kernel.db import get_or_404
 from services.kernel.errors import Conflict, IllegalTransition, PolicyRefused, ValidationFailed
+from services.kernel.paging import paged
 
 from services.kernel import periods
 from .models import HamletApplication, Opinion, Review, ReviewVerdict
@@ -92,12 +93,13 @@ def open_scheduled(session: Session, data: dict, overdue: bool, now: datetime) -
     return review
 
 
-def find_reviews(session: Session, *, project_id=None, half_year=None, status=None) -> list[Review]:
+def find_reviews(session: Session, *, project_id=None, half_year=None, status=None,
+        limit: int | None = None, offset: int = 0) -> list[Review]:
     query = select(Review).order_by(Review.created_at, Review.review_id)
     for column, value in ((Review.project_id, project_id), (Review.half_year, half_year), (Review.status, status)):
         if value:
             query = query.where(column == value)
-    return list(session.execute(query).scalars())
+    return list(session.execute(paged(query, limit, offset)).scalars())
 
 
 def get_review(session: Session, review_id: str) -> Review:
@@ -109,13 +111,14 @@ def verdicts(session: Session, review_id: str) -> list[ReviewVerdict]:
                                 .order_by(ReviewVerdict.id)).scalars())
 
 
-def opinions(session: Session, *, review_id=None, status=None) -> list[Opinion]:
+def opinions(session: Session, *, review_id=None, status=None,
+        limit: int | None = None, offset: int = 0) -> list[Opinion]:
     query = select(Opinion).order_by(Opinion.created_at, Opinion.opinion_id)
     if review_id:
         query = query.where(Opinion.review_id == review_id)
     if status:
         query = query.where(Opinion.status == status)
-    return list(session.execute(query).scalars())
+    return list(session.execute(paged(query, limit, offset)).scalars())
 
 
 def record_verdict(session: Session, review_id: str, data: dict, now: datetime) -> Review:
@@ -268,13 +271,14 @@ def decide_hamlet(session: Session, policy, application_id: str, decided_by: str
     return application
 
 
-def list_applications(session: Session, *, year=None, status=None, town_id=None) -> list[HamletApplication]:
+def list_applications(session: Session, *, year=None, status=None, town_id=None,
+        limit: int | None = None, offset: int = 0) -> list[HamletApplication]:
     query = select(HamletApplication).order_by(HamletApplication.year, HamletApplication.created_at)
     for column, value in ((HamletApplication.year, year), (HamletApplication.status, status),
                           (HamletApplication.town_id, town_id)):
         if value:
             query = query.where(column == value)
-    return list(session.execute(query).scalars())
+    return list(session.execute(paged(query, limit, offset)).scalars())
 
 
 def open_opinion_count(session: Session) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.kernel.fields import Hundredths, Id, Input, Money, Period
+from services.kernel.paging import Page
 
 from . import assessments, inspections, rankings, ratings
 
@@ -112,7 +113,7 @@ class GoodsOut(Schema):
     stock = fields.Integer()
 
 
-class VillageQuery(In):
+class VillageQuery(In, Page):
     village_id = Id(required=True)
 
 
@@ -183,7 +184,7 @@ class RedemptionOut(Schema):
     cancel_reason = fields.String(allow_none=True)
 
 
-class RedemptionsQuery(In):
+class RedemptionsQuery(In, Page):
     household_id = Id(load_default=None)
     village_id = Id(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(["pending", "done", "cancelled"]))
@@ -213,7 +214,7 @@ class InspectionOut(Schema):
     entry_id = fields.String()
 
 
-class InspectionsQuery(In):
+class InspectionsQuery(In, Page):
     hamlet_id = Id(load_default=None)
     household_id = Id(load_default=None)
     inspector_household_id = Id(load_default=None)
@@ -268,7 +269,7 @@ class TitleOut(Schema):
     awarded_at = fields.DateTime()
 
 
-class TitlesQuery(In):
+class TitlesQuery(In, Page):
     quarter = Quarter(load_default=None)
     household_id = Id(load_default=None)
     code = fields.String(load_default=None, validate=validate.OneOf(ratings.TITLES))
@@ -303,7 +304,7 @@ class AssessmentOut(Schema):
     rule = fields.Function(lambda a: {"id": a.rule_id, "version": a.rule_version, "policy": "party_assessment"})
 
 
-class AssessmentsQuery(In):
+class AssessmentsQuery(In, Page):
     half_year = HalfYear(required=True)
     village_id = Id(load_default=None)
 
@@ -361,12 +362,12 @@ class OpinionOut(Schema):
     created_at = fields.DateTime()
 
 
-class OpinionsQuery(In):
+class OpinionsQuery(In, Page):
     review_id = Id(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(["open", "answered", "adopted"]))
 
 
-class ReviewsQuery(In):
+class ReviewsQuery(In, Page):
     project_id = Id(load_default=None)
     half_year = fields.String(load_default=None, validate=validate.Regexp(r"^\d{4}H[12]$"))
     status = fields.String(load_default=None, validate=validate.OneOf(["open", "completed"]))
@@ -435,7 +436,7 @@ class ApplicationOut(Schema):
     decided_at = fields.DateTime(allow_none=True)
 
 
-class ApplicationsQuery(In):
+class ApplicationsQuery(In, Page):
     year = Period("year", load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(["applied", "awarded", "not_awarded"]))
     town_id = Id(load_default=None)

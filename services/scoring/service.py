@@ -101,7 +101,8 @@ class ScoringService:
     @api
     def list_goods(self, query=None):
         data = _query(schemas.VillageQuery, query)
-        return schemas.GoodsOut(many=True).dump(supermarket.list_goods(self.db, data["village_id"]))
+        return schemas.GoodsOut(many=True).dump(supermarket.list_goods(
+            self.db, data["village_id"], limit=data["limit"], offset=data["offset"]))
 
     @api
     def get_goods(self, goods_id):
@@ -118,7 +119,8 @@ class ScoringService:
         return {"village_id": data["village_id"],
                 "total_money": str(supermarket.money_total(self.db, data["village_id"])),
                 "donations": schemas.DonationOut(many=True).dump(
-                    supermarket.list_donations(self.db, data["village_id"]))}
+                    supermarket.list_donations(self.db, data["village_id"], limit=data["limit"],
+                                              offset=data["offset"]))}
 
     @api
     def request_redemption(self, payload):
@@ -189,7 +191,7 @@ class ScoringService:
         return {"half_year": data["half_year"],
                 "assessments": schemas.AssessmentOut(many=True).dump(assessments.list_assessments(self.db, **data)),
                 "not_yet_assessed": schemas.HouseholdOut(many=True).dump(
-                    assessments.unassessed_households(self.db, data["half_year"], data["village_id"]))}
+                    assessments.unassessed_households(self.db, data["half_year"], data["village_id"])[:data["limit"]])}
 
     # -- 大家评 reviews ---------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from services.kernel import policy as policy_port
 from services.kernel.db import get_or_404
 from services.kernel import outbox
 from services.kernel.errors import Conflict, IllegalTransition, PolicyRefused, ValidationFailed
+from services.kernel.paging import paged
 
 from services.kernel import periods
 from . import households, ledger
@@ -40,11 +41,12 @@ def get_goods(session: Session, goods_id: str) -> Goods:
     return get_or_404(session, Goods, goods_id, "goods", refresh=True)
 
 
-def list_goods(session: Session, village_id: str | None = None) -> list[Goods]:
+def list_goods(session: Session, village_id: str | None = None,
+        *, limit: int | None = None, offset: int = 0) -> list[Goods]:
     query = select(Goods).order_by(Goods.name)
     if village_id:
         query = query.where(Goods.village_id == village_id)
-    return list(session.execute(query.execution_options(populate_existing=True)).scalars())
+    return list(session.execute(paged(query.execution_options(populate_existing=True), limit, offset)).scalars())
 
 
 def money_total(session: Session, village_id: str) -> Decimal:
@@ -79,9 +81,10 @@ def record_donation(session: Session, data: dict, now: datetime) -> Donation:
     return donation
 
 
-def list_donations(session: Session, village_id: str) -> list[Donation]:
-    return list(session.execute(select(Donation).where(Donation.village_id == village_id)
-                                .order_by(Donation.created_at)).scalars())
+def list_donations(session: Session, village_id: str,
+        *, limit: int | None = None, offset: int = 0) -> list[Donation]:
+    return list(session.execute(paged(select(Donation).where(Donation.village_id == village_id)
+                                .order_by(Donation.created_at), limit, offset)).scalars())
 
 
 def _rules(policy) -> tuple[dict, dict]:
@@ -181,7 +184,8 @@ def cancel(session: Session, redemption_id: str, by: str, reason: str, now: date
     return redemption
 
 
-def list_redemptions(session: Session, *, household_id=None, status=None, village_id=None) -> list[Redemption]:
+def list_redemptions(session: Session, *, household_id=None, status=None, village_id=None,
+        limit: int | None = None, offset: int = 0) -> list[Redemption]:
     query = select(Redemption).order_by(Redemption.created_at)
     if household_id:
         query = query.where(Redemption.household_id == household_id)
@@ -189,4 +193,4 @@ def list_redemptions(session: Session, *, household_id=None, status=None, villag
         query = query.where(Redemption.status == status)
     if village_id:
         query = query.join(Goods, Goods.goods_id == Redemption.goods_id).where(Goods.village_id == village_id)
-    return list(session.execute(query).scalars())
+    return list(session.execute(paged(query, limit, offset)).scalars())

@@ -11,7 +11,8 @@ ROUTES = [
     Route("GET", "/api/households/<household_id>", S, "get_household"),
     Route("GET", "/api/hamlets/<hamlet_id>", S, "get_hamlet"),
     # exports for the paper board and the county: ?village_id=…&format=xlsx|csv[&period=2026]
-    Route("GET", "/api/exports/<kind>", S, "export_table", query=True, download=True),
+    Route("GET", "/api/exports/<kind>", S, "export_table", query=True, download=True,
+          summary="导出 export households, contributions, points, rankings or accounts as .xlsx or CSV"),
     # ledger 出人 出资 出力 出物
     Route("POST", "/api/contributions", S, "record_contribution", body=True, status=201),
     Route("GET", "/api/contributions", S, "list_contributions", query=True),
