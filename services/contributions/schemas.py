@@ -40,6 +40,34 @@ class RosterImportIn(In):
             raise ValidationError("give content (CSV text) or content_base64", "content")
 
 
+class RosterImportOut(Schema):
+    """What an import did (or, with ``check``, would do), and how it read the file's layout."""
+
+    file = fields.String()
+    rows = fields.Integer()
+    applied = fields.Boolean()
+    checked = fields.Boolean()
+    changed = fields.Boolean()
+    created = fields.Dict(keys=fields.String(), values=fields.Integer())
+    updated = fields.Dict(keys=fields.String(), values=fields.Integer())
+    unchanged = fields.Dict(keys=fields.String(), values=fields.Integer())
+    would_import = fields.Dict(keys=fields.String(), values=fields.Integer())
+    households_announced = fields.Integer()
+    report = fields.Dict()  # header_line, skipped rows by kind, 组别 spellings read as another, ignored headers
+
+
+class TableOut(Schema):
+    """A table for download (services.kernel.tables); the route sends it as .xlsx or CSV."""
+
+    kind = fields.String()
+    title = fields.String()
+    sheet = fields.String()
+    headers = fields.List(fields.String())
+    rows = fields.List(fields.List(fields.Raw()))
+    money_columns = fields.List(fields.Integer())
+    totals = fields.Boolean()
+
+
 class ResidentOut(Schema):
     resident_id = fields.String(attribute="id")
     name = fields.String()

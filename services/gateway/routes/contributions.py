@@ -6,12 +6,12 @@ S = "contributions"
 ROUTES = [
     # roster 花名册
     Route("POST", "/api/roster/imports", S, "import_roster", body=True, status=201,
-          max_body=16 * 1024 * 1024),
+          max_body=16 * 1024 * 1024, response="RosterImportOut"),
     Route("GET", "/api/households", S, "list_households", query=True),
     Route("GET", "/api/households/<household_id>", S, "get_household"),
     Route("GET", "/api/hamlets/<hamlet_id>", S, "get_hamlet"),
     # exports for the paper board and the county: ?village_id=…&format=xlsx|csv[&period=2026]
-    Route("GET", "/api/exports/<kind>", S, "export_table", query=True, download=True,
+    Route("GET", "/api/exports/<kind>", S, "export_table", query=True, download=True, response="TableOut",
           summary="导出 export households, contributions, points, rankings or accounts as .xlsx or CSV"),
     # ledger 出人 出资 出力 出物
     Route("POST", "/api/contributions", S, "record_contribution", body=True, status=201),
