@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from services.scoring import periods
+from services.kernel import periods
 from tests.e2e.conftest import expect, uid
 from tests.support.wait import until
 
