@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from services.kernel.errors import Conflict, PolicyRefused, ValidationFailed
-from services.scoring import periods
+from services.kernel import periods
 
 SAMPLE = Path(__file__).resolve().parents[1] / "services" / "contributions" / "samples" / "wuguidun_roster.csv"
 CADRE = "wgd-1-01-1"          # 伍建国, village cadre and party member
