@@ -57,6 +57,8 @@ class Household(Base):
     hamlet_id: Mapped[str] = mapped_column(ForeignKey("hamlet.id"), index=True)
     head_name: Mapped[str] = mapped_column(String(200))
     hub_household_id: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    size: Mapped[int | None] = mapped_column(Integer, nullable=True)       # 家庭人口
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)          # 备注
 
 
 class Resident(Base):
@@ -70,6 +72,15 @@ class Resident(Base):
     party_member: Mapped[bool] = mapped_column(Boolean, default=False)
     party_category: Mapped[str | None] = mapped_column(String(32), nullable=True)
     cadre: Mapped[bool] = mapped_column(Boolean, default=False)
+    sex: Mapped[str | None] = mapped_column(String(8), nullable=True)      # male | female
+    # 身份证号 and 联系电话: encrypted (Fernet), a keyed hash (HMAC) to find them again, and the
+    # masked form that is all anyone sees by default. Never in events, logs or the board.
+    id_number_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    id_number_masked: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    phone_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    phone_masked: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 # -- projects and funding 出资 ----------------------------------------------------------------

@@ -25,11 +25,45 @@ class RosterImportIn(In):
     filename = fields.String(required=True, validate=validate.Regexp(r".+\.(csv|xlsx)$", flags=2))
     content = fields.String(load_default=None)
     content_base64 = fields.String(load_default=None)
+    town_id = Id(load_default=None)
+    village_id = Id(load_default=None)
+    town_name = fields.String(load_default=None, validate=validate.Length(max=200))
+    village_name = fields.String(load_default=None, validate=validate.Length(max=200))
+    mapping = fields.Dict(keys=fields.String(), values=fields.String(), load_default=None)
+    check = fields.Boolean(load_default=False)   # report only, write nothing
 
     @validates_schema
     def one_content(self, data, **_):
         if (data.get("content") is None) == (data.get("content_base64") is None):
             raise ValidationError("give content (CSV text) or content_base64", "content")
+
+
+class RosterImportOut(Schema):
+    """What an import did (or, with ``check``, would do), and how it read the file's layout."""
+
+    file = fields.String()
+    rows = fields.Integer()
+    applied = fields.Boolean()
+    checked = fields.Boolean()
+    changed = fields.Boolean()
+    created = fields.Dict(keys=fields.String(), values=fields.Integer())
+    updated = fields.Dict(keys=fields.String(), values=fields.Integer())
+    unchanged = fields.Dict(keys=fields.String(), values=fields.Integer())
+    would_import = fields.Dict(keys=fields.String(), values=fields.Integer())
+    households_announced = fields.Integer()
+    report = fields.Dict()  # header_line, skipped rows by kind, 组别 spellings read as another, ignored headers
+
+
+class TableOut(Schema):
+    """A table for download (services.kernel.tables); the route sends it as .xlsx or CSV."""
+
+    kind = fields.String()
+    title = fields.String()
+    sheet = fields.String()
+    headers = fields.List(fields.String())
+    rows = fields.List(fields.List(fields.Raw()))
+    money_columns = fields.List(fields.Integer())
+    totals = fields.Boolean()
 
 
 class ResidentOut(Schema):
@@ -39,6 +73,9 @@ class ResidentOut(Schema):
     party_member = fields.Boolean()
     party_category = fields.String(allow_none=True)
     cadre = fields.Boolean()
+    sex = fields.String(allow_none=True)
+    id_number = fields.String(attribute="id_number_masked", allow_none=True)  # masked: 420**********123X
+    phone = fields.String(attribute="phone_masked", allow_none=True)          # masked: 138****5678
 
 
 class HouseholdOut(Schema):
@@ -49,6 +86,8 @@ class HouseholdOut(Schema):
     head_name = fields.String()
     party_member = fields.Boolean()
     hub_household_id = fields.String(allow_none=True)
+    size = fields.Integer(allow_none=True)
+    note = fields.String(allow_none=True)
     residents = fields.List(fields.Nested(ResidentOut))
     linked_household_ids = fields.List(fields.String())
 
@@ -143,7 +182,14 @@ class ContributionQuery(ListQuery):
     kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
 
 
+class ExportQuery(In):
+    village_id = Id(required=True)
+    format = fields.String(load_default="xlsx", validate=validate.OneOf(["xlsx", "csv"]))
+    period = fields.String(load_default=None, validate=validate.Length(min=4, max=8))  # points, rankings
+
+
 class TotalsQuery(In):
+    village_id = Id(load_default=None)
     hamlet_id = Id(load_default=None)
     project_id = Id(load_default=None)
     household_id = Id(load_default=None)

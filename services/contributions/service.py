@@ -5,22 +5,38 @@ import base64
 import binascii
 import logging
 
+from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 
 from services.kernel.errors import ValidationFailed
 from services.kernel.nameko_ext import Caller, Clock, Database, api, on_event
 
-from . import (actors, demolitions, funding, ledger, participation, projects, recording, roster, schemas,
-               views)
+from . import (actors, demolitions, exports, funding, identity, ledger, participation, projects,
+               recording, roster, roster_views, schemas, views)
 
 log = logging.getLogger(__name__)
+
+
+class PersonalDataVault(DependencyProvider):
+    """The 身份证号/phone key, loaded when the container starts: production without
+    COCREATE_PII_KEY stops here with a clear message, not at the first roster import."""
+
+    def setup(self):
+        from services.kernel import config as kconfig
+        self.loaded = identity.vault(kconfig.data_dir(self.container.config))
+
+    def get_dependency(self, worker_ctx):
+        return self.loaded
+
 
 class ContributionsService:
     name = "contributions"
     caller = Caller()  # who asks (services.kernel.identity); None for the platform's own calls
     db = Database()
     policy = RpcProxy("rules")   # the policy port: decide(area, facts), params(area)
+    scoring = RpcProxy("scoring")  # points and rankings for the exports
     clock = Clock()
+    vault = PersonalDataVault()
 
     # -- roster 花名册 ---------------------------------------------------------------------
 
@@ -36,21 +52,30 @@ class ContributionsService:
             except (binascii.Error, ValueError):
                 raise ValidationFailed.from_messages({"content_base64": ["not base64"]}) from None
         actors.import_roster(self.caller, data["filename"], raw)
-        return roster.import_file(self.db, data["filename"], raw, self.clock, self.policy)
+        return roster.import_file(self.db, data["filename"], raw, self.clock, self.policy,
+                                  options=roster.Options.of(data), apply=not data["check"],
+                                  vault=self.vault)
 
     @api
     def get_household(self, household_id):
-        return actors.private_view(self.caller, schemas.HouseholdOut().dump(roster.household_view(self.db, household_id)))
+        return actors.private_view(self.caller, schemas.HouseholdOut().dump(
+            roster_views.household_view(self.db, household_id)))
 
     @api
     def list_households(self, query=None):
         q = schemas.HouseholdQuery().load(query or {})
         return [actors.private_view(self.caller, h)
-                for h in roster.list_households(self.db, q["hamlet_id"], q["limit"], q["offset"])]
+                for h in roster_views.list_households(self.db, q["hamlet_id"], q["limit"], q["offset"])]
 
     @api
     def get_hamlet(self, hamlet_id):
-        return schemas.HamletOut().dump(roster.hamlet_view(self.db, hamlet_id))
+        return schemas.HamletOut().dump(roster_views.hamlet_view(self.db, hamlet_id))
+
+    @api
+    def export_table(self, kind, query=None):
+        """A table for the paper board or the county: households, contributions or accounts."""
+        q = schemas.ExportQuery().load(query or {})
+        return exports.table(self.db, kind, q["village_id"], scoring=self.scoring, period=q["period"])
 
     # -- ledger 四出 -------------------------------------------------------------------------
 
@@ -76,7 +101,7 @@ class ContributionsService:
 
     @api
     def contribution_totals(self, query=None):
-        return ledger.totals(self.db, schemas.TotalsQuery().load(query or {}))
+        return exports.totals(self.db, schemas.TotalsQuery().load(query or {}))
 
     # -- projects and funding 出资 -------------------------------------------------------------
 

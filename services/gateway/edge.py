@@ -41,4 +41,6 @@ def call_api(url_map, request: Request, cluster, admit=None) -> Response:
         result = cluster.call(route.service, route.rpc_method, context=context, **kwargs)
     except Exception as exc:  # noqa: BLE001  every failure becomes an HTTP answer
         return http.from_error(exc)
+    if route.download:  # a table (services.kernel.tables) sent as an .xlsx or CSV file
+        return http.download_response(result, request.args.get("format", "xlsx"))
     return http.json_response(result, route.status)

@@ -15,7 +15,7 @@ import json
 import logging
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as RouteNotFound
 from werkzeug.wrappers import Request, Response
@@ -68,6 +68,22 @@ LIMITS = Limits()
 def json_response(body, status: int = 200, headers=None) -> Response:
     return Response(json.dumps(body, ensure_ascii=False, default=str), status=status,
                     mimetype="application/json", headers=headers)
+
+
+def download_response(table: dict, fmt: str) -> Response:
+    """A table as an .xlsx or CSV attachment, named in Chinese (RFC 5987) with an ASCII fallback."""
+    from urllib.parse import quote
+
+    from services.kernel import tables
+    if fmt not in tables.FORMATS:
+        return error_response(400, "validation_failed", "导出格式应为 xlsx 或 csv (format: xlsx or csv)",
+                              fields={"format": ["xlsx or csv"]})
+    name = f"{table.get('sheet') or table.get('kind') or 'export'}.{fmt}"
+    ascii_name = f"{table.get('kind') or 'export'}.{fmt}"
+    response = Response(tables.render(table, fmt), mimetype=tables.FORMATS[fmt])
+    response.headers["Content-Disposition"] = (f'attachment; filename="{ascii_name}"; '
+                                               f"filename*=UTF-8''{quote(name)}")
+    return response
 
 
 def chinese_first(status: int, message: str | None) -> str:
@@ -226,7 +242,10 @@ def resolve(url_map, request: Request, limits: Limits = LIMITS):
     try:
         check_path(kwargs, limits)
         if route.body_param:
-            kwargs[route.body_param] = parse_body(read_body(request, route.max_body or limits.max_body), limits)
+            # a route that takes a large body (a roster file as base64) takes it as one long string
+            body_limits = replace(limits, max_body=route.max_body, max_string=route.max_body) \
+                if route.max_body else limits
+            kwargs[route.body_param] = parse_body(read_body(request, body_limits.max_body), body_limits)
         if route.query_param:
             kwargs[route.query_param] = check_query(request.args, limits)
     except Refused as refused:

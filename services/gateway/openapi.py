@@ -204,9 +204,13 @@ def _operation(route: Route, parameters: list, converter) -> dict:
     if route.method != "GET":
         operation["parameters"].append("IdempotencyKey")  # apispec: a component by name
     content_schema = ({"type": "array", "items": response} if many else response) if response else {}
+    content = {"application/json": {"schema": content_schema}}
+    if getattr(route, "download", False):  # a file: .xlsx or CSV as ?format= asks
+        content = {mime.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+                   for mime in ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                "text/csv")}
     operation["responses"] = {
-        str(route.status): {"description": "成功 success",
-                            "content": {"application/json": {"schema": content_schema}}},
+        str(route.status): {"description": "成功 success", "content": content},
         **{str(s): f"E{s}" for s in _errors(route)},
     }
     security = _security(route)

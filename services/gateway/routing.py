@@ -17,6 +17,7 @@ class Route:
     body: bool | str = False    # pass the JSON body as payload= (or as the keyword named here)
     query: bool | str = False   # pass the query string as query= (a dict; or the keyword named)
     status: int = 200
+    download: bool = False      # the RPC returns a table (services.kernel.tables): sent as a file
     max_body: int | None = None  # bytes; None: the gateway's default (http.Limits.max_body)
     # OpenAPI: by default read from the RPC method (services/gateway/openapi.py); name them when
     # the method does not load/dump through ``schemas.X()``

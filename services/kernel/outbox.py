@@ -28,3 +28,30 @@ def emit(session: Session, name: str, data: dict, subject: str | None = None, *,
     ))
     session.info[PENDING_KEY] = session.info.get(PENDING_KEY, 0) + 1
     return envelope
+
+
+def emit_many(session: Session, name: str, items, batch: int = 1000, progress=None) -> int:
+    """:func:`emit` for many events of one type (``(data, subject)`` pairs), one INSERT per
+    batch: a county roster announces 150,000 households without 150,000 round trips."""
+    event_type = events.get(name)
+    schema = event_type.schema()
+    rows, count = [], 0
+    for data, subject in items:
+        envelope = events.make_envelope(name, data, subject, schema=schema)
+        rows.append({"event_id": envelope["id"], "event_type": name, "exchange": event_type.exchange,
+                     "routing_key": event_type.name, "body": json.dumps(envelope, ensure_ascii=False),
+                     "created_at": utcnow(), "attempts": 0})
+        if len(rows) >= batch:
+            session.execute(insert(outbox_table), rows)
+            count += len(rows)
+            rows = []
+            if progress:
+                progress(count)
+    if rows:
+        session.execute(insert(outbox_table), rows)
+        count += len(rows)
+    if count:
+        session.info[PENDING_KEY] = session.info.get(PENDING_KEY, 0) + count
+    if progress:
+        progress(count)
+    return count

@@ -1,17 +1,21 @@
 """四出共建 co-building: HTTP routes of the contributions service."""
 from services.gateway.routing import Route
 from services.kernel.identity import (
-    COUNTY_OPERATOR, HAMLET_HEAD, READERS, RESIDENT, TOWN_STAFF, VILLAGE_CADRE)
+    COUNTY_OPERATOR, HAMLET_HEAD, READERS, RESIDENT, SUPERVISOR, TOWN_STAFF, VILLAGE_CADRE)
 
 S = "contributions"
 
 ROUTES = [
     # roster 花名册
     Route("POST", "/api/roster/imports", S, "import_roster", body=True, status=201,
-          max_body=16 * 1024 * 1024, access=(VILLAGE_CADRE,)),
+          max_body=16 * 1024 * 1024, response="RosterImportOut", access=(VILLAGE_CADRE,)),
     Route("GET", "/api/households", S, "list_households", query=True, access=READERS),
     Route("GET", "/api/households/<household_id>", S, "get_household", access=READERS),
     Route("GET", "/api/hamlets/<hamlet_id>", S, "get_hamlet", access=READERS),
+    # exports for the paper board and the county: ?village_id=…&format=xlsx|csv[&period=2026]
+    Route("GET", "/api/exports/<kind>", S, "export_table", query=True, download=True, response="TableOut",
+          summary="导出 export households, contributions, points, rankings or accounts as .xlsx or CSV",
+          access=(VILLAGE_CADRE, SUPERVISOR, TOWN_STAFF, COUNTY_OPERATOR)),
     # ledger 出人 出资 出力 出物
     Route("POST", "/api/contributions", S, "record_contribution", body=True, status=201, access=(HAMLET_HEAD, VILLAGE_CADRE, TOWN_STAFF)),
     Route("GET", "/api/contributions", S, "list_contributions", query=True, access=READERS),

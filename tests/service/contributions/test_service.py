@@ -24,7 +24,7 @@ def test_roster_over_rpc_all_or_nothing(contributions):
                    "t1,xx镇,v1,伍桂墩村,h2,桂花垸,hh8,,r8,郑八,户主,否,,sometimes\n"
     with pytest.raises(ValidationFailed) as caught:
         contributions.import_roster({"filename": "more.csv", "content": bad})
-    assert caught.value.detail["fields"] == {"more.csv:10:cadre": ["'sometimes' is not yes/no (是/否)"]}
+    assert caught.value.detail["fields"] == {"more.csv:10:cadre": ["“sometimes”不是 是/否"]}
     with pytest.raises(NotFound):
         contributions.get_household("hh7")  # line 9 was fine, yet nothing was applied
 

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 
 import pytest
+
+# A personal-data key for tests only, obviously not a secret (production sets its own).
+os.environ.setdefault("COCREATE_PII_KEY", "dGVzdC1vbmx5LW5vdC1hLXNlY3JldC1rZXktMDAwMDA=")
 
 from services.contributions import roster
 from services.contributions.models import Base

@@ -58,9 +58,11 @@ def test_one_bad_row_applies_nothing_and_names_the_row(session, clock, policy):
     with pytest.raises(ValidationFailed) as caught:
         roster.import_file(session, "wuguidun.csv", bad.encode(), clock, policy)
     detail = caught.value.detail
-    assert detail["fields"] == {"wuguidun.csv:5:party_member": ["'maybe' is not yes/no (是/否)"]}
+    assert detail["fields"] == {"wuguidun.csv:5:party_member": ["“maybe”看不出是不是党员"]}
     assert detail["errors"] == [{"file": "wuguidun.csv", "line": 5, "field": "party_member",
-                                 "message": "'maybe' is not yes/no (是/否)"}]
+                                 "header": "party_member", "message": "“maybe”看不出是不是党员",
+                                 "fix": "写“是”或“否”", "code": "party.invalid"}]
+    assert "第5行" in detail["message"] and "【party_member】" in detail["message"]
     session.rollback()
     assert count(session, models.Household) == 0 and count(session, models.Town) == 0
     assert emitted(session) == []
@@ -94,6 +96,7 @@ def test_a_household_without_head_and_missing_columns_are_named(session, clock, 
     with pytest.raises(ValidationFailed) as caught:
         roster.import_file(session, "r.csv", header_only.encode(), clock, policy)
     assert "r.csv:1:village_id" in caught.value.detail["fields"]
+    assert "r.csv:1:hamlet_name" in caught.value.detail["fields"]
 
 
 def test_chinese_headers_and_gb18030_csv(session, clock, policy):
@@ -126,8 +129,13 @@ def test_xlsx_bad_row_names_its_sheet_row(session, clock, policy):
     assert list(caught.value.detail["fields"]) == ["roster.xlsx:8:party_category"]
 
 
-def test_progress_reaches_the_total(session, clock, policy):
+def test_progress_covers_every_phase_and_reaches_each_total(session, clock, policy):
     seen = []
     roster.import_file(session, "roster.csv", ROSTER.encode(), clock, policy,
-                       progress=lambda done, total: seen.append((done, total)))
-    assert seen[-1] == (17, 17)  # 1 town, 1 village, 2 hamlets, 6 households, 7 residents
+                       progress=lambda phase, done, total: seen.append((phase, done, total)))
+    phases = [phase for phase, _, _ in seen]
+    assert sorted(set(phases), key=phases.index) == ["reading", "checking", "writing", "announcing"]
+    last = {phase: (done, total) for phase, done, total in seen}
+    assert last["reading"] == (7, 7)                 # 7 rows
+    assert last["writing"] == (17, 17)  # 1 town, 1 village, 2 hamlets, 6 households, 7 residents
+    assert last["announcing"] == (6, 6)

@@ -1,0 +1,55 @@
+"""What the roster shows: a household, a hamlet, a page of households (ID and phone masked)."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.kernel.db import get_or_404
+
+from . import models
+from .places import hamlet_chain
+
+
+def public_view(session: Session, household_id: str) -> dict | None:
+    """The ``household.registered`` data of a stored household (no personal numbers in it)."""
+    household = session.get(models.Household, household_id)
+    if household is None:
+        return None
+    hamlet = session.get(models.Hamlet, household.hamlet_id)
+    village = session.get(models.Village, hamlet.village_id)
+    party = session.scalar(select(models.Resident.id).where(
+        models.Resident.household_id == household_id, models.Resident.party_member.is_(True)).limit(1))
+    return {
+        "household_id": household.id, "hamlet_id": hamlet.id, "village_id": village.id,
+        "town_id": village.town_id, "head_name": household.head_name,
+        "village_name": village.name, "hamlet_name": hamlet.name,
+        "party_member": party is not None,
+        "hub_household_id": household.hub_household_id,
+    }
+
+
+def household_view(session: Session, household_id: str) -> dict:
+    household = get_or_404(session, models.Household, household_id, "household")
+    view = public_view(session, household.id)
+    residents = session.scalars(select(models.Resident).where(
+        models.Resident.household_id == household_id).order_by(models.Resident.id)).all()
+    linked = session.scalars(select(models.Household.id).where(
+        models.Household.hub_household_id == household_id, models.Household.id != household_id)
+        .order_by(models.Household.id)).all()
+    return {**view, "size": household.size, "note": household.note,
+            "residents": residents, "linked_household_ids": list(linked)}
+
+
+def hamlet_view(session: Session, hamlet_id: str) -> dict:
+    hamlet, village = hamlet_chain(session, hamlet_id)
+    households = session.scalar(select(func.count()).select_from(models.Household)
+                                .where(models.Household.hamlet_id == hamlet_id))
+    return {"hamlet_id": hamlet.id, "name": hamlet.name, "village_id": village.id,
+            "village_name": village.name, "town_id": village.town_id, "households": households}
+
+
+def list_households(session: Session, hamlet_id: str | None = None, limit: int = 200, offset: int = 0) -> list[dict]:
+    query = select(models.Household.id).order_by(models.Household.id).limit(limit).offset(offset)
+    if hamlet_id:
+        query = query.where(models.Household.hamlet_id == hamlet_id)
+    return [public_view(session, hid) for hid in session.scalars(query)]

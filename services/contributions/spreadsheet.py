@@ -1,0 +1,197 @@
+"""Spreadsheets in and out (CSV and .xlsx), streamed, knowing nothing of rosters.
+
+Reading yields ``(row number as Excel shows it, [cell texts])`` one row at a time, so a county
+file never sits in memory whole. Merged cells are read as villages mean them: every cell of a
+merged range carries the range's value (a 组别 merged down a hamlet's rows names each row's
+hamlet). Formula cells come through as their formula text (``=SUM(F4:F90)``) so a totals row can
+be recognised as one. (Writing tables is services.kernel.tables.)
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Iterator
+
+
+class UnreadableFile(Exception):
+    """The file is not a spreadsheet we can read; the message is for a clerk (Chinese)."""
+
+
+def cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # Excel stores 0012 typed as a number as 12.0
+    if isinstance(value, datetime):
+        value = value.date() if not (value.hour or value.minute or value.second) else value
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def decode(data: bytes) -> str:
+    """Excel on Chinese Windows saves CSV as GB18030; everything else is UTF-8 (maybe with BOM)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
+@dataclass
+class Source:
+    """A file to read: its name (for messages) and either a path or its bytes."""
+
+    name: str
+    path: Path | None = None
+    data: bytes | None = None
+
+    @classmethod
+    def of_path(cls, path) -> "Source":
+        path = Path(path)
+        return cls(path.name, path=path)
+
+    @property
+    def kind(self) -> str:
+        return Path(self.name).suffix.lower().lstrip(".")
+
+    def open(self) -> IO[bytes]:
+        return open(self.path, "rb") if self.path is not None else io.BytesIO(self.data or b"")
+
+    def size(self) -> int:
+        return self.path.stat().st_size if self.path is not None else len(self.data or b"")
+
+
+def rows(source: Source) -> Iterator[tuple[int, list[str]]]:
+    """Every row of the first sheet as cell texts, numbered as Excel numbers them."""
+    if source.kind == "xlsx":
+        return _xlsx_rows(source)
+    if source.kind in ("csv", "txt"):
+        return _csv_rows(source)
+    raise UnreadableFile("花名册应是 .xlsx 或 .csv 文件（旧版 .xls 请在 Excel 中“另存为” .xlsx）")
+
+
+def _csv_rows(source: Source) -> Iterator[tuple[int, list[str]]]:
+    with source.open() as raw:
+        head = raw.read(65536)
+        raw.seek(0)
+        try:
+            head.decode("utf-8-sig")
+            encoding = "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            # a multi-byte character cut by the 64 KiB sample is still UTF-8
+            encoding = "utf-8-sig" if exc.start >= len(head) - 4 else "gb18030"
+        text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+        reader = csv.reader(text)
+        line = 0
+        try:
+            for values in reader:
+                line += 1  # rows as Excel numbers them (a quoted cell with a newline is one row)
+                yield line, [v.strip() for v in values]
+        except UnicodeDecodeError:
+            raise UnreadableFile("文件编码无法识别：请在 Excel 中另存为“CSV UTF-8”或 .xlsx") from None
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + (ch - 64)
+    return index - 1
+
+
+def _merged_ranges(zf: zipfile.ZipFile, member: str) -> list[tuple[int, int, int, int]]:
+    """(first row, last row, first column, last column) of each merged range, 0-based columns.
+
+    openpyxl's streaming reader does not expose merged cells, and the <mergeCells> element sits
+    after all the rows; scanning the XML once in chunks for it costs little and keeps memory flat.
+    """
+    found = []
+    tail = b""
+    with zf.open(member) as stream:
+        while True:
+            chunk = stream.read(1 << 20)
+            if not chunk:
+                break
+            block = tail + chunk
+            for m in _MERGE.finditer(block):
+                c1, r1 = _column_index(m.group(1)), int(m.group(2))
+                c2 = _column_index(m.group(3)) if m.group(3) else c1
+                r2 = int(m.group(4)) if m.group(4) else r1
+                found.append((r1, r2, c1, c2))
+            tail = block[-200:]
+            # a match wholly inside the kept tail would be counted twice: drop it from the tail
+            last = None
+            for m in _MERGE.finditer(tail):
+                last = m
+            if last is not None:
+                tail = tail[last.end():]
+    return sorted(set(found))
+
+
+def _first_sheet_member(zf: zipfile.ZipFile) -> str:
+    """The zip member of the workbook's first sheet (workbook order, not file name order)."""
+    names = set(zf.namelist())
+    try:
+        workbook = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+        first = re.search(rb'<(?:\w+:)?sheet\b[^>]*?r:id="([^"]+)"', workbook)
+        if first:
+            rid = first.group(1)
+            for rel in re.finditer(rb"<Relationship\b[^>]*>", rels):
+                tag = rel.group(0)
+                if re.search(rb'Id="' + re.escape(rid) + rb'"', tag):
+                    target = re.search(rb'Target="([^"]+)"', tag).group(1).decode()
+                    target = target.lstrip("/")
+                    member = target if target.startswith("xl/") else f"xl/{target}"
+                    if member in names:
+                        return member
+    except KeyError:
+        pass
+    return "xl/worksheets/sheet1.xml"
+
+
+def _xlsx_rows(source: Source) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        with source.open() as raw, zipfile.ZipFile(raw) as zf:
+            merged = _merged_ranges(zf, _first_sheet_member(zf))
+    except (zipfile.BadZipFile, KeyError, OSError):
+        raise UnreadableFile("不是有效的 .xlsx 文件（文件损坏，或是改了扩展名的 .xls）") from None
+    handle = source.open()
+    try:
+        # data_only=False: a formula cell reads as its formula, so totals rows show themselves
+        workbook = load_workbook(handle, read_only=True, data_only=False)
+    except Exception:  # noqa: BLE001  openpyxl raises many kinds on a bad file
+        handle.close()
+        raise UnreadableFile("不是有效的 .xlsx 文件（文件损坏，或是改了扩展名的 .xls）") from None
+    try:
+        sheet = workbook.worksheets[0]
+        starts: dict[int, list] = {}
+        for r1, r2, c1, c2 in merged:
+            starts.setdefault(r1, []).append((r1, r2, c1, c2))
+        active: list[tuple[int, int, int, int, str]] = []  # ranges open on this row, with value
+        number = 0
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            texts = [cell_text(v) for v in values]
+            if active:
+                active = [a for a in active if a[1] >= number]
+            for r1, r2, c1, c2 in starts.pop(number, ()):
+                value = texts[c1] if c1 < len(texts) else ""
+                active.append((r1, r2, c1, c2, value))
+            for _r1, _r2, c1, c2, value in active:
+                if len(texts) <= c2:
+                    texts.extend([""] * (c2 + 1 - len(texts)))
+                for column in range(c1, c2 + 1):
+                    texts[column] = value
+            yield number, texts
+    finally:
+        workbook.close()
+        handle.close()
