@@ -314,25 +314,6 @@ class HamletFilter(In, Page):
 # roster.list_households, ledger.totals, funding.progress/round_view/request_view); named in
 # services/gateway/routes/contributions.py ``RESPONSES``. Documentation only: never loaded.
 
-class ImportCountsOut(Schema):
-    towns = fields.Integer()
-    villages = fields.Integer()
-    hamlets = fields.Integer()
-    households = fields.Integer()
-    residents = fields.Integer()
-
-
-class RosterImportOut(Schema):
-    file = fields.String(metadata={"description": "导入的文件名 the file imported"})
-    rows = fields.Integer(metadata={"description": "数据行数（不含表头） data rows, header excluded"})
-    created = fields.Nested(ImportCountsOut, metadata={"description": "新建的条目数 new records, by kind"})
-    updated = fields.Nested(ImportCountsOut, metadata={"description": "有变化的已有条目 changed records"})
-    unchanged = fields.Nested(ImportCountsOut, metadata={"description": "无变化的条目 records left as they were"})
-    households_announced = fields.Integer(metadata={
-        "description": "发出 household.registered 的户数 households announced to the other services"})
-    changed = fields.Boolean(metadata={"description": "花名册是否有任何变化 whether anything was created or updated"})
-
-
 class HouseholdSummaryOut(Schema):
     """One household as the roster lists it (the ``household.registered`` data)."""
 
