@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from jsonschema import Draft202012Validator
 
-from services.contributions import demolitions, funding, ledger, projects, recording, roster, views
+from services.contributions import demolitions, funding, ledger, projects, recording, roster, roster_views, views
 from services.gateway import openapi
 from services.gateway.routing import load_routes
 
@@ -32,7 +32,7 @@ def conforms(document, method, path, answer, status="200"):
 def test_roster_import_and_households(session, clock, policy, document):
     imported = roster.import_file(session, "roster.csv", ROSTER.encode(), clock, policy)
     conforms(document, "post", "/api/roster/imports", imported, "201")
-    conforms(document, "get", "/api/households", roster.list_households(session))
+    conforms(document, "get", "/api/households", roster_views.list_households(session))
     assert imported["created"]["households"] == 6
 
 
