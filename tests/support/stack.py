@@ -102,6 +102,17 @@ class Stack:
             self.process.wait(timeout=10)
 
 
+def _stop_with_parent() -> None:
+    """Linux: supervisord gets SIGTERM when the test process dies, however it dies (a timeout
+    that exits at once runs no fixture teardown), so no stack outlives its tests."""
+    import ctypes
+    PR_SET_PDEATHSIG = 1
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:  # not glibc: teardown still stops the stack
+        pass
+
+
 def rpc_consumers(amqp_uri: str, service: str) -> int:
     from nameko.rpc import RPC_QUEUE_TEMPLATE
     try:
@@ -134,7 +145,8 @@ def start(amqp_uri: str, home: Path, **settings) -> Stack:
         raise AssertionError(f"cocreate topology apply failed:\n{applied.stdout}{applied.stderr}")
     stack.process = subprocess.Popen(
         [str(BIN / "cocreate"), "run", "--logs", str(home / "logs"), "--data-dir", str(home / "data")],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
+        preexec_fn=_stop_with_parent)
     try:
         stack.wait_healthy(timeout=300)  # seven processes on a loaded 2-core machine take a while
     except BaseException:
