@@ -11,7 +11,6 @@ from __future__ import annotations
 from services.kernel.identity import (SUPERVISOR, TOWN_STAFF, VILLAGE_CADRE, Forbidden, Principal,
                                       require)
 
-from . import roster
 
 TOWN_MONEY = ("grant", "sponsor")
 PERSONAL = ("residents", "linked_household_ids", "hub_household_id", "party_member")
@@ -25,15 +24,20 @@ def record(actor: Principal | None, data: dict) -> None:
                          "role": actor.role, "allowed_roles": [TOWN_STAFF]})
 
 
-def import_roster(actor: Principal | None, filename: str, raw: bytes) -> None:
+def import_roster(actor: Principal | None) -> None:
     if actor is None:
         return
     require(actor, roles=(VILLAGE_CADRE,), what="导入花名册")
-    villages = {row.get("village_id") for _, row in roster.read(filename, raw).rows} - {None, ""}
-    outside = sorted(v for v in villages if not actor.covers({"village": v}))
-    if outside:
-        raise Forbidden({"message": f"花名册含本村以外的村：{', '.join(outside)} (rows of other villages)",
-                         "villages": outside})
+
+
+def roster_villages(actor: Principal | None):
+    """The check a roster import runs on the villages its file names, before writing."""
+    def check(villages: list[str]) -> None:
+        outside = sorted(v for v in villages if actor is not None and not actor.covers({"village": v}))
+        if outside:
+            raise Forbidden({"message": f"花名册含本村以外的村：{', '.join(outside)} (rows of other villages)",
+                             "villages": outside})
+    return check
 
 
 def private_view(actor: Principal | None, view: dict) -> dict:

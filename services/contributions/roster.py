@@ -768,7 +768,8 @@ def report(plan: Plan) -> dict:
 
 def import_source(session: Session, source: spreadsheet.Source, clock, policy=None,
                   options: Options | None = None, progress: Progress = _quiet,
-                  apply: bool = True, vault: identity.Vault | None = None) -> dict:
+                  apply: bool = True, vault: identity.Vault | None = None,
+                  may_write_villages=None) -> dict:
     """Check then apply one roster file in the caller's transaction; all rows or none.
 
     Raises ValidationFailed (``message`` grouped for a clerk, ``groups``, ``fields`` mapping
@@ -780,6 +781,8 @@ def import_source(session: Session, source: spreadsheet.Source, clock, policy=No
     plan, errors = check(session, source, options, progress, vault)
     if errors:
         raise refusal(source.name, errors)
+    if may_write_villages is not None:  # the caller's scope (identity), before anything is written
+        may_write_villages(sorted(plan.villages))
     base = {"file": source.name, "rows": plan.rows, "report": report(plan)}
     if not apply:
         return {**base, "checked": True, "applied": False,
@@ -949,6 +952,6 @@ def _upsert(session, model, stored: dict, ident: str, values: dict, counts: dict
 
 def import_file(session: Session, file: str, data: bytes, clock, policy=None,
                 progress: Progress = _quiet, options: Options | None = None, apply: bool = True,
-                vault: identity.Vault | None = None) -> dict:
+                vault: identity.Vault | None = None, may_write_villages=None) -> dict:
     return import_source(session, spreadsheet.Source(file, data=data), clock, policy, options,
-                         progress, apply, vault)
+                         progress, apply, vault, may_write_villages)

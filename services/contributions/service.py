@@ -51,10 +51,10 @@ class ContributionsService:
                 raw = base64.b64decode(data["content_base64"], validate=True)
             except (binascii.Error, ValueError):
                 raise ValidationFailed.from_messages({"content_base64": ["not base64"]}) from None
-        actors.import_roster(self.caller, data["filename"], raw)
+        actors.import_roster(self.caller)
         return roster.import_file(self.db, data["filename"], raw, self.clock, self.policy,
                                   options=roster.Options.of(data), apply=not data["check"],
-                                  vault=self.vault)
+                                  vault=self.vault, may_write_villages=actors.roster_villages(self.caller))
 
     @api
     def get_household(self, household_id):
