@@ -11,7 +11,9 @@ import requests
 from jsonschema import Draft202012Validator, FormatChecker
 from kombu import Connection, Consumer, Exchange, Queue
 
+from services.contributions.service import ContributionsService
 from services.gateway.service import GatewayService
+from services.identity.service import IdentityService
 from services.kernel.nameko_ext import topology
 from services.notifications.service import NotificationsService
 from services.proposals.service import ProposalsService
@@ -21,7 +23,8 @@ from tests.support.wait import until
 
 pytestmark = pytest.mark.integration
 
-SERVICES = [RulesService, ProposalsService, ScoringService, NotificationsService, GatewayService]
+SERVICES = [RulesService, ProposalsService, ContributionsService, ScoringService, NotificationsService,
+            IdentityService, GatewayService]
 ACCEPT = ["application/cloudevents+json", "application/json"]
 
 

@@ -135,7 +135,7 @@ def _notice(n=0):
 def test_outside_only_events_are_routable_while_our_handlers_routes_stay_mandatory(amqp_uri, sessions):
     from services.kernel.nameko_ext import topology
     classes = _classes()
-    assert [t.name for t in topology.outside_only(classes)] == ["notice.published"]
+    assert "notice.published" in [t.name for t in topology.outside_only(classes)]
     # the archive (as `make definitions` / `topology apply` declare it), but no handler queue
     archive = topology.archive_queue(classes)
     with Connection(amqp_uri) as connection:

@@ -10,11 +10,13 @@ from nameko.standalone.rpc import ServiceRpcProxy
 
 from services import cli
 from services.gateway.service import GatewayService
+from services.identity.service import IdentityService
 from services.kernel.nameko_ext import topology
 from services.notifications import sharing
 from services.notifications.service import NotificationsService
 from tests.support.bus import deed, publish
 from tests.support.http_peer import Receivers
+from tests.support.identity import caller
 from tests.support.wait import until
 
 pytestmark = pytest.mark.service
@@ -27,8 +29,8 @@ def stack(container_factory, service_config):
         port = s.getsockname()[1]
     config = dict(service_config, WEB_SERVER_ADDRESS=f"127.0.0.1:{port}",
                   WEBHOOK_ALLOW_NETWORKS=["127.0.0.0/8"])
-    topology.apply(config["AMQP_URI"], [NotificationsService])
-    for cls in (NotificationsService, GatewayService):
+    topology.apply(config["AMQP_URI"], [NotificationsService, IdentityService])
+    for cls in (NotificationsService, IdentityService, GatewayService):
         container_factory(cls, config).start()
     return f"http://127.0.0.1:{port}", config
 
@@ -40,6 +42,7 @@ def _points(n):
 
 def test_a_system_that_was_offline_reads_what_it_missed_in_order_with_a_cursor(stack):
     web, config = stack
+    requests = caller(web, config, "integration", "county:*")  # the catch-up feed needs an identity
     uri = config["AMQP_URI"]
     sent = []
     for n in range(5):
@@ -83,6 +86,7 @@ def test_a_system_that_was_offline_reads_what_it_missed_in_order_with_a_cursor(s
 
 def test_exhausted_deliveries_are_kept_and_an_operator_replays_them(stack, monkeypatch, capsys):
     web, config = stack
+    requests = caller(web, config, "integration", "county:*")  # subscriptions need an identity
     uri = config["AMQP_URI"]
     monkeypatch.setattr(sharing, "RETRY_SCHEDULE", [timedelta(0)])  # two attempts, then failed
     with Receivers(lambda path, n: (0, 503, None) if n < 2 else (0, 204, None)) as peers, \

@@ -23,7 +23,8 @@ def web(container_factory, service_config):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = dict(service_config, WEB_SERVER_ADDRESS=f"127.0.0.1:{port}")
+    config = dict(service_config, WEB_SERVER_ADDRESS=f"127.0.0.1:{port}",
+                  WEBHOOK_ALLOW_NETWORKS="127.0.0.0/8")  # the test's receivers are on loopback
     topology.apply(config["AMQP_URI"], [NotificationsService, IdentityService])
     for cls in (NotificationsService, IdentityService, GatewayService):
         container_factory(cls, config).start()

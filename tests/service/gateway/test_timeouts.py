@@ -7,8 +7,10 @@ import pytest
 import requests
 
 from services.gateway.service import GatewayService
+from services.identity.service import IdentityService
 from services.kernel.nameko_ext import topology
 from services.notifications.service import NotificationsService
+from tests.support.identity import caller
 
 pytestmark = pytest.mark.service
 
@@ -17,12 +19,15 @@ def test_a_stopped_service_answers_504_and_the_gateway_stays_up(container_factor
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = dict(service_config, WEB_SERVER_ADDRESS=f"127.0.0.1:{port}", GATEWAY_RPC_TIMEOUT=1)
+    config = dict(service_config, WEB_SERVER_ADDRESS=f"127.0.0.1:{port}", GATEWAY_RPC_TIMEOUT=1,
+                  WEBHOOK_ALLOW_NETWORKS="127.0.0.0/8")  # the subscriptions below point at loopback
     web = f"http://127.0.0.1:{port}"
-    topology.apply(config["AMQP_URI"], [NotificationsService])
+    topology.apply(config["AMQP_URI"], [NotificationsService, IdentityService])
     notifications = container_factory(NotificationsService, config)
     notifications.start()
+    container_factory(IdentityService, config).start()
     container_factory(GatewayService, config).start()
+    county = caller(web, config, "integration", "county:*")  # subscriptions need an identity
     assert requests.get(f"{web}/api/board/feed", timeout=10).status_code == 200
 
     notifications.stop()
@@ -34,11 +39,11 @@ def test_a_stopped_service_answers_504_and_the_gateway_stays_up(container_factor
     assert requests.get(f"{web}/healthz", timeout=10).status_code == 200
 
     # a write while the service is down: 504, and it does not happen when the service returns
-    lost = requests.post(f"{web}/api/subscriptions", timeout=10, json={
+    lost = county.post(f"{web}/api/subscriptions", timeout=10, json={
         "subscriber": "county-late", "url": "http://127.0.0.1:9/hook", "patterns": ["notice.*"]})
     assert lost.status_code == 504
     container_factory(NotificationsService, config).start()
-    made = requests.post(f"{web}/api/subscriptions", timeout=10, json={
+    made = county.post(f"{web}/api/subscriptions", timeout=10, json={
         "subscriber": "county-now", "url": "http://127.0.0.1:9/hook", "patterns": ["notice.*"]})
     assert made.status_code == 201, made.text
     assert _subscribers(config) == ["county-now"]
