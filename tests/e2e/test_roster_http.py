@@ -8,12 +8,13 @@ import io
 import requests
 from openpyxl import load_workbook
 
-from tests.e2e.conftest import expect, uid
+from tests.e2e.conftest import cadre, expect, uid
 from tests.support.rosters import Household, Roster, id_number
 
 
-def test_upload_a_village_roster_then_download_it(api, tmp_path):
+def test_upload_a_village_roster_then_download_it(api, tmp_path, person):
     village = uid("v")
+    requests = cadre(person, village)  # a roster is imported by a cadre of its village (identity)
     households = [Household(f"{1 + i % 3}组", f"户主{i}", id_number(600 + i, area="420981"), size=1 + i % 5)
                   for i in range(400)]     # ~20 KB of base64: more than any other route's string
     path = Roster(households=households, merge_hamlets=True).write(tmp_path / "花名册.xlsx")
