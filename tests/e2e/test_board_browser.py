@@ -54,22 +54,27 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def village(stack):
-    """The story on the broker, then an objection to the title, upheld by the committee."""
+def village(stack, person):
+    """The story on the broker, then an objection to the title, upheld by the committee. Who
+    objects and who answers is the caller (identity): a villager of the household, the
+    supervision committee of the village."""
     web, amqp = stack.url, stack.amqp_uri
+    villager = person("village_cadre", f"village:{VILLAGE}", home=f"wgd{TAG}-1-02")
+    outsider = person("village_cadre", f"village:{VILLAGE}", home=f"lyc{TAG}-yw-01")
+    committee = person("supervisor", f"village:{VILLAGE}")
     for event in village_events(TAG):
         publish(amqp, event.name, None, envelope=event.envelope)
     board = until(lambda: _board(web) if _ready(web) else None, timeout=60,
                   message=f"the story on {VILLAGE}'s board")
     title = next(p for p in board["publicity"] if p["kind"] == "评星评优")
-    objection = requests.post(f"{web}/api/publicity/{title['publicity_id']}/objections", json={
+    objection = villager.post(f"{web}/api/publicity/{title['publicity_id']}/objections", json={
         "resident_id": f"wgd{TAG}-1-02-1", "household_id": f"wgd{TAG}-1-02", "reason": "好婆婆的评议票数有误"},
         timeout=30)
     assert objection.status_code == 201, objection.text
-    stranger = requests.post(f"{web}/api/publicity/{title['publicity_id']}/objections", json={
+    stranger = outsider.post(f"{web}/api/publicity/{title['publicity_id']}/objections", json={
         "resident_id": "x-1", "household_id": f"lyc{TAG}-yw-01", "reason": "别村的人"}, timeout=30)
     assert stranger.status_code == 400 and "household_id" in stranger.json()["fields"]
-    answered = requests.post(f"{web}/api/objections/{objection.json()['objection_id']}/answer", json={
+    answered = committee.post(f"{web}/api/objections/{objection.json()['objection_id']}/answer", json={
         "outcome": "upheld", "answer": "经核实，评议票数漏记 2 票，重新统计前暂缓授予", "answered_by": "监督委员会"},
         timeout=30)
     assert answered.status_code == 200, answered.text
