@@ -105,7 +105,9 @@ def test_proposals_reports_and_good_deeds(api, person):
                                  json={"resident_id": "r-7", "satisfied": True}), 409)
     assert early["current"] == "assigned" and "resolve" in early["allowed"]
 
-    deed = expect(who.post(f"{api}/api/good-deeds", json={
+    # a deed is verified by someone other than its reporter (the hamlet head reports it)
+    reporter = person("hamlet_head", f"village:{village}")
+    deed = expect(reporter.post(f"{api}/api/good-deeds", json={
         "village_id": village, "hamlet_id": uid("h"), "household_id": "hh-9", "resident_id": "r-9",
         "deed_code": "help_neighbour", "description": "helped rebuild a wall", "reported_by": "r-1"}), 201)
     verified = expect(who.post(f"{api}/api/good-deeds/{deed['id']}/verify",
