@@ -255,14 +255,14 @@ def resolve(url_map, request: Request, limits: Limits = LIMITS):
 
 def read_body(request: Request, max_body: int) -> bytes:
     """At most ``max_body`` bytes, whether or not the client said how many it sends."""
+    too_large = Refused(413, f"请求内容过大，最多 {max_body // 1024} KB (body over {max_body} bytes)",
+                        code="payload_too_large")
     length = request.content_length
     if length is not None and length > max_body:
-        raise Refused(413, f"请求内容过大，最多 {max_body // 1024} KB (body over {max_body} bytes)",
-                      code="payload_too_large")
+        raise too_large
     data = request.stream.read(max_body + 1)
     if len(data) > max_body:
-        raise Refused(413, f"请求内容过大，最多 {max_body // 1024} KB (body over {max_body} bytes)",
-                      code="payload_too_large")
+        raise too_large
     return data
 
 
