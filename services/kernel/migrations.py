@@ -180,3 +180,21 @@ def kernel_requests_downgrade() -> None:
 
     op.drop_index(op.f("ix_kernel_requests_created_at"), table_name="kernel_requests")
     op.drop_table("kernel_requests")
+
+
+def kernel_outbox_pending_upgrade() -> None:
+    """An index of the unpublished outbox rows only (partial, on PostgreSQL and SQLite)."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    pending = sa.text("published_at IS NULL")
+    op.drop_index(op.f("ix_kernel_outbox_published_at"), table_name="kernel_outbox")
+    op.create_index("ix_kernel_outbox_pending", "kernel_outbox", ["id"],
+                    postgresql_where=pending, sqlite_where=pending)
+
+
+def kernel_outbox_pending_downgrade() -> None:
+    from alembic import op
+
+    op.drop_index("ix_kernel_outbox_pending", table_name="kernel_outbox")
+    op.create_index(op.f("ix_kernel_outbox_published_at"), "kernel_outbox", ["published_at"])

@@ -178,3 +178,53 @@ def test_a_row_that_can_never_be_routed_is_parked_with_its_reason_and_replayable
     assert [p.event_id for p in parking.replay(amqp_uri, {stray["id"]})] == [stray["id"]]
     assert [body["id"] for _, body in _drain(amqp_uri, queue)] == [stray["id"]]
     assert parking.list_parked(amqp_uri) == []
+
+
+def test_a_window_is_published_and_confirmed_together_in_order(amqp_uri, sessions):
+    queue = _bind(amqp_uri)
+    with sessions() as session:
+        sent = [e["id"] for e in (outbox.emit(session, "good_deed.verified", deed("sweep", n))
+                                  for n in range(1200))]
+        session.commit()
+    relay = OutboxRelay(sessions, amqp_uri, batch_size=500)
+    assert [relay.publish_pending() for _ in range(4)] == [500, 500, 200, 0]
+    assert pending_count(sessions) == 0
+    assert [body["id"] for _, body in _drain(amqp_uri, queue)] == sent
+    with sessions() as session:
+        rows = session.execute(select(db.outbox_table.c.attempts, db.outbox_table.c.published_at)).all()
+    assert all(r.attempts == 1 and r.published_at is not None for r in rows)
+
+
+def test_an_unroutable_type_backs_off_as_a_whole_without_trying_each_row(amqp_uri, sessions):
+    """A type no queue takes costs one try per backoff step, not one per pending row."""
+    with sessions() as session:
+        for n in range(4):
+            outbox.emit(session, "good_deed.verified", deed("sweep", n))
+        session.commit()
+    relay = OutboxRelay(sessions, amqp_uri, batch_size=1)
+    assert relay.publish_pending() == 0
+    assert relay.publish_pending() == 0  # the rest wait with the first: nothing is due
+    with sessions() as session:
+        rows = session.execute(select(db.outbox_table).order_by(db.outbox_table.c.id)).all()
+    assert [r.attempts for r in rows] == [1, 0, 0, 0]
+    assert len({r.next_attempt_at for r in rows}) == 1 and rows[0].next_attempt_at is not None
+    queue = _bind(amqp_uri)
+    with sessions() as session:  # the backoff passes
+        session.execute(update(db.outbox_table).values(next_attempt_at=None))
+        session.commit()
+    relay.batch_size = 10
+    assert relay.publish_pending() == 4
+    assert len(_drain(amqp_uri, queue)) == 4
+
+
+def test_confirmed_rows_are_deleted_at_once_with_no_retention(amqp_uri, sessions):
+    from datetime import timedelta
+    queue = _bind(amqp_uri)
+    with sessions() as session:
+        for n in range(3):
+            outbox.emit(session, "good_deed.verified", deed("sweep", n))
+        session.commit()
+    assert OutboxRelay(sessions, amqp_uri, retention=timedelta(0)).publish_pending() == 3
+    with sessions() as session:
+        assert session.execute(select(db.outbox_table)).all() == []
+    assert len(_drain(amqp_uri, queue)) == 3

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from weakref import WeakKeyDictionary
 
 from nameko.extensions import DependencyProvider
@@ -41,9 +42,13 @@ class Database(DependencyProvider):
         elif config.get("MIGRATE_ON_START", True):
             upgrade(self.service, self.url)
         self.sessionmaker = session_factory(self.engine)
+        retention = config.get("OUTBOX_RETENTION_HOURS", 24)
         self.relay = OutboxRelay(self.sessionmaker, config["AMQP_URI"],
                                  poll_interval=float(config.get("OUTBOX_POLL_INTERVAL", 1.0)),
                                  max_unroutable=int(config.get("OUTBOX_MAX_UNROUTABLE", 8)),
+                                 batch_size=int(config.get("OUTBOX_WINDOW", 500)),
+                                 retention=None if retention in (None, "", "keep")
+                                 else timedelta(hours=float(retention)),
                                  name=f"{self.service}.outbox")
         self.sessions = WeakKeyDictionary()
 

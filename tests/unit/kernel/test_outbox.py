@@ -63,3 +63,33 @@ def test_prune_removes_only_old_published_rows_and_markers(session):
     left = {r.event_id for r in session.execute(select(db.outbox_table))}
     assert left == {fresh["id"], unsent["id"]}
     assert idempotency.seen(session, "new-event", "c") and not idempotency.seen(session, "old-event", "c")
+
+
+def test_the_relays_next_rows_come_from_an_index_of_unpublished_rows_only(tmp_path):
+    """Confirmed rows kept for retention must not be scanned to find the next pending ones."""
+    from services.kernel import migrations
+    url = f"sqlite:///{tmp_path}/proposals.sqlite"
+    migrations.upgrade("proposals", url)  # the index as the migrations build it
+    eng = db.make_engine(url)
+    with eng.connect() as conn:
+        sql = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'ix_kernel_outbox_pending'").scalar_one()
+        plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT id FROM kernel_outbox WHERE published_at IS NULL "
+            "AND (next_attempt_at IS NULL OR next_attempt_at <= '2026-01-01') ORDER BY id LIMIT 500"))
+    eng.dispose()
+    assert "WHERE published_at IS NULL" in sql
+    assert "ix_kernel_outbox_pending" in plan, plan
+
+
+def test_prune_takes_a_bounded_batch(session):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from services.kernel.relay import prune_published
+    for _ in range(5):
+        outbox.emit(session, "good_deed.verified", DEED)
+    session.execute(update(db.outbox_table).values(published_at=db.utcnow() - timedelta(days=2)))
+    assert prune_published(session, db.utcnow() - timedelta(days=1), limit=3) == 3
+    assert prune_published(session, db.utcnow() - timedelta(days=1), limit=3) == 2
