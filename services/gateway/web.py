@@ -49,7 +49,20 @@ class EdgeServer(WebServer):
 
 
 class Http(HttpRequestHandler):
+    """``@http(method, url)``; ``inline=answer`` answers in the web server's own green thread,
+    without taking one of the container's workers: a probe (``/healthz``) is never queued
+    behind slow calls however busy the workers are."""
+
     server = EdgeServer()
+
+    def __init__(self, method, url, inline=None, **kwargs):
+        self.inline = inline
+        super().__init__(method, url, **kwargs)
+
+    def handle_request(self, request):
+        if self.inline is not None:
+            return self.inline(request)
+        return super().handle_request(request)
 
     def response_from_exception(self, exc):
         if isinstance(exc, HTTPException):

@@ -22,8 +22,9 @@ H = "x-cocreate-"
 
 
 def parked_queue() -> Queue:
+    # a quorum queue like the handlers' (no delivery limit: listing returns every message)
     return Queue(PARKED_QUEUE, exchange=Exchange(""), routing_key=PARKED_QUEUE,
-                 durable=True, auto_delete=False)
+                 durable=True, auto_delete=False, queue_arguments={"x-queue-type": "quorum"})
 
 
 @dataclass
@@ -87,12 +88,18 @@ def _describe(message) -> Parked:
         event_id, event_type = envelope.get("id"), envelope.get("type")
     except (ValueError, AttributeError):
         pass
+    # dead-lettered by the broker (a handler queue's delivery limit): its x-death says from where
+    death = (headers.get("x-death") or [{}])[0]
+    dead = {} if H + "parked-id" in headers or not death else {
+        H + "queue": death.get("queue", ""), H + "attempts": death.get("count", 0),
+        H + "error": f"dead-lettered by the broker: {death.get('reason', '')}"}
+    headers = {**headers, **dead}
     return Parked(
         parked_id=headers.get(H + "parked-id", ""), event_id=event_id, event_type=event_type,
         queue=headers.get(H + "queue", ""), consumer=headers.get(H + "consumer", ""),
         attempts=int(headers.get(H + "attempts", 0)), error=headers.get(H + "error", ""),
         parked_at=headers.get(H + "parked-at", ""), body=body,
-        content_type=message.content_type or "application/json",
+        content_type=message.properties.get("content_type") or "application/json",
         exchange=headers.get(H + "exchange", ""), routing_key=headers.get(H + "routing-key", ""),
     )
 

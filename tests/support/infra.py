@@ -106,6 +106,19 @@ class VhostManager:
             self._ctl("set_permissions", "-p", vhost, self.user, ".*", ".*", ".*")
         return _with_vhost(self.base_uri, vhost)
 
+    def queue_type(self, uri: str, name: str) -> str:
+        """``classic`` or ``quorum``: what the broker made of a declared queue."""
+        vhost = urlsplit(uri).path.lstrip("/") or "/"
+        if self._use_http:
+            answer = requests.get(f"{self.mgmt}/api/queues/{quote(vhost, safe='')}/{quote(name, safe='')}",
+                                  timeout=10)
+            answer.raise_for_status()
+            return answer.json()["type"]
+        listing = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "type"],
+                                 check=True, capture_output=True, text=True).stdout
+        types = dict(line.split("\t")[:2] for line in listing.splitlines() if "\t" in line)
+        return types[name]
+
     def delete(self, uri: str) -> None:
         vhost = urlsplit(uri).path.lstrip("/")
         if self._use_http:

@@ -158,17 +158,27 @@ class Api(Rpc):
 api = Api.decorator
 
 
+# Every handler queue is a quorum queue: replicated over the broker cluster's nodes, so a node
+# that fails loses no event. A message redelivered this often (a consumer that crashes on it
+# every time) is dead-lettered to the parking lot instead of looping; the handler's own retries
+# hold the message, they do not redeliver it, so this counts only crashes and lost connections.
+DELIVERY_LIMIT = 20
+QUORUM = {"x-queue-type": "quorum", "x-delivery-limit": DELIVERY_LIMIT,
+          "x-dead-letter-exchange": "", "x-dead-letter-routing-key": parking.PARKED_QUEUE}
+
+
 def queue_for(service: str, method: str, name: str) -> Queue:
     """The durable queue of one handler; ``topology`` declares the same ones at deploy time."""
     if name == ALL:
         sources = sorted({t.source for t in events.all_types()} - {service})
         return Queue(f"evt-all--{service}.{method}", durable=True, auto_delete=False,
+                     queue_arguments=dict(QUORUM),
                      bindings=[binding(event_exchange(events.exchange_for(s)), routing_key="#")
                                for s in sources])
     event_type = events.get(name)
     return Queue(f"evt-{event_type.source}-{event_type.name}--{service}.{method}",
                  exchange=event_exchange(event_type.exchange), routing_key=event_type.name,
-                 durable=True, auto_delete=False)
+                 durable=True, auto_delete=False, queue_arguments=dict(QUORUM))
 
 
 class OnEvent(Consumer):

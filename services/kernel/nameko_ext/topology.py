@@ -120,15 +120,37 @@ def definitions(service_classes, vhost: str = "/") -> dict:
     }
 
 
+class QueueMismatch(RuntimeError):
+    """A queue exists with other arguments (say, classic where quorum is declared) and holds messages."""
+
+
 def apply(amqp_uri: str, service_classes) -> list[str]:
-    """Declare every exchange, handler queue and binding; returns the queue names."""
+    """Declare every exchange, handler queue and binding; returns the queue names.
+
+    A queue that exists with other arguments (a classic queue from before the handler queues
+    became quorum queues) is replaced when it is empty; holding messages, it is left alone and
+    :class:`QueueMismatch` says which one to drain first.
+    """
+    from amqp.exceptions import PreconditionFailed
+
     with Connection(amqp_uri) as connection:
         channel = connection.channel()
         for exchange in exchanges():
             exchange(channel).declare()
         names = []
         for queue in all_queues(service_classes):
-            queue(channel).declare()
+            try:
+                queue(channel).declare()
+            except PreconditionFailed as exc:  # the broker closed the channel
+                channel = connection.channel()
+                _, waiting, consumers = channel.queue_declare(queue.name, passive=True)
+                if waiting or consumers:
+                    raise QueueMismatch(
+                        f"queue {queue.name} exists with other arguments ({exc.reply_text}) and holds "
+                        f"{waiting} messages ({consumers} consumers): stop its consumers, drain it, "
+                        f"delete it, and apply again") from exc
+                channel.queue_delete(queue.name, if_empty=True, if_unused=True)
+                queue(channel).declare()
             names.append(queue.name)
         channel.close()
     return names
