@@ -30,6 +30,25 @@ def read_procfile(path: Path = PROCFILE) -> dict[str, str]:
     return processes
 
 
+def replicas(environ=None) -> dict[str, int]:
+    """``COCREATE_REPLICAS="scoring=2,contributions=2"``: processes per service (default one).
+
+    Replicas are competing consumers of the same queues and share one database: PostgreSQL
+    only (``<SERVICE>_DATABASE_URL``); SQLite files are one process's each.
+    """
+    environ = os.environ if environ is None else environ
+    wanted = {}
+    for item in filter(None, (environ.get("COCREATE_REPLICAS") or "").replace(" ", "").split(",")):
+        name, _, count = item.partition("=")
+        if not count.isdigit() or int(count) < 1:
+            raise ValueError(f"COCREATE_REPLICAS: {item!r} is not service=N")
+        if int(count) > 1 and not (environ.get(f"{name.upper()}_DATABASE_URL") or "").startswith("postgresql"):
+            raise ValueError(f"COCREATE_REPLICAS: {name} needs {name.upper()}_DATABASE_URL on PostgreSQL "
+                             "for replicas (a SQLite file belongs to one process)")
+        wanted[name] = int(count)
+    return wanted
+
+
 def state_dir(data_dir: str | None = None) -> Path:
     base = Path(data_dir or os.environ.get("COCREATE_DATA_DIR") or "var")
     if not base.is_absolute():
@@ -52,6 +71,7 @@ def write_config(data_dir: str | None = None, log_dir: str | None = None,
         "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface", "",
         "[supervisorctl]", f"serverurl=unix://{state / 'supervisor.sock'}", "",
     ]
+    counts = replicas()
     for name, command in read_procfile(procfile).items():
         argv = shlex.split(command)
         if (bin_dir / argv[0]).exists():
@@ -61,8 +81,12 @@ def write_config(data_dir: str | None = None, log_dir: str | None = None,
             logs = [f"stdout_logfile={Path(log_dir) / (name + '.log')}", "stdout_logfile_maxbytes=50MB"]
         else:
             logs = ["stdout_logfile=/dev/stdout", "stdout_logfile_maxbytes=0"]
+        count = counts.get(name, 1)
+        if count > 1 and log_dir:  # one log file per replica
+            logs[0] = f"stdout_logfile={Path(log_dir) / (name + '-%(process_num)d.log')}"
         lines += [
             f"[program:{name}]", f"command={shlex.join(argv)}", f"directory={kconfig.ROOT}",
+            *([f"numprocs={count}", "process_name=%(program_name)s-%(process_num)d"] if count > 1 else []),
             "autostart=true", "autorestart=true", "startsecs=3", "startretries=1000",
             "stopasgroup=true", "killasgroup=true", "stopwaitsecs=10", "redirect_stderr=true",
             # the service's name in each of its log lines (services.kernel.logs)
