@@ -143,7 +143,13 @@ def make_engine(url: str, **kwargs) -> Engine:
         _serialise_sqlite_writers(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "postgresql":
+        # Many rows in one INSERT ... VALUES (...), (...) (pages of 1,000, under PostgreSQL's
+        # parameter limit) where pg8000 would otherwise send one statement per row: the outbox's
+        # emit_many, points and ledger entries written in bulk.
+        engine.dialect.use_insertmanyvalues_wo_returning = True
+    return engine
 
 
 WROTE_KEY = "cocreate_wrote"
