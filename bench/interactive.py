@@ -109,11 +109,8 @@ def describe(result: dict) -> str:
 
 
 def main() -> dict:
-    from bench.suite import sqlite_stack
-    with sqlite_stack() as stack:
-        result = measure(stack)
-    print("interactive: " + describe(result), flush=True)
-    return result
+    from bench.suite import alone
+    return alone("interactive", measure, describe)
 
 
 if __name__ == "__main__":

@@ -127,11 +127,8 @@ def describe(r: dict) -> str:
 
 
 def main() -> dict:
-    from bench.suite import sqlite_stack
-    with sqlite_stack() as stack:
-        result = measure(stack)
-    print("rules: " + describe(result), flush=True)
-    return result
+    from bench.suite import alone
+    return alone("rules", measure, describe)
 
 
 if __name__ == "__main__":

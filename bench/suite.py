@@ -90,6 +90,14 @@ def sqlite_stack(**settings):
         yield stack
 
 
+def alone(label: str, measure, describe) -> dict:
+    """One part on a SQLite stack of its own (``python -m bench interactive``)."""
+    with sqlite_stack() as stack:
+        result = measure(stack)
+    print(f"{label}: {describe(result)}", flush=True)
+    return result
+
+
 @contextlib.contextmanager
 def postgres_databases(server_url: str = BASE_POSTGRES):
     """A fresh database per service on the PostgreSQL server; ``{service: url}``; dropped after."""
