@@ -31,6 +31,7 @@ class PersonalDataVault(DependencyProvider):
 
 class ContributionsService:
     name = "contributions"
+    places = staticmethod(roster.places)  # for the scope guard (kernel Api)
     caller = Caller()  # who asks (services.kernel.identity); None for the platform's own calls
     db = Database()
     policy = RpcProxy("rules")   # the policy port: decide(area, facts), params(area)

@@ -74,8 +74,6 @@ def village() -> Roster:
     ], merge_hamlets=True)
 
 
-@pytest.mark.xfail(strict=False, reason='drives the HTTP API anonymously (written before identity): '
-                   'to act with tokens; the CLI import itself is covered by its service test')
 def test_roster_import_then_exports_against_the_running_services(stack, tmp_path, capsys):
     amqp = ["--amqp-uri", stack["uri"]]
     importing = ["roster", "import", "--town", "t-i", "--village", "v-i", "--town-name", "xx镇",

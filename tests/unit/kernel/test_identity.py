@@ -116,3 +116,61 @@ def test_an_object_naming_only_its_hamlet_is_placed_by_the_principals_hamlets():
     assert cadre.covers({"household": "h-1", "hamlet": "g-3"})
     assert not cadre.covers({"household": "h-9", "hamlet": "g-9"})
     assert not cadre.covers({"household": "h-1"})  # cannot be placed: refused, not guessed
+
+
+def test_the_guard_places_a_result_naming_only_a_household_through_the_services_roster():
+    # the cadre's Principal was resolved before the roster arrived: it knows no hamlets
+    cadre = who("village_cadre", "village:wuguidun", villages=("wuguidun",))
+    roster = {"h-1": {"hamlet": "g-3", "village": "wuguidun"}, "h-9": {"hamlet": "g-9", "village": "far"},
+              "g-3": {"village": "wuguidun"}}
+    asked = []
+
+    def place(geo):
+        asked.append(geo)
+        return roster.get(geo.get("household") or geo.get("hamlet"), {})
+
+    entry = {"id": "e-1", "household_id": "h-1", "hamlet_id": "g-3"}
+    with pytest.raises(Forbidden):                 # without the roster: refused, not guessed
+        identity.guard(cadre, entry)
+    assert identity.guard(cadre, entry, place=place) is entry
+    with pytest.raises(Forbidden):
+        identity.guard(cadre, {"household_id": "h-9"}, place=place)
+    with pytest.raises(Forbidden):                 # a household the roster does not know
+        identity.guard(cadre, {"household_id": "h-404"}, place=place)
+    assert identity.guard(cadre, {"hamlet_id": "g-3", "open_reports": []}, place=place)
+    asked.clear()
+    many = [dict(entry, id=f"e-{n}") for n in range(50)] + [{"household_id": "h-9"}]
+    assert len(identity.guard(cadre, many, read=True, place=place)) == 50
+    assert len(asked) == 2, "one lookup per place, not per row"
+    # what names its village is never looked up
+    asked.clear()
+    assert identity.guard(cadre, {"household_id": "h-1", "village_id": "wuguidun"}, place=place)
+    assert asked == []
+
+
+def test_roster_places_reads_a_read_model_and_a_hamlet_table():
+    from sqlalchemy import ForeignKey, String, create_engine
+    from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Hamlet(Base):
+        __tablename__ = "hamlet"
+        id: Mapped[str] = mapped_column(String, primary_key=True)
+        village_id: Mapped[str] = mapped_column(String)
+
+    class Household(Base):
+        __tablename__ = "household"
+        id: Mapped[str] = mapped_column(String, primary_key=True)
+        hamlet_id: Mapped[str] = mapped_column(ForeignKey("hamlet.id"))
+
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add_all([Hamlet(id="g-3", village_id="wuguidun"), Household(id="h-1", hamlet_id="g-3")])
+        session.flush()
+        place = identity.roster_places(Household.id, Household.hamlet_id, Hamlet.village_id, hamlets=Hamlet.id)
+        assert place(session, {"household": "h-1"}) == {"hamlet": "g-3", "village": "wuguidun"}
+        assert place(session, {"hamlet": "g-3"}) == {"village": "wuguidun"}
+        assert place(session, {"household": "nobody"}) == {}
