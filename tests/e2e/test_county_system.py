@@ -40,7 +40,7 @@ def _queue(doc: dict, name: str) -> Queue:
 
 def _good_deed(api, person, village="wuguidun") -> dict:
     household = uid("hh")
-    reporter = person("hamlet_head", f"village:{village}")
+    reporter = person("hamlet_head", "hamlet:wuguidun-3")
     verifier = cadre(person, village)
     deed = expect(reporter.post(f"{api}/api/good-deeds", json={
         "village_id": village, "hamlet_id": "wuguidun-3", "household_id": household,
