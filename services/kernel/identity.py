@@ -238,6 +238,12 @@ def in_filter(principal: Principal | None, row_geo: dict) -> bool:
     return principal is not None and principal.covers(row_geo)
 
 
+def owns(principal: Principal | None, owner: str | None) -> bool:
+    """Whether the caller may see a caller-owned object (a subscription): its owner, a county
+    operator, or the platform's own call (no Principal: an operator's command, another service)."""
+    return principal is None or principal.has(COUNTY_OPERATOR) or (owner is not None and owner == principal.subject)
+
+
 def stamp(principal: Principal, payload: dict, actor: dict) -> dict:
     """The payload with its actor fields set from the caller (``{"field": "subject"|"household"}``)."""
     stamped = dict(payload)

@@ -328,3 +328,26 @@ def test_the_anonymous_attacks_of_the_issue_are_refused(world):
         assert answer.status_code == 401, (method, path, answer.status_code, answer.text)
     assert requests.get(f"{base}/api/board/feed").status_code == 200
     assert requests.get(f"{base}/healthz").status_code == 200
+
+
+def test_a_subscription_has_an_unguessable_id_and_is_its_owners(world):
+    base = world["base"]
+    mine, theirs = as_(world, "integration"), as_(world, "integration", "out")
+    made = mine.post(f"{base}/api/subscriptions", json={
+        "subscriber": "县档案系统", "url": "http://127.0.0.1:9/hook", "patterns": ["good_deed.*"],
+        "owner": "someone-else"})
+    assert made.status_code == 201, made.text
+    sub = made.json()
+    assert re.fullmatch(r"sub_[A-Za-z0-9_-]{24}", sub["id"]), sub["id"]
+    assert sub["owner"] != "someone-else", "the owner is the caller, not what the body says"
+    second = mine.post(f"{base}/api/subscriptions", json={
+        "subscriber": "县档案系统", "url": "http://127.0.0.1:9/hook", "patterns": ["good_deed.*"]}).json()
+    assert second["id"] != sub["id"]
+    assert mine.get(f"{base}/api/subscriptions/{sub['id']}").status_code == 200
+    assert as_(world, "county_operator").get(f"{base}/api/subscriptions/{sub['id']}").status_code == 200
+    for method in ("GET", "DELETE"):  # another system's: as if it did not exist
+        answer = theirs.request(method, f"{base}/api/subscriptions/{sub['id']}")
+        assert answer.status_code == 404, (method, answer.text)
+        assert as_(world, "village_cadre").request(method, f"{base}/api/subscriptions/{sub['id']}").status_code == 404
+    assert requests.get(f"{base}/api/subscriptions/{sub['id']}").status_code == 401
+    assert mine.delete(f"{base}/api/subscriptions/{sub['id']}").json()["active"] is False
