@@ -66,7 +66,7 @@ class ContributionsService:
     def list_households(self, query=None):
         q = schemas.HouseholdQuery().load(query or {})
         return [actors.private_view(self.caller, h)
-                for h in roster_views.list_households(self.db, q["hamlet_id"], q["limit"], q["offset"])]
+                for h in roster_views.list_households(self.db, q["hamlet_id"], q["limit"], q["offset"], self.caller)]
 
     @api
     def get_hamlet(self, hamlet_id):
@@ -98,7 +98,7 @@ class ContributionsService:
 
     @api
     def list_contributions(self, query=None):
-        return views.entries(self.db, schemas.ContributionQuery().load(query or {}))
+        return views.entries(self.db, schemas.ContributionQuery().load(query or {}), self.caller)
 
     @api
     def contribution_totals(self, query=None):

@@ -233,6 +233,27 @@ def scope_filter(principal: Principal | None) -> dict | None:
     return found
 
 
+def scoped(statement, principal: Principal | None, *, household=None, hamlet=None, village=None):
+    """A list query narrowed in SQL to the rows the caller reaches (the rule of
+    :meth:`Principal.reaches`), so a page holds ``limit`` rows the caller may see, not fewer.
+    ``household``/``hamlet``/``village``: the row's columns (or correlated expressions). The
+    scope guard still checks every row the service returns."""
+    from sqlalchemy import false, or_
+    if principal is None or principal.has(COUNTY_OPERATOR, POLICY_STAFF) or \
+            any(s.kind == "county" for s in principal.scopes):
+        return statement
+    by = {"household": household, "hamlet": hamlet, "village": village}
+    ids: dict[str, list[str]] = {}
+    for scope in principal.scopes:
+        ids.setdefault(scope.kind, []).append(scope.id)
+    ids.setdefault("village", []).extend(principal.villages if "town" in ids else ())
+    allowed = [by[kind].in_(values) for kind, values in ids.items() if by.get(kind) is not None and values]
+    if household is not None and village is not None and principal.villages:
+        # what belongs to no household (the village's own) is seen by anyone of the village
+        allowed.append(household.is_(None) & village.in_(principal.villages))
+    return statement.where(or_(*allowed) if allowed else false())
+
+
 def in_filter(principal: Principal | None, row_geo: dict) -> bool:
     """A row of a list is shown to the caller: the same rule as :meth:`Principal.covers`."""
     return principal is not None and principal.covers(row_geo)

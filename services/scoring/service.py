@@ -86,7 +86,7 @@ class ScoringService:
 
     @api
     def list_entries(self, query=None):
-        return schemas.EntryOut(many=True).dump(ledger.list_entries(self.db, **_query(schemas.EntriesQuery, query)))
+        return schemas.EntryOut(many=True).dump(ledger.list_entries(self.db, **_query(schemas.EntriesQuery, query), caller=self.caller))
 
     @api
     def get_balance(self, household_id):

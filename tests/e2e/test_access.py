@@ -351,3 +351,16 @@ def test_a_subscription_has_an_unguessable_id_and_is_its_owners(world):
         assert as_(world, "village_cadre").request(method, f"{base}/api/subscriptions/{sub['id']}").status_code == 404
     assert requests.get(f"{base}/api/subscriptions/{sub['id']}").status_code == 401
     assert mine.delete(f"{base}/api/subscriptions/{sub['id']}").json()["active"] is False
+
+
+def test_a_page_holds_what_the_caller_may_see(world):
+    """Lists are narrowed in the query, not after it: far-* sorts before wgd-*, and a page of
+    five for 伍桂墩村's cadre still holds five of its own households."""
+    base = world["base"]
+    page = as_(world, "village_cadre").get(f"{base}/api/households", params={"limit": 5})
+    assert page.status_code == 200, page.text
+    assert len(page.json()) == 5 and {h["village_id"] for h in page.json()} == {"v-wgd"}
+    own = as_(world, "resident").get(f"{base}/api/households", params={"limit": 5}).json()
+    assert [h["household_id"] for h in own] == ["wgd-1-02"]
+    entries = as_(world, "town_staff", "out").get(f"{base}/api/contributions", params={"limit": 500}).json()
+    assert all(e["household_id"] is None or e["household_id"].startswith("far-") for e in entries)

@@ -174,3 +174,40 @@ def test_roster_places_reads_a_read_model_and_a_hamlet_table():
         assert place(session, {"household": "h-1"}) == {"hamlet": "g-3", "village": "wuguidun"}
         assert place(session, {"hamlet": "g-3"}) == {"village": "wuguidun"}
         assert place(session, {"household": "nobody"}) == {}
+
+
+def test_scoped_lists_hold_exactly_what_the_guard_would_let_through():
+    """A page is narrowed in SQL by the same rule the guard applies to each row, so it is full."""
+    from sqlalchemy import Column, MetaData, String, Table, create_engine, insert, select
+
+    rows = [{"id": f"r{n}", "household_id": household, "hamlet_id": hamlet, "village_id": village}
+            for n, (household, hamlet, village) in enumerate([
+                ("h-1", "g-3", "wuguidun"), ("h-2", "g-3", "wuguidun"), ("h-3", "g-4", "wuguidun"),
+                (None, "g-3", "wuguidun"), (None, None, "wuguidun"), ("h-9", "g-9", "far"), (None, None, "far")])]
+    table = Table("entries", MetaData(), *(Column(name, String) for name in rows[0]))
+    engine = create_engine("sqlite://")
+    table.metadata.create_all(engine)
+    principals = [
+        Principal("a", "resident", (Scope.parse("household:h-1"),), villages=("wuguidun",)),
+        Principal("b", "hub_household", (Scope.parse("household:h-1"), Scope.parse("household:h-2")), villages=("wuguidun",)),
+        Principal("c", "hamlet_head", (Scope.parse("hamlet:g-3"),), villages=("wuguidun",), hamlets=("g-3", "g-4")),
+        Principal("d", "village_cadre", (Scope.parse("village:wuguidun"),), villages=("wuguidun",)),
+        Principal("e", "town_staff", (Scope.parse("town:xishui"),), villages=("far",)),
+        Principal("f", "county_operator", (Scope.parse("county:*"),)),
+        Principal("g", "village_cadre", (Scope.parse("village:nowhere"),), villages=("nowhere",)),
+    ]
+    seen = {}
+    with engine.begin() as connection:
+        connection.execute(insert(table), rows)
+        for principal in principals:
+            query = identity.scoped(select(table.c.id), principal, household=table.c.household_id,
+                                    hamlet=table.c.hamlet_id, village=table.c.village_id)
+            got = sorted(connection.scalars(query))
+            expected = sorted(row["id"] for row in rows if identity.guard(principal, [row], read=True))
+            assert got == expected, principal.role
+            seen[principal.subject] = got
+    # a household's own rows, and what belongs to no household in its village (a motion, a meeting)
+    assert seen["a"] == ["r0", "r3", "r4"] and seen["b"] == ["r0", "r1", "r3", "r4"]
+    assert seen["c"] == ["r0", "r1", "r3", "r4"]        # its hamlet's, and what belongs to no household
+    assert seen["d"] == ["r0", "r1", "r2", "r3", "r4"] and seen["e"] == ["r5", "r6"]
+    assert seen["f"] == [r["id"] for r in rows] and seen["g"] == []
