@@ -11,6 +11,7 @@ from services.identity.service import IdentityService
 from services.kernel.nameko_ext import topology
 from services.notifications.service import NotificationsService
 from tests.support.identity import caller
+from tests.support.wait import until
 
 pytestmark = pytest.mark.service
 
@@ -49,6 +50,12 @@ def test_a_stopped_service_answers_504_and_the_gateway_stays_up(container_factor
     assert _subscribers(config) == ["county-now"]
 
 
+def _waiting(amqp_uri, queue) -> int:
+    from kombu import Connection
+    with Connection(amqp_uri) as connection:
+        return connection.channel().queue_declare(queue, passive=True)[1]
+
+
 def _subscribers(config) -> list[str]:
     from sqlalchemy import text
 
@@ -59,3 +66,26 @@ def _subscribers(config) -> list[str]:
         names = [row[0] for row in connection.execute(text("SELECT subscriber FROM subscription"))]
     engine.dispose()
     return names
+
+
+def test_healthz_answers_while_every_worker_waits_on_a_slow_call(container_factory, service_config):
+    """/healthz takes no worker: a gateway whose one worker is stuck still says it is alive."""
+    import threading
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = dict(service_config, WEB_SERVER_ADDRESS=f"127.0.0.1:{port}", GATEWAY_RPC_TIMEOUT=30,
+                  max_workers=1)
+    web = f"http://127.0.0.1:{port}"
+    topology.apply(config["AMQP_URI"], [NotificationsService])
+    notifications = container_factory(NotificationsService, config)
+    notifications.start()
+    container_factory(GatewayService, config).start()
+    notifications.stop()  # its RPC queue stays: a call waits for GATEWAY_RPC_TIMEOUT
+    slow = threading.Thread(target=requests.get, args=(f"{web}/api/board/feed",), kwargs={"timeout": 60})
+    slow.start()
+    until(lambda: _waiting(config["AMQP_URI"], "rpc-notifications"), message="the slow call in the queue")
+    health = requests.get(f"{web}/healthz", timeout=60)
+    assert health.status_code == 200 and health.json() == {"status": "ok"}
+    assert slow.is_alive(), "/healthz waited for the slow call's worker"
+    slow.join()
