@@ -189,6 +189,25 @@ class ContributionsService:
         data = schemas.CompensationIn().load(payload or {})
         demolitions.claim_compensation(self.db, self.policy, demolition_id, data)
 
+    @api(actor={"listed_by": "subject"})
+    def list_structure(self, payload):
+        data = schemas.StructureIn().load(payload or {})
+        return schemas.StructureOut().dump(demolitions.list_structure(self.db, self.policy, self.clock.now(), data))
+
+    @api
+    def get_structure(self, structure_id):
+        return schemas.StructureOut().dump(demolitions.get_structure(self.db, structure_id))
+
+    @api
+    def list_structures(self, query=None):
+        q = schemas.StructureQuery().load(query or {})
+        return schemas.StructureOut(many=True).dump(demolitions.structures(self.db, q))
+
+    @api(actor={"assigned_by": "subject"})
+    def assign_parcel(self, parcel_id, payload):
+        data = schemas.ParcelAssignIn().load(payload or {})
+        return schemas.ParcelOut().dump(demolitions.assign_parcel(self.db, self.clock.now(), parcel_id, data))
+
     @api
     def list_parcels(self, query=None):
         q = schemas.HamletFilter().load(query or {})

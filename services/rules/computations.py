@@ -371,10 +371,19 @@ def _weights_check(params: dict) -> list:
 
 def _leadership(facts: dict, params: dict) -> dict:
     if facts["check"] == "eligibility":
-        for key in ("project_scope", "project_hamlet_id", "contributor_hamlet_id"):
+        needed = ["project_scope", "contributor_hamlet_id"]
+        if facts.get("project_scope") == "hamlet":
+            needed.append("project_hamlet_id")   # a village project (全村事大家上) may have no hamlet
+        for key in needed:
             if facts.get(key) is None:
                 _fail(key, "needed for an eligibility check")
-        return {"leaders_among_first": 0, "first_n": params["leadership"]["first_n"]}
+        other = (facts["project_scope"] == "hamlet"
+                 and facts["contributor_hamlet_id"] != facts["project_hamlet_id"])
+        return {"leaders_among_first": 0, "first_n": params["leadership"]["first_n"],
+                "from_other_hamlet": other,
+                "other_hamlet_policy": params.get("other_hamlet", "allow"),
+                # 计入项目所在垸组: a hamlet project's labour counts for its hamlet
+                "counted_hamlet_id": facts.get("project_hamlet_id") or facts["contributor_hamlet_id"]}
     first = facts.get("first_contributors")
     if first is None:
         _fail("first_contributors", "needed for a leadership check")
@@ -384,7 +393,18 @@ def _leadership(facts: dict, params: dict) -> dict:
         if not isinstance(person, dict):
             _fail(f"first_contributors[{i}]", "an object with party_member and cadre")
         leaders += bool(person.get("party_member") or person.get("cadre"))
-    return {"leaders_among_first": leaders, "first_n": first_n}
+    return {"leaders_among_first": leaders, "first_n": first_n, "from_other_hamlet": False,
+            "other_hamlet_policy": params.get("other_hamlet", "allow"), "counted_hamlet_id": None}
+
+
+OTHER_HAMLET = ("allow", "flag", "refuse")
+
+
+def _labour_check(params: dict) -> list:
+    if params.get("other_hamlet", "allow") not in OTHER_HAMLET:
+        return [(["params", "other_hamlet"], f"{params.get('other_hamlet')!r} is not a choice",
+                 " | ".join(OTHER_HAMLET))]
+    return []
 
 
 COMPUTATIONS = {c.name: c for c in [
@@ -408,5 +428,7 @@ COMPUTATIONS = {c.name: c for c in [
                                     "grace_days": "number", "reviewers": "list", "escalate_to": "string",
                                     "kind_label": "string"}, _review_schedule),
     Computation("weighted_score", {"total": "number", "weights": "object"}, _weighted_score, _weights_check),
-    Computation("leadership", {"leaders_among_first": "integer", "first_n": "integer"}, _leadership),
+    Computation("leadership", {"leaders_among_first": "integer", "first_n": "integer",
+                               "from_other_hamlet": "boolean", "other_hamlet_policy": "string",
+                               "counted_hamlet_id": "string"}, _leadership, _labour_check),
 ]}
