@@ -451,6 +451,8 @@ class FundingRequestOut(Schema):
     requested_at = fields.String(metadata={"description": "ISO 8601 UTC"})
     participation_rate = fields.Float(allow_none=True, metadata={
         "description": "截止时垸组的参与率（未截止为 null） the hamlet's participation rate at close"})
+    urgency = fields.Float(allow_none=True, metadata={
+        "description": "截止时附议项目的户数占本垸组户数的比例 share of the hamlet's households endorsing the project's motion, at close"})
     rank = fields.Integer(allow_none=True, metadata={"description": "参与优先排名 rank, once allocated"})
     funded = fields.Boolean(allow_none=True)
     granted = Money(allow_none=True, metadata={"description": "获批金额（元） yuan granted, once allocated"})

@@ -161,6 +161,10 @@ class ContributionsService:
     def on_co_management_counted(self, event):
         participation.co_management_counted(self.db, self.policy, event.data)
 
+    @on_event("motion.urgency_changed")
+    def on_motion_urgency_changed(self, event):
+        funding.urgency_changed(self.db, event.data)
+
     @on_event("activity.held")
     def on_activity_held(self, event):
         participation.attendance_event(self.db, self.policy, "activity", event.data)

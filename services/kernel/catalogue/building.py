@@ -70,6 +70,8 @@ class FundingRequestFact(Schema):
     amount = Money(required=True)
     participation_rate = fields.Float(required=True, validate=validate.Range(0, 1))
     requested_at = fields.AwareDateTime(required=True)
+    # 最紧迫: share of the hamlet's households endorsing the project's motion (funding's urgency_weight)
+    urgency = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 1))
 
 
 class Override(Schema):
