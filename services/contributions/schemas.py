@@ -434,6 +434,8 @@ class ProjectOut(Schema):
         "description": "群众主体检查：ok 或 flag the villagers-lead check"})
     leadership_reason = fields.String(allow_none=True)
     funded_at = fields.String(allow_none=True, metadata={"description": "ISO 8601 UTC"})
+    endorsing_households = fields.Integer(metadata={
+        "description": "附议户数 households endorsing the project's motion (or its suggestions)"})
 
 
 class OverrideOut(Schema):
