@@ -183,12 +183,9 @@ def close_round(session: Session, policy, now, round_id: str, override: dict | N
 def urgency_of(session: Session, request: models.FundingRequest) -> float:
     """最紧迫: the share of the hamlet's households that endorsed the project's motion (or the
     suggestions it came from), 0 for a project without a motion or endorsements; at most 1."""
-    project = session.get(models.Project, request.project_id)
-    known = session.get(models.MotionUrgency, project.motion_id) if project.motion_id else None
-    if known is None or not known.endorsing_households:
-        return 0.0
+    endorsing = projects.endorsers(session, session.get(models.Project, request.project_id))
     households = participation.roster_size(session, request.hamlet_id)
-    return min(1.0, known.endorsing_households / households) if households else 0.0
+    return min(1.0, endorsing / households) if endorsing and households else 0.0
 
 
 def urgency_changed(session: Session, data: dict) -> models.MotionUrgency:
