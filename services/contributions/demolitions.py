@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from services.kernel import outbox
 from services.kernel.db import get_or_404
 from services.kernel.errors import Conflict, PolicyRefused, ValidationFailed
+from services.kernel.identity import scoped
 from services.kernel.ids import new_id
 from services.kernel.paging import paged
 from services.kernel.policy import decide, rule_ref
@@ -75,9 +76,12 @@ def get_structure(session: Session, structure_id: str) -> models.Structure:
     return get_or_404(session, models.Structure, structure_id, "structure")
 
 
-def structures(session: Session, query: dict) -> list[models.Structure]:
-    """The register, oldest first; ``status`` standing shows what is still to be removed."""
-    select_ = select(models.Structure).order_by(models.Structure.listed_at, models.Structure.id)
+def structures(session: Session, query: dict, caller=None) -> list[models.Structure]:
+    """The register, oldest first; ``status`` standing shows what is still to be removed.
+    A page holds what the caller reaches (narrowed in SQL)."""
+    select_ = scoped(select(models.Structure), caller, household=models.Structure.household_id,
+                     hamlet=models.Structure.hamlet_id, village=models.Structure.village_id)
+    select_ = select_.order_by(models.Structure.listed_at, models.Structure.id)
     for name in ("village_id", "hamlet_id", "status", "structure_type"):
         if query.get(name):
             select_ = select_.where(getattr(models.Structure, name) == query[name])

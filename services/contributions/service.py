@@ -206,7 +206,7 @@ class ContributionsService:
     @api
     def list_structures(self, query=None):
         q = schemas.StructureQuery().load(query or {})
-        return schemas.StructureOut(many=True).dump(demolitions.structures(self.db, q))
+        return schemas.StructureOut(many=True).dump(demolitions.structures(self.db, q, self.caller))
 
     @api(actor={"assigned_by": "subject"})
     def assign_parcel(self, parcel_id, payload):
