@@ -4,7 +4,8 @@ Each quarter a household is rated 0..10 stars on village rules and core values; 
 turns into points (deed ``quarterly_rating``: the rule's points per star x stars). At the end of
 the quarter, titles (十星级文明户 ten_star_household, 好婆婆 good_mother_in_law, 好媳妇
 good_daughter_in_law) are computed by the ``titles`` rule from the household's honour balance as
-of that quarter, its stars and its nominations, then emitted. A quarter closes once.
+of that quarter, its stars and its nominations, then emitted. A village's quarter closes once;
+periods are per village, so closing 2026Q4 in one village closes nothing elsewhere.
 """
 from __future__ import annotations
 
@@ -21,22 +22,24 @@ from services.kernel.ids import new_id
 from services.kernel.paging import paged
 
 from . import households, ledger
-from .models import PeriodClosure, Rating, Title
+from .models import Household, PeriodClosure, Rating, Title
 
 DEED = "quarterly_rating"
 TITLES = ("ten_star_household", "good_mother_in_law", "good_daughter_in_law")
 PERSONAL = ("good_mother_in_law", "good_daughter_in_law")
 
 
-def _closed(session: Session, quarter: str) -> bool:
-    return session.get(PeriodClosure, ("titles", quarter)) is not None
+def _closed(session: Session, village_id: str, quarter: str) -> bool:
+    return session.get(PeriodClosure, ("titles", village_id, quarter)) is not None
 
 
 def rate(session: Session, policy, data: dict, now: datetime) -> Rating:
     household = households.get(session, data["household_id"])
     quarter = data["quarter"]
-    if _closed(session, quarter):
-        raise Conflict({"message": f"{quarter} is closed: its titles are awarded", "quarter": quarter})
+    if _closed(session, household.village_id, quarter):
+        raise Conflict({"message": f"{household.village_id} 的 {quarter} 已结束评比，称号已授予 "
+                                   f"({quarter} is closed in this village: its titles are awarded)",
+                        "quarter": quarter, "village_id": household.village_id})
     if session.execute(select(Rating.rating_id).where(
             Rating.household_id == household.household_id, Rating.quarter == quarter)).first():
         raise Conflict({"message": f"household {household.household_id} is already rated for {quarter}",
@@ -73,16 +76,22 @@ def _earned_codes(decision: dict) -> list[str]:
     return codes
 
 
-def close_quarter(session: Session, policy, quarter: str, closed_by: str, now: datetime) -> list[Title]:
-    """期末评星评优: compute and emit every rated household's titles for ``quarter``, once."""
+def close_quarter(session: Session, policy, village_id: str, quarter: str, closed_by: str,
+                  now: datetime) -> list[Title]:
+    """期末评星评优: compute and emit the titles of every household of ``village_id`` rated for
+    ``quarter``, once per village."""
     try:
         with session.begin_nested():
-            session.add(PeriodClosure(kind="titles", period=quarter, closed_by=closed_by, closed_at=now))
+            session.add(PeriodClosure(kind="titles", village_id=village_id, period=quarter,
+                                      closed_by=closed_by, closed_at=now))
     except IntegrityError:
-        raise Conflict({"message": f"{quarter} is already closed", "quarter": quarter}) from None
+        raise Conflict({"message": f"{village_id} 的 {quarter} 已经结束评比 ({quarter} is already closed here)",
+                        "quarter": quarter, "village_id": village_id}) from None
     awarded = []
-    ratings = session.execute(select(Rating).where(Rating.quarter == quarter)
-                              .order_by(Rating.household_id)).scalars().all()
+    ratings = session.execute(select(Rating).where(
+        Rating.quarter == quarter,
+        Rating.household_id.in_(select(Household.household_id).where(Household.village_id == village_id)))
+        .order_by(Rating.household_id)).scalars().all()
     for rating in ratings:
         honour = ledger.balances_from_entries(session, rating.household_id, up_to_quarter=quarter)["honour"]
         nominated = {n["title"]: n.get("resident_id") for n in rating.nominations or []}

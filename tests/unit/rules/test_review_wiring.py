@@ -83,7 +83,7 @@ def test_scheduled_from_the_event_fires_with_what_is_reviewed(folder, db_url):  
         assert data["reviewers"] == ["party_members_meeting", "representatives_assembly"]
 
     completed = Event(id="evt-review-done", name="review.completed", source="/cocreate/scoring", time=COMPLETED_AT,
-                      data={"review_id": "r1", "project_id": "mot-bisheng", "kind": "major", "half_year": "2025H2",
+                      data={"review_id": "r1", "project_id": "p-bisheng", "motion_id": "mot-bisheng", "kind": "major", "half_year": "2025H2",
                             "verdicts": [], "open_opinions": 0,
                             "rule": {"id": "reviews.due", "version": 2, "policy": "reviews"}})
     clock.advance(days=60)  # well past the grace days: it would escalate if still watched
