@@ -31,7 +31,7 @@ SECTION = {
     "contribution.recorded": "contribution", "donation.recorded": "donation",
     "title.awarded": "honour", "beautiful_hamlet.decided": "honour",
     "suggestion.filed": "echo", "suggestion.answered": "echo", "suggestion.escalated": "echo",
-    "review.completed": "review", "opinion.answered": "review",
+    "review.completed": "review", "opinion.answered": "review", "opinion.carried_out": "review",
     "good_deed.verified": "deed", "demolition.registered": "demolition",
     "publicity.opened": "publicity", "objection.answered": "publicity",
     "publicity.resolved": "publicity", "publicity.finalised": "publicity",
@@ -233,6 +233,7 @@ def view(session: Session, village_id: str, hamlet_id: str | None = None, *, pag
         "honours": _honours(items("honour"), names, notices),
         "echo": _echo(items("echo")),
         "reviews": _reviews(items("review"), session, names),
+        "tasks": _tasks(items("review")),
         "deeds": [{"headline": i.headline, "at": i.occurred_at.isoformat()} for i in items("deed")[:20]],
         "publicity": [n for n in notices.values() if n["status"] not in ("final", "withdrawn")],
     }
@@ -420,11 +421,22 @@ def _reviews(rows, session, names) -> list[dict]:
     out = []
     for item in rows:
         d = item.facts
-        project = session.get(BoardProject, d["project_id"])
-        out.append({"project": project.name if project else "村级项目", "headline": item.headline,
-                    "kind": "opinion" if item.cause_type == "opinion.answered" else "review",
-                    "at": item.occurred_at.isoformat()})
+        project = session.get(BoardProject, d["project_id"]) if d.get("project_id") else None
+        kind = {"opinion.answered": "opinion", "opinion.carried_out": "done"}.get(item.cause_type, "review")
+        out.append({"project": project.name if project else (d.get("title") or "村级重要工作"),
+                    "headline": item.headline, "kind": kind, "at": item.occurred_at.isoformat()})
     return out
+
+
+def _tasks(rows) -> list[dict]:
+    """合理意见，积极采纳，全力落实: adopted opinions stay on the board until carried out."""
+    done = {item.facts["opinion_id"] for item in rows if item.cause_type == "opinion.carried_out"}
+    tasks = [{"opinion": d.get("text") or "", "answer": d["answer"], "owner": d.get("owner"),
+              "due_on": d.get("due_on"), "review": d.get("title") or "", "half_year": d.get("half_year")}
+             for d in (item.facts for item in rows
+                       if item.cause_type == "opinion.answered" and item.facts.get("status") == "adopted")
+             if d["opinion_id"] not in done]
+    return sorted(tasks, key=lambda t: t["due_on"] or "")
 
 
 def _publicity(session, village_id, names, now) -> dict:
