@@ -10,7 +10,6 @@ Each step names its actor explicitly (the identity service will vouch for them).
 """
 from __future__ import annotations
 
-import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -25,7 +24,6 @@ def _rule(rule: dict) -> str:
 
 def run(demo):
     m, p, c = demo.rpc.management, demo.rpc.proposals, demo.rpc.contributions
-    run_id = time.strftime("%m%d%H%M%S")
     demo.title("三线共管 co-management: who manages what, and how the village keeps what it built")
     c.import_roster({"filename": SAMPLE.name, "content": SAMPLE.read_text(encoding="utf-8")})
     demo.wait_for(lambda: m.linkage_coverage(HAMLET)["households"] >= 3, "the roster's households in management")
@@ -33,7 +31,7 @@ def run(demo):
     # -- 制度监管: the supervision group elected at the meeting, and its plaque ---------------
     group = m.register_body({
         "village_id": VILLAGE, "kind": "environment_supervision_group", "name": "人居环境监督小组",
-        "term_start": date.today().isoformat(), "elected_at_meeting": f"民意征集会-{run_id}", "by": SECRETARY,
+        "term_start": date.today().isoformat(), "elected_at_meeting": "民意征集会", "by": SECRETARY,
         "members": [{"resident_id": "g209-3-03-1", "name": "黄远山", "role": "leader", "household_id": "g209-3-03"},
                     {"resident_id": "g209-3-02-1", "name": "黄远福", "household_id": "g209-3-02"}]})
     group = m.award_plaque(group["body_id"], {"by": CADRE})
@@ -41,7 +39,7 @@ def run(demo):
              f"授牌 by {group['plaque_awarded_by']}")
 
     # -- 组织领管: the roadside stretch and its public-welfare post ---------------------------
-    area = m.register_area({"area_id": f"g209-3-roadside-{run_id}", "village_id": VILLAGE, "hamlet_id": HAMLET,
+    area = m.register_area({"area_id": "g209-3-roadside", "village_id": VILLAGE, "hamlet_id": HAMLET,
                             "kind": "road", "name": "三组 G209 国道沿线",
                             "shared_by": ["g209-3-01", "g209-3-02", "g209-3-03"]})
     post = m.register_post({"village_id": VILLAGE, "hamlet_id": HAMLET, "title": "三组道路保洁员",
