@@ -14,7 +14,7 @@ from services import SERVICES
 from services.kernel import config as kconfig
 
 ROSTER = kconfig.ROOT / "services" / "contributions" / "samples" / "wuguidun_roster.csv"
-STEPS = ["platform", "planning", "building", "evaluation", "management", "rules", "sharing"]
+STEPS = ["platform", "planning", "building", "evaluation", "reviews", "management", "rules", "sharing"]
 
 
 class Keyed:
