@@ -14,18 +14,18 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from services.kernel import periods
 from services.kernel.errors import CocreateError, NotFound
 
 from . import charts
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = periods.TZ  # the villages' clock: one definition, in the kernel
 SECTIONS = {  # anchor -> heading, in the order of the paper board
     "publicity": "公示与异议", "news": "最新公告", "decisions": "民主决策", "funding": "参与优先 资金排队",
     "accounts": "项目账目", "contributions": "捐资榜与四出", "rankings": "积分排行", "honours": "评星评优与最美垸落",

@@ -10,18 +10,17 @@ import math
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from services.kernel import events
+from services.kernel import events, periods
 from services.kernel.errors import NotFound, ValidationFailed
 
 from . import headlines
 from .models import BoardItem, BoardPlace, BoardProject, Objection, Publicity
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = periods.TZ  # the villages' clock: one definition, in the kernel
 
 # event type -> board section
 SECTION = {
