@@ -92,7 +92,9 @@ def cmd_import(args) -> int:
     from services.kernel.errors import ValidationFailed
     from services.kernel.migrations import upgrade
 
-    from . import identity, roster, spreadsheet
+    from services.kernel import spreadsheet
+
+    from . import identity, roster
 
     config = kconfig.load(args.config)
     try:

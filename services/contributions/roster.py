@@ -24,7 +24,9 @@ from sqlalchemy.orm import Session
 from services.kernel import outbox
 from services.kernel.errors import ValidationFailed
 
-from . import identity, models, participation, spreadsheet
+from services.kernel import spreadsheet
+
+from . import identity, models, participation
 
 # Canonical column -> accepted headers: the village roster's Chinese and its usual variants, the
 # older id-based layout's Chinese, and English. Headers are compared after normalise_header().

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.kernel.db import get_or_404
@@ -26,3 +27,13 @@ def apply_registered(session: Session, data: dict, now: datetime) -> Household:
 
 def get(session: Session, household_id: str) -> Household:
     return get_or_404(session, Household, household_id, "household")
+
+
+def known(session: Session, household_ids) -> dict[str, Household]:
+    """The households of ``household_ids`` scoring knows, by id (one query for a batch)."""
+    ids = sorted(set(household_ids))
+    found: dict[str, Household] = {}
+    for start in range(0, len(ids), 500):
+        found.update({h.household_id: h for h in session.scalars(
+            select(Household).where(Household.household_id.in_(ids[start:start + 500])))})
+    return found

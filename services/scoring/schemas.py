@@ -242,6 +242,55 @@ class RatingIn(In):
             raise ValidationError({"nominations": ["one nominee per title"]})
 
 
+class SheetRowIn(In):
+    """One row of a hamlet's rating sheet (``line``: its row in an uploaded file)."""
+    household_id = Id(required=True)
+    stars = fields.Integer(required=True, strict=True, validate=validate.Range(0, 10))
+    nominations = fields.List(fields.Nested(Nomination), load_default=list)
+    line = fields.Integer(load_default=None)
+
+
+class RatingSheetIn(In):
+    """乡风文明评比 a hamlet's quarterly rating sheet: ``ratings`` rows, or an uploaded .xlsx/.csv
+    (``filename`` + ``content_base64``, columns 户号/household_id, 星级/stars)."""
+    hamlet_id = Id(required=True)
+    quarter = Quarter(required=True)
+    rated_by = Id(required=True)
+    ratings = fields.List(fields.Raw(), load_default=None)
+    filename = fields.String(load_default=None, validate=validate.Length(max=200))
+    content_base64 = fields.String(load_default=None)
+
+    @validates_schema
+    def _rows_or_file(self, data, **_):
+        if (data.get("ratings") is None) == (data.get("content_base64") is None):
+            raise ValidationError({"ratings": ["评比表：给出 ratings 或上传文件（content_base64），只给一种 — "
+                                               "the rows, or a file, not both"]})
+        if data.get("content_base64") is not None and not data.get("filename"):
+            raise ValidationError({"filename": ["上传文件要有文件名（.xlsx 或 .csv）— an upload names its file"]})
+
+
+SHEET_COLUMNS = {"household_id": (("户号", "户编号", "household"), "text"), "stars": (("星级", "星", "评星"), "int")}
+
+
+class SheetRatingOut(Schema):
+    rating_id = fields.String()
+    household_id = fields.String()
+    stars = fields.Integer()
+    points = fields.Integer()
+    entry_id = fields.String(allow_none=True)
+    status = fields.String(allow_none=True)
+
+
+class RatingSheetOut(Schema):
+    sheet_id = fields.String()
+    hamlet_id = fields.String()
+    village_id = fields.String()
+    quarter = fields.String()
+    rated_by = fields.String()
+    ratings = fields.List(fields.Nested(SheetRatingOut))
+    rule = fields.Dict(allow_none=True)
+
+
 class RatingOut(Schema):
     rating_id = fields.String()
     household_id = fields.String()
