@@ -1,0 +1,24 @@
+"""projects: the first contributors of labour kept on the project (党员干部带头上 reads them)
+
+Revision ID: 0005_first_contributors
+Revises: 0004_roster_personal
+Create Date: 2026-11-30 16:00:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0005_first_contributors'
+down_revision = '0004_roster_personal'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('project', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('first_contributors', sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('project', schema=None) as batch_op:
+        batch_op.drop_column('first_contributors')
