@@ -39,6 +39,10 @@ class ScoringService:
     def on_contribution_recorded(self, event):
         sources.contribution_recorded(self.db, self.policy, event.data, self.clock.now())
 
+    @on_event("contribution.batch_recorded")
+    def on_contribution_batch_recorded(self, event):
+        sources.contribution_batch_recorded(self.db, self.policy, event.data, self.clock.now())
+
     @on_event("review.due")
     def on_review_due(self, event):
         reviews.open_scheduled(self.db, event.data, False, self.clock.now())
