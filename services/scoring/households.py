@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.kernel.db import get_or_404
 
-from .models import Household
+from .models import Household, PeriodPoints
 
 def apply_registered(session: Session, data: dict, now: datetime) -> Household:
     """Insert or update (a re-registration carries the household's current state)."""
@@ -22,6 +22,9 @@ def apply_registered(session: Session, data: dict, now: datetime) -> Household:
     household.updated_at = now
     session.add(household)
     session.flush()
+    # the rankings' tallies follow a household that moved
+    session.execute(update(PeriodPoints).where(PeriodPoints.household_id == household.household_id).values(
+        hamlet_id=household.hamlet_id, village_id=household.village_id))
     return household
 
 

@@ -26,7 +26,7 @@ from services.kernel.db import get_or_404
 from services.kernel.errors import Conflict, IllegalTransition, NotFound, PolicyRefused, ValidationFailed
 from services.kernel.ids import new_id
 
-from .models import Household, PointsAccount, PointsEntry
+from .models import Household, PeriodPoints, PointsAccount, PointsEntry
 
 PENDING, APPROVED, REJECTED, REVOKED = "pending", "approved", "rejected", "revoked"
 SOURCES = ("labour", "good_deed", "inspection", "rating", "penalty", "manual", "redemption")
@@ -110,6 +110,28 @@ def _adjust(session: Session, entry: PointsEntry, sign: int) -> None:
     session.execute(update(PointsAccount).where(PointsAccount.household_id == entry.household_id).values(
         spendable=PointsAccount.spendable + (delta if entry.counts_spendable else 0),
         honour=PointsAccount.honour + (delta if entry.counts_honour else 0)))
+    if entry.source != "redemption" and delta:  # spending is not a loss of merit (rankings)
+        tally(session, entry.household_id, entry.quarter, delta)
+
+
+def tally(session: Session, household_id: str, quarter: str, delta: int) -> None:
+    """Add ``delta`` to the household's earned points of the quarter, its half year and its year."""
+    for period in (quarter, periods.containing(quarter, "half_year"), periods.containing(quarter, "year")):
+        changed = session.execute(update(PeriodPoints).where(
+            PeriodPoints.period == period, PeriodPoints.household_id == household_id).values(
+            points=PeriodPoints.points + delta)).rowcount
+        if changed:
+            continue
+        household = session.get(Household, household_id)
+        try:
+            with session.begin_nested():
+                session.add(PeriodPoints(period=period, household_id=household_id, points=delta,
+                                         hamlet_id=household.hamlet_id if household else None,
+                                         village_id=household.village_id if household else None))
+        except IntegrityError:  # a concurrent approval made the row first: add to it
+            session.execute(update(PeriodPoints).where(
+                PeriodPoints.period == period, PeriodPoints.household_id == household_id).values(
+                points=PeriodPoints.points + delta))
 
 
 def _emit(session: Session, entry: PointsEntry) -> None:
