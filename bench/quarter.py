@@ -168,6 +168,10 @@ def run(scale: float | None = None, postgres_url: str | None = None, workers: in
                                                          last_sheet["ratings"][-2]["entry_id"]),
                        3600, "the last sheet's points", 0.2)
             import requests
+
+            from tests.support.identity import issue
+            reader = requests.Session()
+            reader.headers["Authorization"] = "Bearer " + issue(config, "integration", "county:*")["token"]
             expected = {"civility.sheet_rated": size["hamlets"],
                         "contribution.batch_recorded": 2 * size["villages"]}
 
@@ -175,8 +179,8 @@ def run(scale: float | None = None, postgres_url: str | None = None, workers: in
                 for kind, count in expected.items():
                     seen, after = 0, None
                     while True:
-                        query = {"types": kind, "limit": 1000, **({"after": after} if after else {})}
-                        page = requests.get(f"{stack.url}/api/events", params=query, timeout=60).json()
+                        query = {"types": kind, "limit": 500, **({"after": after} if after else {})}
+                        page = reader.get(f"{stack.url}/api/events", params=query, timeout=60).json()
                         seen += len(page["events"])
                         if not page["events"] or not page.get("more"):
                             break

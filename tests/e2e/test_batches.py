@@ -30,7 +30,9 @@ def village(stack):
     assert made.status_code == 201, made.text
     until(lambda: cadre.get(f"{stack.url}/api/scoring/households/b{tag}-1-04").status_code == 200,
           timeout=120, message="scoring to know the roster")
-    return {"tag": tag, "cadre": cadre, "base": stack.url, "hamlet": f"b{tag}-1", "village": f"v-b{tag}"}
+    feed = session(stack.url, issue(config, "integration", f"village:v-b{tag}")["token"])
+    return {"tag": tag, "cadre": cadre, "feed": feed, "base": stack.url, "hamlet": f"b{tag}-1",
+            "village": f"v-b{tag}"}
 
 
 def _xlsx(rows) -> str:
@@ -55,7 +57,7 @@ def test_a_rating_sheet_uploaded_as_xlsx_becomes_points(village):
     assert sheet["rated_by"].startswith("token:")
     entry = cadre.get(f"{base}/api/points/{sheet['ratings'][0]['entry_id']}").json()
     assert (entry["source"], entry["status"], entry["points"] > 0) == ("rating", "pending", True)
-    until(lambda: any(e["data"]["sheet_id"] == sheet["sheet_id"] for e in cadre.get(
+    until(lambda: any(e["data"]["sheet_id"] == sheet["sheet_id"] for e in village["feed"].get(
         f"{base}/api/events", params={"types": "civility.sheet_rated", "limit": 500}).json()["events"]),
         timeout=60, message="the sheet's one event in the catch-up feed")
 
