@@ -212,6 +212,9 @@ class Participation(Base):
     participating: Mapped[int] = mapped_column(Integer)
     households: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # the kinds counted ("contribution,meeting"): while the rule keeps them, one household's
+    # entry moves the count by at most one, with no recount (participation.count_household)
+    counts: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 # -- demolitions 四个一律 -----------------------------------------------------------------------

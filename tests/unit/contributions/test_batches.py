@@ -88,3 +88,31 @@ def test_a_months_contributions_from_an_uploaded_sheet(session, policy, clock, p
     written = recording.record_batch(session, policy, clock.now(), rows(found), lines)
     assert [(w["kind"], w["amount"], w["hours"]) for w in written] == [("money", "300.00", None), ("labour", None, "3.00")]
     assert projects.progress(session, "p1")["raised"]["crowd"] == "300.00"
+
+
+def test_participation_moves_by_one_households_change_and_equals_a_recount(session, policy, clock, project):
+    from services.contributions import participation
+    rule = participation.rules(policy)
+
+    def stored():
+        row = session.get(models.Participation, ("h1", "2026Q2"))
+        return (row.participating, row.households) if row else (0, 4)
+
+    def recount():
+        measured = participation.measure(session, "h1", "2026Q2", rule["counts"])
+        return measured["participating_households"], measured["roster_households"]
+
+    one = recording.record(session, policy, clock.now(), {"kind": "money", "household_id": "hh1",
+                                                          "amount": Decimal(10), "source": "crowd"})
+    assert stored() == recount() == (1, 4)
+    two = recording.record(session, policy, clock.now(), {"kind": "money", "household_id": "hh1",
+                                                          "amount": Decimal(5), "source": "crowd"})
+    assert stored() == recount() == (1, 4)  # the same household again: no change
+    recording.record(session, policy, clock.now(), {"kind": "people", "resident_id": "r2", "role": "volunteer"})
+    assert stored() == recount() == (2, 4)
+    recording.reverse(session, policy, clock.now(), one.id, "wrong")
+    assert stored() == recount() == (2, 4)  # hh1 still has its second entry
+    recording.reverse(session, policy, clock.now(), two.id, "wrong too")
+    assert stored() == recount() == (1, 4)
+    rates = [d["participating_households"] for _, d in emitted(session, "participation.changed")]
+    assert rates == [1, 2, 1]

@@ -1,4 +1,5 @@
-"""projects: the first contributors of labour kept on the project (党员干部带头上 reads them)
+"""projects: the first contributors of labour kept on the project (党员干部带头上 reads them);
+participation: which kinds its stored count counted (kept incrementally while they stay the same)
 
 Revision ID: 0005_first_contributors
 Revises: 0004_roster_personal
@@ -17,8 +18,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('project', schema=None) as batch_op:
         batch_op.add_column(sa.Column('first_contributors', sa.JSON(), nullable=True))
+    with op.batch_alter_table('participation', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('counts', sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('participation', schema=None) as batch_op:
+        batch_op.drop_column('counts')
     with op.batch_alter_table('project', schema=None) as batch_op:
         batch_op.drop_column('first_contributors')
