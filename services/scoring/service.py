@@ -183,6 +183,7 @@ class ScoringService:
     def rate_sheet(self, payload):
         """A hamlet's quarterly rating sheet in one command: all rows or none."""
         data = schemas.RatingSheetIn().load(payload or {})
+        actors.rate_sheet(self.db, self.caller, data["hamlet_id"])
         rows, lines = data["ratings"], None
         if rows is None:
             rows, lines = batches.uploaded_rows(data["filename"], data["content_base64"], schemas.SHEET_COLUMNS)
