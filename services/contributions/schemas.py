@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.kernel import batches
 from services.kernel.fields import Hundredths, Id, Money, Period, When
 from services.kernel.fields import Input as In
 from services.kernel.paging import Page
@@ -154,10 +155,7 @@ class BatchIn(In):
 
     @validates_schema
     def _rows_or_file(self, data, **_):
-        if (data.get("entries") is None) == (data.get("content_base64") is None):
-            raise ValidationError({"entries": ["给出 entries 或上传文件（content_base64），只给一种 — the rows, or a file, not both"]})
-        if data.get("content_base64") is not None and not data.get("filename"):
-            raise ValidationError({"filename": ["上传文件要有文件名（.xlsx 或 .csv）— an upload names its file"]})
+        batches.check_rows_or_file(data, "entries")
 
     def common(self, data: dict) -> dict:
         """The fields given once for every row."""

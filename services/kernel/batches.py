@@ -61,6 +61,15 @@ def load_rows(schema: Schema, rows: list, name: str, lines: list[int] | None = N
     return loaded
 
 
+def check_rows_or_file(data: dict, rows_field: str) -> None:
+    """A batch input's ``validates_schema``: its rows as JSON, or an uploaded file, not both."""
+    if (data.get(rows_field) is None) == (data.get("content_base64") is None):
+        raise ValidationError({rows_field: [f"给出 {rows_field} 或上传文件（content_base64），只给一种 — "
+                                            "the rows, or a file, not both"]})
+    if data.get("content_base64") is not None and not data.get("filename"):
+        raise ValidationError({"filename": ["上传文件要有文件名（.xlsx 或 .csv）— an upload names its file"]})
+
+
 def _integer(text: str):
     return int(text) if re.fullmatch(r"-?\d+", text) else text
 

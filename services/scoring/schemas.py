@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.kernel import batches
 from services.kernel.fields import Hundredths, Id, Input, Money, Period
 from services.kernel.paging import Page
 
@@ -262,11 +263,7 @@ class RatingSheetIn(In):
 
     @validates_schema
     def _rows_or_file(self, data, **_):
-        if (data.get("ratings") is None) == (data.get("content_base64") is None):
-            raise ValidationError({"ratings": ["评比表：给出 ratings 或上传文件（content_base64），只给一种 — "
-                                               "the rows, or a file, not both"]})
-        if data.get("content_base64") is not None and not data.get("filename"):
-            raise ValidationError({"filename": ["上传文件要有文件名（.xlsx 或 .csv）— an upload names its file"]})
+        batches.check_rows_or_file(data, "ratings")
 
 
 SHEET_COLUMNS = {"household_id": (("户号", "户编号", "household"), "text"), "stars": (("星级", "星", "评星"), "int")}
