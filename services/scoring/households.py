@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.kernel.db import get_or_404
+from services.kernel.identity import roster_places
 
 from .models import Household, PeriodPoints
 
@@ -40,3 +41,7 @@ def known(session: Session, household_ids) -> dict[str, Household]:
         found.update({h.household_id: h for h in session.scalars(
             select(Household).where(Household.household_id.in_(ids[start:start + 500])))})
     return found
+
+
+# the scope guard places a result naming only a household or hamlet through this read model
+places = roster_places(Household.household_id, Household.hamlet_id, Household.village_id)
