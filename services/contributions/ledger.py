@@ -133,11 +133,11 @@ def append(session: Session, now, data: dict, household, resident, hamlet_id: st
 
 
 def append_many(session: Session, now, rows, recorded_by: str | None = None) -> list[models.LedgerEntry]:
-    """Append a batch (``(data, household, resident, hamlet_id, hours)`` each) in one flush,
-    announced as one ``contribution.batch_recorded`` carrying every entry."""
+    """Append a batch (``(data, household, resident, hamlet_id, hours, extra)`` each) in one
+    flush, announced as one ``contribution.batch_recorded`` carrying every entry."""
     entries = []
-    for data, household, resident, hamlet_id, hours in rows:
-        entry = _new_entry(now, data, household, resident, hamlet_id, hours)
+    for data, household, resident, hamlet_id, hours, extra in rows:
+        entry = _new_entry(now, data, household, resident, hamlet_id, hours, **extra)
         entries.append(entry)
         session.add(entry)
         _land_given(session, data, entry)
@@ -163,6 +163,7 @@ def recorded_data(entry: models.LedgerEntry) -> dict:
         "land_area_m2": None if entry.land_area_m2 is None else str(entry.land_area_m2),
         "valuation": None if entry.valuation is None else str(entry.valuation),
         "reused_on_site": entry.reused_on_site, "recorded_at": iso(entry.recorded_at),
+        "flag": entry.flag,
     }
 
 

@@ -24,8 +24,8 @@ from services.kernel.policy import decide, decide_many, params, rule_ref
 from . import funding, ledger, models, participation, projects
 
 
-def _check(session: Session, data: dict) -> dict:
-    """One contribution's own checks (no policy asked): who, where, on what."""
+def _who(session: Session, data: dict) -> dict:
+    """One contribution's own checks before any policy is asked: who gave, on what."""
     data = ledger.check_kind(dict(data))
     household, resident = ledger.who(session, data)
     grant = data["kind"] == "money" and data.get("source") == "grant"
@@ -35,7 +35,22 @@ def _check(session: Session, data: dict) -> dict:
     project = None
     if data.get("project_id"):
         project = get_or_404(session, models.Project, data["project_id"], "project")
-    hamlet_id = data.get("hamlet_id") or (household.hamlet_id if household else None) or (
+    if data["kind"] == "labour" and project is None:
+        raise ValidationFailed.from_messages({"project_id": ["labour is given on a project"]})
+    person = projects.person_key(resident.id if resident else None, household.id if household else None)
+    return {"data": data, "household": household, "resident": resident, "project": project, "person": person}
+
+
+def _place(session: Session, row: dict, eligibility: dict | None) -> dict:
+    """Where the entry counts, once the labour rule has answered (``eligibility``), and any flag."""
+    data, household, project = row["data"], row["household"], row["project"]
+    # 计入项目所在垸组: labour on a hamlet's project counts for that hamlet, whoever gave it.
+    counted = (eligibility["values"].get("counted_hamlet_id")
+               if eligibility and project.scope == "hamlet" else None)
+    if counted and data.get("hamlet_id") and data["hamlet_id"] != counted:
+        raise ValidationFailed.from_messages(
+            {"hamlet_id": [f"labour on project {project.id} counts for hamlet {counted}"]})
+    hamlet_id = counted or data.get("hamlet_id") or (household.hamlet_id if household else None) or (
         project.hamlet_id if project else None)
     if hamlet_id is None:
         raise ValidationFailed.from_messages({"hamlet_id": ["required for a grant without a hamlet project"]})
@@ -43,27 +58,30 @@ def _check(session: Session, data: dict) -> dict:
     if project is not None and hamlet.village_id != project.village_id:
         raise ValidationFailed.from_messages(
             {"project_id": [f"project {project.id} is not in the village of hamlet {hamlet.id}"]})
-    if data["kind"] == "labour" and project is None:
-        raise ValidationFailed.from_messages({"project_id": ["labour is given on a project"]})
-    person = projects.person_key(resident.id if resident else None, household.id if household else None)
-    return {"data": data, "household": household, "resident": resident, "project": project,
-            "hamlet": hamlet, "person": person}
+    flag = None
+    if eligibility is not None and eligibility["outcome"] == "flagged":
+        # 邻组帮忙，标记核实: recorded and counted, with the rule's flag on the entry for the cadres
+        flag = {"code": "other_hamlet", "reason": eligibility["reason"], "rule": rule_ref(eligibility)}
+    return {**row, "hamlet": hamlet, "flag": flag}
 
 
 def record(session: Session, policy, now: datetime, data: dict) -> models.LedgerEntry:
     """Append one contribution; everything is checked before anything is written."""
-    row = _check(session, data)
+    row = _who(session, data)
     data, household, project = row["data"], row["household"], row["project"]
-    hours, labour = None, {}
+    hours, labour, eligibility = None, {}, None
     if data["kind"] == "labour":
-        _check_eligibility(policy, project, household)
+        eligibility = _check_eligibility(policy, project, household)
+    row = _place(session, row, eligibility)
+    if data["kind"] == "labour":
         labour = params(policy, "labour")["params"]
         hours = ledger.labour_hours(labour, data["quantity"], data["unit"])
     prepared = _prepare(session, policy, data["kind"], data.get("project_id"),
                         add_persons=[row["person"]] if data["kind"] == "labour" else (),
                         crowd_delta=data["amount"] if data.get("source") == "crowd" else Decimal(0),
                         first_n=projects.first_n(labour))
-    entry = ledger.append(session, now, data, household, row["resident"], row["hamlet"].id, hours=hours)
+    entry = ledger.append(session, now, data, household, row["resident"], row["hamlet"].id, hours=hours,
+                          flag=row["flag"])
     _after(session, now, [entry], prepared)
     return entry
 
@@ -97,29 +115,37 @@ def record_batch(session: Session, policy, now: datetime, rows: list[dict], line
     lines = lines or list(range(1, len(rows) + 1))
     _preload(session, rows)
     errors: dict[str, list[str]] = {}
-    checked = []
-    for index, data in enumerate(rows):
-        try:
-            checked.append(_check(session, data))
-        except (ValidationFailed, NotFound) as exc:
-            fields = exc.detail.get("fields") or {exc.detail.get("kind") or "row": [exc.detail["message"]]}
-            for field, messages in fields.items():
-                errors[f"entries.{index}.{field}"] = [batches.row_message(lines[index], field, m) for m in messages]
-    if errors:
-        raise ValidationFailed.from_messages(errors, batches.NOTHING_SAVED)
-    labour_rows = [i for i, row in enumerate(checked) if row["data"]["kind"] == "labour"]
+
+    def each(rows_in, check):
+        done = []
+        for index, row in rows_in:
+            try:
+                done.append((index, check(index, row)))
+            except (ValidationFailed, NotFound) as exc:
+                fields = exc.detail.get("fields") or {exc.detail.get("kind") or "row": [exc.detail["message"]]}
+                for field, messages in fields.items():
+                    errors[f"entries.{index}.{field}"] = [batches.row_message(lines[index], field, m) for m in messages]
+        if errors:
+            raise ValidationFailed.from_messages(errors, batches.NOTHING_SAVED)
+        return done
+
+    found = each(enumerate(rows), lambda _i, data: _who(session, data))
+    labour_rows = [i for i, row in found if row["data"]["kind"] == "labour"]
+    eligibility: dict[int, dict] = {}
     labour = {}
     if labour_rows:
         decisions = decide_many(policy, "labour", [
-            _eligibility_facts(checked[i]["project"], checked[i]["household"]) for i in labour_rows],
-            outcomes={"allowed", "refused"})
+            _eligibility_facts(found[i][1]["project"], found[i][1]["household"]) for i in labour_rows],
+            outcomes={"allowed", "flagged", "refused"})
+        eligibility = dict(zip(labour_rows, decisions))
         refused = {f"entries.{i}": [batches.row_message(lines[i], "household_id", d["reason"] or "labour refused by rule")]
-                   for i, d in zip(labour_rows, decisions) if d["outcome"] != "allowed"}
+                   for i, d in eligibility.items() if d["outcome"] == "refused"}
         if refused:
-            first = next(d for d in decisions if d["outcome"] != "allowed")
+            first = next(d for d in decisions if d["outcome"] == "refused")
             raise PolicyRefused({"message": "按规则不能登记这些出力，整批都没有保存 — labour refused by rule; nothing was saved",
                                  "fields": refused, "rule": rule_ref(first)})
         labour = params(policy, "labour")["params"]
+    checked = [row for _i, row in each(found, lambda i, row: _place(session, row, eligibility.get(i)))]
     n = projects.first_n(labour)
     prepared = {"participation": participation.rules(policy), "leadership": {}, "release": {}}
     by_project: dict[str, dict] = {}
@@ -141,7 +167,8 @@ def record_batch(session: Session, policy, now: datetime, rows: list[dict], line
     written = ledger.append_many(session, now, [
         (row["data"], row["household"], row["resident"], row["hamlet"].id,
          ledger.labour_hours(labour, row["data"]["quantity"], row["data"]["unit"])
-         if row["data"]["kind"] == "labour" else None) for row in checked], recorded_by=recorded_by)
+         if row["data"]["kind"] == "labour" else None, {"flag": row["flag"]}) for row in checked],
+        recorded_by=recorded_by)
     _after(session, now, written, prepared)
     villages = {row["hamlet"].id: row["hamlet"].village_id for row in checked}
     return [{"entry_id": e.id, "kind": e.kind, "household_id": e.household_id, "resident_id": e.resident_id,
@@ -165,16 +192,22 @@ def reverse(session: Session, policy, now: datetime, entry_id: str, reason: str,
 
 
 def _eligibility_facts(project, household) -> dict:
-    return {"check": "eligibility", "project_scope": project.scope,
-            "project_hamlet_id": project.hamlet_id, "contributor_hamlet_id": household.hamlet_id}
+    """A village project has no hamlet of its own: only the contributor's hamlet is asked about then."""
+    facts = {"check": "eligibility", "project_scope": project.scope, "contributor_hamlet_id": household.hamlet_id}
+    if project.hamlet_id is not None:
+        facts["project_hamlet_id"] = project.hamlet_id
+    return facts
 
 
-def _check_eligibility(policy, project, household) -> None:
-    """小组事小组上，全村事大家上: the labour rule says who may work on the project."""
-    decision = decide(policy, "labour", _eligibility_facts(project, household), outcomes={"allowed", "refused"})
-    if decision["outcome"] != "allowed":
+def _check_eligibility(policy, project, household) -> dict:
+    """小组事小组上，全村事大家上: the labour rule says whether a neighbour's labour is recorded
+    (allowed, flagged for the cadres, or refused) and for which hamlet it counts."""
+    decision = decide(policy, "labour", _eligibility_facts(project, household),
+                      outcomes={"allowed", "flagged", "refused"})
+    if decision["outcome"] == "refused":
         raise PolicyRefused({"message": decision["reason"] or "labour refused by rule",
                              "reason": decision["reason"], "rule": rule_ref(decision)})
+    return decision
 
 
 def _prepare(session: Session, policy, kind: str, project_id: str | None, *, add_persons=(),

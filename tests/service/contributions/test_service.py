@@ -146,8 +146,12 @@ def test_a_labour_list_against_the_real_rules_service(with_rules, sink):
     [event] = sink.wait_for("contribution.batch_recorded")
     assert [e["entry_id"] for e in event["entries"]] == [w["entry_id"] for w in written]
     assert with_rules.get_project("p-lane")["leadership"] == "ok"  # hh1's head, a party member, among the first three
-    with pytest.raises(PolicyRefused) as refused:  # hh5 lives in h2: 小组事小组上, and the list is kept whole
+    with pytest.raises(ValidationFailed) as refused:  # one unknown household: the list is kept whole
         with_rules.record_batch({"kind": "labour", "project_id": "p-lane", "unit": "hours",
-                                 "entries": [{"household_id": "hh4", "quantity": "2"}, {"household_id": "hh5", "quantity": "2"}]})
-    assert list(refused.value.detail["fields"]) == ["entries.1"]
+                                 "entries": [{"household_id": "hh4", "quantity": "2"}, {"household_id": "hh9", "quantity": "2"}]})
+    assert list(refused.value.detail["fields"]) == ["entries.1.household"]
     assert with_rules.list_contributions({"household_id": "hh4"}) == []
+    # hh5 lives in h2: its labour on h1's project is recorded, counted for h1 (other_hamlet: allow)
+    [neighbour] = with_rules.record_batch({"kind": "labour", "project_id": "p-lane", "unit": "hours",
+                                           "entries": [{"household_id": "hh5", "quantity": "2"}]})
+    assert neighbour["hamlet_id"] == "h1"

@@ -11,6 +11,7 @@ from services.kernel import batches
 from services.kernel.errors import PolicyRefused, ValidationFailed
 
 from tests.support.db import emitted
+from tests.support.policy import FixturePolicy
 
 from .test_ledger import project  # noqa: F401  (fixture)
 
@@ -72,14 +73,26 @@ def test_a_bad_row_refuses_the_whole_batch_naming_row_and_field(session, policy,
     assert session.query(models.LedgerEntry).count() == 0 and emitted(session, "contribution.batch_recorded") == []
 
 
-def test_one_row_refused_by_rule_refuses_the_batch(session, policy, clock, project):
+def test_one_row_refused_by_rule_refuses_the_batch(session, clock, project):
+    policy = FixturePolicy(labour={"other_hamlet": "refuse"})
     with pytest.raises(PolicyRefused) as refused:
         recording.record_batch(session, policy, clock.now(), rows(
             [{"resident_id": "r1", "quantity": "1"}, {"resident_id": "r5", "quantity": "1"}],
             kind="labour", project_id="p1", unit="hours"))
     assert list(refused.value.detail["fields"]) == ["entries.1"]
-    assert refused.value.detail["fields"]["entries.1"][0].startswith("第2行 household_id：小组事小组上")
+    assert refused.value.detail["fields"]["entries.1"][0].startswith("第2行 household_id：")
+    assert refused.value.detail["rule"]["id"] == "labour.other_hamlet_refused"
     assert session.query(models.LedgerEntry).count() == 0
+
+
+def test_a_neighbours_labour_in_a_list_is_flagged_and_counted_for_the_projects_hamlet(session, clock, project):
+    policy = FixturePolicy(labour={"other_hamlet": "flag"})
+    written = recording.record_batch(session, policy, clock.now(), rows(
+        [{"resident_id": "r1", "quantity": "1"}, {"resident_id": "r5", "quantity": "1"}],
+        kind="labour", project_id="p1", unit="hours"))
+    assert [w["hamlet_id"] for w in written] == ["h1", "h1"]
+    [(_, event)] = emitted(session, "contribution.batch_recorded")
+    assert event["entries"][0]["flag"] is None and event["entries"][1]["flag"]["code"] == "other_hamlet"
 
 
 def test_a_months_contributions_from_an_uploaded_sheet(session, policy, clock, project):

@@ -1,16 +1,16 @@
 """projects: the first contributors of labour kept on the project (党员干部带头上 reads them);
 participation: which kinds its stored count counted (kept incrementally while they stay the same)
 
-Revision ID: 0005_first_contributors
-Revises: 0004_roster_personal
+Revision ID: 0006_first_contributors
+Revises: 0005_policy_choices
 Create Date: 2026-11-30 16:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0005_first_contributors'
-down_revision = '0004_roster_personal'
+revision = '0006_first_contributors'
+down_revision = '0005_policy_choices'
 branch_labels = None
 depends_on = None
 
