@@ -1,8 +1,8 @@
 """半年评议 verdicts from meetings with satisfaction, adopted opinions as tasks, reviews of
 projects linked to their motion, and period closures per village
 
-Revision ID: 0004_half_year_reviews
-Revises: 0003_money_in_fen
+Revision ID: 0005_half_year_reviews
+Revises: 0004_period_points
 
 Closures were county-wide: an existing closure of a quarter becomes a closure of that quarter in
 every village that had a household rated in it (what the old closure in effect closed). Reviews
@@ -11,8 +11,8 @@ opened before stored the motion id as ``project_id``: it is copied to ``motion_i
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0004_half_year_reviews"
-down_revision = "0003_money_in_fen"
+revision = "0005_half_year_reviews"
+down_revision = "0004_period_points"
 branch_labels = None
 depends_on = None
 
