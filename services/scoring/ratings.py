@@ -75,9 +75,10 @@ def rate_sheet(session: Session, policy, data: dict, now: datetime) -> dict:
     anything is written (an error names its row and field), the rating rule is asked once, and
     the ratings, their points entries and one ``civility.sheet_rated`` are written together."""
     hamlet_id, quarter, rows = data["hamlet_id"], data["quarter"], data["ratings"]
-    if _closed(session, quarter):
-        raise Conflict({"message": f"{quarter} 已评定称号，不能再评 — {quarter} is closed: its titles are awarded",
-                        "quarter": quarter})
+    village_id = session.scalar(select(Household.village_id).where(Household.hamlet_id == hamlet_id).limit(1))
+    if village_id is not None and _closed(session, village_id, quarter):  # periods are per village
+        raise Conflict({"message": f"{village_id} 的 {quarter} 已评定称号，不能再评 — {quarter} is closed there: "
+                                   "its titles are awarded", "quarter": quarter, "village_id": village_id})
     ids = [row["household_id"] for row in rows]
     known = households.known(session, ids)
     already = set(session.scalars(select(Rating.household_id).where(
