@@ -23,6 +23,14 @@ def household_registered(session: Session, data: dict) -> None:
     session.add(place)
 
 
+def households_registered(session: Session, data: dict) -> None:
+    """A roster import's batch: the stored places loaded in one query, then each as above."""
+    ids = [h["household_id"] for h in data["households"]]
+    session.scalars(select(Place).where(Place.household_id.in_(ids))).all()  # into the identity map
+    for household in data["households"]:
+        household_registered(session, household)
+
+
 def resolve(session: Session, principal: Principal) -> Principal:
     """The Principal with what its scopes imply, from the roster as this service knows it."""
     villages = set(principal.ids("village"))

@@ -41,6 +41,18 @@ def household_registered(session: Session, now: datetime, data: dict) -> Househo
     return household
 
 
+def households_registered(session: Session, now: datetime, data: dict) -> None:
+    """A roster import's batch: the stored rows loaded in one query each, then each as above."""
+    ids = [h["household_id"] for h in data["households"]]
+    hubs = {h["hub_household_id"] for h in data["households"] if h.get("hub_household_id")}
+    for model, column, keys in ((Household, Household.household_id, ids), (Link, Link.household_id, ids),
+                                (Hub, Hub.household_id, hubs)):
+        if keys:  # into the identity map: the session.get calls below then ask nothing of the database
+            session.scalars(select(model).where(column.in_(sorted(keys)))).all()
+    for household in data["households"]:
+        household_registered(session, now, household)
+
+
 def _household(session: Session, household_id: str, field: str) -> Household:
     household = session.get(Household, household_id)
     if household is None:

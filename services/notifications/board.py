@@ -100,6 +100,8 @@ def project(session: Session, event, now: datetime) -> list[BoardItem]:
     """Project one event onto the board; returns the items that now have a village (for 公示)."""
     if event.name == "household.registered":
         return register_place(session, event.data)
+    if event.name == "households.registered":
+        return [item for data in event.data["households"] for item in register_place(session, data)]
     if events.audience_of(event.name) != "public" or event.name not in SECTION:
         return []
     if session.scalar(select(BoardItem.id).where(BoardItem.cause_event_id == event.id)):

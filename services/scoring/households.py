@@ -1,8 +1,9 @@
-"""户 the read model of households, from ``household.registered``: geography and 1+10 links."""
+"""户 the read model of households, from ``household(s).registered``: geography and 1+10 links."""
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.kernel.db import get_or_404
@@ -22,6 +23,13 @@ def apply_registered(session: Session, data: dict, now: datetime) -> Household:
     session.add(household)
     session.flush()
     return household
+
+
+def apply_many(session: Session, items: list[dict], now: datetime) -> None:
+    ids = [data["household_id"] for data in items]
+    session.scalars(select(Household).where(Household.household_id.in_(ids))).all()  # one query
+    for data in items:
+        apply_registered(session, data, now)
 
 
 def get(session: Session, household_id: str) -> Household:
