@@ -847,7 +847,7 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
             _upsert(session, models.Household, stored_households, hid, values, counts, "households",
                     new_households)
         if new_households:
-            session.execute(insert(models.Household), new_households)
+            session.execute(insert(models.Household.__table__), new_households)  # Core executemany
         # residents of this chunk of households
         resident_ids = [rid for hid in chunk for rid in residents_by_household[hid]]
         stored_residents = _load(session, models.Resident, resident_ids)
@@ -861,7 +861,7 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
             _upsert(session, models.Resident, stored_residents, rid, values, counts, "residents", new_residents)
         session.flush()
         if new_residents:
-            session.execute(insert(models.Resident), new_residents)
+            session.execute(insert(models.Resident.__table__), new_residents)  # Core executemany
         # what scoring sees of each household, before and after, decides whether it hears of it
         planned_party = defaultdict(bool)
         for hid in chunk:

@@ -179,6 +179,29 @@ def get_or_404(session: Session, model, ident, kind: str, *, lock: bool = False,
     return row
 
 
+def upsert_many(session: Session, model, key: str, rows: list[dict]) -> dict:
+    """A read model fed by a batch event: the stored rows in one query, the changed attributes
+    set, the new rows added, and no flush until the caller's (not one per row). Returns the
+    objects by ``key``."""
+    column = getattr(model, key)
+    found: dict = {}
+    keys = sorted({row[key] for row in rows})
+    for start in range(0, len(keys), 500):
+        for obj in session.scalars(select(model).where(column.in_(keys[start:start + 500]))):
+            found[getattr(obj, key)] = obj
+    with session.no_autoflush:
+        for row in rows:
+            obj = found.get(row[key])
+            if obj is None:
+                obj = found[row[key]] = model(**row)
+                session.add(obj)
+            else:
+                for name, value in row.items():
+                    if getattr(obj, name) != value:
+                        setattr(obj, name, value)
+    return found
+
+
 def listing(session: Session, model, query: dict, filters, newest_first, stmt=None) -> list:
     """A page (``query["limit"]``, ``query["offset"]``) of ``model`` rows equal to each given
     filter of ``query``, newest first, then by id."""

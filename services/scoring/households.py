@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.kernel.db import get_or_404
+from services.kernel.db import get_or_404, upsert_many
 
 from .models import Household
 
@@ -26,10 +25,11 @@ def apply_registered(session: Session, data: dict, now: datetime) -> Household:
 
 
 def apply_many(session: Session, items: list[dict], now: datetime) -> None:
-    ids = [data["household_id"] for data in items]
-    session.scalars(select(Household).where(Household.household_id.in_(ids))).all()  # one query
-    for data in items:
-        apply_registered(session, data, now)
+    """A roster import's batch (up to 500 households): one query, one flush."""
+    upsert_many(session, Household, "household_id", [
+        {"household_id": d["household_id"], "hamlet_id": d["hamlet_id"], "village_id": d["village_id"],
+         "town_id": d.get("town_id"), "head_name": d["head_name"], "party_member": bool(d["party_member"]),
+         "hub_household_id": d.get("hub_household_id"), "updated_at": now} for d in items])
 
 
 def get(session: Session, household_id: str) -> Household:
