@@ -210,3 +210,31 @@ def test_residents_follow_their_head_when_the_roster_lists_families(session, clo
     wife = session.scalar(select(models.Resident).where(models.Resident.name == "张一妻"))
     head = session.scalar(select(models.Resident).where(models.Resident.name == "张一"))
     assert wife.household_id == head.household_id and not wife.is_head
+
+
+def test_numbers_shown_whole_only_to_the_household_and_the_phone_to_its_village_cadres(
+        session, tmp_path, clock, policy):
+    from services.contributions import actors, roster_views, schemas
+    from services.kernel.identity import Principal, Scope
+    run(session, tmp_path, messy(), clock, policy)
+    session.commit()
+    head = session.scalar(select(models.Resident).where(models.Resident.name == "伍建国"))
+    view = schemas.HouseholdOut().dump(roster_views.household_view(session, head.household_id))
+    village = view["village_id"]
+
+    def shown(role, scope, home=None):
+        who = Principal("p", role, (Scope.parse(scope),), home=home)
+        seen = actors.private_view(who, view)
+        whole = roster_views.reveal(session, identity.vault(), seen, actors.revealed(who, seen))
+        mine = [r for r in whole.get("residents", []) if r["name"] == "伍建国"]
+        return (mine[0]["id_number"], mine[0]["phone"]) if mine else None
+
+    number, masked = id_number(1), id_number(1)[:3] + "*" * 11 + id_number(1)[-4:]
+    assert shown("resident", f"household:{head.household_id}") == (number, "13800001111")
+    assert shown("village_cadre", f"village:{village}") == (masked, "13800001111")
+    assert shown("village_cadre", "village:elsewhere", home=head.household_id) == (number, "13800001111")
+    assert shown("village_cadre", "village:elsewhere") is None  # another village: no residents at all
+    assert shown("supervisor", f"village:{village}") == (masked, "138****1111")
+    assert shown("resident", "household:another") is None
+    assert shown("hamlet_head", f"hamlet:{view['hamlet_id']}") is None
+    assert actors.revealed(None, view) == frozenset()  # the platform's own calls see masks
