@@ -18,10 +18,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.kernel import outbox
+from services.kernel.db import insert_rows
 from services.kernel.catalogue.building import HOUSEHOLDS_PER_EVENT
 from services.kernel.errors import ValidationFailed
 
@@ -847,7 +848,7 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
             _upsert(session, models.Household, stored_households, hid, values, counts, "households",
                     new_households)
         if new_households:
-            session.execute(insert(models.Household.__table__), _same_keys(new_households))
+            insert_rows(session, models.Household, new_households)
         # residents of this chunk of households
         resident_ids = [rid for hid in chunk for rid in residents_by_household[hid]]
         stored_residents = _load(session, models.Resident, resident_ids)
@@ -861,7 +862,7 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
             _upsert(session, models.Resident, stored_residents, rid, values, counts, "residents", new_residents)
         session.flush()
         if new_residents:
-            session.execute(insert(models.Resident.__table__), _same_keys(new_residents))
+            insert_rows(session, models.Resident, new_residents)
         # what scoring sees of each household, before and after, decides whether it hears of it
         planned_party = defaultdict(bool)
         for hid in chunk:
@@ -937,12 +938,6 @@ def _personal(values: dict, row, r: tuple, vault) -> None:
             values["phone_enc"] = vault.encrypt(phone)
     elif row is not None and row.phone_hash is not None:
         values.update(phone_hash=None, phone_masked=None, phone_enc=None)
-
-
-def _same_keys(rows: list[dict]) -> list[dict]:
-    """Rows for one Core executemany INSERT: every row names every column (absent ones NULL)."""
-    keys = set().union(*rows)
-    return [row if len(row) == len(keys) else {k: row.get(k) for k in keys} for row in rows]
 
 
 def _load(session: Session, model, ids) -> dict:

@@ -238,3 +238,29 @@ def test_numbers_shown_whole_only_to_the_household_and_the_phone_to_its_village_
     assert shown("resident", "household:another") is None
     assert shown("hamlet_head", f"hamlet:{view['hamlet_id']}") is None
     assert actors.revealed(None, view) == frozenset()  # the platform's own calls see masks
+
+
+def test_the_messy_roster_imports_and_reimports_on_postgresql(postgres_url, tmp_path, clock, policy):
+    """PostgreSQL takes the new rows as multi-row INSERTs (db.insert_rows): rows with and without
+    a phone in one statement, the same result as SQLite, and a re-import that changes nothing."""
+    from services.kernel import db
+    engine = db.make_engine(postgres_url)
+    models.Base.metadata.create_all(engine)
+    db.create_all(engine)
+    try:
+        with db.session_factory(engine)() as session:
+            first = run(session, tmp_path, messy(), clock, policy)
+            session.commit()
+            assert first["created"]["households"] == 7 and first["households_announced"] == 7
+            landline = session.scalar(select(models.Resident).where(models.Resident.name == "彭乃国"))
+            alone = session.scalar(select(models.Resident).where(models.Resident.name == "陈秀英"))
+            assert identity.vault().decrypt(landline.phone_enc) == "07103345678"
+            assert alone.phone_enc is None and alone.phone_masked is None and alone.id_number_enc
+            again = run(session, tmp_path, messy(), clock, policy)
+            session.commit()
+            assert again["changed"] is False
+            batches = session.scalars(select(outbox_table.c.body)
+                                      .where(outbox_table.c.event_type == "households.registered")).all()
+            assert len(batches) == 1 and len(json.loads(batches[0])["data"]["households"]) == 7
+    finally:
+        engine.dispose()
