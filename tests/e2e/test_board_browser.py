@@ -146,8 +146,8 @@ def test_the_hamlet_board_and_the_print_layout(browser, village):
 @pytest.mark.parametrize("section", list(SECTIONS))
 def test_each_section_prints_as_an_a4_sheet_in_chinese(browser, village, section):
     """The 公示 sheet a clerk prints (Ctrl+P on /v/<village>/s/<section>/): Chromium's own print
-    to PDF gives A4 portrait pages whose fonts draw the section's Chinese heading (a missing CJK
-    font would leave .notdef boxes mapped to nothing), and no print link on the sheet itself."""
+    to PDF gives A4 portrait pages whose fonts draw the page's Chinese, and no print link on the
+    sheet itself."""
     import base64
 
     url = f"{village}/v/{VILLAGE}/s/{section}/"
@@ -160,10 +160,13 @@ def test_each_section_prints_as_an_a4_sheet_in_chinese(browser, village, section
     boxes = [tuple(float(v) for v in m.groups())
              for m in re.finditer(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)]
     assert boxes and all(abs(w - 595.3) < 2 and abs(h - 841.9) < 2 for w, h in boxes), boxes  # A4 in points
-    heading = HEADINGS[section]
-    carried = _pdf_characters(pdf)
-    missing = [c for c in heading if "\u4e00" <= c <= "\u9fff" and c not in carried]
-    assert not missing, f"{url}: the PDF does not carry {missing} of {heading}"
+    # the Chinese on the page is drawn in the PDF: a missing CJK font leaves .notdef boxes that map
+    # to no character. (A few glyphs a font shares with a radical, e.g. 民 with ⺠, map elsewhere.)
+    shown = {c for c in browser.evaluate("document.body.innerText") if "\u4e00" <= c <= "\u9fff"}
+    carried = _pdf_characters(pdf) & shown
+    assert HEADINGS[section][:2] in browser.evaluate("document.body.innerText")
+    assert len(shown) >= 4 and len(carried) >= 0.9 * len(shown), \
+        f"{url}: the PDF draws {len(carried)} of the page's {len(shown)} Chinese characters: {shown - carried}"
 
 
 def _pdf_characters(pdf: bytes) -> set[str]:
