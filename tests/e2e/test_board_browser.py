@@ -162,9 +162,14 @@ def test_each_section_prints_as_an_a4_sheet_in_chinese(browser, village, section
     assert boxes and all(abs(w - 595.3) < 2 and abs(h - 841.9) < 2 for w, h in boxes), boxes  # A4 in points
     # the Chinese on the page is drawn in the PDF: a missing CJK font leaves .notdef boxes that map
     # to no character. (A few glyphs a font shares with a radical, e.g. 民 with ⺠, map elsewhere.)
-    shown = {c for c in browser.evaluate("document.body.innerText") if "\u4e00" <= c <= "\u9fff"}
+    browser.send("Emulation.setEmulatedMedia", media="print")  # what is on paper, not the screen's hints
+    try:
+        printed = browser.evaluate("document.body.innerText")
+    finally:
+        browser.send("Emulation.setEmulatedMedia", media="")
+    shown = {c for c in printed if "\u4e00" <= c <= "\u9fff"}
     carried = _pdf_characters(pdf) & shown
-    assert HEADINGS[section][:2] in browser.evaluate("document.body.innerText")
+    assert HEADINGS[section][:2] in printed and "打印" not in printed
     assert len(shown) >= 4 and len(carried) >= 0.9 * len(shown), \
         f"{url}: the PDF draws {len(carried)} of the page's {len(shown)} Chinese characters: {shown - carried}"
 
