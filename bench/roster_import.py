@@ -107,7 +107,8 @@ def one(households: int, backend: str, path: Path) -> None:
 
     from sqlalchemy import select
 
-    from services.contributions import models, roster, spreadsheet
+    from services.contributions import models, roster
+    from services.kernel import spreadsheet
     from services.kernel import catalogue  # noqa: F401
     from services.kernel import db
     from services.kernel.clock import SystemClock

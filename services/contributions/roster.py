@@ -25,8 +25,11 @@ from services.kernel import outbox
 from services.kernel.db import insert_rows
 from services.kernel.catalogue.building import HOUSEHOLDS_PER_EVENT
 from services.kernel.errors import ValidationFailed
+from services.kernel.identity import roster_places
 
-from . import identity, models, participation, spreadsheet
+from services.kernel import spreadsheet
+
+from . import identity, models, participation
 
 # Canonical column -> accepted headers: the village roster's Chinese and its usual variants, the
 # older id-based layout's Chinese, and English. Headers are compared after normalise_header().
@@ -972,3 +975,8 @@ def import_file(session: Session, file: str, data: bytes, clock, policy=None,
                 vault: identity.Vault | None = None, may_write_villages=None) -> dict:
     return import_source(session, spreadsheet.Source(file, data=data), clock, policy, options,
                          progress, apply, vault, may_write_villages)
+
+
+# the scope guard places a result naming only a household or hamlet through the roster
+places = roster_places(models.Household.id, models.Household.hamlet_id, models.Hamlet.village_id,
+                       hamlets=models.Hamlet.id)

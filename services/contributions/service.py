@@ -8,6 +8,7 @@ import logging
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 
+from services.kernel import batches
 from services.kernel.errors import ValidationFailed
 from services.kernel.nameko_ext import Caller, Clock, Database, api, on_event
 
@@ -31,6 +32,7 @@ class PersonalDataVault(DependencyProvider):
 
 class ContributionsService:
     name = "contributions"
+    places = staticmethod(roster.places)  # for the scope guard (kernel Api)
     caller = Caller()  # who asks (services.kernel.identity); None for the platform's own calls
     db = Database()
     policy = RpcProxy("rules")   # the policy port: decide(area, facts), params(area)
@@ -66,7 +68,7 @@ class ContributionsService:
     def list_households(self, query=None):
         q = schemas.HouseholdQuery().load(query or {})
         return [actors.private_view(self.caller, h)
-                for h in roster_views.list_households(self.db, q["hamlet_id"], q["limit"], q["offset"])]
+                for h in roster_views.list_households(self.db, q["hamlet_id"], q["limit"], q["offset"], self.caller)]
 
     @api
     def get_hamlet(self, hamlet_id):
@@ -87,6 +89,19 @@ class ContributionsService:
         return views.entry(self.db, recording.record(self.db, self.policy, self.clock.now(), data))
 
     @api(actor={"recorded_by": "subject"})
+    def record_batch(self, payload):
+        """A work day's labour list or a month's contributions in one command: all rows or none."""
+        schema = schemas.BatchIn()
+        data = schema.load(payload or {})
+        rows, lines = data["entries"], None
+        if rows is None:
+            rows, lines = batches.uploaded_rows(data["filename"], data["content_base64"], schemas.BATCH_COLUMNS)
+        rows = batches.load_rows(schemas.ContributionIn(), rows, "entries", lines, extra=schema.common(data))
+        for row in rows:
+            actors.record(self.caller, row)
+        return recording.record_batch(self.db, self.policy, self.clock.now(), rows, lines, data["recorded_by"])
+
+    @api(actor={"recorded_by": "subject"})
     def reverse_contribution(self, entry_id, payload=None):
         data = schemas.ReversalIn().load(payload or {})
         return views.entry(self.db, recording.reverse(self.db, self.policy, self.clock.now(), entry_id,
@@ -98,7 +113,7 @@ class ContributionsService:
 
     @api
     def list_contributions(self, query=None):
-        return views.entries(self.db, schemas.ContributionQuery().load(query or {}))
+        return views.entries(self.db, schemas.ContributionQuery().load(query or {}), self.caller)
 
     @api
     def contribution_totals(self, query=None):
@@ -162,6 +177,10 @@ class ContributionsService:
     def on_co_management_counted(self, event):
         participation.co_management_counted(self.db, self.policy, event.data)
 
+    @on_event("motion.urgency_changed")
+    def on_motion_urgency_changed(self, event):
+        funding.urgency_changed(self.db, event.data)
+
     @on_event("activity.held")
     def on_activity_held(self, event):
         participation.attendance_event(self.db, self.policy, "activity", event.data)
@@ -189,6 +208,25 @@ class ContributionsService:
         """Always answered by the demolition rule's refusal (PolicyRefused, HTTP 422)."""
         data = schemas.CompensationIn().load(payload or {})
         demolitions.claim_compensation(self.db, self.policy, demolition_id, data)
+
+    @api(actor={"listed_by": "subject"})
+    def list_structure(self, payload):
+        data = schemas.StructureIn().load(payload or {})
+        return schemas.StructureOut().dump(demolitions.list_structure(self.db, self.policy, self.clock.now(), data))
+
+    @api
+    def get_structure(self, structure_id):
+        return schemas.StructureOut().dump(demolitions.get_structure(self.db, structure_id))
+
+    @api
+    def list_structures(self, query=None):
+        q = schemas.StructureQuery().load(query or {})
+        return schemas.StructureOut(many=True).dump(demolitions.structures(self.db, q, self.caller))
+
+    @api(actor={"assigned_by": "subject"})
+    def assign_parcel(self, parcel_id, payload):
+        data = schemas.ParcelAssignIn().load(payload or {})
+        return schemas.ParcelOut().dump(demolitions.assign_parcel(self.db, self.clock.now(), parcel_id, data))
 
     @api
     def list_parcels(self, query=None):

@@ -235,6 +235,36 @@ def test_contributions_in_and_out_of_scope(world):
     assert as_(world, "resident").get(f"{base}/api/contributions/{entry['entry_id']}").status_code == 403
 
 
+def test_batches_in_and_out_of_scope(world):
+    """A labour list and a rating sheet: the whole batch in scope, or refused and nothing kept."""
+    base = world["base"]
+    project = as_(world, "village_cadre").post(f"{base}/api/projects", json={
+        "project_id": f"wgd-road-{uuid.uuid4().hex[:6]}", "name": "修路 the road", "scope": "hamlet",
+        "village_id": "v-wgd", "hamlet_id": "wgd-1", "budget": "1000",
+        "mix": {"grant": "0", "sponsor": "0", "crowd": "1000"}})
+    assert project.status_code == 201, project.text
+    labour_list = {"kind": "labour", "project_id": project.json()["project_id"], "unit": "days",
+                   "entries": [{"household_id": "wgd-1-03", "quantity": "1"}, {"household_id": "wgd-1-04", "quantity": "0.5"}]}
+    _expect_scope(world, _access("record_batch"), "POST", "/api/contributions/batches", 201, labour_list)
+    sheet = {"hamlet_id": "wgd-1", "quarter": "2030Q3", "ratings": [{"household_id": "wgd-1-02", "stars": 6}]}
+    _expect_scope(world, _access("rate_sheet"), "POST", "/api/ratings/sheets", 201, sheet)
+    rated = as_(world, "village_cadre").get(f"{base}/api/points", params={"source": "rating", "quarter": "2030Q3",
+                                                                        "household_id": "wgd-1-02"}).json()
+    assert len(rated) == 1, "the out-of-scope attempt kept nothing"
+
+
+def test_the_removal_register_and_parcels_in_and_out_of_scope(world):
+    base = world["base"]
+    body = {"structure_type": "dry_toilet", "household_id": "wgd-1-03", "location": "路边"}
+    _expect_scope(world, _access("list_structure"), "POST", "/api/structures", 201, body)
+    listed = as_(world, "hamlet_head").post(f"{base}/api/structures", json=body).json()
+    assert listed["listed_by"].startswith("token:") and listed["must_remove"] is True
+    _expect_scope(world, _access("get_structure"), "GET", f"/api/structures/{listed['structure_id']}", 200,
+                  roles=[r for r in _access("get_structure") if r not in ("resident", "hub_household")])
+    outside = as_(world, "village_cadre", "out").get(f"{base}/api/structures", params={"village_id": "v-wgd"}).json()
+    assert outside == []
+
+
 # -- 3. the actor is the caller ------------------------------------------------------------------
 
 def test_a_cadre_never_approves_points_of_their_own_household(world):
@@ -286,6 +316,21 @@ def test_grant_and_sponsor_money_is_recorded_by_town_staff_of_the_town(world):
     assert requests.post(f"{base}/api/contributions", json=grant).status_code == 401
 
 
+def test_a_household_endorses_as_itself_once_and_only_in_its_village(world):
+    base = world["base"]
+    motion = as_(world, "village_cadre").post(f"{base}/api/motions", json={
+        "village_id": "v-wgd", "scope": "village", "title": "修桥 the bridge", "kind": "public_works",
+        "estimated_budget": "280000", "created_by": "x"}).json()
+    url = f"{base}/api/motions/{motion['id']}/endorsements"
+    made = as_(world, "resident").post(url, json={"household_id": "wgd-1-05", "endorsed_by": "someone"})
+    assert made.status_code == 201, made.text
+    assert made.json()["household_id"] == "wgd-1-02" and made.json()["endorsed_by"].startswith("token:")
+    assert as_(world, "resident").post(url, json={}).status_code == 409
+    assert as_(world, "resident", "out").post(url, json={}).status_code == 403   # another village's resident
+    no_home = as_(world, "village_cadre").post(url, json={"household_id": "wgd-1-05"})
+    assert no_home.status_code == 400 and "household_id" in no_home.text   # a cadre without a home household
+
+
 def test_roster_imports_by_a_cadre_of_that_village(world):
     base = world["base"]
     other = as_(world, "village_cadre", "out").post(f"{base}/api/roster/imports",
@@ -328,3 +373,39 @@ def test_the_anonymous_attacks_of_the_issue_are_refused(world):
         assert answer.status_code == 401, (method, path, answer.status_code, answer.text)
     assert requests.get(f"{base}/api/board/feed").status_code == 200
     assert requests.get(f"{base}/healthz").status_code == 200
+
+
+def test_a_subscription_has_an_unguessable_id_and_is_its_owners(world):
+    base = world["base"]
+    mine, theirs = as_(world, "integration"), as_(world, "integration", "out")
+    made = mine.post(f"{base}/api/subscriptions", json={
+        "subscriber": "县档案系统", "url": "http://127.0.0.1:9/hook", "patterns": ["good_deed.*"],
+        "owner": "someone-else"})
+    assert made.status_code == 201, made.text
+    sub = made.json()
+    assert re.fullmatch(r"sub_[A-Za-z0-9_-]{24}", sub["id"]), sub["id"]
+    assert sub["owner"] != "someone-else", "the owner is the caller, not what the body says"
+    second = mine.post(f"{base}/api/subscriptions", json={
+        "subscriber": "县档案系统", "url": "http://127.0.0.1:9/hook", "patterns": ["good_deed.*"]}).json()
+    assert second["id"] != sub["id"]
+    assert mine.get(f"{base}/api/subscriptions/{sub['id']}").status_code == 200
+    assert as_(world, "county_operator").get(f"{base}/api/subscriptions/{sub['id']}").status_code == 200
+    for method in ("GET", "DELETE"):  # another system's: as if it did not exist
+        answer = theirs.request(method, f"{base}/api/subscriptions/{sub['id']}")
+        assert answer.status_code == 404, (method, answer.text)
+        assert as_(world, "village_cadre").request(method, f"{base}/api/subscriptions/{sub['id']}").status_code == 404
+    assert requests.get(f"{base}/api/subscriptions/{sub['id']}").status_code == 401
+    assert mine.delete(f"{base}/api/subscriptions/{sub['id']}").json()["active"] is False
+
+
+def test_a_page_holds_what_the_caller_may_see(world):
+    """Lists are narrowed in the query, not after it: far-* sorts before wgd-*, and a page of
+    five for 伍桂墩村's cadre still holds five of its own households."""
+    base = world["base"]
+    page = as_(world, "village_cadre").get(f"{base}/api/households", params={"limit": 5})
+    assert page.status_code == 200, page.text
+    assert len(page.json()) == 5 and {h["village_id"] for h in page.json()} == {"v-wgd"}
+    own = as_(world, "resident").get(f"{base}/api/households", params={"limit": 5}).json()
+    assert [h["household_id"] for h in own] == ["wgd-1-02"]
+    entries = as_(world, "town_staff", "out").get(f"{base}/api/contributions", params={"limit": 500}).json()
+    assert all(e["household_id"] is None or e["household_id"].startswith("far-") for e in entries)
