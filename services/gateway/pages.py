@@ -3,7 +3,9 @@
 ``/v/``                         the villages with a board
 ``/v/<village>/``               a village's board: every section, news paged and filtered by date
 ``/v/<village>/h/<hamlet>/``    the same for one hamlet
-``/v/<village>/s/<section>/``   one section alone, laid out for A4 paper (print stylesheet)
+``/v/<village>/s/<section>/``   one section alone, laid out for A4 paper (print stylesheet): the
+                                公示 sheet a clerk prints for the paper board (also per hamlet:
+                                ``/v/<village>/h/<hamlet>/s/<section>/``)
 
 Plain module, free of nameko: ``serve(request, rest, call)`` where ``call(service, method, **kw)``
 is the gateway's RPC. Data comes from the notifications service's board read model; the points
@@ -38,6 +40,7 @@ URLS = Map([
     Rule("/<village_id>/", endpoint="village"),
     Rule("/<village_id>/h/<hamlet_id>/", endpoint="hamlet"),
     Rule("/<village_id>/s/<section>/", endpoint="section"),
+    Rule("/<village_id>/h/<hamlet_id>/s/<section>/", endpoint="section"),
 ], strict_slashes=False)  # /v/wgd and /v/wgd/ are the same board
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from services.kernel import events, periods
+from services.kernel.db import upsert_many
 from services.kernel.errors import NotFound, ValidationFailed
 
 from . import headlines
@@ -82,6 +83,36 @@ def register_place(session: Session, data: dict) -> list[BoardItem]:
     return located
 
 
+def register_places(session: Session, households: list[dict]) -> list[BoardItem]:
+    """:func:`register_place` for a roster import's batch: one upsert, one query for items."""
+    rows: dict[str, dict] = {}
+    for d in households:
+        rows[d["household_id"]] = {"id": d["household_id"], "kind": "household", "name": d["head_name"],
+                                   "village_id": d["village_id"], "hamlet_id": d["hamlet_id"]}
+        if d.get("hamlet_name"):
+            rows[d["hamlet_id"]] = {"id": d["hamlet_id"], "kind": "hamlet", "name": d["hamlet_name"],
+                                    "village_id": d["village_id"], "hamlet_id": d["hamlet_id"]}
+        if d.get("village_name"):
+            rows[d["village_id"]] = {"id": d["village_id"], "kind": "village", "name": d["village_name"],
+                                     "village_id": d["village_id"], "hamlet_id": None}
+    upsert_many(session, BoardPlace, "id", list(rows.values()))
+    session.flush()
+    by_household = {d["household_id"]: d for d in households}
+    by_hamlet = {d["hamlet_id"]: d for d in households}
+    located = list(session.scalars(select(BoardItem).where(
+        BoardItem.village_id.is_(None),
+        or_(BoardItem.household_id.in_(list(by_household)), BoardItem.hamlet_id.in_(list(by_hamlet))))))
+    names = names_in(session)
+    for item in located:
+        own = by_household.get(item.household_id)
+        data = own or by_hamlet[item.hamlet_id]
+        item.village_id = data["village_id"]
+        if item.hamlet_id is None and own is not None:
+            item.hamlet_id = own["hamlet_id"]
+        item.headline = headlines.headline(item.cause_type, item.facts, names)
+    return located
+
+
 def _village_of(session: Session, *, hamlet_id=None, household_id=None, project_id=None):
     """(village_id, hamlet_id) from the directory and the projects known so far."""
     if project_id:
@@ -100,6 +131,8 @@ def project(session: Session, event, now: datetime) -> list[BoardItem]:
     """Project one event onto the board; returns the items that now have a village (for 公示)."""
     if event.name == "household.registered":
         return register_place(session, event.data)
+    if event.name == "households.registered":
+        return register_places(session, event.data["households"])
     if events.audience_of(event.name) != "public" or event.name not in SECTION:
         return []
     if session.scalar(select(BoardItem.id).where(BoardItem.cause_event_id == event.id)):

@@ -33,6 +33,10 @@ class ScoringService:
     def on_household_registered(self, event):
         sources.household_registered(self.db, event.data, self.clock.now())
 
+    @on_event("households.registered")
+    def on_households_registered(self, event):
+        sources.households_registered(self.db, event.data, self.clock.now())
+
     @on_event("points.decided")
     def on_points_decided(self, event):
         sources.points_decided(self.db, self.policy, event.data, self.clock.now())
