@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.kernel import batches
 from services.kernel.fields import Hundredths, Id, Input, Money, Period
 from services.kernel.paging import Page
 
@@ -242,6 +243,51 @@ class RatingIn(In):
             raise ValidationError({"nominations": ["one nominee per title"]})
 
 
+class SheetRowIn(In):
+    """One row of a hamlet's rating sheet (``line``: its row in an uploaded file)."""
+    household_id = Id(required=True)
+    stars = fields.Integer(required=True, strict=True, validate=validate.Range(0, 10))
+    nominations = fields.List(fields.Nested(Nomination), load_default=list)
+    line = fields.Integer(load_default=None)
+
+
+class RatingSheetIn(In):
+    """乡风文明评比 a hamlet's quarterly rating sheet: ``ratings`` rows, or an uploaded .xlsx/.csv
+    (``filename`` + ``content_base64``, columns 户号/household_id, 星级/stars)."""
+    hamlet_id = Id(required=True)
+    quarter = Quarter(required=True)
+    rated_by = Id(required=True)
+    ratings = fields.List(fields.Raw(), load_default=None)
+    filename = fields.String(load_default=None, validate=validate.Length(max=200))
+    content_base64 = fields.String(load_default=None)
+
+    @validates_schema
+    def _rows_or_file(self, data, **_):
+        batches.check_rows_or_file(data, "ratings")
+
+
+SHEET_COLUMNS = {"household_id": (("户号", "户编号", "household"), "text"), "stars": (("星级", "星", "评星"), "int")}
+
+
+class SheetRatingOut(Schema):
+    rating_id = fields.String()
+    household_id = fields.String()
+    stars = fields.Integer()
+    points = fields.Integer()
+    entry_id = fields.String(allow_none=True)
+    status = fields.String(allow_none=True)
+
+
+class RatingSheetOut(Schema):
+    sheet_id = fields.String()
+    hamlet_id = fields.String()
+    village_id = fields.String()
+    quarter = fields.String()
+    rated_by = fields.String()
+    ratings = fields.List(fields.Nested(SheetRatingOut))
+    rule = fields.Dict(allow_none=True)
+
+
 class RatingOut(Schema):
     rating_id = fields.String()
     household_id = fields.String()
@@ -253,6 +299,7 @@ class RatingOut(Schema):
 
 
 class CloseIn(In):
+    village_id = Id(required=True)
     quarter = Quarter(required=True)
     closed_by = Id(required=True)
 
@@ -312,31 +359,25 @@ class AssessmentsQuery(In, Page):
 # 大家评 reviews -------------------------------------------------------------------------------
 
 class ReviewIn(In):
-    project_id = Id(required=True)
+    subject = fields.String(load_default="project", validate=validate.OneOf(["project", "work"]),
+                            metadata={"description": "project 项目, or work 村级重要工作"})
+    project_id = Id(load_default=None)
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(required=True, validate=validate.OneOf(["major", "small"]))
     village_id = Id(required=True)
     hamlet_id = Id(load_default=None)
-    since = fields.Date(required=True)
+    since = fields.Date(load_default=None, metadata={"description": "a day in the half year reviewed (default today)"})
     opened_by = Id(required=True)
 
 
-class Votes(In):
-    for_ = fields.Integer(data_key="for", attribute="for", required=True, strict=True, validate=validate.Range(min=0))
-    against = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
-    abstain = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
-
-
 class VerdictIn(In):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    score = fields.Integer(load_default=None, strict=True, validate=validate.Range(0, 100))
-    votes = fields.Nested(Votes, load_default=None)
-    recorded_by = Id(required=True)
+    """A body's 半年评议 verdict, taken at a held meeting that met its quorum."""
 
-    @validates_schema
-    def _score_or_votes(self, data, **_):
-        if (data.get("score") is None) == (data.get("votes") is None):
-            raise ValidationError({"score": ["give a score or the votes, one of the two"]})
+    meeting_id = Id(required=True)
+    satisfied = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    basically_satisfied = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    unsatisfied = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    recorded_by = Id(required=True)
 
 
 class OpinionIn(In):
@@ -348,6 +389,14 @@ class AnswerIn(In):
     answer = Text(required=True)
     answered_by = Id(required=True)
     adopted = fields.Boolean(load_default=False)
+    owner = fields.String(load_default=None, validate=validate.Length(min=1, max=100),
+                          metadata={"description": "责任人 of an adopted opinion"})
+    due_on = fields.Date(load_default=None, metadata={"description": "完成时限 of an adopted opinion"})
+
+
+class CarryOutIn(In):
+    note = Text(required=True)
+    done_by = Id(required=True)
 
 
 class OpinionOut(Schema):
@@ -359,23 +408,32 @@ class OpinionOut(Schema):
     answer = fields.String(allow_none=True)
     answered_by = fields.String(allow_none=True)
     answered_at = fields.DateTime(allow_none=True)
+    owner = fields.String(allow_none=True)
+    due_on = fields.Date(allow_none=True)
+    done_note = fields.String(allow_none=True)
+    done_by = fields.String(allow_none=True)
+    done_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
 
 
 class OpinionsQuery(In, Page):
     review_id = Id(load_default=None)
-    status = fields.String(load_default=None, validate=validate.OneOf(["open", "answered", "adopted"]))
+    village_id = Id(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(["open", "answered", "adopted", "done"]))
 
 
 class ReviewsQuery(In, Page):
     project_id = Id(load_default=None)
-    half_year = fields.String(load_default=None, validate=validate.Regexp(r"^\d{4}H[12]$"))
+    village_id = Id(load_default=None)
+    half_year = HalfYear(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(["open", "completed"]))
 
 
 class ReviewOut(Schema):
     review_id = fields.String()
-    project_id = fields.String()
+    subject = fields.String()
+    project_id = fields.String(allow_none=True)
+    motion_id = fields.String(allow_none=True)
     title = fields.String()
     kind = fields.String()
     village_id = fields.String()
@@ -384,6 +442,7 @@ class ReviewOut(Schema):
     reviewers = fields.List(fields.String())
     due = fields.String()
     status = fields.String()
+    result = fields.String(allow_none=True)
     rule = fields.Function(lambda r: {"id": r.rule_id, "version": r.rule_version, "policy": "reviews"})
     opened_by = fields.String()
     created_at = fields.DateTime()
@@ -469,10 +528,24 @@ class VotesOut(Schema):
     abstain = fields.Integer(metadata={"description": "弃权 abstained"})
 
 
+class SatisfactionOut(Schema):
+    satisfied = fields.Integer(metadata={"description": "满意 satisfied"})
+    basically_satisfied = fields.Integer(metadata={"description": "基本满意 basically satisfied"})
+    unsatisfied = fields.Integer(metadata={"description": "不满意 unsatisfied"})
+
+
 class VerdictOut(Schema):
-    body = fields.String(metadata={"description": "评议主体（如村民代表、理事会） the body that judged"})
-    score = fields.Integer(allow_none=True, metadata={"description": "评分 0..100（表决时为 null） a score"})
-    votes = fields.Nested(VotesOut, allow_none=True, metadata={"description": "表决票数（评分时为 null） a vote count"})
+    body = fields.String(metadata={"description": "评议机构（党员大会、村民代表会议、垸组会议） the body that judged"})
+    meeting_id = fields.String(allow_none=True, metadata={"description": "评议会议（已召开、达到法定人数） the meeting"})
+    members = fields.Integer(allow_none=True, metadata={"description": "应到人数 members"})
+    present = fields.Integer(allow_none=True, metadata={"description": "实到人数 present"})
+    satisfaction = fields.Nested(SatisfactionOut, allow_none=True, metadata={"description": "满意度测评票数"})
+    result = fields.String(allow_none=True, metadata={
+        "description": "评议结果 satisfied 满意 | basically_satisfied 基本满意 | unsatisfied 不满意"})
+    reason = fields.String(allow_none=True)
+    rule = fields.Dict(allow_none=True)
+    score = fields.Integer(allow_none=True, metadata={"description": "旧式评分（半年评议之前的记录） a score, old verdicts"})
+    votes = fields.Nested(VotesOut, allow_none=True, metadata={"description": "旧式表决票数 old verdicts"})
     recorded_by = fields.String()
 
 
@@ -510,6 +583,7 @@ class RankingsOut(Schema):
 
 
 class QuarterClosedOut(Schema):
+    village_id = fields.String(metadata={"description": "评比的村（期别按村结束） the village whose quarter closed"})
     quarter = fields.String(metadata={"description": "评比的季度，如 2025Q2 the quarter closed"})
     titles = fields.List(fields.Nested(TitleOut), metadata={"description": "本季授予的称号 titles awarded"})
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from nameko.rpc import RpcProxy
 
+from services.kernel import batches
 from services.kernel.nameko_ext import Caller, Clock, Database, api, on_event
 
 from . import (actors, assessments, households, inspections, ledger, rankings, ratings, reviews, schemas,
@@ -22,6 +23,7 @@ class ScoringService:
     places = staticmethod(households.places)  # for the scope guard (kernel Api)
     db = Database()
     policy = RpcProxy("rules")
+    proposals = RpcProxy("proposals")   # 半年评议: was the reviewing meeting held, with quorum
     clock = Clock()
     caller = Caller()      # who asks (services.kernel.identity); None for the platform's own calls
 
@@ -31,6 +33,10 @@ class ScoringService:
     def on_household_registered(self, event):
         sources.household_registered(self.db, event.data, self.clock.now())
 
+    @on_event("households.registered")
+    def on_households_registered(self, event):
+        sources.households_registered(self.db, event.data, self.clock.now())
+
     @on_event("points.decided")
     def on_points_decided(self, event):
         sources.points_decided(self.db, self.policy, event.data, self.clock.now())
@@ -38,6 +44,14 @@ class ScoringService:
     @on_event("contribution.recorded")
     def on_contribution_recorded(self, event):
         sources.contribution_recorded(self.db, self.policy, event.data, self.clock.now())
+
+    @on_event("contribution.batch_recorded")
+    def on_contribution_batch_recorded(self, event):
+        sources.contribution_batch_recorded(self.db, self.policy, event.data, self.clock.now())
+
+    @on_event("project.registered")
+    def on_project_registered(self, event):
+        reviews.project_registered(self.db, event.data)
 
     @on_event("review.due")
     def on_review_due(self, event):
@@ -175,11 +189,27 @@ class ScoringService:
         data = schemas.RatingIn().load(payload or {})
         return actors.locate(self.db, schemas.RatingOut().dump(ratings.rate(self.db, self.policy, data, self.clock.now())))
 
+    @api(actor={"rated_by": "subject"})
+    def rate_sheet(self, payload):
+        """A hamlet's quarterly rating sheet in one command: all rows or none."""
+        data = schemas.RatingSheetIn().load(payload or {})
+        actors.rate_sheet(self.db, self.caller, data["hamlet_id"])
+        rows, lines = data["ratings"], None
+        if rows is None:
+            rows, lines = batches.uploaded_rows(data["filename"], data["content_base64"], schemas.SHEET_COLUMNS)
+        data["ratings"] = batches.load_rows(schemas.SheetRowIn(), rows, "ratings", lines)
+        if lines:
+            for row, line in zip(data["ratings"], lines):
+                row["line"] = line
+        return actors.locate(self.db, ratings.rate_sheet(self.db, self.policy, data, self.clock.now()))
+
     @api(actor={"closed_by": "subject"})
     def close_quarter(self, payload):
         data = schemas.CloseIn().load(payload or {})
-        titles = ratings.close_quarter(self.db, self.policy, data["quarter"], data["closed_by"], self.clock.now())
-        return {"quarter": data["quarter"], "titles": actors.locate(self.db, schemas.TitleOut(many=True).dump(titles))}
+        titles = ratings.close_quarter(self.db, self.policy, data["village_id"], data["quarter"], data["closed_by"],
+                                       self.clock.now())
+        return {"village_id": data["village_id"], "quarter": data["quarter"],
+                "titles": actors.locate(self.db, schemas.TitleOut(many=True).dump(titles))}
 
     @api
     def list_titles(self, query=None):
@@ -226,7 +256,8 @@ class ScoringService:
     @api(actor={"recorded_by": "subject"})
     def record_verdict(self, review_id, payload):
         data = schemas.VerdictIn().load(payload or {})
-        return self._review(reviews.record_verdict(self.db, review_id, data, self.clock.now()))
+        return self._review(reviews.record_verdict(self.db, self.policy, self.proposals.meeting_quorum,
+                                                   review_id, data, self.clock.now()))
 
     @api(actor={"raised_by": "subject"}, reach="village")
     def add_opinion(self, review_id, payload):
@@ -237,6 +268,11 @@ class ScoringService:
     def answer_opinion(self, opinion_id, payload):
         data = schemas.AnswerIn().load(payload or {})
         return schemas.OpinionOut().dump(reviews.answer_opinion(self.db, opinion_id, data, self.clock.now()))
+
+    @api(actor={"done_by": "subject"})
+    def carry_out_opinion(self, opinion_id, payload):
+        data = schemas.CarryOutIn().load(payload or {})
+        return schemas.OpinionOut().dump(reviews.carry_out_opinion(self.db, opinion_id, data, self.clock.now()))
 
     @api
     def list_opinions(self, query=None):
