@@ -2,7 +2,8 @@
 
 An approved project has a budget and a planned mix of higher-level grant, sponsors (能人) and
 residents' crowd-funding (群众筹); its progress per source is the ledger's money on it, and it
-is funded once all sources together reach the budget. The labour rule watches who gave the
+is funded once all sources together reach the budget and a planned grant was released by its
+funding round (``funding``). The labour rule watches who gave the
 first labour on it, and flags a project where party members and cadres did not lead.
 """
 from __future__ import annotations
@@ -99,11 +100,15 @@ def progress(session: Session, project_id: str) -> dict:
 
 
 def check_funded(session: Session, now, project: models.Project) -> bool:
-    """Emit ``project.funded`` once, when all sources together reach the budget."""
+    """Emit ``project.funded`` once, when all sources together reach the budget and, for a
+    project that plans a grant, its funding round released the grant (none still held):
+    a project is funded through its round and release, never by recording money alone."""
     if project.status == "funded":
         return False
     got = raised(session, project.id)
     if sum(got.values()) < project.budget:
+        return False
+    if project.plan_grant > 0 and not _grant_released(session, project.id):
         return False
     project.status = "funded"
     project.funded_at = now
@@ -113,6 +118,12 @@ def check_funded(session: Session, now, project: models.Project) -> bool:
         "funded_at": iso(now), "motion_id": project.motion_id,
     }, subject=f"project/{project.id}")
     return True
+
+
+def _grant_released(session: Session, project_id: str) -> bool:
+    statuses = set(session.scalars(select(models.FundingRequest.grant_status).where(
+        models.FundingRequest.project_id == project_id, models.FundingRequest.funded.is_(True))))
+    return "released" in statuses and "held" not in statuses
 
 
 def person_key(resident_id, household_id) -> str:

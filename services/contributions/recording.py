@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from services.kernel.db import get_or_404
+from services.kernel.db import get_or_404, known
 from services.kernel.errors import PolicyRefused, ValidationFailed
 from services.kernel.policy import decide, params, rule_ref
 
@@ -32,11 +32,14 @@ def record(session: Session, policy, now: datetime, data: dict) -> models.Ledger
     project = None
     if data.get("project_id"):
         project = get_or_404(session, models.Project, data["project_id"], "project")
+    if data["kind"] == "money" and data["source"] in ("grant", "sponsor"):
+        # 向上争一点、能人帮一点: only against the project's approved funding, within its plan
+        funding.check_money(session, project, data["source"], data["amount"])
     hamlet_id = data.get("hamlet_id") or (household.hamlet_id if household else None) or (
         project.hamlet_id if project else None)
     if hamlet_id is None:
         raise ValidationFailed.from_messages({"hamlet_id": ["required for a grant without a hamlet project"]})
-    hamlet = get_or_404(session, models.Hamlet, hamlet_id, "hamlet")
+    hamlet = known(session, models.Hamlet, hamlet_id, "hamlet_id", "hamlet")
     if project is not None and hamlet.village_id != project.village_id:
         raise ValidationFailed.from_messages(
             {"project_id": [f"project {project.id} is not in the village of hamlet {hamlet.id}"]})
@@ -100,5 +103,5 @@ def _after(session: Session, now, entry: models.LedgerEntry, prepared: dict, at=
     if prepared.get("leadership") is not None:
         projects.apply_leadership(session, entry.project_id, prepared["leadership"])
     if entry.kind == "money" and entry.project_id:
-        funding.money_arrived(session, now, entry.project_id, prepared.get("release"))
+        funding.money_arrived(session, now, entry, prepared.get("release"))
 

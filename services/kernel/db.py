@@ -14,7 +14,7 @@ from sqlalchemy import (Column, DateTime, Integer, MetaData, String, Table, Text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from .errors import NotFound
+from .errors import KINDS, NotFound, invalid
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -176,6 +176,16 @@ def get_or_404(session: Session, model, ident, kind: str, *, lock: bool = False,
         model, ident, populate_existing=lock or refresh, with_for_update=True if lock else None)
     if row is None:
         raise NotFound.of(kind, ident)
+    return row
+
+
+def known(session: Session, model, ident, field: str, kind: str):
+    """The row an id in a command names, or a 400 naming the field: a command may only refer to
+    what exists (a household, resident, hamlet or village on the roster)."""
+    row = None if ident is None else session.get(model, ident)
+    if row is None:
+        name = KINDS.get(kind, kind)
+        raise invalid(field, f"{name} {ident} 不存在（花名册上没有这个{name}）")
     return row
 
 

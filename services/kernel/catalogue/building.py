@@ -108,6 +108,24 @@ class GrantReleased(Schema):
     rule = RuleRef(required=True)
 
 
+class GrantHeld(Schema):
+    """资金结构 re-checked: crowd money was taken back after a grant was released, the crowd
+    share fell below the funding-mix rule, and the grant is held again (its ledger entry
+    reversed by ``entry_id``); a project that was funded is approved again, not funded."""
+
+    round_id = Id(required=True)
+    request_id = Id(required=True)
+    project_id = Id(required=True)
+    hamlet_id = Id(required=True)
+    amount = Money(required=True)
+    entry_id = Id(required=True)             # the reversal of the grant's ledger entry
+    cause_entry_id = Id(required=True)       # the reversal of crowd money that caused it
+    reason = fields.String(required=True)    # the funding-mix rule's reason, in Chinese
+    rule = RuleRef(required=True)
+    project_status = fields.String(required=True, validate=validate.OneOf(["approved", "funded"]))
+    was_funded = fields.Boolean(required=True)
+
+
 class ProjectRegistered(Schema):
     """An approved project entered with its budget and funding mix."""
 
@@ -180,6 +198,8 @@ declare("funding.allocated", SOURCE, FundingAllocated,
         description="参与优先 a funding request's allocation applied", audience="public")
 declare("grant.released", SOURCE, GrantReleased,
         description="资金结构 a held grant released once the crowd share was met", audience="public")
+declare("grant.held", SOURCE, GrantHeld,
+        description="资金结构 a released grant held again: crowd money taken back below the share", audience="public")
 declare("project.registered", SOURCE, ProjectRegistered,
         description="an approved project with its budget and funding mix", audience="public")
 declare("project.funded", SOURCE, ProjectFunded,
