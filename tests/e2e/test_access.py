@@ -276,13 +276,24 @@ def test_a_resident_redeems_and_cancels_only_for_their_own_household(world):
 
 def test_grant_and_sponsor_money_is_recorded_by_town_staff_of_the_town(world):
     base = world["base"]
-    grant = {"kind": "money", "source": "grant", "amount": "50000", "hamlet_id": "wgd-1", "note": "上级补助"}
+    project = as_(world, "village_cadre").post(f"{base}/api/projects", json={
+        "project_id": f"wgd-lamps-{uuid.uuid4().hex[:6]}", "name": "塘边路灯", "scope": "hamlet",
+        "village_id": "v-wgd", "hamlet_id": "wgd-1", "budget": "100000",
+        "mix": {"grant": "50000", "sponsor": "40000", "crowd": "10000"}})
+    assert project.status_code == 201, project.text
+    grant = {"kind": "money", "source": "sponsor", "amount": "20000", "resident_id": "wgd-1-01-1",
+             "project_id": project.json()["project_id"], "note": "能人帮一点"}
     for role in ("hamlet_head", "village_cadre"):
         refused = as_(world, role).post(f"{base}/api/contributions", json=grant)
         assert refused.status_code == 403 and "镇干部" in refused.json()["message"], (role, refused.text)
     assert as_(world, "town_staff", "out").post(f"{base}/api/contributions", json=grant).status_code == 403
     made = as_(world, "town_staff").post(f"{base}/api/contributions", json=grant)
     assert made.status_code == 201, made.text
+    # a grant only against the project's approved funding (its round), never typed in by anyone
+    typed = as_(world, "town_staff").post(f"{base}/api/contributions", json={**grant, "source": "grant"})
+    assert typed.status_code == 400 and "资助轮次" in typed.json()["fields"]["source"][0], typed.text
+    beyond = as_(world, "town_staff").post(f"{base}/api/contributions", json={**grant, "amount": "20000.01"})
+    assert beyond.status_code == 400 and "计划 40000.00 元" in beyond.json()["fields"]["amount"][0], beyond.text
     assert requests.post(f"{base}/api/contributions", json=grant).status_code == 401
 
 

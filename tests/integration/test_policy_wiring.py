@@ -81,8 +81,11 @@ def test_funding_feeds_back_and_a_completed_motion_is_reviewed(container_factory
             c.record_contribution({"kind": "money", "resident_id": resident, "amount": amount, "source": source,
                                    "project_id": project["project_id"]})
         assert p.get_motion(motion["id"])["state"] == "funding_requested"  # not yet: the grant is missing
-        c.record_contribution({"kind": "money", "resident_id": "wgd-1-01-1", "amount": "3000", "source": "grant",
-                               "project_id": project["project_id"], "note": "镇 grant"})
+        # the grant comes only through a funding round: ranked by the rules service, released by the mix rule
+        c.open_funding_round({"round_id": "r-lamps", "name": "镇 共同缔造", "level": "county", "area_id": "county",
+                              "budget": "3000"})
+        c.submit_funding_request("r-lamps", {"project_id": project["project_id"], "amount": "3000"})
+        c.close_funding_round("r-lamps", {})
         funded = until(lambda: (m := p.get_motion(motion["id"]))["state"] == "funded" and m,
                        timeout=30, message="proposals to fund the motion on project.funded")
         step = funded["steps"][-1]
