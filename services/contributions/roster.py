@@ -827,17 +827,20 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
         # party membership before and after, from the stored residents of these households
         stored_party = defaultdict(bool)
         stored_residents_of = defaultdict(list)
-        for rid, hid, party in session.execute(select(
-                models.Resident.id, models.Resident.household_id, models.Resident.party_member)
-                .where(models.Resident.household_id.in_(chunk))):
+        stored_people = defaultdict(list)   # who the other services' registers hear of
+        for rid, hid, party, name, head, category, cadre in session.execute(select(
+                models.Resident.id, models.Resident.household_id, models.Resident.party_member,
+                models.Resident.name, models.Resident.is_head, models.Resident.party_category,
+                models.Resident.cadre).where(models.Resident.household_id.in_(chunk))):
             stored_residents_of[hid].append((rid, party))
             stored_party[hid] = stored_party[hid] or bool(party)
+            stored_people[hid].append(_person(rid, name, head, party, category, cadre))
         missing = {row.hamlet_id for row in stored_households.values()} - set(village_of_hamlet)
         if missing:
             village_of_hamlet.update(session.execute(select(models.Hamlet.id, models.Hamlet.village_id)
                                                      .where(models.Hamlet.id.in_(missing))).all())
         before = {hid: (row.hamlet_id, row.head_name, stored_party[hid], row.hub_household_id,
-                        village_of_hamlet.get(row.hamlet_id))
+                        village_of_hamlet.get(row.hamlet_id), _people(stored_people[hid]))
                   for hid, row in stored_households.items()}
         new_households = []
         for hid in chunk:
@@ -873,8 +876,12 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
         for hid in chunk:
             h = plan.households[hid]
             village_id = hamlet_of[h["hamlet_id"]]["village_id"]
+            people = {p["resident_id"]: p for p in stored_people[hid]}
+            for rid in residents_by_household[hid]:
+                r = plan.residents[rid]
+                people[rid] = _person(rid, r[1], r[2], r[3], r[4], r[5])
             after = (h["hamlet_id"], plan.residents[plan.heads[hid]][1], planned_party[hid],
-                     h["hub_household_id"], village_id)
+                     h["hub_household_id"], village_id, _people(people.values()))
             if before.get(hid) != after:
                 announce.append({
                     "household_id": hid, "hamlet_id": h["hamlet_id"], "village_id": village_id,
@@ -882,7 +889,9 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
                     # names for the village boards (村务公开 speaks of places by name)
                     "village_name": plan.villages[village_id].get("name"),
                     "hamlet_name": hamlet_of[h["hamlet_id"]].get("name"),
-                    "party_member": after[2], "hub_household_id": h["hub_household_id"]})
+                    "party_member": after[2], "hub_household_id": h["hub_household_id"],
+                    # its people, for the registers of meetings (党员, 户主) and assessments
+                    "residents": [dict(p) for p in after[5]]})
                 touched_hamlets.add(h["hamlet_id"])
                 if hid in before:
                     touched_hamlets.add(before[hid][0])
@@ -903,6 +912,17 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
         "households_announced": announced,
         "changed": any(counts["created"].values()) or any(counts["updated"].values()),
     }
+
+
+def _person(rid, name, head, party, category, cadre) -> dict:
+    """A resident as ``household.registered`` names them: never an ID or phone number."""
+    return {"resident_id": rid, "name": name, "is_head": bool(head), "party_member": bool(party),
+            "party_category": category if party else None, "cadre": bool(cadre)}
+
+
+def _people(people) -> tuple:
+    """A household's people, comparable before and after an import (sorted, hashable)."""
+    return tuple(sorted((tuple(sorted(p.items())) for p in people), key=lambda t: dict(t)["resident_id"]))
 
 
 def _personal(values: dict, row, r: tuple, vault) -> None:

@@ -9,6 +9,17 @@ SOURCE = "contributions"
 KINDS = ["people", "money", "labour", "materials"]
 
 
+class RosterResident(Schema):
+    """One resident of a registered household (never an ID or phone number)."""
+
+    resident_id = Id(required=True)
+    name = fields.String(required=True)
+    is_head = fields.Boolean(required=True)
+    party_member = fields.Boolean(required=True)
+    party_category = fields.String(load_default=None, allow_none=True)   # in_office/without_office/mobile/elderly (在职/无职/流动/年老)
+    cadre = fields.Boolean(required=True)
+
+
 class HouseholdRegistered(Schema):
     """户 a household imported or changed on the roster (scoring keeps a read model from it)."""
 
@@ -22,6 +33,9 @@ class HouseholdRegistered(Schema):
     # Added later, optional so older events still load: the public board names places by these.
     village_name = fields.String(load_default=None, allow_none=True)
     hamlet_name = fields.String(load_default=None, allow_none=True)
+    # Added later, optional: its people, for the registers other services keep (党员会 members from
+    # the party members, 户主会 from the heads, the party-member category in the assessment).
+    residents = fields.List(fields.Nested(RosterResident), load_default=None, allow_none=True)
 
 
 class Item(Schema):
