@@ -41,7 +41,7 @@ def schedule(session: Session, now, data: dict) -> Meeting:
     reg = _register(session, data["kind"], data["village_id"], data.get("hamlet_id"),
                     held_at if "attendance" in data else scheduled_for)
     if "attendance" in data:
-        registers.check_attendance(reg, data["attendance"])
+        data = {**data, "attendance": registers.check_attendance(reg, data["attendance"])}
     meeting = Meeting(
         id=new_id("mtg"), kind=data["kind"], village_id=data["village_id"],
         hamlet_id=data.get("hamlet_id"), title=data.get("title", ""), place=data.get("place", ""),
@@ -62,7 +62,7 @@ def hold(session: Session, now, meeting_id: str, data: dict) -> Meeting:
     MEETING.next(meeting.status, "hold")
     # the register as it stands on the day the meeting is held (a term may have begun or ended)
     reg = _register(session, meeting.kind, meeting.village_id, meeting.hamlet_id, data.get("held_at") or now)
-    registers.check_attendance(reg, data["attendance"])
+    data = {**data, "attendance": registers.check_attendance(reg, data["attendance"])}
     _members(meeting, reg)
     return _hold(session, now, meeting, data)
 
@@ -120,9 +120,9 @@ def record_activity(session: Session, now, data: dict) -> Activity:
     """学 study session / 看 visit or 三比三看 comparison / 讲 talk, with who came (residents
     and households of the village's roster)."""
     registers.place(session, data)
-    registers.check_attendance(registers.register(session, "villagers", data["village_id"], None,
-                                                  registers.day_of(data.get("held_at") or now), votes=False),
-                               data["attendance"])
+    data = {**data, "attendance": registers.check_attendance(registers.register(
+        session, "villagers", data["village_id"], None, registers.day_of(data.get("held_at") or now),
+        votes=False), data["attendance"])}
     activity = Activity(
         id=new_id("act"), kind=data["kind"], format=data.get("format", ""),
         village_id=data["village_id"], hamlet_id=data.get("hamlet_id"),

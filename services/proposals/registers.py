@@ -225,27 +225,31 @@ def register(session: Session, kind: str, village_id: str, hamlet_id: str | None
     return Register(kind, people, households, votes=votes)
 
 
-def check_attendance(reg: Register, entries: list[dict], field_name: str = "attendance") -> None:
-    """Every attendee is a member of the body; no one (no household, at a 户主会) twice."""
+def check_attendance(reg: Register, entries: list[dict], field_name: str = "attendance") -> list[dict]:
+    """Every attendee is a member of the body; no one (no household, at a 户主会) twice.
+    Returns the entries with each resident's household filled in from the roster."""
     seen: set[str] = set()
+    checked = []
     for index, entry in enumerate(entries):
         rid, hid = entry.get("resident_id"), entry.get("household_id")
-        where = f"{field_name}.{index}"
+        where = field_name
         if rid:
             if rid not in reg.people:
                 raise invalid(where, f"村民 {rid} 不是{BODY_NAMES.get(reg.kind, reg.kind)}的成员 "
-                                     f"(not a member of the body's register)")
+                                     f"(entry {index}: not a member of the body's register)")
             if hid and reg.people[rid] != hid:
-                raise invalid(where, f"村民 {rid} 不是户 {hid} 的 (of another household)")
+                raise invalid(where, f"村民 {rid} 不是户 {hid} 的 (entry {index}: of another household)")
             hid = reg.people[rid]
         elif reg.households is None:
-            raise invalid(where, f"{BODY_NAMES.get(reg.kind, reg.kind)}按人到会：写明 resident_id")
+            raise invalid(where, f"{BODY_NAMES.get(reg.kind, reg.kind)}按人到会：写明 resident_id (entry {index})")
         elif hid not in reg.households:
-            raise invalid(where, f"户 {hid} 不在这个会议的花名册上 (not on the body's register)")
+            raise invalid(where, f"户 {hid} 不在这个会议的花名册上 (entry {index}: not on the body's register)")
         key = hid if reg.by_household or not rid else rid
         if key in seen:
             raise invalid(field_name, f"{'户' if key == hid else '村民'} {key} 重复到会 (listed twice, entry {index})")
         seen.add(key)
+        checked.append({"resident_id": rid, "household_id": hid})
+    return checked
 
 
 def day_of(moment: datetime) -> date:
