@@ -7,7 +7,9 @@ from sqlalchemy.orm import Session
 
 from services.kernel.db import get_or_404
 
-from .models import Household
+from sqlalchemy import select
+
+from .models import Household, Resident
 
 def apply_registered(session: Session, data: dict, now: datetime) -> Household:
     """Insert or update (a re-registration carries the household's current state)."""
@@ -20,6 +22,17 @@ def apply_registered(session: Session, data: dict, now: datetime) -> Household:
     household.hub_household_id = data.get("hub_household_id")
     household.updated_at = now
     session.add(household)
+    if data.get("residents") is not None:   # its people, when the event lists them: replaced
+        listed = {r["resident_id"]: r for r in data["residents"]}
+        for stored in session.scalars(select(Resident).where(Resident.household_id == household.household_id)):
+            if stored.resident_id not in listed:
+                session.delete(stored)
+        for rid, r in listed.items():
+            resident = session.get(Resident, rid) or Resident(resident_id=rid)
+            resident.household_id, resident.name = household.household_id, r["name"]
+            resident.party_member = bool(r["party_member"])
+            resident.party_category = r.get("party_category") if r["party_member"] else None
+            session.add(resident)
     session.flush()
     return household
 
