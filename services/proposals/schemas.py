@@ -462,3 +462,38 @@ class GoodDeedOut(Schema):
     decided_by = fields.String(allow_none=True)
     decided_at = fields.AwareDateTime(allow_none=True)
     why = fields.String(allow_none=True)
+
+
+class RepresentativeOut(Schema):
+    """村民代表 with the term; ``serving`` today or not."""
+
+    representative_id = fields.String()
+    village_id = fields.String()
+    hamlet_id = fields.String()
+    resident_id = fields.String()
+    name = fields.String()
+    term_start = fields.String()
+    term_end = fields.String()
+    ended_on = fields.String(allow_none=True)
+    end_reason = fields.String()
+    serving = fields.Boolean()
+    registered_by = fields.String()
+    registered_at = fields.String()
+
+
+class MemberOut(Schema):
+    resident_id = fields.String()
+    household_id = fields.String()
+    name = fields.String()
+
+
+class MembersOut(Schema):
+    """A body's register: 应到 ``members`` (people, or households at a 户主会), and who."""
+
+    village_id = fields.String()
+    hamlet_id = fields.String(allow_none=True)
+    kind = fields.String()
+    body = fields.String()
+    members = fields.Integer()
+    households = fields.Integer(allow_none=True)
+    people = fields.List(fields.Nested(MemberOut))

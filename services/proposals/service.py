@@ -66,20 +66,20 @@ class ProposalsService:
     def register_representative(self, payload):
         data = schemas.RepresentativeIn().load(payload)
         rep = registers.appoint(self.db, self.clock.now(), data)
-        return registers.representative_view(rep, registers.day_of(self.clock.now()))
+        return schemas.RepresentativeOut().dump(registers.representative_view(rep, registers.day_of(self.clock.now())))
 
     @api(actor={"by": "subject"})
     def end_representative_term(self, representative_id, payload):
         data = schemas.EndTermIn().load(payload)
         rep = registers.end_term(self.db, representative_id, data)
-        return registers.representative_view(rep, registers.day_of(self.clock.now()))
+        return schemas.RepresentativeOut().dump(registers.representative_view(rep, registers.day_of(self.clock.now())))
 
     @api
     def list_representatives(self, query=None):
         q = _query(schemas.RepresentativeQuery(), query)
         today = registers.day_of(self.clock.now())
-        return [registers.representative_view(r, today)
-                for r in registers.representatives(self.db, q["village_id"], q["on"])]
+        return schemas.RepresentativeOut(many=True).dump(
+            [registers.representative_view(r, today) for r in registers.representatives(self.db, q["village_id"], q["on"])])
 
     @api
     def body_members(self, query=None):
@@ -88,7 +88,8 @@ class ProposalsService:
         registers.place(self.db, q)
         reg = registers.register(self.db, q["kind"], q["village_id"], q["hamlet_id"],
                                  q["on"] or registers.day_of(self.clock.now()))
-        return {"village_id": q["village_id"], "hamlet_id": q["hamlet_id"], **reg.view(self.db)}
+        return schemas.MembersOut().dump({"village_id": q["village_id"], "hamlet_id": q["hamlet_id"],
+                                          **reg.view(self.db)})
 
     # ---- 垸组提议 motions -------------------------------------------------------------------
     @api(actor={"created_by": "subject"})
