@@ -78,8 +78,11 @@ class Demo:
         self._roster_done = True
 
     def _registered(self, village: str) -> bool:
+        from nameko.exceptions import UnknownService
         try:
             return self.rpc.proposals.body_members({"kind": "villagers", "village_id": village})["members"] > 0
+        except UnknownService:   # a run without the proposals service (a step's own test): nothing to wait for
+            return True
         except Exception:  # noqa: BLE001  ValidationFailed: the village is not on proposals' roster yet
             return False
 
