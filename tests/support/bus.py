@@ -7,6 +7,7 @@ from kombu import Connection
 
 from services.kernel.events import get, make_envelope
 from services.kernel.relay import publish_envelope
+from tests.support.rosters import registered
 
 
 def publish(amqp_uri: str, name: str, data: dict, envelope: dict | None = None) -> dict:
@@ -32,12 +33,7 @@ def announce_roster(amqp_uri: str, roster: dict, party=(), town_id: str = "t-xx"
         producer = connection.Producer()
         for (village, hamlet), households in roster.items():
             for household, people in households.items():
-                data = {"household_id": household, "hamlet_id": hamlet, "village_id": village,
-                        "town_id": town_id, "head_name": people[0], "party_member": any(p in party for p in people),
-                        "hub_household_id": None,
-                        "residents": [{"resident_id": r, "name": r, "is_head": i == 0, "party_member": r in party,
-                                       "party_category": "in_office" if r in party else None, "cadre": False}
-                                      for i, r in enumerate(people)]}
+                data = registered(village, hamlet, household, people, party, town_id)
                 publish_envelope(producer, get("household.registered").exchange, "household.registered",
                                  json.dumps(make_envelope("household.registered", data), ensure_ascii=False))
                 count += 1

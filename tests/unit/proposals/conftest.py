@@ -31,13 +31,10 @@ ROSTER = {
 def on_roster(session, roster, *, party=(), at=START):
     """Households and their residents as the roster's ``household.registered`` announces them."""
     from services.proposals import registers
+    from tests.support.rosters import registered
     for (village, hamlet), households in roster.items():
         for household, people in households.items():
-            registers.household_registered(session, at, {
-                "household_id": household, "village_id": village, "hamlet_id": hamlet, "head_name": people[0] if people else "",
-                "residents": [{"resident_id": r, "name": r, "is_head": i == 0, "party_member": r in party,
-                               "party_category": "in_office" if r in party else None, "cadre": False}
-                              for i, r in enumerate(people)]})
+            registers.household_registered(session, at, registered(village, hamlet, household, people, party))
     session.commit()
 
 
