@@ -5,7 +5,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from services.kernel.db import get_or_404
+from services.kernel.db import get_or_404, known
+from services.kernel.errors import invalid
 
 from sqlalchemy import select
 
@@ -39,3 +40,15 @@ def apply_registered(session: Session, data: dict, now: datetime) -> Household:
 
 def get(session: Session, household_id: str) -> Household:
     return get_or_404(session, Household, household_id, "household")
+
+
+def named(session: Session, household_id: str, field: str = "household_id",
+          resident_id: str | None = None) -> Household:
+    """The household a command names (and its resident, if named): on the roster, or a 400
+    naming the field — a command refers only to what exists."""
+    household = known(session, Household, household_id, field, "household")
+    if resident_id is not None:
+        resident = known(session, Resident, resident_id, "resident_id", "resident")
+        if resident.household_id != household.household_id:
+            raise invalid("resident_id", f"村民 {resident_id} 不是户 {household_id} 的 (of another household)")
+    return household

@@ -33,7 +33,7 @@ def _closed(session: Session, quarter: str) -> bool:
 
 
 def rate(session: Session, policy, data: dict, now: datetime) -> Rating:
-    household = households.get(session, data["household_id"])
+    household = households.named(session, data["household_id"])
     quarter = data["quarter"]
     if _closed(session, quarter):
         raise Conflict({"message": f"{quarter} is closed: its titles are awarded", "quarter": quarter})
