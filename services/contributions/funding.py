@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from services.kernel import money, outbox
 from services.kernel.clock import iso
-from services.kernel.db import get_or_404
+from services.kernel.db import get_or_404, known
 from services.kernel.errors import Conflict, IllegalTransition, ValidationFailed, invalid
 from services.kernel.ids import new_id
 from services.kernel.policy import decide, rule_ref
@@ -171,7 +171,7 @@ def submit_request(session: Session, now, round_id: str, data: dict) -> models.F
     if hamlet_id is None:
         errors["hamlet_id"] = ["a village project's request names the hamlet asking for it"]
     else:
-        hamlet, _village = hamlet_chain(session, hamlet_id)
+        hamlet = known(session, models.Hamlet, hamlet_id, "hamlet_id", "hamlet")
         if hamlet.village_id != project.village_id or (project.hamlet_id and project.hamlet_id != hamlet_id):
             errors["hamlet_id"] = [f"project {project.id} is not a project of hamlet {hamlet_id}"]
         elif not _in_area(session, funding_round, hamlet_id):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from services.kernel import money, outbox
 from services.kernel.clock import iso
-from services.kernel.db import get_or_404
+from services.kernel.db import get_or_404, known
 from services.kernel.errors import Conflict, ValidationFailed
 from services.kernel.policy import decide, rule_ref
 
@@ -25,14 +25,14 @@ SOURCES = ("grant", "sponsor", "crowd")
 
 
 def register_project(session: Session, now, data: dict) -> models.Project:
-    village = get_or_404(session, models.Village, data["village_id"], "village")
+    village = known(session, models.Village, data["village_id"], "village_id", "village")
     hamlet_id = data.get("hamlet_id")
     errors: dict[str, list[str]] = {}
     if data["scope"] == "hamlet":
         if not hamlet_id:
             errors["hamlet_id"] = ["a hamlet project names its hamlet"]
         else:
-            hamlet = get_or_404(session, models.Hamlet, hamlet_id, "hamlet")
+            hamlet = known(session, models.Hamlet, hamlet_id, "hamlet_id", "hamlet")
             if hamlet.village_id != village.id:
                 errors["hamlet_id"] = [f"hamlet {hamlet_id} is not in village {village.id}"]
     elif hamlet_id:
