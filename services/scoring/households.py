@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from services.kernel.db import get_or_404, known
 from services.kernel.errors import invalid
+from services.kernel.identity import roster_places
 
 from sqlalchemy import select
 
@@ -52,3 +53,7 @@ def named(session: Session, household_id: str, field: str = "household_id",
         if resident.household_id != household.household_id:
             raise invalid("resident_id", f"村民 {resident_id} 不是户 {household_id} 的 (of another household)")
     return household
+
+
+# the scope guard places a result naming only a household or hamlet through this read model
+places = roster_places(Household.household_id, Household.hamlet_id, Household.village_id)

@@ -13,7 +13,7 @@ import requests
 from kombu import Connection, Exchange, Queue
 from nameko.rpc import RPC_QUEUE_TEMPLATE
 
-from tests.e2e.conftest import cadre, expect, uid
+from tests.e2e.conftest import cadre, expect
 from tests.support.wait import until
 
 pytestmark = pytest.mark.e2e

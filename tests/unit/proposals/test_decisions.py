@@ -8,7 +8,7 @@ import pytest
 from services.kernel.errors import Conflict, IllegalTransition, ValidationFailed
 from services.proposals import decisions, motions
 
-from .builders import attendees, held_meeting, motion_in_deliberation, tally
+from .builders import held_meeting, motion_in_deliberation, tally
 from .conftest import events, outbox_count, tx
 
 
