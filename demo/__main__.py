@@ -64,6 +64,9 @@ class Demo:
                 {"filename": f"{village}-{ROSTER.name}", "content": text})
             self.say(f"花名册 roster of {village} imported by its cadre: {result['rows']} residents"
                      + ("" if result["changed"] else " (already imported, nothing changed)"))
+            if not result["changed"] and not self._registered(village):
+                # imported before proposals kept its registers: announced again (consumers upsert)
+                self.as_("village_cadre", f"village:{village}").contributions.announce_roster({"village_id": village})
         for village in ("v-wgd", "v-lyc", "v-g209"):
             self.wait_for(lambda: self.rpc.identity.resolve({"subject": "demo", "role": "village_cadre",
                                                               "scopes": [f"village:{village}"]})["hamlets"],

@@ -884,15 +884,10 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
             after = (h["hamlet_id"], plan.residents[plan.heads[hid]][1], planned_party[hid],
                      h["hub_household_id"], village_id, _people(people.values()))
             if before.get(hid) != after:
-                announce.append({
-                    "household_id": hid, "hamlet_id": h["hamlet_id"], "village_id": village_id,
-                    "town_id": village_town[village_id], "head_name": after[1],
-                    # names for the village boards (村务公开 speaks of places by name)
-                    "village_name": plan.villages[village_id].get("name"),
-                    "hamlet_name": hamlet_of[h["hamlet_id"]].get("name"),
-                    "party_member": after[2], "hub_household_id": h["hub_household_id"],
-                    # its people, for the registers of meetings (党员, 户主) and assessments
-                    "residents": [dict(p) for p in after[5]]})
+                announce.append(_announcement(
+                    hid, h["hamlet_id"], village_id, village_town[village_id], after[1],
+                    plan.villages[village_id].get("name"), hamlet_of[h["hamlet_id"]].get("name"),
+                    after[2], h["hub_household_id"], after[5]))
                 touched_hamlets.add(h["hamlet_id"])
                 if hid in before:
                     touched_hamlets.add(before[hid][0])
@@ -913,6 +908,39 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
         "households_announced": announced,
         "changed": any(counts["created"].values()) or any(counts["updated"].values()),
     }
+
+
+def _announcement(household_id, hamlet_id, village_id, town_id, head_name, village_name, hamlet_name,
+                  party_member, hub_household_id, people) -> dict:
+    """``household.registered``: never an ID or phone number."""
+    return {"household_id": household_id, "hamlet_id": hamlet_id, "village_id": village_id, "town_id": town_id,
+            "head_name": head_name,
+            # names for the village boards (村务公开 speaks of places by name)
+            "village_name": village_name, "hamlet_name": hamlet_name,
+            "party_member": party_member, "hub_household_id": hub_household_id,
+            # its people, for the registers of meetings (党员, 户主) and assessments
+            "residents": [dict(p) for p in people]}
+
+
+def announce(session: Session, village_id: str | None = None) -> int:
+    """Announce the roster's households (of a village) again, as an import does: for a service
+    whose read model was started after the roster was imported, or from events that did not yet
+    list residents. Consumers upsert, so announcing twice changes nothing for them."""
+    query = (select(models.Household, models.Hamlet, models.Village)
+             .join(models.Hamlet, models.Hamlet.id == models.Household.hamlet_id)
+             .join(models.Village, models.Village.id == models.Hamlet.village_id).order_by(models.Household.id))
+    if village_id is not None:
+        query = query.where(models.Village.id == village_id)
+    rows = session.execute(query).all()
+    people = defaultdict(list)
+    ids = [h.id for h, _, _ in rows]
+    for start in range(0, len(ids), BATCH):
+        for r in session.scalars(select(models.Resident).where(models.Resident.household_id.in_(ids[start:start + BATCH]))):
+            people[r.household_id].append(_person(r.id, r.name, r.is_head, r.party_member, r.party_category, r.cadre))
+    return outbox.emit_many(session, "household.registered", ((_announcement(
+        h.id, hamlet.id, village.id, village.town_id, h.head_name, village.name, hamlet.name,
+        any(p["party_member"] for p in people[h.id]), h.hub_household_id, _people(people[h.id])),
+        f"household/{h.id}") for h, hamlet, village in rows))
 
 
 def _person(rid, name, head, party, category, cadre) -> dict:

@@ -69,6 +69,14 @@ def test_a_resident_changed_is_announced_with_the_household(session, clock, poli
                                            "party_category": "without_office", "cadre": False}]
 
 
+def test_the_roster_is_announced_again_as_the_import_announced_it(session, clock, policy, roster_loaded):
+    imported = {d["household_id"]: d for _, d in emitted(session, "household.registered")}
+    assert roster.announce(session, "v1") == 6
+    again = {d["household_id"]: d for _, d in emitted(session, "household.registered")[6:]}
+    assert again == imported       # the same announcements: consumers upsert, nothing changes for them
+    assert roster.announce(session, "no-such-village") == 0
+
+
 def test_one_bad_row_applies_nothing_and_names_the_row(session, clock, policy):
     bad = ROSTER.replace("hh3,hh1,r3,赵三,户主,否,,否", "hh3,hh1,r3,赵三,户主,maybe,,否")
     with pytest.raises(ValidationFailed) as caught:
