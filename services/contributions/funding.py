@@ -83,6 +83,8 @@ def money_arrived(session: Session, now, entry: models.LedgerEntry, decision: di
     elif decision is not None and decision.get("outcome") == "hold" and entry.reversal_of:
         for request in _requests(session, project.id, "released"):
             _hold_again(session, now, request, project, decision, entry)
+    if entry.reversal_of:
+        projects.check_still_funded(session, project, entry)
     projects.check_funded(session, now, project)
 
 

@@ -120,6 +120,23 @@ def check_funded(session: Session, now, project: models.Project) -> bool:
     return True
 
 
+def check_still_funded(session: Session, project: models.Project, cause: models.LedgerEntry) -> bool:
+    """After a reversal: a funded project whose money now falls short of its budget is approved
+    again, with ``project.unfunded`` (a grant held again says so itself, in ``grant.held``)."""
+    if project.status != "funded":
+        return True
+    got = raised(session, project.id)
+    if sum(got.values()) >= project.budget:
+        return True
+    project.status, project.funded_at = "approved", None
+    outbox.emit(session, "project.unfunded", {
+        "project_id": project.id, "hamlet_id": project.hamlet_id, "village_id": project.village_id,
+        "budget": money.text(project.budget), "raised": {k: money.text(v) for k, v in got.items()},
+        "cause_entry_id": cause.id, "motion_id": project.motion_id,
+    }, subject=f"project/{project.id}")
+    return False
+
+
 def _grant_released(session: Session, project_id: str) -> bool:
     statuses = set(session.scalars(select(models.FundingRequest.grant_status).where(
         models.FundingRequest.project_id == project_id, models.FundingRequest.funded.is_(True))))

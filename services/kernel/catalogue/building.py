@@ -165,6 +165,19 @@ class ProjectFunded(Schema):
     motion_id = Id(load_default=None, allow_none=True)  # proposals moves this motion to funded
 
 
+class ProjectUnfunded(Schema):
+    """Money was taken back (a reversal) after a project was funded, and what stands is short
+    of its budget: the project is approved again, no longer funded."""
+
+    project_id = Id(required=True)
+    hamlet_id = Id(required=True, allow_none=True)
+    village_id = Id(required=True)
+    budget = Money(required=True)
+    raised = fields.Dict(keys=fields.String(), values=Money(), required=True)
+    cause_entry_id = Id(required=True)       # the reversal that took the money back
+    motion_id = Id(load_default=None, allow_none=True)
+
+
 class ProjectLabourFlagged(Schema):
     """党员干部带头上: no party member or cadre among a project's first labour contributors."""
 
@@ -218,6 +231,8 @@ declare("project.registered", SOURCE, ProjectRegistered,
         description="an approved project with its budget and funding mix", audience="public")
 declare("project.funded", SOURCE, ProjectFunded,
         description="a project's raised money reached its budget", audience="public")
+declare("project.unfunded", SOURCE, ProjectUnfunded,
+        description="money reversed after funding left a project short of its budget: approved again", audience="public")
 declare("project.labour_flagged", SOURCE, ProjectLabourFlagged,
         description="党员干部带头上 the leadership check on a project's labour changed", audience="village")
 declare("participation.changed", SOURCE, ParticipationChanged,

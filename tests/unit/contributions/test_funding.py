@@ -165,3 +165,16 @@ def test_taking_crowd_money_back_after_funding_holds_the_grant_again(session, po
     assert [d["request_id"] for _, d in emitted(session, "grant.released")] == [request.id]
     assert len(emitted(session, "project.funded")) == 2
     assert projects.progress(session, "p1")["raised"] == {"grant": "500.00", "sponsor": "200.00", "crowd": "300.00"}
+
+
+def test_taking_sponsor_money_back_after_funding_unfunds_the_project(session, policy, clock, two_projects):
+    give(session, policy, clock, "hh1", "300", "crowd", "p1")
+    sponsor = give(session, policy, clock, "hh2", "200", "sponsor", "p1")
+    _allocate(session, policy, clock, "p1", "500.00")               # funded: 1000 of 1000
+    recording.reverse(session, policy, clock.now(), sponsor.id, "the sponsor withdrew")
+    (_, unfunded), = emitted(session, "project.unfunded")
+    assert unfunded["project_id"] == "p1" and unfunded["raised"]["sponsor"] == "0.00"
+    assert emitted(session, "grant.held") == []                      # the crowd share still stands
+    assert projects.progress(session, "p1")["status"] == "approved"
+    give(session, policy, clock, "hh3", "200", "sponsor", "p1")      # another 能人 gives: funded again
+    assert len(emitted(session, "project.funded")) == 2
