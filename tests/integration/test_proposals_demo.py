@@ -84,6 +84,7 @@ def test_bisheng_old_street_story(postgres_url, container_factory, service_confi
         print(text)
     assert "major matter" in text
     assert "one body is not enough for a major matter" in text
+    assert "附议 endorsed by 2 households" in text   # the suggestion's endorser and the motion's
     assert "the motion is approved" in text
     # the bodies' members come from the registers: 4 party members, 6 representatives, 7 in 伍家垸
     assert "党员会 3/4 party members on the roster present" in text

@@ -25,6 +25,10 @@ def _lines(text):
 def test_rehearse_publish_and_read_the_history(container_factory, service_config, tmp_path, capsys, monkeypatch):
     draft = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", draft, ignore=shutil.ignore_patterns("schema"))
+    import re  # the story counts major_matter's versions from its first publication
+    first = draft / "major_matter.yaml"
+    first.write_text(re.sub(r"^version: \d+$", "version: 1", first.read_text(encoding="utf-8"), count=1, flags=re.M),
+                     encoding="utf-8")
     config = {**service_config, "RULES_DIR": str(draft), "RULES_WATCH_INTERVAL": 0}
     topology.apply(config["AMQP_URI"], [RulesService])
     container_factory(RulesService, config).start()

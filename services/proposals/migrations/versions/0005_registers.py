@@ -1,7 +1,7 @@
 """registers: the roster read model and the representatives register
 
-Revision ID: 0004_registers
-Revises: 0003_money_in_fen
+Revision ID: 0005_registers
+Revises: 0004_kinds_endorsements
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import services.kernel.types
 
 
-revision = '0004_registers'
-down_revision = '0003_money_in_fen'
+revision = '0005_registers'
+down_revision = '0004_kinds_endorsements'
 branch_labels = None
 depends_on = None
 
