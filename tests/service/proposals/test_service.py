@@ -6,39 +6,13 @@ import pytest
 from services.kernel.errors import IllegalTransition, NotFound, ValidationFailed
 from tests.support.wait import until
 
-from tests.support import bus
-
 from .conftest import drain
 
 V, G = "wuguidun", "wuguidun-laojie"
-ONE = "wuguidun-1"   # where the party members and representatives of the tests live
 
 
 def _attendance(prefix, n):
     return [{"resident_id": f"{prefix}{i}", "household_id": f"h-{prefix}{i}"} for i in range(n)]
-
-
-def _people(prefix, n):
-    return {f"h-{prefix}{i}": [f"{prefix}{i}"] for i in range(n)}
-
-
-@pytest.fixture
-def roster(proposals, service_config):
-    """The roster, heard over the bus as contributions announces it: 40 party members and 30
-    future representatives in group 1; ten residents, 彭 and 黄 in 老街."""
-    bus.announce_roster(service_config["AMQP_URI"], {
-        (V, ONE): {**_people("pm", 40), **_people("rep", 30)},
-        (V, G): {**_people("r", 10), "h-peng": ["r-peng"], "h-huang": ["huang-yuanfu"]},
-    }, party={f"pm{i}" for i in range(40)})
-    def heard():
-        try:
-            return (proposals.body_members({"kind": "hamlet", "village_id": V, "hamlet_id": G})["members"] == 12
-                    and proposals.body_members({"kind": "party_members", "village_id": V})["members"] == 40)
-        except ValidationFailed:   # the village is not on proposals' roster yet
-            return False
-
-    until(heard, timeout=90, message="proposals to hear the roster (household.registered)")
-    return proposals
 
 
 def test_bisheng_old_street_from_suggestion_to_decision(roster, proposals, service_config, events_queue):
