@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from services.kernel.db import get_or_404, known
+from services.kernel.db import get_or_404
+from services.kernel.db import known as known_row
 from services.kernel.errors import invalid
 from services.kernel.identity import roster_places
 
-from sqlalchemy import select
-
-from .models import Household, Resident
+from .models import Household, PeriodPoints, Resident
 
 def apply_registered(session: Session, data: dict, now: datetime) -> Household:
     """Insert or update (a re-registration carries the household's current state)."""
@@ -36,6 +36,9 @@ def apply_registered(session: Session, data: dict, now: datetime) -> Household:
             resident.party_category = r.get("party_category") if r["party_member"] else None
             session.add(resident)
     session.flush()
+    # the rankings' tallies follow a household that moved
+    session.execute(update(PeriodPoints).where(PeriodPoints.household_id == household.household_id).values(
+        hamlet_id=household.hamlet_id, village_id=household.village_id))
     return household
 
 
@@ -47,12 +50,22 @@ def named(session: Session, household_id: str, field: str = "household_id",
           resident_id: str | None = None) -> Household:
     """The household a command names (and its resident, if named): on the roster, or a 400
     naming the field — a command refers only to what exists."""
-    household = known(session, Household, household_id, field, "household")
+    household = known_row(session, Household, household_id, field, "household")
     if resident_id is not None:
-        resident = known(session, Resident, resident_id, "resident_id", "resident")
+        resident = known_row(session, Resident, resident_id, "resident_id", "resident")
         if resident.household_id != household.household_id:
             raise invalid("resident_id", f"村民 {resident_id} 不是户 {household_id} 的 (of another household)")
     return household
+
+
+def known(session: Session, household_ids) -> dict[str, Household]:
+    """The households of ``household_ids`` scoring knows, by id (one query for a batch)."""
+    ids = sorted(set(household_ids))
+    found: dict[str, Household] = {}
+    for start in range(0, len(ids), 500):
+        found.update({h.household_id: h for h in session.scalars(
+            select(Household).where(Household.household_id.in_(ids[start:start + 500])))})
+    return found
 
 
 # the scope guard places a result naming only a household or hamlet through this read model

@@ -1,14 +1,14 @@
 """the roster residents read model
 
-Revision ID: 0004_residents
-Revises: 0003_money_in_fen
+Revision ID: 0005_residents
+Revises: 0004_period_points
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004_residents'
-down_revision = '0003_money_in_fen'
+revision = '0005_residents'
+down_revision = '0004_period_points'
 branch_labels = None
 depends_on = None
 
