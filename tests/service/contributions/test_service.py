@@ -158,7 +158,7 @@ def test_a_labour_list_against_the_real_rules_service(with_rules, sink):
     with pytest.raises(ValidationFailed) as refused:  # one unknown household: the list is kept whole
         with_rules.record_batch({"kind": "labour", "project_id": "p-lane", "unit": "hours",
                                  "entries": [{"household_id": "hh4", "quantity": "2"}, {"household_id": "hh9", "quantity": "2"}]})
-    assert list(refused.value.detail["fields"]) == ["entries.1.household"]
+    assert list(refused.value.detail["fields"]) == ["entries.1.household_id"]   # the field, as a 400 names it
     assert with_rules.list_contributions({"household_id": "hh4"}) == []
     # hh5 lives in h2: its labour on h1's project is recorded, counted for h1 (other_hamlet: allow)
     [neighbour] = with_rules.record_batch({"kind": "labour", "project_id": "p-lane", "unit": "hours",
