@@ -1,7 +1,8 @@
 """双向共评 two-way evaluation and the 清洁日 of 三线共管, from the seeds.
 
 - 伍桂墩村: quarterly civility points (乡风文明积分), approved by a cadre, spent at the
-  乡风文明爱心超市 love supermarket that cadres and party members funded with 20,000 yuan;
+  乡风文明爱心超市 love supermarket that cadres and party members funded with 20,000 yuan
+  (recorded once, in co-building);
   好婆婆 earned at the quarter's end.
 - The village on G209, group 3: Friday cleaning day; the elected hub household (党员中心户)
   inspects its linked yards and praises 黄远福's: "你这个院子真是收得干净".
@@ -89,9 +90,9 @@ def run(demo):
     demo.say(f"  道德评议会 rated the households for {quarter} (刘桂兰 9 stars, nominated 好婆婆)")
 
     # -- 爱心超市 love supermarket ---------------------------------------------------------------
-    demo.say("\n爱心超市 伍桂墩村's love supermarket:")
-    cadre.record_donation({"village_id": WGD, "kind": "money", "donor_name": "村干部和党员 cadres and party members",
-                           "amount": "20000.00", "description": "建设乡风文明爱心超市"})
+    # Its 20,000 yuan were given once, on the co-building ledger (四出共建, demo/building.py): the
+    # supermarket's own donations are the goods and money given to stock its shelves afterwards.
+    demo.say("\n爱心超市 伍桂墩村's love supermarket (built with the 20,000 yuan on the 四出 ledger):")
     soap = cadre.add_goods({"village_id": WGD, "name": "洗衣粉 washing powder", "price_points": 8, "stock": 20})
     oil = cadre.add_goods({"village_id": WGD, "name": "食用油 cooking oil", "price_points": 15, "stock": 10})
     cadre.record_donation({"village_id": WGD, "kind": "goods", "donor_name": "毕文斌", "goods_id": soap["goods_id"],

@@ -8,13 +8,23 @@ representatives' assembly. Then 大事小事我来提 and 好人好事 from the 
 from __future__ import annotations
 
 import json
+from datetime import date
 
 VILLAGE = "v-wgd"                    # 伍桂墩村 (as on the sample roster)
 HAMLET = "wgd-1"                     # 伍家垸, the old-street hamlet (垸组)
 
+# Everyone named here is on the sample roster (services/contributions/samples/wuguidun_roster.csv).
+WUJIAYUAN = ["wgd-1-01-1", "wgd-1-01-2", "wgd-1-02-1", "wgd-1-03-1", "wgd-1-03-2", "wgd-1-04-1", "wgd-1-05-1"]
+VILLAGERS = WUJIAYUAN + ["wgd-2-01-1", "wgd-2-02-1", "wgd-2-03-1", "wgd-2-04-1",
+                         "wgd-3-01-1", "wgd-3-02-1", "wgd-3-03-1", "wgd-3-04-1"]
+PARTY_MEMBERS = ["wgd-1-01-1", "wgd-1-05-1", "wgd-2-01-1", "wgd-3-01-1"]   # 伍建国 伍志强 桂明山 毕文斌
+# 村民代表, elected by the hamlets for the village committee's five-year term
+REPRESENTATIVES = ["wgd-1-01-1", "wgd-1-02-1", "wgd-2-02-1", "wgd-2-03-1", "wgd-3-02-1", "wgd-3-03-1"]
+TERM = {"term_start": f"{date.today().year - 1}-01-01", "term_end": f"{date.today().year + 3}-12-31"}
 
-def _people(prefix: str, n: int) -> list[dict]:
-    return [{"resident_id": f"{prefix}-{i:02d}", "household_id": f"wgd-h{i:02d}"} for i in range(n)]
+
+def _people(residents: list[str]) -> list[dict]:
+    return [{"resident_id": r} for r in residents]
 
 
 def _rule(rule: dict) -> str:
@@ -34,10 +44,10 @@ def run(demo):
     learn = secretary.record_activity({"kind": "learn", "format": "study_session", "village_id": VILLAGE,
                                "hamlet_id": HAMLET, "topic": "共同缔造是什么、为什么、怎么做",
                                "place": "红星之家",
-                               "attendance": _people("wgd-r", 28)})
+                               "attendance": _people(VILLAGERS[:13])})
     look = head.record_activity({"kind": "look", "format": "comparison", "village_id": VILLAGE,
                               "hamlet_id": HAMLET, "topic": "三比三看: hamlet vs hamlet on environment",
-                              "attendance": _people("wgd-r", 15)})
+                              "attendance": _people(WUJIAYUAN[:5])})
     demo.say(f"学 study session at 红星之家: {learn['present']} residents; "
              f"看 comparison visit: {look['present']} residents")
 
@@ -73,31 +83,46 @@ def run(demo):
     secretary.transition_motion(motion["id"], {"action": "deliberate",
                                        "why": "joint deliberation: hamlet meeting, 党员会, 代表会"})
     hamlet = head.schedule_meeting({"kind": "hamlet", "village_id": VILLAGE, "hamlet_id": HAMLET,
-                                 "title": "垸组会", "place": "议事亭", "members": 52,
+                                 "title": "垸组会", "place": "议事亭",
                                  "agenda": [motion["id"]],
-                                 "attendance": _people("wgd-r", 36),
+                                 "attendance": _people(WUJIAYUAN[:6]),
                                  "minutes": "Residents agree to cede the plots and donate old stones."})
-    vote = secretary.record_vote(hamlet["id"], motion["id"], {"tally": {"for": 33, "against": 1, "abstain": 2}})
-    demo.say(f"垸组会 at 议事亭, {hamlet['present']}/52 present: {vote['votes_for']} for, "
+    vote = secretary.record_vote(hamlet["id"], motion["id"], {"tally": {"for": 5, "against": 0, "abstain": 1}})
+    demo.say(f"垸组会 at 议事亭, {hamlet['present']}/{hamlet['members']} of 伍家垸's residents on the roster "
+             f"present: {vote['votes_for']} for, "
              f"{vote['votes_against']} against — {vote['outcome']} "
              f"({'decides' if vote['counts'] else 'advisory: a major matter goes to the village bodies'})")
 
     # 定: both village bodies.
+    # 定: both village bodies, their members from the registers (quorum is counted, never typed in).
     party = secretary.schedule_meeting({"kind": "party_members", "village_id": VILLAGE, "title": "党员会",
-                                "place": "党群服务中心", "members": 35, "agenda": [motion["id"]]})
-    party = secretary.hold_meeting(party["id"], {"attendance": _people("wgd-pm", 28)})
-    vote = secretary.record_vote(party["id"], motion["id"], {"tally": {"for": 26, "against": 1, "abstain": 1}})
-    demo.say(f"党员会 {party['present']}/35 present: {vote['votes_for']} for — {vote['outcome']} "
+                                "place": "党群服务中心", "agenda": [motion["id"]]})
+    try:
+        secretary.hold_meeting(party["id"], {"attendance": _people(PARTY_MEMBERS[:3] + ["wgd-1-02-1"])})
+    except Exception as exc:  # noqa: BLE001  ValidationFailed across RPC
+        demo.say(f"党员会 attendance with 伍长林, who is not a party member, refused: "
+                 f"{exc.detail['fields']['attendance'][0]}")
+    party = secretary.hold_meeting(party["id"], {"attendance": _people(PARTY_MEMBERS[:3])})
+    vote = secretary.record_vote(party["id"], motion["id"], {"tally": {"for": 3, "against": 0, "abstain": 0}})
+    demo.say(f"党员会 {party['present']}/{party['members']} party members on the roster present: "
+             f"{vote['votes_for']} for — {vote['outcome']} "
              f"({vote['reason']}; rule {_rule(vote['rule'])})")
     demo.say(f"  motion is still {vote['motion_state']}: one body is not enough for a major matter")
 
+    serving = {r["resident_id"] for r in secretary.list_representatives({"village_id": VILLAGE}) if r["serving"]}
+    for person in REPRESENTATIVES:
+        if person not in serving:   # the register keeps them from one demo to the next
+            secretary.register_representative({"village_id": VILLAGE, "resident_id": person, **TERM})
+    register = secretary.list_representatives({"village_id": VILLAGE})
+    demo.say(f"村民代表 register of {VILLAGE}: " + ", ".join(
+        f"{r['name']} ({r['term_start'][:4]}–{r['term_end'][:4]})" for r in register if r["serving"]))
     reps = secretary.schedule_meeting({"kind": "representatives", "village_id": VILLAGE, "title": "代表会",
-                               "place": "党群服务中心", "members": 30, "agenda": [motion["id"]],
-                               "attendance": _people("wgd-rep", 22)})
-    ballots = [{"voter_id": f"wgd-rep-{i:02d}", "choice": "for" if i < 19 else ("against" if i < 21 else "abstain")}
-               for i in range(22)]
+                               "place": "党群服务中心", "agenda": [motion["id"]],
+                               "attendance": _people(REPRESENTATIVES[:5])})
+    ballots = [{"voter_id": r, "choice": "for" if i < 4 else "abstain"} for i, r in enumerate(REPRESENTATIVES[:5])]
     vote = secretary.record_vote(reps["id"], motion["id"], {"ballots": ballots})
-    demo.say(f"代表会 {reps['present']}/30 present, {len(ballots)} ballots: {vote['votes_for']} for, "
+    demo.say(f"代表会 {reps['present']}/{reps['members']} representatives present, {len(ballots)} ballots: "
+             f"{vote['votes_for']} for, "
              f"{vote['votes_against']} against, {vote['abstain']} abstain — {vote['outcome']}")
 
     decided = resident.get_motion(motion["id"])

@@ -214,6 +214,29 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_announce(args) -> int:
+    """Announce the roster again: the registers of the other services learn it from the events."""
+    from services.kernel import catalogue  # noqa: F401  (registers the event types)
+    from services.kernel import config as kconfig
+    from services.kernel.db import make_engine, session_factory
+    from services.kernel.migrations import upgrade
+
+    from . import roster
+
+    config = kconfig.load(args.config)
+    url = args.database_url or kconfig.database_url(config, "contributions")
+    upgrade("contributions", url)
+    engine = make_engine(url)
+    try:
+        with session_factory(engine)() as session:
+            count = roster.announce(session, args.village)
+            session.commit()
+    finally:
+        engine.dispose()
+    print(f"已重新通报 {count} 户 (households announced; the relay publishes them)")
+    return 0
+
+
 def _batch_summary(answer: list) -> str:
     households = len({e["household_id"] for e in answer if e.get("household_id")})
     return f"已登记 {len(answer)} 条（{households} 户）"
@@ -246,6 +269,12 @@ def register(subparsers) -> None:
                           help="do not load the rule files (participation is recomputed later)")
     importer.add_argument("--quiet", action="store_true", help="no progress display")
     importer.set_defaults(func=cmd_import)
+    announcer = actions.add_parser(
+        "announce", help="announce the roster's households again (household.registered), for the registers "
+                         "of services started after it was imported")
+    announcer.add_argument("--village", default=None, help="村编号 (default: every village)")
+    announcer.add_argument("--database-url", default=None, help="contributions database (default: from config)")
+    announcer.set_defaults(func=cmd_announce)
     keygen = actions.add_parser("keygen", help="a new COCREATE_PII_KEY (personal data encryption key)")
     keygen.set_defaults(func=cmd_keygen)
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.kernel import outbox
-from services.kernel.db import get_or_404
+from services.kernel.db import get_or_404, known
 from services.kernel.errors import Conflict, PolicyRefused, ValidationFailed
 from services.kernel.identity import scoped
 from services.kernel.ids import new_id
@@ -24,9 +24,9 @@ STRUCTURES = ("pigsty", "cowshed", "dry_toilet", "illegal_building", "old_house"
 
 
 def _place(session: Session, data: dict) -> tuple[models.Household, models.Hamlet]:
-    household = get_or_404(session, models.Household, data["household_id"], "household")
+    household = known(session, models.Household, data["household_id"], "household_id", "household")
     hamlet_id = data.get("hamlet_id") or household.hamlet_id
-    hamlet = get_or_404(session, models.Hamlet, hamlet_id, "hamlet")
+    hamlet = known(session, models.Hamlet, hamlet_id, "hamlet_id", "hamlet")
     if hamlet_id != household.hamlet_id:
         raise ValidationFailed.from_messages(
             {"hamlet_id": [f"household {household.id} is on the roster of hamlet {household.hamlet_id}"]})

@@ -5,7 +5,7 @@ crowd-funding (群众筹). A funding round (a town or county budget for a period
 them to the rules service's participation-first rule (参与优先, "哪个垸组积极性高，哪个垸组先
 立项"), whose ``funding_round.allocated`` decision this module applies. A funding-mix rule may
 hold a grant until the project's crowd share is high enough; the grant is released when the
-crowd money arrives: :func:`money_arrived` is the one hook through which funding reacts to
+crowd money arrives, and held again when crowd money is taken back below the share: :func:`money_arrived` is the one hook through which funding reacts to
 money recorded in the ledger (``recording`` calls it; the ledger itself knows nothing of funding).
 """
 from __future__ import annotations
@@ -17,41 +17,98 @@ from sqlalchemy.orm import Session
 
 from services.kernel import money, outbox
 from services.kernel.clock import iso
-from services.kernel.db import get_or_404
-from services.kernel.errors import Conflict, IllegalTransition, ValidationFailed
+from services.kernel.db import get_or_404, known
+from services.kernel.errors import Conflict, IllegalTransition, ValidationFailed, invalid
 from services.kernel.ids import new_id
 from services.kernel.policy import decide, rule_ref
 
 from . import ledger, models, participation, projects
 from .places import hamlet_chain
 
-def _held(session: Session, project_id: str) -> list[models.FundingRequest]:
+def _requests(session: Session, project_id: str, status: str) -> list[models.FundingRequest]:
     return list(session.scalars(select(models.FundingRequest).where(
         models.FundingRequest.project_id == project_id,
-        models.FundingRequest.grant_status == "held").order_by(models.FundingRequest.id)))
+        models.FundingRequest.grant_status == status).order_by(models.FundingRequest.id)))
+
+
+def _held(session: Session, project_id: str) -> list[models.FundingRequest]:
+    return _requests(session, project_id, "held")
+
+
+def check_money(session: Session, project: models.Project | None, source: str, amount: Decimal) -> None:
+    """向上争一点、能人帮一点: grant and sponsor money are recorded only against a project's
+    approved funding, within its plan. A grant needs a request the project's funding round
+    funded (its allocation, released or held); the grants (released, held and recorded) and
+    the sponsors' money never exceed what the project planned for them. Crowd money
+    (群众筹一点) is the residents' own and is not capped."""
+    label = {"grant": "上级补助", "sponsor": "能人出资"}[source]
+    if project is None:
+        raise invalid("project_id", f"{label}只能记在已立项的项目上：请写明 project_id")
+    got = projects.raised(session, project.id)
+    already = got[source]
+    if source == "grant":
+        approved = session.scalar(select(models.FundingRequest.id).where(
+            models.FundingRequest.project_id == project.id, models.FundingRequest.funded.is_(True)).limit(1))
+        if approved is None:
+            raise invalid("source", f"项目 {project.id} 没有资助轮次批准的补助（分配或拨付），不能记上级补助")
+        already += sum((r.granted for r in _held(session, project.id)), Decimal(0))
+    planned = project.plan_grant if source == "grant" else project.plan_sponsor
+    if already + amount > planned:
+        raise invalid("amount", f"超出项目计划：{label}计划 {money.text(planned)} 元，已有 {money.text(already)} 元，"
+                                f"本次 {money.text(amount)} 元")
 
 
 def release_decision(session: Session, policy, project_id: str, crowd_delta: Decimal = Decimal(0)) -> dict | None:
-    """Asked before money is written: would held grants be released once it is in?"""
-    if not _held(session, project_id):
-        return None
-    return _mix_decision(session, policy, session.get(models.Project, project_id), crowd_delta)
+    """Asked before money is written: would held grants be released once it is in? Or, when
+    crowd money is taken back, would released grants be held again?"""
+    if _held(session, project_id) or (crowd_delta < 0 and _requests(session, project_id, "released")):
+        return _mix_decision(session, policy, session.get(models.Project, project_id), crowd_delta)
+    return None
 
 
-def money_arrived(session: Session, now, project_id: str, decision: dict | None) -> None:
-    """The hook: money on a project was recorded (or reversed). Release held grants if the
-    funding-mix rule said so (``decision``, from :func:`release_decision`), then see whether
+def money_arrived(session: Session, now, entry: models.LedgerEntry, decision: dict | None) -> None:
+    """The hook: money on a project was recorded (or reversed, ``entry``). Release held grants
+    if the funding-mix rule said so (``decision``, from :func:`release_decision`), or hold
+    released ones again when a reversal took the crowd share below the rule; then see whether
     the project is funded."""
-    project = session.get(models.Project, project_id)
+    project = session.get(models.Project, entry.project_id)
     if decision is not None and decision.get("outcome") == "release":
-        for request in _held(session, project_id):
-            entry = _release(session, now, request, project, rule_ref(decision))
+        for request in _held(session, project.id):
+            released = _release(session, now, request, project, rule_ref(decision))
             outbox.emit(session, "grant.released", {
                 "round_id": request.round_id, "request_id": request.id, "project_id": project.id,
                 "hamlet_id": request.hamlet_id, "amount": money.text(request.granted),
-                "entry_id": entry.id, "rule": request.mix_rule,
+                "entry_id": released.id, "rule": request.mix_rule,
             }, subject=f"project/{project.id}")
+    elif decision is not None and decision.get("outcome") == "hold" and entry.reversal_of:
+        for request in _requests(session, project.id, "released"):
+            _hold_again(session, now, request, project, decision, entry)
+    if entry.reversal_of:
+        projects.check_still_funded(session, project, entry)
     projects.check_funded(session, now, project)
+
+
+def _hold_again(session: Session, now, request: models.FundingRequest, project: models.Project,
+                decision: dict, cause: models.LedgerEntry) -> None:
+    """资金结构 re-checked: crowd money was taken back after the grant was released, and the
+    crowd share is below the funding-mix rule again. The released grant leaves the ledger (a
+    reversal of its entry), waits as held, and the project is no longer funded."""
+    grant_entry = ledger.get(session, request.grant_entry_id)
+    reason = decision.get("reason") or "群众自筹回退，补助暂缓拨付"
+    reversal = ledger.append_reversal(session, now, grant_entry, f"补助重新暂缓：{reason}",
+                                      grant_request_id=request.id)
+    request.grant_status = "held"
+    request.grant_entry_id = None
+    request.mix_rule = rule_ref(decision)
+    was_funded = project.status == "funded"
+    if was_funded:
+        project.status, project.funded_at = "approved", None
+    outbox.emit(session, "grant.held", {
+        "round_id": request.round_id, "request_id": request.id, "project_id": project.id,
+        "hamlet_id": request.hamlet_id, "amount": money.text(request.granted),
+        "entry_id": reversal.id, "cause_entry_id": cause.id, "reason": reason,
+        "rule": request.mix_rule, "project_status": project.status, "was_funded": was_funded,
+    }, subject=f"project/{project.id}")
 
 
 def _granted(item: dict):
@@ -116,7 +173,7 @@ def submit_request(session: Session, now, round_id: str, data: dict) -> models.F
     if hamlet_id is None:
         errors["hamlet_id"] = ["a village project's request names the hamlet asking for it"]
     else:
-        hamlet, _village = hamlet_chain(session, hamlet_id)
+        hamlet = known(session, models.Hamlet, hamlet_id, "hamlet_id", "hamlet")
         if hamlet.village_id != project.village_id or (project.hamlet_id and project.hamlet_id != hamlet_id):
             errors["hamlet_id"] = [f"project {project.id} is not a project of hamlet {hamlet_id}"]
         elif not _in_area(session, funding_round, hamlet_id):
@@ -125,6 +182,9 @@ def submit_request(session: Session, now, round_id: str, data: dict) -> models.F
         errors["amount"] = ["a positive amount of yuan"]
     elif data["amount"] > project.budget:
         errors["amount"] = [f"more than the project's budget {money.text(project.budget)}"]
+    elif data["amount"] > project.plan_grant:
+        errors["amount"] = [f"超出项目计划：上级补助计划 {money.text(project.plan_grant)} 元，"
+                            f"本次申请 {money.text(data['amount'])} 元"]
     if errors:
         raise ValidationFailed.from_messages(errors)
     if session.scalar(select(models.FundingRequest.id).where(

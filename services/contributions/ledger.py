@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from services.kernel import money, outbox
 from services.kernel.clock import iso
-from services.kernel.db import get_or_404
+from services.kernel.db import known
 from services.kernel.errors import Conflict, NotFound, ValidationFailed
 from services.kernel.identity import scoped
 from services.kernel.ids import new_id
@@ -38,9 +38,9 @@ EVENT_ENTRIES = 1000  # entries per contribution.batch_recorded  # one 工日 wo
 def who(session: Session, data: dict) -> tuple[models.Household | None, models.Resident | None]:
     resident = household = None
     if data.get("resident_id"):
-        resident = get_or_404(session, models.Resident, data["resident_id"], "resident")
+        resident = known(session, models.Resident, data["resident_id"], "resident_id", "resident")
     if data.get("household_id"):
-        household = get_or_404(session, models.Household, data["household_id"], "household")
+        household = known(session, models.Household, data["household_id"], "household_id", "household")
     if resident is not None:
         if household is not None and resident.household_id != household.id:
             raise ValidationFailed.from_messages(
@@ -188,7 +188,7 @@ def check_reversible(session: Session, entry_id: str) -> models.LedgerEntry:
 
 
 def append_reversal(session: Session, now, original: models.LedgerEntry, reason: str,
-                    recorded_by: str | None = None) -> models.LedgerEntry:
+                    recorded_by: str | None = None, **extra) -> models.LedgerEntry:
     """Append ``original`` negated (checked by :func:`check_reversible`) and its event."""
     def neg(value):
         return None if value is None else -value
@@ -203,10 +203,15 @@ def append_reversal(session: Session, now, original: models.LedgerEntry, reason:
         items=[{**i, "count": -i["count"]} for i in original.items] if original.items else None,
         land_area_m2=neg(original.land_area_m2), valuation=neg(original.valuation),
         reused_on_site=original.reused_on_site, demolition_id=original.demolition_id,
-        note=reason, recorded_by=recorded_by, recorded_at=now, reversal_of=original.id)
+        note=reason, recorded_by=recorded_by, recorded_at=now, reversal_of=original.id, **extra)
     session.add(entry)
     session.flush()
     emit_recorded(session, entry)
+    if original.land_area_m2:
+        # the land was never given after all: its public parcel is retired with it
+        for parcel in session.scalars(select(models.Parcel).where(
+                models.Parcel.origin == "donation", models.Parcel.origin_id == original.id)):
+            parcel.land_use = "retired"
     return entry
 
 

@@ -2,7 +2,8 @@
 
 An approved project has a budget and a planned mix of higher-level grant, sponsors (能人) and
 residents' crowd-funding (群众筹); its progress per source is the ledger's money on it, and it
-is funded once all sources together reach the budget. The labour rule watches who gave the
+is funded once all sources together reach the budget and a planned grant was released by its
+funding round (``funding``). The labour rule watches who gave the
 first labour on it, and flags a project where party members and cadres did not lead.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from services.kernel import money, outbox
 from services.kernel.clock import iso
-from services.kernel.db import get_or_404
+from services.kernel.db import get_or_404, known
 from services.kernel.errors import Conflict, ValidationFailed
 from services.kernel.policy import decide, rule_ref
 
@@ -24,14 +25,14 @@ SOURCES = ("grant", "sponsor", "crowd")
 
 
 def register_project(session: Session, now, data: dict) -> models.Project:
-    village = get_or_404(session, models.Village, data["village_id"], "village")
+    village = known(session, models.Village, data["village_id"], "village_id", "village")
     hamlet_id = data.get("hamlet_id")
     errors: dict[str, list[str]] = {}
     if data["scope"] == "hamlet":
         if not hamlet_id:
             errors["hamlet_id"] = ["a hamlet project names its hamlet"]
         else:
-            hamlet = get_or_404(session, models.Hamlet, hamlet_id, "hamlet")
+            hamlet = known(session, models.Hamlet, hamlet_id, "hamlet_id", "hamlet")
             if hamlet.village_id != village.id:
                 errors["hamlet_id"] = [f"hamlet {hamlet_id} is not in village {village.id}"]
     elif hamlet_id:
@@ -106,11 +107,15 @@ def endorsers(session: Session, project: models.Project) -> int:
 
 
 def check_funded(session: Session, now, project: models.Project) -> bool:
-    """Emit ``project.funded`` once, when all sources together reach the budget."""
+    """Emit ``project.funded`` once, when all sources together reach the budget and, for a
+    project that plans a grant, its funding round released the grant (none still held):
+    a project is funded through its round and release, never by recording money alone."""
     if project.status == "funded":
         return False
     got = raised(session, project.id)
     if sum(got.values()) < project.budget:
+        return False
+    if project.plan_grant > 0 and not _grant_released(session, project.id):
         return False
     project.status = "funded"
     project.funded_at = now
@@ -120,6 +125,29 @@ def check_funded(session: Session, now, project: models.Project) -> bool:
         "funded_at": iso(now), "motion_id": project.motion_id,
     }, subject=f"project/{project.id}")
     return True
+
+
+def check_still_funded(session: Session, project: models.Project, cause: models.LedgerEntry) -> bool:
+    """After a reversal: a funded project whose money now falls short of its budget is approved
+    again, with ``project.unfunded`` (a grant held again says so itself, in ``grant.held``)."""
+    if project.status != "funded":
+        return True
+    got = raised(session, project.id)
+    if sum(got.values()) >= project.budget:
+        return True
+    project.status, project.funded_at = "approved", None
+    outbox.emit(session, "project.unfunded", {
+        "project_id": project.id, "hamlet_id": project.hamlet_id, "village_id": project.village_id,
+        "budget": money.text(project.budget), "raised": {k: money.text(v) for k, v in got.items()},
+        "cause_entry_id": cause.id, "motion_id": project.motion_id,
+    }, subject=f"project/{project.id}")
+    return False
+
+
+def _grant_released(session: Session, project_id: str) -> bool:
+    statuses = set(session.scalars(select(models.FundingRequest.grant_status).where(
+        models.FundingRequest.project_id == project_id, models.FundingRequest.funded.is_(True))))
+    return "released" in statuses and "held" not in statuses
 
 
 def person_key(resident_id, household_id) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.kernel import batches, periods
-from services.kernel.db import get_or_404
+from services.kernel.db import get_or_404, known
 from services.kernel.errors import NotFound, PolicyRefused, ValidationFailed
 from services.kernel.policy import decide, decide_many, params, rule_ref
 
@@ -35,6 +35,9 @@ def _who(session: Session, data: dict) -> dict:
     project = None
     if data.get("project_id"):
         project = get_or_404(session, models.Project, data["project_id"], "project")
+    if data["kind"] == "money" and data["source"] in ("grant", "sponsor"):
+        # 向上争一点、能人帮一点: only against the project's approved funding, within its plan
+        funding.check_money(session, project, data["source"], data["amount"])
     if data["kind"] == "labour" and project is None:
         raise ValidationFailed.from_messages({"project_id": ["labour is given on a project"]})
     person = projects.person_key(resident.id if resident else None, household.id if household else None)
@@ -54,7 +57,7 @@ def _place(session: Session, row: dict, eligibility: dict | None) -> dict:
         project.hamlet_id if project else None)
     if hamlet_id is None:
         raise ValidationFailed.from_messages({"hamlet_id": ["required for a grant without a hamlet project"]})
-    hamlet = get_or_404(session, models.Hamlet, hamlet_id, "hamlet")
+    hamlet = known(session, models.Hamlet, hamlet_id, "hamlet_id", "hamlet")
     if project is not None and hamlet.village_id != project.village_id:
         raise ValidationFailed.from_messages(
             {"project_id": [f"project {project.id} is not in the village of hamlet {hamlet.id}"]})
@@ -244,5 +247,6 @@ def _after(session: Session, now, entries: list[models.LedgerEntry], prepared: d
             entry_ids.setdefault(projects.person_key(entry.resident_id, entry.household_id), entry.id)
     for project_id, leadership in prepared["leadership"].items():
         projects.apply_leadership(session, project_id, leadership, entry_ids)
-    for project_id in sorted({e.project_id for e in entries if e.kind == "money" and e.project_id}):
-        funding.money_arrived(session, now, project_id, prepared["release"].get(project_id))
+    last_money = {e.project_id: e for e in entries if e.kind == "money" and e.project_id}
+    for project_id in sorted(last_money):
+        funding.money_arrived(session, now, last_money[project_id], prepared["release"].get(project_id))

@@ -832,17 +832,20 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
         # party membership before and after, from the stored residents of these households
         stored_party = defaultdict(bool)
         stored_residents_of = defaultdict(list)
-        for rid, hid, party in session.execute(select(
-                models.Resident.id, models.Resident.household_id, models.Resident.party_member)
-                .where(models.Resident.household_id.in_(chunk))):
+        stored_people = defaultdict(list)   # who the other services' registers hear of
+        for rid, hid, party, name, head, category, cadre in session.execute(select(
+                models.Resident.id, models.Resident.household_id, models.Resident.party_member,
+                models.Resident.name, models.Resident.is_head, models.Resident.party_category,
+                models.Resident.cadre).where(models.Resident.household_id.in_(chunk))):
             stored_residents_of[hid].append((rid, party))
             stored_party[hid] = stored_party[hid] or bool(party)
+            stored_people[hid].append(_person(rid, name, head, party, category, cadre))
         missing = {row.hamlet_id for row in stored_households.values()} - set(village_of_hamlet)
         if missing:
             village_of_hamlet.update(session.execute(select(models.Hamlet.id, models.Hamlet.village_id)
                                                      .where(models.Hamlet.id.in_(missing))).all())
         before = {hid: (row.hamlet_id, row.head_name, stored_party[hid], row.hub_household_id,
-                        village_of_hamlet.get(row.hamlet_id))
+                        village_of_hamlet.get(row.hamlet_id), _people(stored_people[hid]))
                   for hid, row in stored_households.items()}
         new_households = []
         for hid in chunk:
@@ -878,16 +881,17 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
         for hid in chunk:
             h = plan.households[hid]
             village_id = hamlet_of[h["hamlet_id"]]["village_id"]
+            people = {p["resident_id"]: p for p in stored_people[hid]}
+            for rid in residents_by_household[hid]:
+                r = plan.residents[rid]
+                people[rid] = _person(rid, r[1], r[2], r[3], r[4], r[5])
             after = (h["hamlet_id"], plan.residents[plan.heads[hid]][1], planned_party[hid],
-                     h["hub_household_id"], village_id)
+                     h["hub_household_id"], village_id, _people(people.values()))
             if before.get(hid) != after:
-                announce.append({
-                    "household_id": hid, "hamlet_id": h["hamlet_id"], "village_id": village_id,
-                    "town_id": village_town[village_id], "head_name": after[1],
-                    # names for the village boards (村务公开 speaks of places by name)
-                    "village_name": plan.villages[village_id].get("name"),
-                    "hamlet_name": hamlet_of[h["hamlet_id"]].get("name"),
-                    "party_member": after[2], "hub_household_id": h["hub_household_id"]})
+                announce.append(_announcement(
+                    hid, h["hamlet_id"], village_id, village_town[village_id], after[1],
+                    plan.villages[village_id].get("name"), hamlet_of[h["hamlet_id"]].get("name"),
+                    after[2], h["hub_household_id"], after[5]))
                 touched_hamlets.add(h["hamlet_id"])
                 if hid in before:
                     touched_hamlets.add(before[hid][0])
@@ -923,6 +927,50 @@ def _announce(session: Session, households: list[dict]) -> int:
                             f"village/{village_id}"))
     outbox.emit_many(session, "households.registered", batches)
     return len(households)
+
+
+def _announcement(household_id, hamlet_id, village_id, town_id, head_name, village_name, hamlet_name,
+                  party_member, hub_household_id, people) -> dict:
+    """``household.registered``: never an ID or phone number."""
+    return {"household_id": household_id, "hamlet_id": hamlet_id, "village_id": village_id, "town_id": town_id,
+            "head_name": head_name,
+            # names for the village boards (村务公开 speaks of places by name)
+            "village_name": village_name, "hamlet_name": hamlet_name,
+            "party_member": party_member, "hub_household_id": hub_household_id,
+            # its people, for the registers of meetings (党员, 户主) and assessments
+            "residents": [dict(p) for p in people]}
+
+
+def announce(session: Session, village_id: str | None = None) -> int:
+    """Announce the roster's households (of a village) again, as an import does: for a service
+    whose read model was started after the roster was imported, or from events that did not yet
+    list residents. Consumers upsert, so announcing twice changes nothing for them."""
+    query = (select(models.Household, models.Hamlet, models.Village)
+             .join(models.Hamlet, models.Hamlet.id == models.Household.hamlet_id)
+             .join(models.Village, models.Village.id == models.Hamlet.village_id).order_by(models.Household.id))
+    if village_id is not None:
+        query = query.where(models.Village.id == village_id)
+    rows = session.execute(query).all()
+    people = defaultdict(list)
+    ids = [h.id for h, _, _ in rows]
+    for start in range(0, len(ids), BATCH):
+        for r in session.scalars(select(models.Resident).where(models.Resident.household_id.in_(ids[start:start + BATCH]))):
+            people[r.household_id].append(_person(r.id, r.name, r.is_head, r.party_member, r.party_category, r.cadre))
+    return _announce(session, [_announcement(
+        h.id, hamlet.id, village.id, village.town_id, h.head_name, village.name, hamlet.name,
+        any(p["party_member"] for p in people[h.id]), h.hub_household_id, _people(people[h.id]))
+        for h, hamlet, village in rows])
+
+
+def _person(rid, name, head, party, category, cadre) -> dict:
+    """A resident as ``household.registered`` names them: never an ID or phone number."""
+    return {"resident_id": rid, "name": name, "is_head": bool(head), "party_member": bool(party),
+            "party_category": category if party else None, "cadre": bool(cadre)}
+
+
+def _people(people) -> tuple:
+    """A household's people, comparable before and after an import (sorted, hashable)."""
+    return tuple(sorted((tuple(sorted(p.items())) for p in people), key=lambda t: dict(t)["resident_id"]))
 
 
 def _personal(values: dict, row, r: tuple, vault) -> None:

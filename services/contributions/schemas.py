@@ -532,3 +532,7 @@ class FundingRoundOut(Schema):
 
 class CompensationOut(Schema):
     """Never sent: 拆违拆旧一律无补偿, every claim is refused (422 with the rule)."""
+
+
+class AnnounceIn(In):
+    village_id = Id(required=True)

@@ -59,6 +59,15 @@ class ContributionsService:
                                   vault=self.vault, may_write_villages=actors.roster_villages(self.caller))
 
     @api
+    def announce_roster(self, payload=None):
+        """Announce a village's roster again (``household.registered``), for the services whose
+        registers started after it was imported; a cadre of the village, or the platform."""
+        data = schemas.AnnounceIn().load(payload or {})
+        actors.import_roster(self.caller)
+        actors.roster_villages(self.caller)([data["village_id"]])
+        return {"village_id": data["village_id"], "households_announced": roster.announce(self.db, data["village_id"])}
+
+    @api
     def get_household(self, household_id):
         view = actors.private_view(self.caller, schemas.HouseholdOut().dump(
             roster_views.household_view(self.db, household_id)))

@@ -14,7 +14,7 @@ from sqlalchemy import (Column, DateTime, Index, Integer, MetaData, String, Tabl
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from .errors import NotFound
+from .errors import KINDS, NotFound, invalid
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -228,6 +228,16 @@ def upsert_many(session: Session, model, key: str, rows: list[dict]) -> dict:
                     if getattr(obj, name) != value:
                         setattr(obj, name, value)
     return found
+
+
+def known(session: Session, model, ident, field: str, kind: str):
+    """The row an id in a command names, or a 400 naming the field: a command may only refer to
+    what exists (a household, resident, hamlet or village on the roster)."""
+    row = None if ident is None else session.get(model, ident)
+    if row is None:
+        name = KINDS.get(kind, kind)
+        raise invalid(field, f"{name} {ident} 不存在（花名册上没有这个{name}）")
+    return row
 
 
 def listing(session: Session, model, query: dict, filters, newest_first, stmt=None) -> list:

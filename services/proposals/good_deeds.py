@@ -10,13 +10,18 @@ from sqlalchemy.orm import Session
 from services.kernel import outbox
 from services.kernel.clock import iso
 from services.kernel.db import get_or_404, listing
-from services.kernel.errors import Conflict
+from services.kernel.errors import Conflict, invalid
 from services.kernel.ids import new_id
 
+from . import registers
 from .lifecycle import GOOD_DEED
 from .models import GoodDeed
 
 def report(session: Session, now, data: dict) -> GoodDeed:
+    registers.place(session, data)
+    registers.person(session, data)
+    if registers.household(session, data["household_id"], data["village_id"]).hamlet_id != data["hamlet_id"]:
+        raise invalid("household_id", f"户 {data['household_id']} 不在垸组 {data['hamlet_id']} (of another hamlet)")
     deed = GoodDeed(
         id=new_id("deed"), village_id=data["village_id"], hamlet_id=data["hamlet_id"],
         household_id=data["household_id"], resident_id=data.get("resident_id"),

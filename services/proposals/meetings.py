@@ -16,6 +16,7 @@ from services.kernel.db import get_or_404, listing
 from services.kernel.errors import invalid
 from services.kernel.ids import new_id
 
+from . import registers
 from .lifecycle import MEETING
 from .models import Activity, AgendaItem, Attendance, Meeting, Motion
 
@@ -31,16 +32,23 @@ HAMLET_KINDS = {"household_heads", "hamlet", "open_air", "courtyard"}
 
 
 def schedule(session: Session, now, data: dict) -> Meeting:
-    """Schedule a meeting; with ``attendance`` in ``data`` it is recorded as held at once."""
+    """Schedule a meeting; with ``attendance`` in ``data`` it is recorded as held at once.
+
+    Its members are the body's register (``registers``), never a number typed in."""
+    registers.place(session, data)
     agenda = _agenda(session, data["village_id"], data.get("agenda", []))
+    scheduled_for = data.get("scheduled_for") or now
+    held_at = data.get("held_at") or now
+    reg = _register(session, data["kind"], data["village_id"], data.get("hamlet_id"),
+                    held_at if "attendance" in data else scheduled_for)
     if "attendance" in data:
-        _check_attendance(data["attendance"], data.get("members"))
+        data = {**data, "attendance": registers.check_attendance(reg, data["attendance"])}
     meeting = Meeting(
         id=new_id("mtg"), kind=data["kind"], village_id=data["village_id"],
         hamlet_id=data.get("hamlet_id"), title=data.get("title", ""), place=data.get("place", ""),
-        scheduled_for=data.get("scheduled_for") or now, members=data.get("members"),
-        households=data.get("households"), status=MEETING.initial,
+        scheduled_for=scheduled_for, status=MEETING.initial,
         minutes="", created_by=data["created_by"])
+    _members(meeting, reg)
     meeting.agenda = [AgendaItem(motion_id=m.id, position=i) for i, m in enumerate(agenda)]
     session.add(meeting)
     session.flush()
@@ -53,8 +61,28 @@ def hold(session: Session, now, meeting_id: str, data: dict) -> Meeting:
     """Record that the meeting took place: who attended, and optionally the minutes."""
     meeting = get(session, meeting_id)
     MEETING.next(meeting.status, "hold")
-    _check_attendance(data["attendance"], meeting.members)
+    # the register as it stands on the day the meeting is held (a term may have begun or ended)
+    reg = _register(session, meeting.kind, meeting.village_id, meeting.hamlet_id, data.get("held_at") or now)
+    data = {**data, "attendance": registers.check_attendance(reg, data["attendance"])}
+    _members(meeting, reg)
     return _hold(session, now, meeting, data)
+
+
+def _register(session: Session, kind: str, village_id: str, hamlet_id, moment) -> registers.Register:
+    """The body's register; a body that votes with nobody on it cannot meet."""
+    reg = registers.register(session, kind, village_id, hamlet_id, registers.day_of(moment),
+                             votes=kind in BODY_OF)
+    if kind in BODY_OF and reg.members == 0:
+        raise invalid("kind", f"{registers.BODY_NAMES[kind]}的名册上没有成员：先在花名册或村民代表名册上登记 "
+                              "(the body's register is empty)")
+    return reg
+
+
+def _members(meeting: Meeting, reg: registers.Register) -> None:
+    """应到: the register's size (people, or households at a 户主会) and, where the quorum rule
+    also counts households (村民会议, 垸组会), the households."""
+    meeting.members = reg.members or None
+    meeting.households = (len(reg.households) or None) if reg.households is not None and not reg.by_household else None
 
 
 def cancel(session: Session, meeting_id: str) -> Meeting:
@@ -122,8 +150,12 @@ def quorum(session: Session, policy, meeting_id: str) -> dict:
 
 
 def record_activity(session: Session, now, data: dict) -> Activity:
-    """学 study session / 看 visit or 三比三看 comparison / 讲 talk, with who came."""
-    _check_attendance(data["attendance"], None)
+    """学 study session / 看 visit or 三比三看 comparison / 讲 talk, with who came (residents
+    and households of the village's roster)."""
+    registers.place(session, data)
+    data = {**data, "attendance": registers.check_attendance(registers.register(
+        session, "villagers", data["village_id"], None, registers.day_of(data.get("held_at") or now),
+        votes=False), data["attendance"])}
     activity = Activity(
         id=new_id("act"), kind=data["kind"], format=data.get("format", ""),
         village_id=data["village_id"], hamlet_id=data.get("hamlet_id"),
@@ -147,23 +179,6 @@ def attendee_ids(rows) -> tuple[list[str], list[str]]:
     households = sorted({r.household_id for r in rows if r.household_id})
     residents = sorted({r.resident_id for r in rows if r.resident_id})
     return households, residents
-
-
-def _check_attendance(entries: list[dict], members: int | None) -> None:
-    """One entry per person (or per household, at a household-heads meeting), no one twice."""
-    seen_residents, seen_households_only = set(), set()
-    for index, entry in enumerate(entries):
-        resident, household = entry.get("resident_id"), entry.get("household_id")
-        if resident:
-            if resident in seen_residents:
-                raise invalid("attendance", f"resident {resident} is listed twice (entry {index})")
-            seen_residents.add(resident)
-        else:
-            if household in seen_households_only:
-                raise invalid("attendance", f"household {household} is listed twice (entry {index})")
-            seen_households_only.add(household)
-    if members is not None and len(entries) > members:
-        raise invalid("attendance", f"{len(entries)} attendees but the body has {members} members")
 
 
 def _agenda(session, village_id: str, motion_ids: list[str]) -> list[Motion]:

@@ -5,10 +5,10 @@ outcome can always be traced to the policy text that was in force.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.kernel.db import make_base
@@ -242,6 +242,51 @@ class GoodDeed(Base):
     decided_by: Mapped[str | None] = Id(nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     why: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# ---- registers: who is a member of which body -------------------------------------------------
+
+class RosterHousehold(Base):
+    """户 the roster's households, a read model from ``household.registered`` (contributions
+    owns the roster): the villages and hamlets that exist, and who lives where."""
+
+    __tablename__ = "roster_households"
+    household_id: Mapped[str] = Id(primary_key=True)
+    village_id: Mapped[str] = Id(index=True)
+    hamlet_id: Mapped[str] = Id(index=True)
+    head_name: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RosterResident(Base):
+    """村民 a resident of a roster household: party members (党员会) and heads (户主会) come from here."""
+
+    __tablename__ = "roster_residents"
+    resident_id: Mapped[str] = Id(primary_key=True)
+    household_id: Mapped[str] = Id(index=True)
+    village_id: Mapped[str] = Id(index=True)
+    hamlet_id: Mapped[str] = Id(index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    is_head: Mapped[bool] = mapped_column(Boolean, default=False)
+    party_member: Mapped[bool] = mapped_column(Boolean, default=False)
+    cadre: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Representative(Base):
+    """村民代表 a villagers' representative, for a term (任期): the 代表会's members."""
+
+    __tablename__ = "representatives"
+    id: Mapped[str] = Id(primary_key=True)
+    village_id: Mapped[str] = Id(index=True)
+    hamlet_id: Mapped[str] = Id()
+    resident_id: Mapped[str] = Id(index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    term_start: Mapped[date] = mapped_column(Date)
+    term_end: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)     # left before the term's end
+    end_reason: Mapped[str] = mapped_column(Text, default="")
+    registered_by: Mapped[str] = Id()
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Endorsement(Base):

@@ -16,7 +16,7 @@ from services.kernel.errors import CocreateError, invalid
 from services.kernel.ids import new_id
 from services.kernel.policy import decide, rule_ref
 
-from . import endorsements
+from . import endorsements, registers
 from . import suggestions as suggestions_mod
 from .lifecycle import MOTION
 from .models import Motion, MotionStep, Suggestion
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 def create(session: Session, now, data: dict) -> Motion:
     """A draft motion, linked to the suggestions it comes from (answered when it is raised)."""
+    registers.place(session, data)
     linked = []
     for suggestion_id in data.get("suggestion_ids", []):
         suggestion = get_or_404(session, Suggestion, suggestion_id, "suggestion")

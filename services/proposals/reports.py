@@ -14,6 +14,7 @@ from services.kernel.db import get_or_404, listing
 from services.kernel.errors import Conflict
 from services.kernel.ids import new_id
 
+from . import registers
 from .lifecycle import REPORT
 from .models import Report
 
@@ -21,6 +22,8 @@ OPEN_STATES = ("filed", "assigned")   # the deadline runs until the problem is r
 
 
 def file(session: Session, now, data: dict) -> Report:
+    registers.place(session, data)
+    registers.person(session, data)
     report = Report(
         id=new_id("rep"), village_id=data["village_id"], hamlet_id=data.get("hamlet_id"),
         resident_id=data["resident_id"], household_id=data.get("household_id"),

@@ -91,8 +91,8 @@ class MeetingIn(Input):
     title = Text(200, load_default="")
     place = Text(200, load_default="")
     scheduled_for = fields.AwareDateTime(load_default=None)
-    members = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1))
-    households = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1))
+    # No member count: the members are the body's register (party members and household heads
+    # from the roster, 村民代表 from the representatives register); a typed ``members`` is refused.
     agenda = fields.List(Id(), load_default=list)
     created_by = Id(required=True)
     # Given attendance, the meeting is recorded as already held.
@@ -104,8 +104,6 @@ class MeetingIn(Input):
     def _shape(self, data, **_):
         if data.get("kind") in HAMLET_KINDS:
             _hamlet_needed(data, why=f"a {data['kind']} meeting is held in a hamlet")
-        if data.get("kind") in BODY_OF and data.get("members") is None:
-            raise ValidationError("a meeting that votes needs its member count for the quorum", "members")
 
 
 class HoldIn(Input):
@@ -153,6 +151,41 @@ class VoteIn(Input):
     def _one_way(self, data, **_):
         if (data.get("ballots") is None) == (data.get("tally") is None):
             raise ValidationError("give either ballots or a tally", "ballots")
+
+
+class RepresentativeIn(Input):
+    """村民代表: a resident of the village, for a term (任期)."""
+
+    village_id = Id(required=True)
+    resident_id = Id(required=True)
+    term_start = fields.Date(required=True)
+    term_end = fields.Date(required=True)
+    registered_by = Id(required=True)
+
+
+class EndTermIn(Input):
+    ended_on = fields.Date(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    by = Id(required=True)
+
+
+class RepresentativeQuery(Input):
+    village_id = Id(required=True)
+    on = fields.Date(load_default=None)        # only those serving on this day
+
+
+class MembersQuery(Input):
+    """A body's register: ``kind`` as a meeting's, its village (and hamlet), on a day."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(MEETING_KINDS))
+    village_id = Id(required=True)
+    hamlet_id = Id(load_default=None)
+    on = fields.Date(load_default=None)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _shape(self, data, **_):
+        if data.get("kind") in HAMLET_KINDS:
+            _hamlet_needed(data, why=f"a {data['kind']} meeting is held in a hamlet")
 
 
 class ReportIn(Input):
@@ -452,3 +485,38 @@ class GoodDeedOut(Schema):
     decided_by = fields.String(allow_none=True)
     decided_at = fields.AwareDateTime(allow_none=True)
     why = fields.String(allow_none=True)
+
+
+class RepresentativeOut(Schema):
+    """村民代表 with the term; ``serving`` today or not."""
+
+    representative_id = fields.String()
+    village_id = fields.String()
+    hamlet_id = fields.String()
+    resident_id = fields.String()
+    name = fields.String()
+    term_start = fields.String()
+    term_end = fields.String()
+    ended_on = fields.String(allow_none=True)
+    end_reason = fields.String()
+    serving = fields.Boolean()
+    registered_by = fields.String()
+    registered_at = fields.String()
+
+
+class MemberOut(Schema):
+    resident_id = fields.String()
+    household_id = fields.String()
+    name = fields.String()
+
+
+class MembersOut(Schema):
+    """A body's register: 应到 ``members`` (people, or households at a 户主会), and who."""
+
+    village_id = fields.String()
+    hamlet_id = fields.String(allow_none=True)
+    kind = fields.String()
+    body = fields.String()
+    members = fields.Integer()
+    households = fields.Integer(allow_none=True)
+    people = fields.List(fields.Nested(MemberOut))

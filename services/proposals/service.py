@@ -6,7 +6,8 @@ from nameko.timer import timer
 
 from services.kernel.nameko_ext import Caller, Clock, Database, api, on_event
 
-from . import actors, decisions, endorsements, escalation, good_deeds, meetings, motions, reports, schemas, suggestions
+from . import (actors, decisions, endorsements, escalation, good_deeds, meetings, motions, registers, reports,
+               schemas, suggestions)
 
 ESCALATION_INTERVAL = 300   # seconds; deadlines are in hours, so a few minutes late is fine
 
@@ -75,6 +76,46 @@ class ProposalsService:
     @on_event("review.completed")
     def on_review_completed(self, event):
         motions.review_completed(self.db, self.clock.now(), event.data)
+
+    @on_event("household.registered")
+    def on_household_registered(self, event):
+        """The roster's households and residents: who exists, and the registers of the bodies."""
+        registers.household_registered(self.db, self.clock.now(), event.data)
+
+    @on_event("households.registered")
+    def on_households_registered(self, event):
+        """A roster import announces its households in batches of a village's."""
+        registers.households_registered(self.db, self.clock.now(), event.data)
+
+    # ---- registers: 村民代表 and every body's members ------------------------------------------
+    @api(actor={"registered_by": "subject"})
+    def register_representative(self, payload):
+        data = schemas.RepresentativeIn().load(payload)
+        rep = registers.appoint(self.db, self.clock.now(), data)
+        return schemas.RepresentativeOut().dump(registers.representative_view(rep, registers.day_of(self.clock.now())))
+
+    @api(actor={"by": "subject"})
+    def end_representative_term(self, representative_id, payload):
+        data = schemas.EndTermIn().load(payload)
+        rep = registers.end_term(self.db, representative_id, data)
+        return schemas.RepresentativeOut().dump(registers.representative_view(rep, registers.day_of(self.clock.now())))
+
+    @api
+    def list_representatives(self, query=None):
+        q = _query(schemas.RepresentativeQuery(), query)
+        today = registers.day_of(self.clock.now())
+        return schemas.RepresentativeOut(many=True).dump(
+            [registers.representative_view(r, today) for r in registers.representatives(self.db, q["village_id"], q["on"])])
+
+    @api
+    def body_members(self, query=None):
+        """A body's register on a day (today by default): who its members are, how many."""
+        q = _query(schemas.MembersQuery(), query)
+        registers.place(self.db, q)
+        reg = registers.register(self.db, q["kind"], q["village_id"], q["hamlet_id"],
+                                 q["on"] or registers.day_of(self.clock.now()))
+        return schemas.MembersOut().dump({"village_id": q["village_id"], "hamlet_id": q["hamlet_id"],
+                                          **reg.view(self.db)})
 
     # ---- 垸组提议 motions -------------------------------------------------------------------
     @api(actor={"created_by": "subject"})

@@ -9,11 +9,15 @@ from services.kernel.db import get_or_404, listing
 from services.kernel.errors import invalid
 from services.kernel.ids import new_id
 
+from . import registers
 from .lifecycle import SUGGESTION
 from . import endorsements
 from .models import Motion, Suggestion
 
 def file(session: Session, now, data: dict) -> Suggestion:
+    """群众建议 from a resident on the roster, of the village (and hamlet) it names."""
+    registers.place(session, data)
+    registers.person(session, data)
     suggestion = Suggestion(
         id=new_id("sug"), village_id=data["village_id"], hamlet_id=data.get("hamlet_id"),
         resident_id=data["resident_id"], household_id=data.get("household_id"),

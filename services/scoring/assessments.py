@@ -10,21 +10,30 @@ from sqlalchemy.orm import Session
 
 from services.kernel import outbox
 from services.kernel import policy as policy_port
-from services.kernel.errors import Conflict, ValidationFailed
+from services.kernel.errors import Conflict, invalid
 from services.kernel.ids import new_id
 from services.kernel.paging import paged
 
 from . import households
-from .models import Household, PartyAssessment
+from .models import Household, PartyAssessment, Resident
 
 CATEGORIES = ("in_office", "without_office", "mobile", "elderly")
 
 
 def assess(session: Session, policy, data: dict, now: datetime) -> PartyAssessment:
-    household = households.get(session, data["household_id"])
-    if not household.party_member:
-        raise ValidationFailed.from_messages({"household_id": [
-            f"household {household.household_id} has no party member on the roster"]})
+    """Assess a party member; who they are and their category (在职/无职/流动/年老) are read
+    from the roster (``household.registered``), never typed in again."""
+    member = session.get(Resident, data["resident_id"])
+    if member is None:
+        raise invalid("resident_id", f"村民 {data['resident_id']} 不在花名册上 (not on the roster)")
+    if data.get("household_id") not in (None, member.household_id):
+        raise invalid("household_id", f"村民 {member.resident_id} 不是户 {data['household_id']} 的 (of another household)")
+    if not member.party_member:
+        raise invalid("resident_id", f"花名册上 {member.name} 不是党员 (not a party member on the roster)")
+    if member.party_category not in CATEGORIES:
+        raise invalid("resident_id", f"花名册上 {member.name} 没有党员类别：在花名册上填 在职、无职、流动 或 年老")
+    household = households.get(session, member.household_id)
+    data = {**data, "household_id": household.household_id, "name": member.name, "category": member.party_category}
     half_year = data["half_year"]
     if session.execute(select(PartyAssessment.assessment_id).where(
             PartyAssessment.resident_id == data["resident_id"],

@@ -29,7 +29,7 @@ def deed_candidates(grade: str) -> list[tuple[str, int]]:
 
 
 def record(session: Session, policy, data: dict, now: datetime) -> Inspection:
-    household = households.get(session, data["household_id"])
+    household = households.named(session, data["household_id"])
     if household.hub_household_id is None or household.hub_household_id != data["inspector_household_id"]:
         # Only the linked hub household inspects: that link is what makes the rating fair (一人联十户).
         raise ValidationFailed.from_messages({"inspector_household_id": [

@@ -35,6 +35,18 @@ class Household(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class Resident(Base):
+    """村民 read model of ``household.registered``'s residents: whether a party member, and the
+    category (在职/无职/流动/年老) the party-member assessment reads from the roster."""
+
+    __tablename__ = "scoring_residents"
+    resident_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(ID), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    party_member: Mapped[bool] = mapped_column(Boolean, default=False)
+    party_category: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
 class PointsAccount(Base):
     """Cached balances of a household: 可兑换积分 spendable and 荣誉积分 honour."""
 

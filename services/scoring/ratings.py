@@ -34,7 +34,7 @@ def _closed(session: Session, village_id: str, quarter: str) -> bool:
 
 
 def rate(session: Session, policy, data: dict, now: datetime) -> Rating:
-    household = households.get(session, data["household_id"])
+    household = households.named(session, data["household_id"])
     quarter = data["quarter"]
     if _closed(session, household.village_id, quarter):
         raise Conflict({"message": f"{household.village_id} 的 {quarter} 已结束评比，称号已授予 "

@@ -7,7 +7,7 @@ from services.kernel import batches
 from services.kernel.fields import Hundredths, Id, Input, Money, Period
 from services.kernel.paging import Page
 
-from . import assessments, inspections, rankings, ratings
+from . import inspections, rankings, ratings
 
 Text = lambda **kw: fields.String(validate=[validate.Length(min=1, max=2000), NotBlank()], **kw)  # noqa: E731
 Quarter = lambda **kw: Period("quarter", **kw)  # noqa: E731
@@ -325,10 +325,11 @@ class TitlesQuery(In, Page):
 # 党员评议 party-member assessment ------------------------------------------------------------
 
 class AssessmentIn(In):
+    """The party member by id: name, household and category (在职/无职/流动/年老) come from the
+    roster; a typed ``category`` or ``name`` is refused."""
+
     resident_id = Id(required=True)
-    household_id = Id(required=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    category = fields.String(required=True, validate=validate.OneOf(assessments.CATEGORIES))
+    household_id = Id(load_default=None)
     half_year = HalfYear(required=True)
     positives = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=list)
     negatives = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=list)

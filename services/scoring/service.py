@@ -66,7 +66,7 @@ class ScoringService:
     @api(actor={"recorded_by": "subject"})
     def record_points(self, payload):
         data = schemas.PointsIn().load(payload or {})
-        household = households.get(self.db, data["household_id"])
+        household = households.named(self.db, data["household_id"], resident_id=data["resident_id"])
         entry = ledger.record(self.db, self.policy, household_id=household.household_id,
                               resident_id=data["resident_id"], hamlet_id=household.hamlet_id,
                               deed_code=data["deed_code"], source=data["source"],

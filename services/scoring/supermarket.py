@@ -105,7 +105,7 @@ def _emit(session: Session, redemption: Redemption, goods: Goods) -> None:
 
 def request_redemption(session: Session, policy, data: dict, now: datetime) -> Redemption:
     """兑换 hold the points and the stock; refused when either is short, or the rule says no."""
-    household = households.get(session, data["household_id"])
+    household = households.named(session, data["household_id"])
     goods = get_goods(session, data["goods_id"])
     if goods.village_id != household.village_id:
         raise ValidationFailed.from_messages({"goods_id": ["goods of another village's supermarket"]})

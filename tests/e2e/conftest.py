@@ -67,3 +67,42 @@ def expect(response: requests.Response, status: int):
 
 def uid(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+HEADER = ("town_id,town_name,village_id,village_name,hamlet_id,hamlet_name,household_id,hub_household_id,"
+          "resident_id,name,relation,party_member,party_category,cadre")
+
+
+def heard_roster(who: requests.Session, api: str, village: str, residents: int | None = None) -> bool:
+    """Whether proposals has learnt ``village``'s roster (its registers answer), with ``residents``."""
+    answer = who.get(f"{api}/api/bodies/members", params={"kind": "villagers", "village_id": village})
+    return answer.status_code == 200 and (residents is None or answer.json()["members"] == residents)
+
+
+@pytest.fixture(scope="session")
+def village_on_roster(api, person):
+    """``village_on_roster(households=2)``: a village of its own, imported on the roster by its
+    cadre (so commands may name its places and people), once proposals has learnt it. Each
+    household ``<v>-1-0N`` has a head ``<v>-1-0N-1`` (a party member in the first) and a
+    second resident ``<v>-1-0N-2``; all in hamlet ``<v>-1``."""
+    from tests.support.wait import until
+
+    def make(households: int = 2) -> dict:
+        village = uid("v")
+        hamlet = f"{village}-1"
+        rows = []
+        for n in range(1, households + 1):
+            household = f"{hamlet}-0{n}" if n < 10 else f"{hamlet}-{n}"
+            for k, relation in ((1, "户主"), (2, "配偶")):
+                party = "是,在职" if n == 1 and k == 1 else "否,"
+                rows.append(f"t-e2e,e2e镇,{village},测试村,{hamlet},一组,{household},,{household}-{k},"
+                            f"村民{n}{k},{relation},{party},否")
+        who = cadre(person, village)
+        made = who.post(f"{api}/api/roster/imports", json={"filename": f"{village}.csv",
+                                                           "content": "\n".join([HEADER, *rows]) + "\n"})
+        assert made.status_code == 201, made.text
+        until(lambda: heard_roster(who, api, village, 2 * households), timeout=60,
+              message=f"proposals to learn the roster of {village}")
+        return {"village": village, "hamlet": hamlet,
+                "households": [f"{hamlet}-0{n}" if n < 10 else f"{hamlet}-{n}" for n in range(1, households + 1)]}
+    return make

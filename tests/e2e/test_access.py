@@ -23,6 +23,7 @@ import requests
 
 from services.gateway.routing import load_routes
 from services.kernel.identity import PUBLIC, ROLES
+from tests.e2e.conftest import heard_roster
 from tests.support.identity import issue, session
 from tests.support.stack import ROOT
 from tests.support.wait import until
@@ -65,6 +66,9 @@ def world(stack):
     hub = session(base, tokens["hub_household"]["in"])
     until(lambda: hub.get(f"{base}/api/scoring/households/wgd-1-03").status_code == 200, timeout=60,
           message="identity to link wgd-1-03 to its hub and scoring to know it")
+    # proposals learns who exists (and who sits in which body) from the roster's events too
+    until(lambda: heard_roster(session(base, tokens["village_cadre"]["in"]), base, "v-wgd", 15), timeout=60,
+          message="proposals to learn the roster of v-wgd")
     town = session(base, tokens["town_staff"]["in"])
     until(lambda: town.get(f"{base}/api/households/far-1-02/balance").status_code == 403 and
           town.get(f"{base}/api/households/wgd-1-02/balance").status_code == 200, timeout=60,
@@ -306,13 +310,24 @@ def test_a_resident_redeems_and_cancels_only_for_their_own_household(world):
 
 def test_grant_and_sponsor_money_is_recorded_by_town_staff_of_the_town(world):
     base = world["base"]
-    grant = {"kind": "money", "source": "grant", "amount": "50000", "hamlet_id": "wgd-1", "note": "上级补助"}
+    project = as_(world, "village_cadre").post(f"{base}/api/projects", json={
+        "project_id": f"wgd-lamps-{uuid.uuid4().hex[:6]}", "name": "塘边路灯", "scope": "hamlet",
+        "village_id": "v-wgd", "hamlet_id": "wgd-1", "budget": "100000",
+        "mix": {"grant": "50000", "sponsor": "40000", "crowd": "10000"}})
+    assert project.status_code == 201, project.text
+    grant = {"kind": "money", "source": "sponsor", "amount": "20000", "resident_id": "wgd-1-01-1",
+             "project_id": project.json()["project_id"], "note": "能人帮一点"}
     for role in ("hamlet_head", "village_cadre"):
         refused = as_(world, role).post(f"{base}/api/contributions", json=grant)
         assert refused.status_code == 403 and "镇干部" in refused.json()["message"], (role, refused.text)
     assert as_(world, "town_staff", "out").post(f"{base}/api/contributions", json=grant).status_code == 403
     made = as_(world, "town_staff").post(f"{base}/api/contributions", json=grant)
     assert made.status_code == 201, made.text
+    # a grant only against the project's approved funding (its round), never typed in by anyone
+    typed = as_(world, "town_staff").post(f"{base}/api/contributions", json={**grant, "source": "grant"})
+    assert typed.status_code == 400 and "资助轮次" in typed.json()["fields"]["source"][0], typed.text
+    beyond = as_(world, "town_staff").post(f"{base}/api/contributions", json={**grant, "amount": "20000.01"})
+    assert beyond.status_code == 400 and "计划 40000.00 元" in beyond.json()["fields"]["amount"][0], beyond.text
     assert requests.post(f"{base}/api/contributions", json=grant).status_code == 401
 
 
@@ -343,16 +358,41 @@ def test_roster_imports_by_a_cadre_of_that_village(world):
 def test_meeting_tallies_by_a_cadre_of_the_village(world):
     base = world["base"]
     cadre = as_(world, "village_cadre")
+    typed = cadre.post(f"{base}/api/meetings", json={    # the quorum is counted from the register
+        "village_id": "v-wgd", "kind": "party_members", "title": "党员会", "members": 30})
+    assert typed.status_code == 400 and "members" in typed.json()["fields"], typed.text
     meeting = cadre.post(f"{base}/api/meetings", json={
-        "village_id": "v-wgd", "kind": "party_members", "title": "党员会", "members": 30,
+        "village_id": "v-wgd", "kind": "party_members", "title": "党员会",
         "scheduled_for": datetime.now(timezone.utc).isoformat()})
     assert meeting.status_code == 201, meeting.text
+    assert meeting.json()["members"] == 4, meeting.text   # 伍桂墩村's party members on the roster
     meeting_id = meeting.json()["id"]
     assert as_(world, "village_cadre", "out").post(f"{base}/api/meetings/{meeting_id}/held",
                                                    json={"attendance": []}).status_code == 403
     vote = as_(world, "village_cadre", "out").post(
         f"{base}/api/meetings/{meeting_id}/motions/any/votes", json={"tally": {"for": 30}})
     assert vote.status_code == 403, vote.text
+
+
+def test_representatives_are_registered_by_a_cadre_of_the_village(world):
+    base = world["base"]
+    term = {"village_id": "v-wgd", "resident_id": "wgd-3-04-1", "term_start": "2024-01-01", "term_end": "2028-12-31"}
+    for role in ("resident", "hamlet_head", "town_staff"):
+        assert as_(world, role).post(f"{base}/api/representatives", json=term).status_code == 403, role
+    assert as_(world, "village_cadre", "out").post(f"{base}/api/representatives", json=term).status_code == 403
+    invented = as_(world, "village_cadre").post(f"{base}/api/representatives", json={**term, "resident_id": "wgd-9-99-1"})
+    assert invented.status_code == 400 and "resident_id" in invented.json()["fields"], invented.text
+    made = as_(world, "village_cadre").post(f"{base}/api/representatives", json=term)
+    assert made.status_code == 201 and made.json()["name"] == "毕永福" and made.json()["serving"], made.text
+    rep = made.json()["representative_id"]
+    assert as_(world, "village_cadre", "out").post(f"{base}/api/representatives/{rep}/end", json={
+        "ended_on": "2025-06-30", "reason": "外出"}).status_code == 403
+    members = as_(world, "resident").get(f"{base}/api/bodies/members",
+                                         params={"kind": "representatives", "village_id": "v-wgd"})
+    assert members.status_code == 200 and "wgd-3-04-1" in {p["resident_id"] for p in members.json()["people"]}
+    ended = as_(world, "village_cadre").post(f"{base}/api/representatives/{rep}/end", json={
+        "ended_on": "2025-06-30", "reason": "外出务工"})
+    assert ended.status_code == 200 and ended.json()["serving"] is False, ended.text
 
 
 def test_the_anonymous_attacks_of_the_issue_are_refused(world):

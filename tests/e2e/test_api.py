@@ -52,11 +52,19 @@ def test_unknown_routes_and_wrong_methods_answer_in_json(api):
 
 # -- proposals 五字共谋 ---------------------------------------------------------------------------
 
-def test_proposals_suggestion_motion_and_its_lifecycle(api, person):
-    village, hamlet = uid("v"), uid("h")
+def test_proposals_suggestion_motion_and_its_lifecycle(api, person, village_on_roster):
+    place = village_on_roster()
+    village, hamlet, household = place["village"], place["hamlet"], place["households"][0]
     who = cadre(person, village)
+    # only who is on the roster: an invented resident or hamlet is a 400 naming the field
+    for invented, field in (({"resident_id": "r-invented"}, "resident_id"), ({"hamlet_id": uid("h")}, "hamlet_id"),
+                            ({"household_id": place["households"][1]}, "resident_id")):
+        refused = expect(who.post(f"{api}/api/suggestions", json={
+            "village_id": village, "hamlet_id": hamlet, "resident_id": f"{household}-1", "household_id": household,
+            "title": "x", **invented}), 400)
+        assert field in refused["fields"], refused
     suggestion = expect(who.post(f"{api}/api/suggestions", json={
-        "village_id": village, "hamlet_id": hamlet, "resident_id": "r-1", "household_id": "hh-1",
+        "village_id": village, "hamlet_id": hamlet, "resident_id": f"{household}-1", "household_id": household,
         "title": "整治老街 renovate the old street", "body": "We can give the old stones."}), 201)
     assert expect(who.get(f"{api}/api/suggestions/{suggestion['id']}"), 200)["title"] == suggestion["title"]
     listed = expect(who.get(f"{api}/api/suggestions", params={"village_id": village}), 200)
@@ -93,23 +101,23 @@ def test_proposals_suggestion_motion_and_its_lifecycle(api, person):
     assert expect(who.get(f"{api}/api/motions/{motion['id']}/votes"), 200) == []
 
 
-def test_proposals_reports_and_good_deeds(api, person):
-    village = uid("v")
+def test_proposals_reports_and_good_deeds(api, person, village_on_roster):
+    place = village_on_roster()
+    village, hamlet, household = place["village"], place["hamlet"], place["households"][1]
     who = cadre(person, village)
     report = expect(who.post(f"{api}/api/reports", json={
-        "village_id": village, "resident_id": "r-7", "category": "ditch", "title": "Ditch blocked"}), 201)
+        "village_id": village, "resident_id": f"{household}-1", "category": "ditch", "title": "Ditch blocked"}), 201)
     assigned = expect(who.post(f"{api}/api/reports/{report['id']}/assign", json={
         "assignee_type": "public_welfare_post", "assignee_id": "post-1", "by": "head-1"}), 200)
     assert assigned["state"] == "assigned"
     early = expect(who.post(f"{api}/api/reports/{report['id']}/confirm",
-                                 json={"resident_id": "r-7", "satisfied": True}), 409)
+                                 json={"resident_id": f"{household}-1", "satisfied": True}), 409)
     assert early["current"] == "assigned" and "resolve" in early["allowed"]
 
     # a deed is verified by someone other than its reporter (the hamlet head reports it)
-    hamlet = uid("h")
     reporter = person("hamlet_head", f"hamlet:{hamlet}")
     deed = expect(reporter.post(f"{api}/api/good-deeds", json={
-        "village_id": village, "hamlet_id": hamlet, "household_id": "hh-9", "resident_id": "r-9",
+        "village_id": village, "hamlet_id": hamlet, "household_id": household, "resident_id": f"{household}-2",
         "deed_code": "help_neighbour", "description": "helped rebuild a wall", "reported_by": "r-1"}), 201)
     verified = expect(who.post(f"{api}/api/good-deeds/{deed['id']}/verify",
                                     json={"verified_by": "cadre-1"}), 200)
@@ -201,17 +209,19 @@ def test_scoring_points_approval_balance_and_rankings(api, person, roster):
     assert "level" in bad["fields"]
     assert "household_id" in expect(who.post(f"{api}/api/points", json={}), 400)["fields"]
     assert expect(who.get(f"{api}/api/points/no-such-entry"), 404)["error"] == "not_found"
-    expect(who.post(f"{api}/api/points", json={
-        "household_id": "nobody", "deed_code": "help_neighbour", "reason": "x", "recorded_by": "c"}), 404)
+    invented = expect(who.post(f"{api}/api/points", json={   # only a household on the roster: 400 naming it
+        "household_id": "nobody", "deed_code": "help_neighbour", "reason": "x", "recorded_by": "c"}), 400)
+    assert "household_id" in invented["fields"]
 
 
 # -- notifications 一体共享 -----------------------------------------------------------------------
 
-def test_the_board_feed_shows_what_the_services_published(api, person):
-    village = uid("v")
+def test_the_board_feed_shows_what_the_services_published(api, person, village_on_roster):
+    place = village_on_roster()
+    village = place["village"]
     who = cadre(person, village)
     suggestion = expect(who.post(f"{api}/api/suggestions", json={
-        "village_id": village, "resident_id": "r-1", "title": "修桥 the bridge"}), 201)
+        "village_id": village, "resident_id": f"{place['households'][0]}-1", "title": "修桥 the bridge"}), 201)
     motion = expect(who.post(f"{api}/api/motions", json={
         "village_id": village, "scope": "village", "title": "修桥 the bridge", "estimated_budget": "280000",
         "created_by": "secretary"}), 201)

@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from kombu import Connection, Consumer, Exchange, Queue, binding
 from standardwebhooks.webhooks import Webhook
 
-from tests.e2e.conftest import cadre, expect, uid
+from tests.e2e.conftest import cadre, expect
 from tests.support.http_peer import Receivers
 from tests.support.wait import until
 
@@ -38,25 +38,28 @@ def _queue(doc: dict, name: str) -> Queue:
     return Queue(name, durable=True, auto_delete=False, bindings=bindings)
 
 
-def _good_deed(api, person, village="wuguidun") -> dict:
-    household = uid("hh")
-    reporter = person("hamlet_head", "hamlet:wuguidun-3")
+def _good_deed(api, person, village_on_roster) -> dict:
+    """A verified good deed of a household of its own (a fresh village on the roster)."""
+    place = village_on_roster(1)
+    village, household = place["village"], place["households"][0]
+    reporter = person("hamlet_head", f"hamlet:{place['hamlet']}")
     verifier = cadre(person, village)
     deed = expect(reporter.post(f"{api}/api/good-deeds", json={
-        "village_id": village, "hamlet_id": "wuguidun-3", "household_id": household,
+        "village_id": village, "hamlet_id": place["hamlet"], "household_id": household,
         "resident_id": f"{household}-1", "deed_code": "help_neighbour",
-        "description": "帮邻居修院墙", "reported_by": "wgd-3-02-1"}, timeout=15), 201)
+        "description": "帮邻居修院墙", "reported_by": f"{household}-2"}, timeout=15), 201)
     expect(verifier.post(f"{api}/api/good-deeds/{deed['id']}/verify", json={"verified_by": "cadre-wgd-1"},
                          timeout=15), 200)
     return {"deed_id": deed["id"], "household_id": household}
 
 
-def test_a_kombu_consumer_validates_every_event_against_the_published_schemas(stack, api, asyncapi, person):
+def test_a_kombu_consumer_validates_every_event_against_the_published_schemas(stack, api, asyncapi, person,
+                                                                             village_on_roster):
     received = []
     queue = _queue(asyncapi, f"county-e2e-{uuid.uuid4().hex[:6]}")
     with Connection(stack.amqp_uri) as connection:
         queue(connection.default_channel).declare()
-        deeds = [_good_deed(api, person) for _ in range(2)]
+        deeds = [_good_deed(api, person, village_on_roster) for _ in range(2)]
 
         def on_message(body, message):
             received.append((message.content_type, json.loads(body)))
@@ -88,11 +91,11 @@ def test_a_kombu_consumer_validates_every_event_against_the_published_schemas(st
     assert len(validators) >= 3  # several event types, each with its own schema
 
 
-def test_catch_up_after_being_offline_and_webhooks_on_time_beside_fifty_slow_receivers(api, person):
+def test_catch_up_after_being_offline_and_webhooks_on_time_beside_fifty_slow_receivers(api, person, village_on_roster):
     requests = person("integration", "county:*")  # a county system's token
     start = expect(requests.get(f"{api}/api/events", params={"types": "good_deed.verified", "limit": 500},
                                 timeout=15), 200)["next"]
-    offline = [_good_deed(api, person) for _ in range(2)]  # happens while we are "down"
+    offline = [_good_deed(api, person, village_on_roster) for _ in range(2)]  # happens while we are "down"
 
     def caught_up():
         page = expect(requests.get(f"{api}/api/events", params={
@@ -109,7 +112,7 @@ def test_catch_up_after_being_offline_and_webhooks_on_time_beside_fifty_slow_rec
         healthy = expect(requests.post(f"{api}/api/subscriptions", json={
             "subscriber": "county-archive", "url": peers.url("/healthy"), "patterns": ["good_deed.verified"],
             "start_after": page["next"]}, timeout=15), 201)
-        deeds = [_good_deed(api, person) for _ in range(3)]
+        deeds = [_good_deed(api, person, village_on_roster) for _ in range(3)]
         got = until(lambda: {r["body"]["data"]["household_id"] for r in peers.got("/healthy")}
                     >= {d["household_id"] for d in deeds} and peers.got("/healthy"),
                     timeout=30, message="the healthy receiver's events while fifty hang")

@@ -13,7 +13,7 @@ import requests
 from kombu import Connection, Exchange, Queue
 from nameko.rpc import RPC_QUEUE_TEMPLATE
 
-from tests.e2e.conftest import cadre, expect, uid
+from tests.e2e.conftest import cadre, expect
 from tests.support.wait import until
 
 pytestmark = pytest.mark.e2e
@@ -82,10 +82,11 @@ def test_a_huge_id_in_the_path_is_refused_or_not_found(api, county):
     envelope(county.get(f"{api}/api/motions/{'m' * 500}"), 400)
 
 
-def test_a_keyed_post_applies_once_and_a_reused_key_is_refused(api, person):
-    village = uid("v")
+def test_a_keyed_post_applies_once_and_a_reused_key_is_refused(api, person, village_on_roster):
+    place = village_on_roster()
+    village = place["village"]
     who = cadre(person, village)
-    body = {"village_id": village, "resident_id": "r-1", "title": "修路 mend the road"}
+    body = {"village_id": village, "resident_id": f"{place['households'][0]}-1", "title": "修路 mend the road"}
     key = {"Idempotency-Key": uuid.uuid4().hex}
     first = expect(who.post(f"{api}/api/suggestions", json=body, headers=key), 201)
     again = expect(who.post(f"{api}/api/suggestions", json=body, headers=key), 201)
@@ -98,10 +99,11 @@ def test_a_keyed_post_applies_once_and_a_reused_key_is_refused(api, person):
                                   headers={"Idempotency-Key": "é" * 3}), 400)["fields"]
 
 
-def test_concurrent_duplicates_with_one_key_make_one_effect(api, person):
-    village = uid("v")
+def test_concurrent_duplicates_with_one_key_make_one_effect(api, person, village_on_roster):
+    place = village_on_roster()
+    village = place["village"]
     who = cadre(person, village)
-    body = {"village_id": village, "resident_id": "r-1", "title": "同时提交 twenty at once"}
+    body = {"village_id": village, "resident_id": f"{place['households'][0]}-1", "title": "同时提交 twenty at once"}
     key = {"Idempotency-Key": uuid.uuid4().hex}
     with ThreadPoolExecutor(20) as pool:
         answers = list(pool.map(lambda _: who.post(f"{api}/api/suggestions", json=body, headers=key),
@@ -112,11 +114,12 @@ def test_concurrent_duplicates_with_one_key_make_one_effect(api, person):
     assert len(listed) == 1
 
 
-def test_a_request_redelivered_by_the_broker_is_applied_once(stack, person):
+def test_a_request_redelivered_by_the_broker_is_applied_once(stack, person, village_on_roster):
     """The same RPC request message twice (as the broker redelivers one whose ack was lost after
     the service committed): the second gets the first answer, and there is one effect."""
-    village = uid("v")
-    payload = {"village_id": village, "resident_id": "r-1", "title": "重投 redelivered"}
+    place = village_on_roster()
+    village = place["village"]
+    payload = {"village_id": village, "resident_id": f"{place['households'][0]}-1", "title": "重投 redelivered"}
     correlation_id = uuid.uuid4().hex
     replies = []
     with Connection(stack.amqp_uri) as connection:

@@ -10,6 +10,8 @@ from services.notifications.service import NotificationsService
 from services.proposals.service import ProposalsService
 from services.rules.service import RulesService
 from services.scoring.service import ScoringService
+from services.kernel.errors import ValidationFailed
+from tests.support import bus
 from tests.support.wait import until
 
 pytestmark = pytest.mark.integration
@@ -23,6 +25,16 @@ def test_a_good_deed_becomes_points_and_a_public_notice(container_factory, servi
         container_factory(cls, service_config).start()
 
     with ClusterRpcProxy(service_config, timeout=30) as rpc:
+        # the roster's households, as contributions announces them: a deed names only what exists
+        bus.announce_roster(service_config["AMQP_URI"], {("wuguidun", "wuguidun-3"): {
+            "wgd-3-07": ["wgd-3-07-1"], "wgd-3-02": ["wgd-3-02-1"]}})
+
+        def heard():
+            try:
+                return rpc.proposals.body_members({"kind": "villagers", "village_id": "wuguidun"})["members"] == 2
+            except ValidationFailed:
+                return False
+        until(heard, timeout=60, message="proposals to hear the roster")
         deed = rpc.proposals.report_good_deed({
             "village_id": "wuguidun", "hamlet_id": "wuguidun-3", "household_id": "wgd-3-07",
             "resident_id": "wgd-3-07-1", "deed_code": "help_neighbour",

@@ -24,6 +24,13 @@ from tests.support.wait import until
 pytestmark = pytest.mark.integration
 
 SERVICES = [RulesService, ProposalsService, ContributionsService, ManagementService]
+
+
+def _heard(proposals) -> bool:
+    try:
+        return proposals.body_members({"kind": "hamlet", "village_id": VILLAGE, "hamlet_id": HAMLET})["members"] > 0
+    except Exception:  # noqa: BLE001  ValidationFailed: not on proposals' roster yet
+        return False
 ROSTER = Path(__file__).resolve().parents[2] / "services" / "contributions" / "samples" / "wuguidun_roster.csv"
 VILLAGE, HAMLET, HUB = "v-wgd", "wgd-1", "wgd-1-01"
 
@@ -46,6 +53,8 @@ def test_a_report_is_routed_to_the_roads_post_assigned_fixed_and_counted(contain
         # -- 1+10: the roster's households arrive; the elected hub takes over its links ----------
         until(lambda: m.linkage_coverage(HAMLET)["households"] >= 4, timeout=30,
               message="management to read the roster's household.registered")
+        until(lambda: _heard(p), timeout=60,
+              message="proposals to read the roster's household.registered")
         m.form_party_group({"village_id": VILLAGE, "hamlet_id": HAMLET, "leader_resident_id": "wgd-1-01-1",
                             "leader_name": "伍建国"})
         person = {"resident_id": "wgd-1-01-2", "name": "陈秀英"}

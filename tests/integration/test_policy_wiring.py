@@ -24,6 +24,7 @@ from services.kernel.nameko_ext import Clock
 from services.rules.engine import PolicyBook, rules_dir
 from services.rules.service import RulesService
 from services.scoring.service import ScoringService
+from services.kernel.errors import ValidationFailed
 from tests.support.wait import until
 
 pytestmark = pytest.mark.integration
@@ -33,8 +34,8 @@ ROSTER = Path(__file__).resolve().parents[2] / "services" / "contributions" / "s
 VILLAGE, HAMLET, HEAD = "v-wgd", "wgd-1", "wgd-1-01-1"
 
 
-def _people(n):
-    return [{"resident_id": f"wgd-r-{i:02d}", "household_id": f"wgd-h{i:02d}"} for i in range(n)]
+# 伍家垸's residents on the sample roster: the hamlet meeting's members
+WUJIAYUAN = ["wgd-1-01-1", "wgd-1-01-2", "wgd-1-02-1", "wgd-1-03-1", "wgd-1-03-2", "wgd-1-04-1", "wgd-1-05-1"]
 
 
 def _approved_motion(p):
@@ -46,9 +47,10 @@ def _approved_motion(p):
     p.transition_motion(motion["id"], {"action": "raise", "by": HEAD, "why": "回音墙 suggestion"})
     p.transition_motion(motion["id"], {"action": "deliberate", "by": HEAD})
     meeting = p.schedule_meeting({"kind": "hamlet", "village_id": VILLAGE, "hamlet_id": HAMLET,
-                                  "title": "垸组会", "members": 40, "agenda": [motion["id"]],
-                                  "created_by": HEAD, "attendance": _people(30)})
-    p.record_vote(meeting["id"], motion["id"], {"tally": {"for": 27, "against": 2, "abstain": 1},
+                                  "title": "垸组会", "agenda": [motion["id"]], "created_by": HEAD,
+                                  "attendance": [{"resident_id": r} for r in WUJIAYUAN[:6]]})
+    assert meeting["members"] == 7     # 伍家垸's residents on the roster
+    p.record_vote(meeting["id"], motion["id"], {"tally": {"for": 5, "against": 0, "abstain": 1},
                                                 "recorded_by": HEAD})
     motion = p.get_motion(motion["id"])
     assert (motion["state"], motion["matter"]) == ("approved", "ordinary")
@@ -67,11 +69,18 @@ def test_funding_feeds_back_and_a_completed_motion_is_reviewed(container_factory
 
     with ClusterRpcProxy(service_config, timeout=30) as rpc:
         p, c, s = rpc.proposals, rpc.contributions, rpc.scoring
+        c.import_roster({"filename": ROSTER.name, "content": ROSTER.read_text(encoding="utf-8")})
+
+        def heard():   # proposals keeps its registers from the roster's household.registered
+            try:
+                return p.body_members({"kind": "hamlet", "village_id": VILLAGE, "hamlet_id": HAMLET})["members"] == 7
+            except ValidationFailed:
+                return False
+        until(heard, timeout=60, message="proposals to hear the roster")
         motion = _approved_motion(p)
         p.transition_motion(motion["id"], {"action": "request_funding", "by": HEAD, "why": "grant + crowd"})
 
         # -- 出资: the project that carries the motion out is funded -> the motion is funded ----------
-        c.import_roster({"filename": ROSTER.name, "content": ROSTER.read_text(encoding="utf-8")})
         project = c.register_project({
             "project_id": "wgd-1-lamps", "name": "塘边路灯", "scope": "hamlet", "village_id": VILLAGE,
             "hamlet_id": HAMLET, "budget": "6000", "mix": {"grant": "3000", "sponsor": "1000", "crowd": "2000"},
@@ -81,8 +90,11 @@ def test_funding_feeds_back_and_a_completed_motion_is_reviewed(container_factory
             c.record_contribution({"kind": "money", "resident_id": resident, "amount": amount, "source": source,
                                    "project_id": project["project_id"]})
         assert p.get_motion(motion["id"])["state"] == "funding_requested"  # not yet: the grant is missing
-        c.record_contribution({"kind": "money", "resident_id": "wgd-1-01-1", "amount": "3000", "source": "grant",
-                               "project_id": project["project_id"], "note": "镇 grant"})
+        # the grant comes only through a funding round: ranked by the rules service, released by the mix rule
+        c.open_funding_round({"round_id": "r-lamps", "name": "镇 共同缔造", "level": "county", "area_id": "county",
+                              "budget": "3000"})
+        c.submit_funding_request("r-lamps", {"project_id": project["project_id"], "amount": "3000"})
+        c.close_funding_round("r-lamps", {})
         funded = until(lambda: (m := p.get_motion(motion["id"]))["state"] == "funded" and m,
                        timeout=30, message="proposals to fund the motion on project.funded")
         step = funded["steps"][-1]

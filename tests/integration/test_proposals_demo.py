@@ -22,7 +22,27 @@ class RecordingDemo:
         self.rpc, self.config, self.lines, self.proxies = rpc, config, [], []
 
     def roster(self):
-        pass  # proposals does not read the roster
+        """The sample roster, announced as contributions does on import; proposals keeps its
+        registers from it (who exists, the party members)."""
+        import csv
+        from pathlib import Path
+        from tests.support import bus
+        from tests.support.wait import until
+        sample = Path(__file__).resolve().parents[2] / "services/contributions/samples/wuguidun_roster.csv"
+        roster, party = {}, set()
+        for row in csv.DictReader(sample.read_text(encoding="utf-8").splitlines()):
+            roster.setdefault((row["village_id"], row["hamlet_id"]), {}).setdefault(
+                row["household_id"], []).append(row["resident_id"])
+            if row["party_member"] == "是":
+                party.add(row["resident_id"])
+        bus.announce_roster(self.config["AMQP_URI"], roster, party)
+
+        def heard():
+            try:
+                return self.rpc.proposals.body_members({"kind": "villagers", "village_id": "v-wgd"})["members"] == 15
+            except Exception:  # noqa: BLE001  not on proposals' roster yet
+                return False
+        until(heard, timeout=90, message="proposals to hear the sample roster")
 
     def as_(self, role, scope, home=None):
         from services.kernel.identity import Principal, Scope
@@ -66,4 +86,8 @@ def test_bisheng_old_street_story(postgres_url, container_factory, service_confi
     assert "one body is not enough for a major matter" in text
     assert "附议 endorsed by 2 households" in text   # the suggestion's endorser and the motion's
     assert "the motion is approved" in text
+    # the bodies' members come from the registers: 4 party members, 6 representatives, 7 in 伍家垸
+    assert "党员会 3/4 party members on the roster present" in text
+    assert "代表会 5/6 representatives present" in text and "垸组会 at 议事亭, 6/7" in text
+    assert "伍长林, who is not a party member, refused" in text
     assert "file → assign → resolve → confirm" in text

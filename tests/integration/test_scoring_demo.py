@@ -30,7 +30,8 @@ def test_demo_evaluation_runs_end_to_end(container_factory, service_config, caps
         out = capsys.readouterr().out
         with capsys.disabled():  # visible with -s, like `make demo`
             print(out)
-        assert "20000.00 元" in out
+        # the supermarket's 20,000 yuan are on the co-building ledger, never recorded a second time here
+        assert "built with the 20,000 yuan on the 四出 ledger" in out and "donations so far: 0.00 元 in money" in out
         assert "你这个院子真是收得干净" in out and "an inspector not linked to the yard is refused" in out
         # every grade and the quarterly rating are priced by the catalogue (civility_points v2+)
         assert "points by cleaning_day_excellent" in out and "points by cleaning_day_good" in out

@@ -7,6 +7,7 @@ from kombu import Connection
 
 from services.kernel.events import get, make_envelope
 from services.kernel.relay import publish_envelope
+from tests.support.rosters import registered
 
 
 def publish(amqp_uri: str, name: str, data: dict, envelope: dict | None = None) -> dict:
@@ -21,3 +22,19 @@ def publish(amqp_uri: str, name: str, data: dict, envelope: dict | None = None) 
 def deed(code: str, n: int = 0) -> dict:
     return {"deed_id": f"d{n}", "household_id": f"h{n % 7}", "hamlet_id": "g3",
             "deed_code": code, "verified_by": "cadre-1"}
+
+
+def announce_roster(amqp_uri: str, roster: dict, party=(), town_id: str = "t-xx") -> int:
+    """Publish ``household.registered`` for each household of ``roster`` — {(village, hamlet):
+    {household: [resident, ...]}}, the first resident its head, those in ``party`` party members
+    — on one connection, as the contributions service announces an imported roster."""
+    count = 0
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
+        producer = connection.Producer()
+        for (village, hamlet), households in roster.items():
+            for household, people in households.items():
+                data = registered(village, hamlet, household, people, party, town_id)
+                publish_envelope(producer, get("household.registered").exchange, "household.registered",
+                                 json.dumps(make_envelope("household.registered", data), ensure_ascii=False))
+                count += 1
+    return count

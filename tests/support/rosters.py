@@ -95,3 +95,15 @@ def county(households: int, hamlets: int = 12, seed: int = 7) -> list[Household]
                              party="是" if party else "否", category="在职" if party else "",
                              phone=f"13{i % 10}{i:08d}"[:11]))
     return out
+
+
+def registered(village: str, hamlet: str, household: str, people: list[str], party=(),
+               town: str = "t-xx") -> dict:
+    """The data of ``household.registered`` for a household of ``people`` (the first its head,
+    those in ``party`` party members, in office), as the contributions service announces it."""
+    return {"household_id": household, "hamlet_id": hamlet, "village_id": village, "town_id": town,
+            "head_name": people[0] if people else "", "party_member": any(p in party for p in people),
+            "hub_household_id": None,
+            "residents": [{"resident_id": r, "name": r, "is_head": i == 0, "party_member": r in party,
+                           "party_category": "in_office" if r in party else None, "cadre": False}
+                          for i, r in enumerate(people)]}

@@ -36,6 +36,12 @@ ROUTES = [
     Route("POST", "/api/activities", P, "record_activity", body=True, status=201, access=(HUB_HOUSEHOLD, HAMLET_HEAD, VILLAGE_CADRE)),
     Route("GET", "/api/activities", P, "list_activities", query=True, access=READERS),
     Route("GET", "/api/activities/<activity_id>", P, "get_activity", access=READERS),
+    # registers: 村民代表 with their terms, and every body's members (quorum is counted from them)
+    Route("POST", "/api/representatives", P, "register_representative", body=True, status=201, access=(VILLAGE_CADRE,)),
+    Route("GET", "/api/representatives", P, "list_representatives", query=True, access=READERS),
+    Route("POST", "/api/representatives/<representative_id>/end", P, "end_representative_term", body=True,
+          access=(VILLAGE_CADRE,)),
+    Route("GET", "/api/bodies/members", P, "body_members", query=True, access=READERS),
     # 定 votes
     Route("POST", "/api/meetings/<meeting_id>/motions/<motion_id>/votes", P, "record_vote",
           body=True, status=201, access=(VILLAGE_CADRE,)),

@@ -9,6 +9,17 @@ SOURCE = "contributions"
 KINDS = ["people", "money", "labour", "materials"]
 
 
+class RosterResident(Schema):
+    """One resident of a registered household (never an ID or phone number)."""
+
+    resident_id = Id(required=True)
+    name = fields.String(required=True)
+    is_head = fields.Boolean(required=True)
+    party_member = fields.Boolean(required=True)
+    party_category = fields.String(load_default=None, allow_none=True)   # in_office/without_office/mobile/elderly (在职/无职/流动/年老)
+    cadre = fields.Boolean(required=True)
+
+
 class HouseholdRegistered(Schema):
     """户 a household imported or changed on the roster (scoring keeps a read model from it)."""
 
@@ -22,6 +33,9 @@ class HouseholdRegistered(Schema):
     # Added later, optional so older events still load: the public board names places by these.
     village_name = fields.String(load_default=None, allow_none=True)
     hamlet_name = fields.String(load_default=None, allow_none=True)
+    # Added later, optional: its people, for the registers other services keep (党员会 members from
+    # the party members, 户主会 from the heads, the party-member category in the assessment).
+    residents = fields.List(fields.Nested(RosterResident), load_default=None, allow_none=True)
 
 
 HOUSEHOLDS_PER_EVENT = 500
@@ -143,6 +157,24 @@ class GrantReleased(Schema):
     rule = RuleRef(required=True)
 
 
+class GrantHeld(Schema):
+    """资金结构 re-checked: crowd money was taken back after a grant was released, the crowd
+    share fell below the funding-mix rule, and the grant is held again (its ledger entry
+    reversed by ``entry_id``); a project that was funded is approved again, not funded."""
+
+    round_id = Id(required=True)
+    request_id = Id(required=True)
+    project_id = Id(required=True)
+    hamlet_id = Id(required=True)
+    amount = Money(required=True)
+    entry_id = Id(required=True)             # the reversal of the grant's ledger entry
+    cause_entry_id = Id(required=True)       # the reversal of crowd money that caused it
+    reason = fields.String(required=True)    # the funding-mix rule's reason, in Chinese
+    rule = RuleRef(required=True)
+    project_status = fields.String(required=True, validate=validate.OneOf(["approved", "funded"]))
+    was_funded = fields.Boolean(required=True)
+
+
 class ProjectRegistered(Schema):
     """An approved project entered with its budget and funding mix."""
 
@@ -166,6 +198,19 @@ class ProjectFunded(Schema):
     raised = fields.Dict(keys=fields.String(), values=Money(), required=True)
     funded_at = fields.AwareDateTime(required=True)
     motion_id = Id(load_default=None, allow_none=True)  # proposals moves this motion to funded
+
+
+class ProjectUnfunded(Schema):
+    """Money was taken back (a reversal) after a project was funded, and what stands is short
+    of its budget: the project is approved again, no longer funded."""
+
+    project_id = Id(required=True)
+    hamlet_id = Id(required=True, allow_none=True)
+    village_id = Id(required=True)
+    budget = Money(required=True)
+    raised = fields.Dict(keys=fields.String(), values=Money(), required=True)
+    cause_entry_id = Id(required=True)       # the reversal that took the money back
+    motion_id = Id(load_default=None, allow_none=True)
 
 
 class ProjectLabourFlagged(Schema):
@@ -251,10 +296,14 @@ declare("funding.allocated", SOURCE, FundingAllocated,
         description="参与优先 a funding request's allocation applied", audience="public")
 declare("grant.released", SOURCE, GrantReleased,
         description="资金结构 a held grant released once the crowd share was met", audience="public")
+declare("grant.held", SOURCE, GrantHeld,
+        description="资金结构 a released grant held again: crowd money taken back below the share", audience="public")
 declare("project.registered", SOURCE, ProjectRegistered,
         description="an approved project with its budget and funding mix", audience="public")
 declare("project.funded", SOURCE, ProjectFunded,
         description="a project's raised money reached its budget", audience="public")
+declare("project.unfunded", SOURCE, ProjectUnfunded,
+        description="money reversed after funding left a project short of its budget: approved again", audience="public")
 declare("project.labour_flagged", SOURCE, ProjectLabourFlagged,
         description="党员干部带头上 the leadership check on a project's labour changed", audience="village")
 declare("participation.changed", SOURCE, ParticipationChanged,

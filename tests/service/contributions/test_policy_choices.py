@@ -23,11 +23,13 @@ def policy():
     return fixture.FixturePolicy(labour={"other_hamlet": "flag"})
 
 
-def _project(rpc, pid, scope="hamlet", hamlet="h1", motion=None):
+def _project(rpc, pid, scope="hamlet", hamlet="h1", motion=None, grant="0"):
+    """A project of 1000 yuan: ``grant`` planned from a round (requests ask at most that), the rest crowd."""
+    crowd = str(1000 - int(grant))
     return rpc.register_project({"project_id": pid, "name": pid, "scope": scope, "village_id": "v1",
                                  **({"hamlet_id": hamlet} if scope == "hamlet" else {}),
                                  **({"motion_id": motion} if motion else {}), "budget": "1000",
-                                 "mix": {"grant": "0", "sponsor": "0", "crowd": "1000"}})
+                                 "mix": {"grant": grant, "sponsor": "0", "crowd": crowd}})
 
 
 def test_labour_flag_village_labour_register_and_parcels(contributions, sink):
@@ -66,8 +68,8 @@ def test_urgency_weighs_the_ranking_when_the_funding_rule_says_so(container_fact
     container_factory(ContributionsService, service_config).start()
     with ServiceRpcProxy("contributions", service_config) as rpc:
         rpc.import_roster({"filename": "roster.csv", "content": ROSTER})
-        _project(rpc, "busy", hamlet="h1", motion="mot-busy")
-        _project(rpc, "urgent", hamlet="h2", motion="mot-urgent")
+        _project(rpc, "busy", hamlet="h1", motion="mot-busy", grant="500")
+        _project(rpc, "urgent", hamlet="h2", motion="mot-urgent", grant="500")
         for household in ("hh1", "hh2", "hh3"):   # h1 takes part: 3 of 4 households
             rpc.record_contribution({"kind": "money", "household_id": household, "amount": "10", "source": "crowd",
                                      "project_id": "busy"})

@@ -126,13 +126,22 @@ def test_funding_round_through_the_rules_service(with_rules, sink):
     assert allocated["rule"]["id"] == "funding.allocate" and allocated["remaining"] == "0.00"
     p2 = rpc.get_project("p2")
     assert p2["raised"] == {"grant": "500.00", "sponsor": "0.00", "crowd": "300.00"}
-    rpc.record_contribution({"kind": "money", "household_id": "hh2", "amount": "90", "source": "crowd",
-                             "project_id": "p1"})
+    crowd = rpc.record_contribution({"kind": "money", "household_id": "hh2", "amount": "90", "source": "crowd",
+                                     "project_id": "p1"})
     assert rpc.get_project("p1")["raised"]["grant"] == "500.00"
     allocated_events = {d["request_id"]: d["status"] for d in sink.wait_for("funding.allocated", 2)}
     assert allocated_events == {high["request_id"]: "released", low["request_id"]: "held"}
     (released,) = sink.wait_for("grant.released")
     assert released["request_id"] == low["request_id"]
+    # the round gave p2 its whole planned grant: no more grant may be typed in on top of it
+    with pytest.raises(ValidationFailed) as caught:
+        rpc.record_contribution({"kind": "money", "amount": "1", "source": "grant", "project_id": "p2"})
+    assert "上级补助计划 500.00 元" in caught.value.detail["fields"]["amount"][0]
+    # the crowd's 90 taken back: the share is 10/1000 again, and the grant is held again
+    rpc.reverse_contribution(crowd["entry_id"], {"reason": "the pledge was not paid"})
+    (held,) = sink.wait_for("grant.held")
+    assert held["request_id"] == low["request_id"] and held["rule"]["id"] == "funding_mix.hold"
+    assert rpc.get_project("p1")["held_grants"] == "500.00" and rpc.get_project("p1")["raised"]["grant"] == "0.00"
 
 
 def test_a_labour_list_against_the_real_rules_service(with_rules, sink):
@@ -149,7 +158,7 @@ def test_a_labour_list_against_the_real_rules_service(with_rules, sink):
     with pytest.raises(ValidationFailed) as refused:  # one unknown household: the list is kept whole
         with_rules.record_batch({"kind": "labour", "project_id": "p-lane", "unit": "hours",
                                  "entries": [{"household_id": "hh4", "quantity": "2"}, {"household_id": "hh9", "quantity": "2"}]})
-    assert list(refused.value.detail["fields"]) == ["entries.1.household"]
+    assert list(refused.value.detail["fields"]) == ["entries.1.household_id"]   # the field, as a 400 names it
     assert with_rules.list_contributions({"household_id": "hh4"}) == []
     # hh5 lives in h2: its labour on h1's project is recorded, counted for h1 (other_hamlet: allow)
     [neighbour] = with_rules.record_batch({"kind": "labour", "project_id": "p-lane", "unit": "hours",

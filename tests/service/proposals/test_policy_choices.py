@@ -25,7 +25,7 @@ def _resident(household, village=V):
                      villages=(village,), hamlets=(G,))
 
 
-def test_a_kind_of_matter_and_residents_endorsements(proposals, service_config, events_queue):
+def test_a_kind_of_matter_and_residents_endorsements(roster, proposals, service_config, events_queue):
     road = proposals.create_motion({"village_id": V, "hamlet_id": G, "scope": "village", "title": "修村道",
                                     "kind": "public_works", "estimated_budget": "8000", "created_by": "head"})
     road = proposals.transition_motion(road["id"], {"action": "raise", "by": "head"})
@@ -36,9 +36,9 @@ def test_a_kind_of_matter_and_residents_endorsements(proposals, service_config, 
 
     suggestion = proposals.file_suggestion({"village_id": V, "hamlet_id": G, "resident_id": "r-peng",
                                             "title": "村道坑洼，下雨走不了"})
-    with _as(service_config, _resident("hh-1")) as hh1, _as(service_config, _resident("hh-2")) as hh2:
+    with _as(service_config, _resident("h-r1")) as hh1, _as(service_config, _resident("h-r2")) as hh2:
         made = hh1.endorse_suggestion(suggestion["id"], {"household_id": "someone-else", "endorsed_by": "typed"})
-        assert (made["household_id"], made["endorsed_by"]) == ("hh-1", "tok-hh-1")  # stamped, not typed
+        assert (made["household_id"], made["endorsed_by"]) == ("h-r1", "tok-h-r1")  # stamped, not typed
         with pytest.raises(Conflict):
             hh1.endorse_suggestion(suggestion["id"], {})
         hh2.endorse_motion(road["id"], {"note": "孩子上学要走"})
@@ -48,7 +48,7 @@ def test_a_kind_of_matter_and_residents_endorsements(proposals, service_config, 
     assert len(proposals.list_suggestion_endorsements(suggestion["id"])) == 1
     proposals.answer_suggestion(suggestion["id"], {"outcome": "merged", "answer": "并入修村道", "answered_by": "head",
                                                    "motion_id": road["id"]})
-    assert proposals.get_motion(road["id"])["endorsing_households"] == 2   # hh-2 on it, hh-1 via the suggestion
+    assert proposals.get_motion(road["id"])["endorsing_households"] == 2   # h-r2 on it, h-r1 via the suggestion
 
     received = []
 

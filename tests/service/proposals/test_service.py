@@ -15,7 +15,7 @@ def _attendance(prefix, n):
     return [{"resident_id": f"{prefix}{i}", "household_id": f"h-{prefix}{i}"} for i in range(n)]
 
 
-def test_bisheng_old_street_from_suggestion_to_decision(proposals, service_config, events_queue):
+def test_bisheng_old_street_from_suggestion_to_decision(roster, proposals, service_config, events_queue):
     suggestion = proposals.file_suggestion({"village_id": V, "hamlet_id": G, "resident_id": "r-peng",
                                             "title": "Renovate 毕昇老街 and keep its old stones"})
     motion = proposals.create_motion({
@@ -30,17 +30,31 @@ def test_bisheng_old_street_from_suggestion_to_decision(proposals, service_confi
     assert proposals.get_suggestion(suggestion["id"])["outcome"] == "adopted"
     proposals.transition_motion(motion["id"], {"action": "deliberate", "by": "secretary"})
 
-    party = proposals.schedule_meeting({"kind": "party_members", "village_id": V, "members": 40,
+    party = proposals.schedule_meeting({"kind": "party_members", "village_id": V,
                                         "agenda": [motion["id"]], "created_by": "secretary",
                                         "place": "党群服务中心"})
+    assert party["members"] == 40                          # the party members on the roster
     party = proposals.hold_meeting(party["id"], {"attendance": _attendance("pm", 32), "minutes": "…"})
     vote = proposals.record_vote(party["id"], motion["id"], {"tally": {"for": 30, "against": 2},
                                                             "recorded_by": "secretary"})
     assert (vote["outcome"], vote["counts"], vote["motion_state"]) == ("approved", True, "in_deliberation")
 
-    reps = proposals.schedule_meeting({"kind": "representatives", "village_id": V, "members": 30,
+    for i in range(30):                                    # 村民代表, elected for five years
+        proposals.register_representative({"village_id": V, "resident_id": f"rep{i}", "term_start": "2022-01-01",
+                                           "term_end": "2026-12-31", "registered_by": "secretary"})
+    with pytest.raises(ValidationFailed) as err:          # a typed member count is refused
+        proposals.schedule_meeting({"kind": "representatives", "village_id": V, "members": 35,
+                                    "created_by": "secretary"})
+    assert "members" in err.value.detail["fields"]
+    with pytest.raises(ValidationFailed) as err:          # a party member is not a representative
+        proposals.schedule_meeting({"kind": "representatives", "village_id": V, "agenda": [motion["id"]],
+                                    "created_by": "secretary", "attendance": _attendance("pm", 24)})
+    assert "pm0" in err.value.detail["fields"]["attendance"][0]
+    reps = proposals.schedule_meeting({"kind": "representatives", "village_id": V,
                                        "agenda": [motion["id"]], "created_by": "secretary",
                                        "attendance": _attendance("rep", 24)})
+    assert (reps["members"], reps["present"]) == (30, 24)
+    assert len(proposals.list_representatives({"village_id": V, "on": "2024-06-03"})) == 30
     ballots = [{"voter_id": f"rep{i}", "choice": "for" if i < 20 else "against"} for i in range(24)]
     vote = proposals.record_vote(reps["id"], motion["id"], {"ballots": ballots, "recorded_by": "secretary"})
     assert vote["motion_state"] == "approved"
@@ -68,7 +82,7 @@ def test_bisheng_old_street_from_suggestion_to_decision(proposals, service_confi
     assert len(held) == 2 and len(held[1]["attendee_household_ids"]) == 24
 
 
-def test_errors_cross_rpc_with_their_detail_and_write_nothing(proposals):
+def test_errors_cross_rpc_with_their_detail_and_write_nothing(roster, proposals):
     with pytest.raises(ValidationFailed) as err:
         proposals.create_motion({"village_id": V, "scope": "hamlet", "title": "",
                                  "estimated_budget": "abc", "created_by": "c"})
@@ -85,7 +99,7 @@ def test_errors_cross_rpc_with_their_detail_and_write_nothing(proposals):
     assert (err.value.detail["current"], err.value.detail["allowed"]) == ("draft", ["raise", "withdraw"])
 
     meeting = proposals.schedule_meeting({"kind": "hamlet", "village_id": V, "hamlet_id": G,
-                                          "members": 10, "agenda": [motion["id"]], "created_by": "head",
+                                          "agenda": [motion["id"]], "created_by": "head",
                                           "attendance": _attendance("r", 8)})
     proposals.transition_motion(motion["id"], {"action": "raise", "by": "head"})
     proposals.transition_motion(motion["id"], {"action": "deliberate", "by": "head"})
@@ -101,7 +115,7 @@ def test_errors_cross_rpc_with_their_detail_and_write_nothing(proposals):
     assert "limit" in err.value.detail["fields"]
 
 
-def test_overdue_report_escalates_with_the_injected_clock(proposals, clock):
+def test_overdue_report_escalates_with_the_injected_clock(roster, proposals, clock):
     report = proposals.file_report({"village_id": V, "hamlet_id": G, "resident_id": "r1",
                                     "category": "ditch", "title": "Blocked ditch"})
     assert proposals.escalate_overdue() == []
@@ -111,7 +125,11 @@ def test_overdue_report_escalates_with_the_injected_clock(proposals, clock):
     assert proposals.get_report(report["id"])["escalated_to"] == escalated["escalate_to"]
 
 
-def test_good_deed_verified(proposals):
+def test_good_deed_verified(roster, proposals):
+    with pytest.raises(ValidationFailed) as err:          # an invented household
+        proposals.report_good_deed({"village_id": V, "hamlet_id": G, "household_id": "h-nobody",
+                                    "deed_code": "clean_yard", "reported_by": "hub-household"})
+    assert "household_id" in err.value.detail["fields"]
     deed = proposals.report_good_deed({"village_id": V, "hamlet_id": G, "household_id": "h-huang",
                                        "deed_code": "clean_yard", "reported_by": "hub-household"})
     verified = proposals.verify_good_deed(deed["id"], {"verified_by": "secretary"})

@@ -67,8 +67,8 @@ def test_a_bad_row_refuses_the_whole_batch_naming_row_and_field(session, policy,
             {"kind": "labour", "household_id": "hh2", "quantity": "2", "unit": "hours"},
             {"kind": "people", "resident_id": "r1", "role": "volunteer", "amount": "5"}]), [2, 3, 4, 5])
     fields = refused.value.detail["fields"]
-    assert sorted(fields) == ["entries.1.household", "entries.2.project_id", "entries.3.amount"]
-    assert fields["entries.1.household"][0].startswith("第3行 household：")
+    assert sorted(fields) == ["entries.1.household_id", "entries.2.project_id", "entries.3.amount"]
+    assert fields["entries.1.household_id"][0].startswith("第3行 household_id：")
     assert fields["entries.2.project_id"][0].startswith("第4行 project_id：")
     assert session.query(models.LedgerEntry).count() == 0 and emitted(session, "contribution.batch_recorded") == []
 

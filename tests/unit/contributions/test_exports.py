@@ -7,14 +7,14 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from services.contributions import exports, recording
+from services.contributions import exports, projects, recording
 from services.kernel import tables
 from services.kernel.errors import NotFound
 
 
-def _money(session, clock, policy, household, amount, source="crowd"):
+def _money(session, clock, policy, household, amount, source="crowd", project_id=None):
     recording.record(session, policy, clock.now(), {"kind": "money", "household_id": household, "amount": Decimal(amount),
-                                           "source": source, "recorded_by": "clerk"})
+                                           "source": source, "recorded_by": "clerk", "project_id": project_id})
 
 
 def test_ledger_export_sums_to_the_fen_in_csv_and_xlsx(session, clock, policy, roster_loaded):
@@ -44,7 +44,10 @@ def test_households_export_names_hubs_and_counts(session, roster_loaded):
 
 def test_village_totals_add_up_its_hamlets_exactly(session, clock, policy, roster_loaded):
     _money(session, clock, policy, "hh1", "0.10")
-    _money(session, clock, policy, "hh5", "0.20", "sponsor")
+    projects.register_project(session, clock.now(), {   # 能人帮一点: sponsors give to a project's plan
+        "project_id": "p-h2", "name": "桂花垸 road", "scope": "hamlet", "village_id": "v1", "hamlet_id": "h2",
+        "budget": Decimal("1.00"), "mix": {"grant": Decimal("0"), "sponsor": Decimal("0.50"), "crowd": Decimal("0.50")}})
+    _money(session, clock, policy, "hh5", "0.20", "sponsor", "p-h2")
     totals = exports.totals(session, {"village_id": "v1"})
     assert totals["entries"] == 2 and totals["money"]["total"] == "0.30"
     assert totals["money"]["by_source"] == {"grant": "0.00", "sponsor": "0.20", "crowd": "0.10"}

@@ -33,7 +33,7 @@ def project(session, clock, roster_loaded):
 
 def test_each_kind_is_recorded_and_announced(session, policy, clock, project):
     recording.record(session, policy, clock.now(), {"kind": "people", "resident_id": "r1", "role": "five_elders"})
-    recording.record(session, policy, clock.now(), money("hh2", "20000.00", "sponsor", project_id="p1"))
+    recording.record(session, policy, clock.now(), money("hh2", "200.00", "sponsor", project_id="p1"))
     labour = recording.record(session, policy, clock.now(), {"kind": "labour", "resident_id": "r3", "project_id": "p1",
                                                     "quantity": Decimal("1.5"), "unit": "days"})
     stones = recording.record(session, policy, clock.now(), {
@@ -43,7 +43,7 @@ def test_each_kind_is_recorded_and_announced(session, policy, clock, project):
     assert labour.hours == Decimal("12.00") and labour.household_id == "hh3" and labour.hamlet_id == "h1"
     recorded = [d for _, d in emitted(session, "contribution.recorded")]
     assert [d["kind"] for d in recorded] == ["people", "money", "labour", "materials"]
-    assert recorded[1]["amount"] == "20000.00" and recorded[1]["source"] == "sponsor"
+    assert recorded[1]["amount"] == "200.00" and recorded[1]["source"] == "sponsor"
     assert recorded[2]["hours"] == "12.00" and recorded[2]["resident_id"] == "r3"
     assert recorded[3]["items"][0] == {"name": "磨盘 millstone", "count": 3, "unit": None}
     # donated land 余基空坪 becomes a public-use parcel
@@ -55,20 +55,20 @@ def test_each_kind_is_recorded_and_announced(session, policy, clock, project):
 def test_a_reversal_leaves_totals_exact(session, policy, clock, project):
     a = recording.record(session, policy, clock.now(), money("hh1", "0.10"))
     recording.record(session, policy, clock.now(), money("hh2", "0.20"))
-    c = recording.record(session, policy, clock.now(), money("hh3", "1234.57", "sponsor"))
+    c = recording.record(session, policy, clock.now(), money("hh3", "123.57", "sponsor", project_id="p1"))
     items = recording.record(session, policy, clock.now(), {"kind": "materials", "household_id": "hh4",
                                                    "items": [{"name": "景观石", "count": 30}]})
-    recording.reverse(session, policy, clock.now(), c.id, "typed 1234.57, meant 1234.56")
-    recording.record(session, policy, clock.now(), money("hh3", "1234.56", "sponsor"))
+    recording.reverse(session, policy, clock.now(), c.id, "typed 123.57, meant 123.56")
+    recording.record(session, policy, clock.now(), money("hh3", "123.56", "sponsor", project_id="p1"))
     recording.reverse(session, policy, clock.now(), items.id, "stones went to another village")
     totals = ledger.totals(session, {})
-    assert totals["money"] == {"total": "1234.86", "by_source": {"grant": "0.00", "sponsor": "1234.56",
-                                                                "crowd": "0.30"}}
+    assert totals["money"] == {"total": "123.86", "by_source": {"grant": "0.00", "sponsor": "123.56",
+                                                               "crowd": "0.30"}}
     assert totals["materials"]["items"] == {}
     assert totals["entries"] == 7
     assert ledger.totals(session, {"household_id": "hh1"})["money"]["total"] == "0.10"
     reversal = [d for _, d in emitted(session, "contribution.recorded")][4]
-    assert reversal["reversal_of"] == c.id and reversal["amount"] == "-1234.57"
+    assert reversal["reversal_of"] == c.id and reversal["amount"] == "-123.57"
     # history is never edited, and an entry is reversed only once
     with pytest.raises(Conflict):
         recording.reverse(session, policy, clock.now(), c.id, "again")
@@ -99,12 +99,36 @@ def test_bad_contributions_are_refused_before_writing(session, policy, clock, pr
         recording.record(session, policy, clock.now(), {"kind": "people", "resident_id": "r1", "household_id": "hh2",
                                                "role": "volunteer"})
     assert "resident_id" in caught.value.detail["fields"]
-    with pytest.raises(NotFound):
+    # every id in the command must exist: a 400 naming the field, not a 404
+    with pytest.raises(ValidationFailed) as caught:
         recording.record(session, policy, clock.now(), money("hh-unknown", "5"))
+    assert "hh-unknown" in caught.value.detail["fields"]["household_id"][0]
+    with pytest.raises(ValidationFailed) as caught:
+        recording.record(session, policy, clock.now(), {"kind": "people", "resident_id": "r-ghost", "role": "volunteer"})
+    assert "resident_id" in caught.value.detail["fields"]
+    with pytest.raises(ValidationFailed) as caught:
+        recording.record(session, policy, clock.now(), money("hh1", "5", hamlet_id="h-nowhere"))
+    assert "hamlet_id" in caught.value.detail["fields"]
     with pytest.raises(ValidationFailed):
         recording.record(session, policy, clock.now(), {"kind": "labour", "resident_id": "r1",
                                                "quantity": Decimal(2), "unit": "hours"})
+    # 能人帮一点 / 向上争一点: sponsors and grants give to a project's plan, nothing beyond it
+    with pytest.raises(ValidationFailed) as caught:
+        recording.record(session, policy, clock.now(), money("hh3", "5", "sponsor"))
+    assert "project_id" in caught.value.detail["fields"]
+    with pytest.raises(ValidationFailed) as caught:
+        recording.record(session, policy, clock.now(), money("hh3", "200.01", "sponsor", project_id="p1"))
+    assert "计划 200.00 元" in caught.value.detail["fields"]["amount"][0]
     assert emitted(session, "contribution.recorded") == []
+
+
+def test_reversing_a_land_donation_retires_its_parcel(session, policy, clock, project):
+    plot = recording.record(session, policy, clock.now(), {"kind": "materials", "household_id": "hh4",
+                                                  "land_area_m2": Decimal("120"), "project_id": "p1"})
+    assert session.query(models.Parcel).one().land_use == "public"
+    recording.reverse(session, policy, clock.now(), plot.id, "the plot was never ceded")
+    parcel = session.query(models.Parcel).one()
+    assert (parcel.origin_id, parcel.land_use) == (plot.id, "retired")
 
 
 LABOUR_R5 = {"kind": "labour", "resident_id": "r5", "project_id": "p1", "quantity": Decimal(4), "unit": "hours"}
@@ -183,9 +207,12 @@ def test_totals_are_the_sum_of_what_stands(tmp_path_factory, entries):
     policy, clock = FixturePolicy(), FixedClock(__import__("datetime").datetime(2026, 5, 1))
     with session_factory(engine)() as session:
         roster.import_file(session, "r.csv", ROSTER.encode(), clock, policy)
+        projects.register_project(session, clock.now(), {  # sponsors give to a project, within its plan
+            "project_id": "p1", "name": "伍家垸", "scope": "hamlet", "village_id": "v1", "hamlet_id": "h1",
+            "budget": Decimal("2000000"), "mix": {"sponsor": Decimal("1000000"), "crowd": Decimal("1000000")}})
         expected = Decimal("0.00")
         for amount, source, reverse in entries:
-            entry = recording.record(session, policy, clock.now(), money("hh1", amount, source))
+            entry = recording.record(session, policy, clock.now(), money("hh1", amount, source, project_id="p1"))
             if reverse:
                 recording.reverse(session, policy, clock.now(), entry.id, "mistake")
             else:

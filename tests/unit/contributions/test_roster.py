@@ -33,7 +33,13 @@ def test_import_builds_the_roster_and_announces_each_household(session, roster_l
     assert set(announced) == {"hh1", "hh2", "hh3", "hh4", "hh5", "hh6"}
     assert announced["hh1"] == {"household_id": "hh1", "hamlet_id": "h1", "village_id": "v1",
                                 "town_id": "t1", "head_name": "张一", "party_member": True,
-                                "hub_household_id": None, "hamlet_name": "伍家垸", "village_name": "伍桂墩村"}
+                                "hub_household_id": None, "hamlet_name": "伍家垸", "village_name": "伍桂墩村",
+                                # its people, for the other services' registers (never an ID or phone)
+                                "residents": [
+                                    {"resident_id": "r1", "name": "张一", "is_head": True, "party_member": True,
+                                     "party_category": "in_office", "cadre": False},
+                                    {"resident_id": "r1b", "name": "张一妻", "is_head": False, "party_member": False,
+                                     "party_category": None, "cadre": False}]}
     assert announced["hh2"]["hub_household_id"] == "hh1"
     assert announced["hh2"]["party_member"] is False
     first = session.get(models.Resident, "r1")
@@ -58,6 +64,24 @@ def test_a_changed_household_is_announced_again(session, clock, policy, roster_l
     announced = announced_households(session)
     assert announced[-1]["household_id"] == "hh4" and announced[-1]["hub_household_id"] == "hh1"
     assert len(announced) == 7
+
+
+def test_a_resident_changed_is_announced_with_the_household(session, clock, policy, roster_loaded):
+    # 王二 joins the party: the registers of the other services (党员会) must hear of it
+    changed = ROSTER.replace("hh2,hh1,r2,王二,户主,否,,否", "hh2,hh1,r2,王二,户主,是,无职,否")
+    roster.import_file(session, "roster.csv", changed.encode(), clock, policy)
+    announced = [d for _, d in emitted(session, "household.registered")]
+    assert len(announced) == 7 and announced[-1]["household_id"] == "hh2"
+    assert announced[-1]["residents"] == [{"resident_id": "r2", "name": "王二", "is_head": True, "party_member": True,
+                                           "party_category": "without_office", "cadre": False}]
+
+
+def test_the_roster_is_announced_again_as_the_import_announced_it(session, clock, policy, roster_loaded):
+    imported = {d["household_id"]: d for _, d in emitted(session, "household.registered")}
+    assert roster.announce(session, "v1") == 6
+    again = {d["household_id"]: d for _, d in emitted(session, "household.registered")[6:]}
+    assert again == imported       # the same announcements: consumers upsert, nothing changes for them
+    assert roster.announce(session, "no-such-village") == 0
 
 
 def test_one_bad_row_applies_nothing_and_names_the_row(session, clock, policy):

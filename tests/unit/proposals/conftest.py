@@ -17,10 +17,33 @@ from tests.support.policy import FixturePolicy
 START = datetime(2024, 6, 3, 9, 0, tzinfo=timezone.utc)
 
 
+# The roster the tests name, as household.registered announces it: {(village, hamlet): {household: [residents]}}
+# (the first resident of a household is its head). Commands may only name what is on it.
+ROSTER = {
+    ("wuguidun", "g3"): {"h1": ["r1", "r2"], "h2": ["r3"], "h4": ["r9"], "h-huang": ["huang-yuanfu"],
+                         "h-peng": ["peng-naiguo"]},
+    ("wuguidun", "wuguidun-g3"): {"h-head-g3": ["head-g3"]},
+    ("v", "g"): {"h-r": ["r"]},
+    ("another-village", "av-1"): {"h-other": ["ren-other"]},
+}
+
+
+def on_roster(session, roster, *, party=(), at=START):
+    """Households and their residents as the roster's ``household.registered`` announces them."""
+    from services.proposals import registers
+    from tests.support.rosters import registered
+    for (village, hamlet), households in roster.items():
+        for household, people in households.items():
+            registers.household_registered(session, at, registered(village, hamlet, household, people, party))
+    session.commit()
+
+
 def make_session():
     engine = make_engine("sqlite://")
     create_all(engine, Base.metadata)
-    return session_factory(engine)()
+    session = session_factory(engine)()
+    on_roster(session, ROSTER)
+    return session
 
 
 @pytest.fixture

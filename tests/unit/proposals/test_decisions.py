@@ -8,7 +8,7 @@ import pytest
 from services.kernel.errors import Conflict, IllegalTransition, ValidationFailed
 from services.proposals import decisions, motions
 
-from .builders import attendees, held_meeting, motion_in_deliberation, tally
+from .builders import held_meeting, motion_in_deliberation, tally
 from .conftest import events, outbox_count, tx
 
 
@@ -118,8 +118,7 @@ def test_tally_larger_than_attendance_is_refused_and_nothing_is_written(session,
 
 
 def test_ballots_only_from_attendees_and_once_each(session, policy, clock, major):
-    reps = held_meeting(session, clock, "representatives", [major.id], members=30, present=20,
-                        attendance=attendees(20, prefix="rep"))
+    reps = held_meeting(session, clock, "representatives", [major.id], members=30, present=20, prefix="rep")
 
     def ballots(items):
         return tx(session, decisions.record_vote, policy, clock.now(), reps.id, major.id,

@@ -15,20 +15,25 @@ from .conftest import events, outbox_count, tx
 
 def test_meeting_held_carries_attendance_for_participation(session, clock):
     motion = tx(session, motions.create, clock.now(), motion_data())
-    people = [{"resident_id": "r1", "household_id": "h1"}, {"resident_id": "r2", "household_id": "h1"},
-              {"resident_id": None, "household_id": "h2"}]
+    # 户主会: one seat per household of the hamlet, taken by its head or named by the household
+    people = [{"resident_id": "r1", "household_id": "h1"}, {"resident_id": "r3"},
+              {"resident_id": None, "household_id": "h4"}]
     meeting = tx(session, meetings.schedule, clock.now(), {
-        "kind": "household_heads", "village_id": VILLAGE, "hamlet_id": HAMLET, "title": "户主会",
+        "kind": "household_heads", "village_id": VILLAGE, "hamlet_id": "g3", "title": "户主会",
         "place": "红星之家", "scheduled_for": datetime(2024, 6, 7, 19, tzinfo=timezone.utc),
-        "members": 40, "households": 40, "agenda": [motion.id], "created_by": "head-g3"})
+        "agenda": [motion.id], "created_by": "head-g3"})
     assert meeting.status == "scheduled" and events(session, "meeting.held") == []
+    assert meeting.members == 5      # the hamlet's households on the roster, not a number typed in
+    with pytest.raises(ValidationFailed) as err:   # r2 is not a head; h1 already has its seat
+        tx(session, meetings.hold, clock.now(), meeting.id, {"attendance": people + [{"resident_id": "r2"}]})
+    assert "r2" in err.value.detail["fields"]["attendance"][0]
 
     tx(session, meetings.hold, clock.now(), meeting.id, {"attendance": people, "minutes": "agreed to clear it"})
     [(_, held)] = events(session, "meeting.held")
     assert held["meeting_id"] == meeting.id and held["kind"] == "household_heads"
-    assert (held["village_id"], held["hamlet_id"]) == (VILLAGE, HAMLET)
-    assert held["attendee_household_ids"] == ["h1", "h2"]
-    assert held["attendee_resident_ids"] == ["r1", "r2"]
+    assert (held["village_id"], held["hamlet_id"]) == (VILLAGE, "g3")
+    assert held["attendee_household_ids"] == ["h1", "h2", "h4"]   # r3's household from the roster
+    assert held["attendee_resident_ids"] == ["r1", "r3"]
     assert held["agenda_motion_ids"] == [motion.id]
     assert held["held_at"] == clock.now().isoformat()
     get("meeting.held").schema().load(held)          # the catalogue's own schema accepts it

@@ -14,8 +14,10 @@ from .conftest import events, outbox_count, tx
 
 
 def _suggestion(session, clock, title="Fix the old street", village=VILLAGE):
-    return tx(session, suggestions.file, clock.now(), {"village_id": village, "hamlet_id": HAMLET,
-                                                  "resident_id": "peng-naiguo", "title": title})
+    home = village == VILLAGE
+    return tx(session, suggestions.file, clock.now(), {"village_id": village, "hamlet_id": HAMLET if home else None,
+                                                  "resident_id": "peng-naiguo" if home else "ren-other",
+                                                  "title": title})
 
 
 def test_motion_from_suggestions_answers_them_when_raised(session, policy, clock):

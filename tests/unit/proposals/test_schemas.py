@@ -35,8 +35,10 @@ def test_vote_input_is_ballots_or_tally_not_both():
 def test_meeting_input():
     assert "hamlet_id" in errors(schemas.MeetingIn(), {"kind": "hamlet", "village_id": "v",
                                                        "members": 10, "created_by": "c"})
+    # the members come from the register: a typed count is refused, not used
     assert "members" in errors(schemas.MeetingIn(), {"kind": "representatives", "village_id": "v",
-                                                     "created_by": "c"})
+                                                     "created_by": "c", "members": 35})
+    assert "members" not in schemas.MeetingIn().load({"kind": "representatives", "village_id": "v", "created_by": "c"})
     assert "attendance" in errors(schemas.HoldIn(), {"attendance": [{}]})
 
 

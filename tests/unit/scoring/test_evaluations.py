@@ -9,7 +9,7 @@ from .helpers import emitted
 
 
 def assess(session, policy, **kw):
-    data = {"resident_id": "r-hub", "household_id": "h-hub", "name": "张 党员", "category": "in_office",
+    data = {"resident_id": "r-hub", "household_id": "h-hub",
             "half_year": "2025H1", "positives": ["leads_labour", "mediates"], "negatives": [], "assessed_by": "branch"}
     return assessments.assess(session, policy, {**data, **kw}, NOW)
 
@@ -22,8 +22,26 @@ def test_party_member_assessed_once_per_half_year(roster, policy):
         assess(roster, policy)
     assert assess(roster, policy, half_year="2025H2", positives=[], negatives=["absent"] * 3).outcome == "unqualified"
     assert [h.household_id for h in assessments.unassessed_households(roster, "2025H1")] == ["h-hub4"]
-    with pytest.raises(ValidationFailed):  # not a party-member household on the roster
+    with pytest.raises(ValidationFailed) as caught:  # not a party member on the roster
         assess(roster, policy, resident_id="r1", household_id="h1")
+    assert "resident_id" in caught.value.detail["fields"]
+
+
+def test_the_assessment_reads_the_category_from_the_roster(roster, policy):
+    # 张 流动党员 works away: the roster says mobile, so the mobile list applies, whatever is typed
+    mobile = assess(roster, policy, resident_id="r-hub-2", household_id=None)
+    assert (mobile.category, mobile.name, mobile.household_id) == ("mobile", "张 流动党员", "h-hub")
+    assert emitted(roster, "party_member.assessed")[-1]["category"] == "mobile"
+    for bad, field in (({"resident_id": "r-ghost"}, "resident_id"), ({"household_id": "h1"}, "household_id")):
+        with pytest.raises(ValidationFailed) as caught:
+            assess(roster, policy, half_year="2025H2", **bad)
+        assert field in caught.value.detail["fields"]
+    from marshmallow import ValidationError
+    from services.scoring import schemas
+    with pytest.raises(ValidationError) as typed:   # the category is not typed again
+        schemas.AssessmentIn().load({"resident_id": "r-hub", "category": "elderly", "half_year": "2025H1",
+                                     "assessed_by": "branch"})
+    assert "category" in typed.value.messages
 
 
 def apply(session, policy, hamlet="g3"):

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from services.kernel.errors import Conflict, NotFound, ValidationFailed
+from services.kernel.errors import Conflict, ValidationFailed
 from services.scoring import inspections, ledger, rankings
 
 from .conftest import NOW
@@ -31,8 +31,9 @@ def test_an_inspector_not_linked_to_the_household_is_refused(roster, policy):
     assert "inspector_household_id" in info.value.detail["fields"]
     with pytest.raises(ValidationFailed):  # a household cannot inspect itself either
         inspect(roster, policy, "h1", "h1")
-    with pytest.raises(NotFound):
+    with pytest.raises(ValidationFailed) as info:  # a household not on the roster: 400 naming the field
         inspect(roster, policy, "nobody", "h-hub")
+    assert "household_id" in info.value.detail["fields"]
     assert emitted(roster, "yard.inspected") == []
 
 
