@@ -1,31 +1,75 @@
 """乡风文明评比 quarterly civility ratings and 评星评优 titles.
 
 Each quarter a household is rated 0..10 stars on village rules and core values; the rating
-turns into points (deed ``quarterly_rating``: the rule's points per star x stars). At the end of
-the quarter, titles (十星级文明户 ten_star_household, 好婆婆 good_mother_in_law, 好媳妇
-good_daughter_in_law) are computed by the ``titles`` rule from the household's honour balance as
-of that quarter, its stars and its nominations, then emitted. A quarter closes once.
+turns into points (deed ``quarterly_rating``: the rule's points per star x stars). When a quarter
+is closed, titles are awarded if that close ends an award period (``award_every`` in
+rules/titles.yaml: every quarter, every half year or every year): the ``titles`` rule decides
+from the household's honour balance as of that quarter, its stars and its nominations. Which
+titles exist (十星级文明户, 好婆婆, 好媳妇, ...), their labels and which need a nominee are read
+from the published titles.yaml, never from this code: a title added there is awarded at the
+next close. A decision naming a title scoring cannot act on is parked with the reason
+(:mod:`parked`), never dropped. A quarter closes once.
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.kernel import outbox
+from services.kernel import outbox, periods
 from services.kernel import policy as policy_port
-from services.kernel.errors import Conflict
+from services.kernel.errors import Conflict, ValidationFailed
 from services.kernel.ids import new_id
 from services.kernel.paging import paged
 
-from . import households, ledger
+from . import households, ledger, parked
 from .models import PeriodClosure, Rating, Title
 
+log = logging.getLogger(__name__)
+
 DEED = "quarterly_rating"
-TITLES = ("ten_star_household", "good_mother_in_law", "good_daughter_in_law")
-PERSONAL = ("good_mother_in_law", "good_daughter_in_law")
+AREA = "titles"
+AWARD_EVERY = ("quarter", "half_year", "year")
+# the quarters whose close ends an award period
+CLOSING_QUARTERS = {"quarter": (1, 2, 3, 4), "half_year": (2, 4), "year": (4,)}
+
+
+def catalogue(policy) -> dict:
+    """The published titles.yaml as scoring uses it: ``{"version", "award_every", "titles":
+    {code: {"label", "requires_nomination", ...}}}``."""
+    answer = policy_port.params(policy, AREA)
+    params = answer["params"]
+    award_every = params.get("award_every") or "quarter"
+    if award_every not in AWARD_EVERY:
+        raise policy_port.broken(AREA, f"award_every {award_every!r} is not one of {AWARD_EVERY}", answer)
+    return {"version": answer["version"], "award_every": award_every, "titles": dict(params.get("titles") or {})}
+
+
+def _personal(titles: dict) -> list[str]:
+    return sorted(code for code, title in titles.items() if title.get("requires_nomination"))
+
+
+def award_period(quarter: str, award_every: str) -> str | None:
+    """The award period a close of ``quarter`` ends (2025Q2 / 2025H1 / 2025), or None."""
+    if int(quarter[-1]) not in CLOSING_QUARTERS[award_every]:
+        return None
+    return periods.containing(quarter, award_every)
+
+
+def _check_nominations(policy, nominations: list[dict]) -> None:
+    if not nominations:
+        return
+    titles = catalogue(policy)["titles"]
+    personal = _personal(titles)
+    for i, nomination in enumerate(nominations):
+        if nomination["title"] not in personal:
+            choices = "、".join(f"{code}（{titles[code].get('label', code)}）" for code in personal) or "（无）"
+            raise ValidationFailed.from_messages({f"nominations.{i}.title": [
+                f"{nomination['title']!r} 不是需要提名的称号；titles.yaml 里需要提名的称号：{choices}"
+                f" — not a title that takes a nomination; valid: {', '.join(personal)}"]})
 
 
 def _closed(session: Session, quarter: str) -> bool:
@@ -41,6 +85,7 @@ def rate(session: Session, policy, data: dict, now: datetime) -> Rating:
             Rating.household_id == household.household_id, Rating.quarter == quarter)).first():
         raise Conflict({"message": f"household {household.household_id} is already rated for {quarter}",
                         "household_id": household.household_id, "quarter": quarter})
+    _check_nominations(policy, data.get("nominations") or [])
     rating_id = new_id("rt")
     stars = data["stars"]
     entry = None
@@ -65,48 +110,62 @@ def rate(session: Session, policy, data: dict, now: datetime) -> Rating:
 
 def _earned_codes(decision: dict) -> list[str]:
     """``values.titles`` lists the codes earned, as strings or as {code, threshold...} objects."""
-    codes = []
-    for item in decision["values"].get("titles") or []:
-        code = item.get("code") if isinstance(item, dict) else item
-        if code in TITLES:
-            codes.append(code)
-    return codes
+    return [item.get("code") if isinstance(item, dict) else item for item in decision["values"].get("titles") or []]
 
 
-def close_quarter(session: Session, policy, quarter: str, closed_by: str, now: datetime) -> list[Title]:
-    """期末评星评优: compute and emit every rated household's titles for ``quarter``, once."""
+def close_quarter(session: Session, policy, quarter: str, closed_by: str, now: datetime) -> dict:
+    """期末评星评优: close ``quarter`` (once); if it ends an award period of titles.yaml, compute
+    and emit every rated household's titles. Returns ``{"titles", "period", "parked", "rule"}``."""
     try:
         with session.begin_nested():
             session.add(PeriodClosure(kind="titles", period=quarter, closed_by=closed_by, closed_at=now))
     except IntegrityError:
-        raise Conflict({"message": f"{quarter} is already closed", "quarter": quarter}) from None
-    awarded = []
+        raise Conflict({"message": f"{quarter} 已经结束评比，不能再评 — {quarter} is already closed",
+                        "quarter": quarter}) from None
+    book = catalogue(policy)
+    titles, personal = book["titles"], set(_personal(book["titles"]))
+    period = award_period(quarter, book["award_every"])
+    result = {"titles": [], "period": period, "parked": [], "award_every": book["award_every"],
+              "titles_version": book["version"]}
+    if period is None:
+        return result  # e.g. award_every: year and the first quarter closes: ratings only
     ratings = session.execute(select(Rating).where(Rating.quarter == quarter)
                               .order_by(Rating.household_id)).scalars().all()
     for rating in ratings:
         honour = ledger.balances_from_entries(session, rating.household_id, up_to_quarter=quarter)["honour"]
         nominated = {n["title"]: n.get("resident_id") for n in rating.nominations or []}
-        decision = policy_port.decide(policy, "titles", {
+        decision = policy_port.decide(policy, AREA, {
             # Penalties can take honour below zero; the titles file counts from zero, and no
             # threshold is below it, so zero stands for "nothing to its credit".
-            "honour_points": max(honour, 0), "rating_stars": rating.stars, "nominations": sorted(nominated)})
+            "honour_points": max(honour, 0), "rating_stars": rating.stars,
+            "nominations": sorted(code for code in nominated if code in titles)})
         rule = policy_port.rule_ref(decision)
         for code in _earned_codes(decision):
-            if code in PERSONAL and code not in nominated:
-                continue  # a personal title goes to a nominated resident, never to a household by default
+            why = None
+            if not isinstance(code, str) or code not in titles:
+                why = (f"称号 {code!r} 不在 titles.yaml v{book['version']} 的称号目录里，评分服务不知道怎样授予；"
+                       f"请核对发布的 titles.yaml 后重新处理 — title not in the published catalogue")
+            elif code in personal and not nominated.get(code):
+                why = (f"称号 {code!r}（{titles[code].get('label', code)}）要授予被提名的个人，但没有提名人选"
+                       f" — a personal title without a nominee")
+            if why is not None:
+                result["parked"].append(parked.park(session, area=AREA, code=str(code), household_id=rating.household_id,
+                                                    period=period, reason=why, decision=decision, now=now))
+                continue
+            label = titles[code].get("label") or code
             title = Title(title_id=new_id("tt"), household_id=rating.household_id,
-                          resident_id=nominated.get(code) if code in PERSONAL else None, code=code,
-                          quarter=quarter, honour_points=honour, rating_stars=rating.stars,
+                          resident_id=nominated.get(code) if code in personal else None, code=code,
+                          quarter=quarter, period=period, honour_points=honour, rating_stars=rating.stars,
                           rule_id=rule["id"], rule_version=rule["version"], awarded_at=now)
             session.add(title)
             session.flush()
             outbox.emit(session, "title.awarded", {
                 "title_id": title.title_id, "household_id": title.household_id,
-                "resident_id": title.resident_id, "code": code, "quarter": quarter,
-                "honour_points": honour, "rating_stars": rating.stars, "rule": rule,
+                "resident_id": title.resident_id, "code": code, "label": label, "quarter": quarter,
+                "period": period, "honour_points": honour, "rating_stars": rating.stars, "rule": rule,
             }, subject=f"household/{title.household_id}")
-            awarded.append(title)
-    return awarded
+            result["titles"].append(title)
+    return result
 
 
 def list_titles(session: Session, *, quarter=None, household_id=None, code=None,
