@@ -1,6 +1,7 @@
 """Writing rule folders for tests: a copy of the real rules/ to edit, or a file of one's own."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,11 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path.name}"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def version_of(path: Path) -> int:
+    """The ``version:`` of a rule file (tests say "the version now" and "one more", never a number)."""
+    return int(re.search(r"^version: (\d+)$", path.read_text(encoding="utf-8"), re.M).group(1))
 
 
 def bump_version(path: Path) -> None:

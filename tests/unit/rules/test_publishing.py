@@ -11,13 +11,14 @@ from services.kernel import migrations
 from services.kernel.errors import NotFound, ValidationFailed
 from services.rules import decisions, publishing
 from services.rules.dependencies import folder_texts
-from services.rules.engine import PolicyBook
+from services.rules.engine import PolicyBook, rules_dir
 from services.rules.models import Decision, PolicyVersion
 
-from .helpers import copy_rules
+from .helpers import copy_rules, version_of
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
 BRIDGE = {"scope": "village", "estimated_budget": 150000}
+V = version_of(rules_dir() / "major_matter.yaml")  # major_matter's version in rules/
 
 
 @pytest.fixture
@@ -93,12 +94,12 @@ def test_initial_publication_then_a_change_is_decided_by_the_published_version(f
     assert {f["case"] for f in refused.value.detail["failures"]} == {"正好 10 万元也是重大事务", "垸组项目预算达标也是重大事务"}
     edited, cases = _raise_threshold(files, cases)
     result = _publish(sessionmaker, edited, cases, message="门槛提高到二十万", author="li")
-    assert [(f["area"], f["previous_version"], f["version"]) for f in result["files"]] == [("major_matter", 1, 2)]
+    assert [(f["area"], f["previous_version"], f["version"]) for f in result["files"]] == [("major_matter", V, V + 1)]
     assert result["cases_run"] > 20
     assert book.changed()
     book.reload()
     decision = book.decide("major_matter", BRIDGE)
-    assert (decision["outcome"], decision["rule"]["version"]) == ("ordinary", 2)
+    assert (decision["outcome"], decision["rule"]["version"]) == ("ordinary", V + 1)
 
     [initial, published] = _events(sessionmaker)
     assert published["author"] == "li" and published["message"] == "门槛提高到二十万"
@@ -106,15 +107,15 @@ def test_initial_publication_then_a_change_is_decided_by_the_published_version(f
 
     with sessionmaker() as session:
         [latest, older] = publishing.history(session, "major_matter")
-        assert (latest["version"], latest["author"], latest["message"]) == (2, "li", "门槛提高到二十万")
-        assert older["version"] == 1 and older["author"] == "system"
-        shown = publishing.version_view(publishing.get_version(session, "major_matter", 1), text=True)
+        assert (latest["version"], latest["author"], latest["message"]) == (V + 1, "li", "门槛提高到二十万")
+        assert older["version"] == V and older["author"] == "system"
+        shown = publishing.version_view(publishing.get_version(session, "major_matter", V), text=True)
         assert shown["text"] == files["major_matter.yaml"]
-        changed = publishing.diff(session, "major_matter", 1, 2)["diff"]
+        changed = publishing.diff(session, "major_matter", V, V + 1)["diff"]
         assert "-  major_budget_yuan: 100000" in changed and "+  major_budget_yuan: 200000" in changed
         with pytest.raises(NotFound) as missing:
             publishing.get_version(session, "major_matter", 9)
-        assert missing.value.detail["known"] == [1, 2]
+        assert missing.value.detail["known"] == [V, V + 1]
 
 
 def test_nothing_is_published_when_a_staff_case_fails(folder, sessionmaker):
@@ -139,16 +140,16 @@ def test_versions_only_go_up_whenever_content_changes(folder, sessionmaker):
     with pytest.raises(ValidationFailed) as refused:
         _publish(sessionmaker, same_version, cases)
     [problem] = refused.value.detail["problems"]
-    line = files["major_matter.yaml"].splitlines().index("version: 1") + 1
+    line = files["major_matter.yaml"].splitlines().index(f"version: {V}") + 1
     assert problem["file"] == "rules/major_matter.yaml" and problem["line"] == line
-    assert "版本号" in problem["message"] and problem["expected"] == "version: 2"
+    assert "版本号" in problem["message"] and problem["expected"] == f"version: {V + 1}"
 
     lower, cases = _raise_threshold(files, cases)
     _publish(sessionmaker, lower, cases)
-    lowered = lower["major_matter.yaml"].replace("version: 2\n", "version: 1\n").replace("200000", "300000", 1)
+    lowered = lower["major_matter.yaml"].replace(f"version: {V + 1}\n", f"version: {V}\n").replace("200000", "300000", 1)
     with pytest.raises(ValidationFailed) as refused:
         _publish(sessionmaker, {**files, "major_matter.yaml": lowered}, cases)
-    assert "低于已发布的 2" in refused.value.detail["problems"][0]["message"]
+    assert f"低于已发布的 {V + 1}" in refused.value.detail["problems"][0]["message"]
 
     # unchanged content: nothing to publish, no event
     result = _publish(sessionmaker, lower, cases)
@@ -199,7 +200,7 @@ def test_the_decision_log_keeps_facts_rule_and_version_and_is_pruned(folder, ses
         decision = logged.decide("major_matter", BRIDGE)
         session.commit()
         stored = decisions.get(session, decision["decision_id"])
-        assert stored["facts"] == BRIDGE and stored["rule"] == "major_matter.budget" and stored["version"] == 1
+        assert stored["facts"] == BRIDGE and stored["rule"] == "major_matter.budget" and stored["version"] == V
         page = decisions.listing(session, "major_matter", since="2026-01-01")
         assert [d["id"] for d in page["items"]] == [decision["decision_id"]]
         assert decisions.listing(session, "funding")["items"] == []
