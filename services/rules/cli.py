@@ -236,7 +236,9 @@ def cmd_history(args) -> int:
     if not rows:
         print("没有发布记录 — nothing published" + (f" for {args.area}" if args.area else ""))
     for row in rows:
-        print(f"{row['published_at'][:19]}  {row['area']:<18} v{row['version']:<4} {row['author']:<16} {row['message']}")
+        cases = f"用例 {row['cases_sha256'][:8]}" if row.get("cases_sha256") else "无用例"
+        print(f"{row['published_at'][:19]}  {row['area']:<18} v{row['version']:<4} {row['author']:<16} "
+              f"{row['message']}  [{cases}]")
         for warning in row.get("warnings") or []:
             print(f"{'':>24}已确认警告: {warning}")
     return 0
@@ -252,6 +254,15 @@ def cmd_show(args) -> int:
         return 1
     print(f"# {row['file']} v{row['version']}，{row['published_at'][:19]} 由 {row['author']} 发布：{row['message']}",
           file=sys.stderr)
+    if getattr(args, "cases", False):
+        if row.get("cases") is None:
+            print(f"# v{row['version']} 发布时没有 tests/{row['file']} 用例 — published without staff cases",
+                  file=sys.stderr)
+            return 0
+        print(f"# 发布时通过的 {row.get('cases_count')} 个用例 tests/{row['file']} — the cases it was published with",
+              file=sys.stderr)
+        sys.stdout.write(row["cases"])
+        return 0
     sys.stdout.write(row["text"])
     return 0
 
@@ -446,6 +457,7 @@ def register(subparsers) -> None:
     show = remote(sub.add_parser("show", help="the full text of a published version"))
     show.add_argument("area")
     show.add_argument("--version", type=int, required=True)
+    show.add_argument("--cases", action="store_true", help="the staff's case file this version was published with")
     show.set_defaults(func=cmd_show)
     diff = remote(sub.add_parser("diff", help="what changed between two published versions"))
     diff.add_argument("area")

@@ -208,3 +208,20 @@ def test_the_decision_log_keeps_facts_rule_and_version_and_is_pruned(folder, ses
         assert decisions.prune(session, NOW, keep_days=7) == 1
         session.commit()
         assert session.execute(select(func.count()).select_from(Decision)).scalar() == 0
+
+
+def test_the_cases_a_version_was_published_with_are_kept_in_the_history(folder, sessionmaker):
+    files, cases = _draft(folder)
+    with sessionmaker() as session:
+        publishing.publish_initial(session, files, NOW, cases)
+        session.commit()
+    edited, cases = _raise_threshold(files, cases)
+    _publish(sessionmaker, edited, cases)
+    with sessionmaker() as session:
+        [latest, first] = publishing.history(session, "major_matter")
+        assert latest["cases_sha256"] == publishing.sha256(cases["major_matter.yaml"]) != first["cases_sha256"]
+        shown = publishing.version_view(publishing.get_version(session, "major_matter", V + 1), text=True)
+        assert shown["cases"] == cases["major_matter.yaml"] and "200000" in shown["cases"]
+        assert shown["cases_count"] == cases["major_matter.yaml"].count("- name:")
+        initial = publishing.version_view(publishing.get_version(session, "major_matter", V), text=True)
+        assert "200000" not in initial["cases"] and initial["cases_count"] > 0
