@@ -1,7 +1,8 @@
 """乡风文明评比 quarterly civility ratings and 评星评优 titles.
 
 Each quarter a household is rated 0..10 stars on village rules and core values; the rating
-turns into points (deed ``quarterly_rating``: the rule's points per star x stars). When a quarter
+turns into points (the deed civility_points.yaml names for ratings, ``quarterly_rating``: the
+rule's points per star x stars). When a quarter
 is closed, titles are awarded if that close ends an award period (``award_every`` in
 rules/titles.yaml: every quarter, every half year or every year): the ``titles`` rule decides
 from the household's honour balance as of that quarter, its stars and its nominations. Which
@@ -25,12 +26,11 @@ from services.kernel.errors import Conflict, ValidationFailed
 from services.kernel.ids import new_id
 from services.kernel.paging import paged
 
-from . import households, ledger, parked
+from . import households, ledger, parked, point_sources
 from .models import PeriodClosure, Rating, Title
 
 log = logging.getLogger(__name__)
 
-DEED = "quarterly_rating"
 AREA = "titles"
 AWARD_EVERY = ("quarter", "half_year", "year")
 # the quarters whose close ends an award period
@@ -89,7 +89,7 @@ def rate(session: Session, policy, data: dict, now: datetime) -> Rating:
     rating_id = new_id("rt")
     stars = data["stars"]
     entry = None
-    found = ledger.resolve(policy, [(DEED, stars)]) if stars else None
+    found = ledger.resolve(policy, [(point_sources.read(policy)["rating"]["deed"], stars)]) if stars else None
     if found is not None:  # points per star, when the catalogue prices ratings
         deed, units, decision = found
         entry = ledger.record(

@@ -9,13 +9,11 @@ from sqlalchemy.orm import Session
 
 from services.kernel import periods
 
-from . import households, ledger
+from . import households, ledger, point_sources
 from .models import Household, PointsEntry
 
 log = logging.getLogger(__name__)
 
-# 义务工 priced per hour if the catalogue has it, else per occasion (每次) as rules/civility_points.yaml does.
-LABOUR_DEEDS = ("labour_hour", "voluntary_labour")
 
 
 def _hamlet(session: Session, household_id: str, given: str | None) -> str | None:
@@ -61,9 +59,12 @@ def contribution_recorded(session: Session, policy, data: dict, now: datetime) -
         return None
     if _existing(session, "labour", data["entry_id"]) is not None:
         return None
-    found = ledger.resolve(policy, [(LABOUR_DEEDS[0], hours), (LABOUR_DEEDS[1], 1)])
+    # 义务工 priced per hour if the catalogue has it, else per occasion (每次): civility_points.yaml sources.labour
+    labour = point_sources.read(policy)["labour"]
+    candidates = [(deed, units) for deed, units in ((labour.get("per_hour"), hours), (labour.get("per_occasion"), 1)) if deed]
+    found = ledger.resolve(policy, candidates)
     if found is None:
-        log.warning("no civility-points rule for labour (%s): %s earns no points", LABOUR_DEEDS, data["entry_id"])
+        log.warning("no civility-points rule for labour (%s): %s earns no points", labour, data["entry_id"])
         return None
     deed_code, units, decision = found
     recorded_at = data.get("recorded_at") or now

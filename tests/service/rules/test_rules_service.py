@@ -133,7 +133,13 @@ def test_good_deed_becomes_points_decided_with_its_rule(container_factory, confi
     [decided] = wait.until(lambda: _outbox(config, "points.decided"), message="points.decided")
     assert decided["data"]["points"] == 5
     assert decided["data"]["cause_event_id"] == envelope["id"]
-    assert decided["data"]["rule"] == {"id": "civility_points.award", "version": 3, "policy": "civility_points"}
+    assert decided["data"]["rule"] == {"id": "civility_points.award", "policy": "civility_points",
+                                       "version": version_of(config_rules(config) / "civility_points.yaml")}
+
+
+def config_rules(config):
+    from pathlib import Path
+    return Path(config["RULES_DIR"])
 
 
 def test_schedules_fire_after_a_restart(container_factory, config):
@@ -171,7 +177,8 @@ def test_a_deed_outside_the_catalogue_is_parked_with_the_codes_then_awarded_once
     bump_version(folder / "civility_points.yaml")
     with ServiceRpcProxy("rules", config) as rules:
         result = rules.publish(_draft(folder))
-    assert [f["version"] for f in result["files"]] == [4]
+    v = version_of(folder / "civility_points.yaml")
+    assert [f["version"] for f in result["files"]] == [v]
     parking.replay(config["AMQP_URI"])
     [decided] = wait.until(lambda: _outbox(config, "points.decided"), message="points for the replayed deed")
-    assert (decided["data"]["points"], decided["data"]["rule"]["version"]) == (4, 4)
+    assert (decided["data"]["points"], decided["data"]["rule"]["version"]) == (4, v)

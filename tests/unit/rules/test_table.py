@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from services import cli
 from services.rules import loader, table
 
-from .helpers import copy_rules
+from .helpers import copy_rules, version_of
 
 
 def _row(sheet, path):
@@ -40,7 +40,7 @@ def test_export_edit_one_number_import_and_the_draft_differs_by_just_that_value(
     assert [c.value for c in params[1]][:4] == ["位置 path", "名称", "值", "类型"]
     row = _row(params, "params.deeds.help_neighbour.points")
     assert (row[1].value, row[2].value, row[3].value) == ("邻里互助 · 分值", 5, "整数")
-    assert _row(book["文件"], "version")[2].value == 3
+    assert _row(book["文件"], "version")[2].value == version_of(draft / "civility_points.yaml")
     assert _row(book["规则"], "rules.0.then.reason")[1].value.startswith("加分 · 结果")
     row[2].value = 6                                   # the officer's one edit
     book.save(sheet_file)

@@ -183,3 +183,11 @@ def test_a_wrong_expectation_in_a_staff_case_fails_with_the_reason(tmp_path, fol
     assert problems == [] and [r.case.name for r in failed] == ["wrong on purpose"]
     assert any("应是 ordinary，实际是 major" in f for f in failed[0].failures)
     assert any(f.startswith("values.bodies") for f in failed[0].failures)
+
+
+def test_a_source_of_points_must_name_a_deed_of_the_catalogue(folder):
+    path = folder / "civility_points.yaml"
+    edit(path, "good: {label: 良好, deed: cleaning_day_good}", "good: {label: 良好, deed: cleaning_day_nice}")
+    [problem] = _problems(folder)
+    assert problem.line == _line_of(path, "      good: {label: 良好, deed: cleaning_day_nice}")
+    assert "cleaning_day_nice" in problem.message and "不在 deeds 目录里" in problem.message
