@@ -20,9 +20,11 @@ from services.kernel import money, outbox
 from services.kernel.clock import iso
 from services.kernel.db import get_or_404
 from services.kernel.errors import Conflict, NotFound, ValidationFailed
+from services.kernel.identity import scoped
 from services.kernel.ids import new_id
 
 from . import models
+from .places import village_of
 
 KINDS = ("people", "money", "labour", "materials")
 ROLES = ("volunteer", "returning_local", "five_elders", "entrepreneur", "veteran", "woman",
@@ -190,8 +192,10 @@ def _filtered(query, filters: dict):
     return query
 
 
-def entries(session: Session, filters: dict, limit: int = 200, offset: int = 0) -> list:
-    query = _filtered(select(models.LedgerEntry), filters).order_by(models.LedgerEntry.seq)
+def entries(session: Session, filters: dict, limit: int = 200, offset: int = 0, caller=None) -> list:
+    entry = models.LedgerEntry
+    query = scoped(_filtered(select(entry), filters), caller, household=entry.household_id,
+                   hamlet=entry.hamlet_id, village=village_of(entry.hamlet_id)).order_by(entry.seq)
     return list(session.scalars(query.limit(limit).offset(offset)))
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from services.kernel import outbox
 from services.kernel.errors import ValidationFailed
+from services.kernel.identity import roster_places
 
 from . import identity, models, participation, spreadsheet
 
@@ -955,3 +956,8 @@ def import_file(session: Session, file: str, data: bytes, clock, policy=None,
                 vault: identity.Vault | None = None, may_write_villages=None) -> dict:
     return import_source(session, spreadsheet.Source(file, data=data), clock, policy, options,
                          progress, apply, vault, may_write_villages)
+
+
+# the scope guard places a result naming only a household or hamlet through the roster
+places = roster_places(models.Household.id, models.Household.hamlet_id, models.Hamlet.village_id,
+                       hamlets=models.Hamlet.id)

@@ -5,9 +5,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.kernel.db import get_or_404
+from services.kernel.identity import scoped
 
 from . import models
-from .places import hamlet_chain
+from .places import hamlet_chain, village_of
 
 
 def public_view(session: Session, household_id: str) -> dict | None:
@@ -48,8 +49,12 @@ def hamlet_view(session: Session, hamlet_id: str) -> dict:
             "village_name": village.name, "town_id": village.town_id, "households": households}
 
 
-def list_households(session: Session, hamlet_id: str | None = None, limit: int = 200, offset: int = 0) -> list[dict]:
-    query = select(models.Household.id).order_by(models.Household.id).limit(limit).offset(offset)
+def list_households(session: Session, hamlet_id: str | None = None, limit: int = 200, offset: int = 0,
+                    caller=None) -> list[dict]:
+    household = models.Household
+    query = scoped(select(household.id), caller, household=household.id, hamlet=household.hamlet_id,
+                   village=village_of(household.hamlet_id))
+    query = query.order_by(household.id).limit(limit).offset(offset)
     if hamlet_id:
         query = query.where(models.Household.hamlet_id == hamlet_id)
     return [public_view(session, hid) for hid in session.scalars(query)]

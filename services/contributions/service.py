@@ -31,6 +31,7 @@ class PersonalDataVault(DependencyProvider):
 
 class ContributionsService:
     name = "contributions"
+    places = staticmethod(roster.places)  # for the scope guard (kernel Api)
     caller = Caller()  # who asks (services.kernel.identity); None for the platform's own calls
     db = Database()
     policy = RpcProxy("rules")   # the policy port: decide(area, facts), params(area)
@@ -65,7 +66,7 @@ class ContributionsService:
     def list_households(self, query=None):
         q = schemas.HouseholdQuery().load(query or {})
         return [actors.private_view(self.caller, h)
-                for h in roster_views.list_households(self.db, q["hamlet_id"], q["limit"], q["offset"])]
+                for h in roster_views.list_households(self.db, q["hamlet_id"], q["limit"], q["offset"], self.caller)]
 
     @api
     def get_hamlet(self, hamlet_id):
@@ -97,7 +98,7 @@ class ContributionsService:
 
     @api
     def list_contributions(self, query=None):
-        return views.entries(self.db, schemas.ContributionQuery().load(query or {}))
+        return views.entries(self.db, schemas.ContributionQuery().load(query or {}), self.caller)
 
     @api
     def contribution_totals(self, query=None):

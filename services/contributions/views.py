@@ -12,9 +12,9 @@ def entry(session: Session, row: models.LedgerEntry) -> dict:
             "reversed_by": ledger.reversed_ids(session, [row.id]).get(row.id)}
 
 
-def entries(session: Session, query: dict) -> list[dict]:
+def entries(session: Session, query: dict, caller=None) -> list[dict]:
     query = dict(query)
-    rows = ledger.entries(session, query, query.pop("limit"), query.pop("offset"))
+    rows = ledger.entries(session, query, query.pop("limit"), query.pop("offset"), caller)
     reversed_by = ledger.reversed_ids(session, [r.id for r in rows])
     return [{**schemas.ContributionOut().dump(r), "reversed_by": reversed_by.get(r.id)} for r in rows]
 

@@ -208,8 +208,7 @@ def require(principal: Principal | None, geo: dict | None = None, *, roles=None,
                                     f" (role {principal.role} may not {what or 'do this'})",
                          "role": principal.role, "allowed_roles": sorted(roles)})
     if geo is not None and not principal.covers(geo):
-        raise Forbidden({"message": f"超出权限范围 (out of scope: {', '.join(map(str, principal.scopes))})",
-                         "role": principal.role, "scope": [str(s) for s in principal.scopes]})
+        raise _out_of_scope(principal)
     return principal
 
 
@@ -234,9 +233,36 @@ def scope_filter(principal: Principal | None) -> dict | None:
     return found
 
 
+def scoped(statement, principal: Principal | None, *, household=None, hamlet=None, village=None):
+    """A list query narrowed in SQL to the rows the caller reaches (the rule of
+    :meth:`Principal.reaches`), so a page holds ``limit`` rows the caller may see, not fewer.
+    ``household``/``hamlet``/``village``: the row's columns (or correlated expressions). The
+    scope guard still checks every row the service returns."""
+    from sqlalchemy import false, or_
+    if principal is None or principal.has(COUNTY_OPERATOR, POLICY_STAFF) or \
+            any(s.kind == "county" for s in principal.scopes):
+        return statement
+    by = {"household": household, "hamlet": hamlet, "village": village}
+    ids: dict[str, list[str]] = {}
+    for scope in principal.scopes:
+        ids.setdefault(scope.kind, []).append(scope.id)
+    ids.setdefault("village", []).extend(principal.villages if "town" in ids else ())
+    allowed = [by[kind].in_(values) for kind, values in ids.items() if by.get(kind) is not None and values]
+    if household is not None and village is not None and principal.villages:
+        # what belongs to no household (the village's own) is seen by anyone of the village
+        allowed.append(household.is_(None) & village.in_(principal.villages))
+    return statement.where(or_(*allowed) if allowed else false())
+
+
 def in_filter(principal: Principal | None, row_geo: dict) -> bool:
     """A row of a list is shown to the caller: the same rule as :meth:`Principal.covers`."""
     return principal is not None and principal.covers(row_geo)
+
+
+def owns(principal: Principal | None, owner: str | None) -> bool:
+    """Whether the caller may see a caller-owned object (a subscription): its owner, a county
+    operator, or the platform's own call (no Principal: an operator's command, another service)."""
+    return principal is None or principal.has(COUNTY_OPERATOR) or (owner is not None and owner == principal.subject)
 
 
 def stamp(principal: Principal, payload: dict, actor: dict) -> dict:
@@ -258,28 +284,68 @@ def geography(obj: dict) -> dict:
             if isinstance(obj.get(f"{level}_id"), str) and obj.get(f"{level}_id")}
 
 
-def guard(principal: Principal | None, result, read: bool = False, village_wide: bool = False):
+def guard(principal: Principal | None, result, read: bool = False, village_wide: bool = False,
+          place=None):
     """What a caller gets back from a service: a dict naming a place out of its reach is refused
     (403, and the service's transaction is rolled back, so nothing of it is stored); so is a
     write's list with any such item, while a read's list leaves those items out. Results that
     name no place pass unchanged; a call without a Principal is the platform's own (another
     service, an operator's command). ``village_wide``: what anyone of a village may tell about
-    anyone of it (a neighbour's good deed) needs the object in the caller's village only."""
+    anyone of it (a neighbour's good deed) needs the object in the caller's village only.
+
+    ``place(geo) -> geo``: the service's own roster completing a result that names a household
+    or a hamlet but not its village (a ledger entry, a hamlet's overview). Without it such a
+    result could be placed only through the Principal's resolved places, which lag the roster."""
     if principal is None or principal.has(COUNTY_OPERATOR, POLICY_STAFF):
         return result
-    if isinstance(result, dict):
-        geo = geography(result)
+    placed: dict = {}
+
+    def reachable(obj: dict) -> bool:
+        geo = geography(obj)
         if village_wide and geo:
             geo = {k: v for k, v in geo.items() if k != "household"}
-        if geo and not principal.reaches(geo):
-            raise Forbidden({"message": f"超出权限范围 (out of scope: {', '.join(map(str, principal.scopes))})",
-                             "role": principal.role, "scope": [str(s) for s in principal.scopes]})
+        if not geo or principal.reaches(geo):
+            return True
+        if place is None or "village" in geo:
+            return False
+        key = tuple(sorted(geo.items()))
+        if key not in placed:
+            placed[key] = {**place(geo), **geo}
+        return principal.reaches(placed[key])
+
+    if isinstance(result, dict):
+        if not reachable(result):
+            raise _out_of_scope(principal)
         return result
     if isinstance(result, list):
-        kept = [item for item in result
-                if not isinstance(item, dict) or not geography(item) or principal.reaches(geography(item))]
+        kept = [item for item in result if not isinstance(item, dict) or reachable(item)]
         if len(kept) != len(result) and not read:
-            raise Forbidden({"message": f"超出权限范围 (out of scope: {', '.join(map(str, principal.scopes))})",
-                             "role": principal.role, "scope": [str(s) for s in principal.scopes]})
+            raise _out_of_scope(principal)
         return kept
     return result
+
+
+def _out_of_scope(principal: Principal) -> Forbidden:
+    return Forbidden({"message": f"超出权限范围 (out of scope: {', '.join(map(str, principal.scopes))})",
+                      "role": principal.role, "scope": [str(s) for s in principal.scopes]})
+
+
+def roster_places(household, hamlet, village, hamlets=None):
+    """A service's ``places`` from its roster read model's columns: ``place(session, geo)`` adds
+    the hamlet and the village of a household, or the village of a hamlet. ``hamlets``: the
+    hamlets' own id column when the village is kept on a hamlet table (``village`` its column)."""
+    from sqlalchemy import select
+    hamlet_key = hamlet if hamlets is None else hamlets
+
+    def place(session, geo: dict) -> dict:
+        if geo.get("household"):
+            query = select(hamlet, village).where(household == geo["household"])
+            if hamlets is not None:
+                query = query.join_from(household.class_, hamlets.class_, hamlet == hamlets)
+            row = session.execute(query.limit(1)).first()
+            return {"hamlet": row[0], "village": row[1]} if row else {}
+        if geo.get("hamlet"):
+            found = session.scalar(select(village).where(hamlet_key == geo["hamlet"]).limit(1))
+            return {"village": found} if found else {}
+        return {}
+    return place

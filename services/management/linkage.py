@@ -18,6 +18,7 @@ from services.kernel import outbox
 from services.kernel.clock import iso
 from services.kernel.db import get_or_404
 from services.kernel.errors import Conflict, invalid
+from services.kernel.identity import roster_places
 from services.kernel.ids import new_id
 
 from . import participation
@@ -187,3 +188,7 @@ def visits_of(session: Session, party_member_id: str, since: datetime | None, un
     if until is not None:
         stmt = stmt.where(ContactVisit.visited_at < until)
     return list(session.scalars(stmt.order_by(ContactVisit.visited_at)))
+
+
+# the scope guard places a result naming only a household or hamlet through this read model
+places = roster_places(Household.household_id, Household.hamlet_id, Household.village_id)

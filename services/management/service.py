@@ -15,6 +15,7 @@ def _query(schema, query):
 
 class ManagementService:
     name = "management"
+    places = staticmethod(linkage.places)  # for the scope guard (kernel Api)
     db = Database()
     policy = RpcProxy("rules")      # the policy port: decide(area, facts), params(area)
     clock = Clock()

@@ -37,7 +37,7 @@ def cmd_deliveries(args) -> int:
         return 0
     ids = None if args.all else [int(i) for i in args.ids]
     if ids is not None and not ids and args.subscription is None:
-        print("name the delivery ids to replay, or --subscription N, or --all", file=sys.stderr)
+        print("name the delivery ids to replay, or --subscription sub_..., or --all", file=sys.stderr)
         return 2
     replayed = _rpc(args, "replay_deliveries", delivery_ids=ids or None, subscription_id=args.subscription)
     for ident in replayed:
@@ -52,7 +52,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("deliveries", help="failed webhook and email deliveries: list, replay")
     parser.add_argument("action", choices=["list", "replay"])
     parser.add_argument("ids", nargs="*", help="delivery ids (replay)")
-    parser.add_argument("--subscription", type=int, default=None, help="only this subscription's")
+    parser.add_argument("--subscription", default=None, help="only this subscription's (its id, sub_...)")
     parser.add_argument("--all", action="store_true", help="replay every failed delivery")
     parser.add_argument("--json", action="store_true", help="list as JSON")
     parser.add_argument("--timeout", type=float, default=30)

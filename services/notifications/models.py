@@ -1,6 +1,7 @@
 """Tables of the notifications service (共享 sharing): the public feed and its subscribers."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -27,13 +28,19 @@ class Notice(Base):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
+def new_public_id() -> str:
+    return "sub_" + secrets.token_urlsafe(18)
+
+
 class Subscription(Base):
     """A person's (email) or county system's (webhook) standing request for matching events."""
 
     __tablename__ = "subscription"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # the id callers see: random, so one subscription's id tells nothing of another's (OWASP API1)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True, default=lambda: new_public_id())
     subscriber: Mapped[str] = mapped_column(String(200))
-    # Who may see and end it: the caller's identity once the gateway authenticates (issue 11).
+    # who may see and end it: the caller who made it (their token's id), or None for an operator
     owner: Mapped[str | None] = mapped_column(String(200), index=True)
     channel: Mapped[str] = mapped_column(String(16), default="webhook")  # a key of channels.CHANNELS
     url: Mapped[str | None] = mapped_column(String(500))          # a county system's webhook, or

@@ -13,7 +13,7 @@ class SubscriptionIn(Input):
     digest = fields.String(load_default="immediate", validate=validate.OneOf(["immediate", "daily", "weekly"]))
     # a cursor of GET /api/events: the new subscription is owed every stored event after it
     start_after = fields.String(load_default=None, validate=validate.Regexp(r"^\d+$"))
-    # the caller's identity; set by the gateway once it authenticates (issue 11), not by clients
+    # the caller's identity, stamped by the service from the call (services.kernel.identity)
     owner = fields.String(load_default=None, validate=validate.Length(max=200))
 
     @validates_schema
@@ -23,7 +23,7 @@ class SubscriptionIn(Input):
 
 
 class SubscriptionOut(Schema):
-    id = fields.Integer()
+    id = fields.String(attribute="public_id")
     subscriber = fields.String()
     owner = fields.String(allow_none=True)
     channel = fields.String()
@@ -45,7 +45,7 @@ class SubscriptionCreated(SubscriptionOut):
 
 class DeliveryOut(Schema):
     id = fields.Integer()
-    subscription_id = fields.Integer()
+    subscription_id = fields.String()   # the subscription's public id
     subscriber = fields.String()
     notice_id = fields.Integer()
     event_id = fields.String()

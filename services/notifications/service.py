@@ -7,7 +7,7 @@ from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from services.kernel.db import get_or_404
-from services.kernel.nameko_ext import Clock, Database, api, on_event
+from services.kernel.nameko_ext import Caller, Clock, Database, api, on_event
 
 from . import board, publicity, schemas, sharing
 from .dependencies import DeliveryLanes
@@ -15,6 +15,7 @@ from .dependencies import DeliveryLanes
 
 class NotificationsService:
     name = "notifications"
+    caller = Caller()  # who asks: a subscription is seen and ended by its owner only
     db = Database()
     clock = Clock()
     config = Config()
@@ -43,7 +44,7 @@ class NotificationsService:
         publicity.finalise_due(self.db, self.clock.now())
         self.db.commit()
 
-    @api
+    @api(actor={"owner": "subject"})
     def subscribe(self, payload):
         data = schemas.SubscriptionIn().load(payload)
         sub = sharing.subscribe(self.db, data, self.clock.now(), self._retention(),
@@ -52,11 +53,12 @@ class NotificationsService:
 
     @api
     def unsubscribe(self, subscription_id):
-        return schemas.SubscriptionOut().dump(sharing.unsubscribe(self.db, int(subscription_id), self.clock.now()))
+        sub = sharing.subscription(self.db, subscription_id, self.caller)
+        return schemas.SubscriptionOut().dump(sharing.unsubscribe(self.db, sub, self.clock.now()))
 
     @api
     def subscription(self, subscription_id):
-        sub = sharing.subscription(self.db, int(subscription_id))
+        sub = sharing.subscription(self.db, subscription_id, self.caller)
         return {**schemas.SubscriptionOut().dump(sub),
                 "deliveries": sharing.delivery_counts(self.db, sub.id)}
 
@@ -96,7 +98,7 @@ class NotificationsService:
     @api
     def failed_deliveries(self, subscription_id=None):
         rows = sharing.failed_deliveries(self.db, subscription_id)
-        return [{**schemas.DeliveryOut().dump(d), "subscriber": s.subscriber,
+        return [{**schemas.DeliveryOut().dump(d), "subscription_id": s.public_id, "subscriber": s.subscriber,
                  "event_id": n.cause_event_id, "event_type": n.cause_type} for d, s, n in rows]
 
     @api

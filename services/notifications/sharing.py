@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from services.kernel import events, outbox
+from services.kernel import events, identity, outbox
 from services.kernel.db import get_or_404, utcnow
 from services.kernel.errors import NotFound, ValidationFailed
 
@@ -102,9 +102,8 @@ def cancel_pending(session: Session, subscription_id: int) -> int:
         .values(status="cancelled", last_error="subscription ended")).rowcount
 
 
-def unsubscribe(session: Session, subscription_id: int, now: datetime | None = None) -> Subscription:
+def unsubscribe(session: Session, sub: Subscription, now: datetime | None = None) -> Subscription:
     """Ends it: nothing more is sent, pending retries included."""
-    sub = get_or_404(session, Subscription, subscription_id, "subscription")
     if sub.active:
         sub.active, sub.ended_at = False, now or utcnow()
     cancel_pending(session, sub.id)
@@ -127,21 +126,21 @@ def confirm(session: Session, token: str, now: datetime | None = None) -> Subscr
 
 
 def unsubscribe_by_token(session: Session, token: str, now: datetime | None = None) -> Subscription:
-    return unsubscribe(session, by_token(session, token).id, now)
+    return unsubscribe(session, by_token(session, token), now)
 
 
-def failed_deliveries(session: Session, subscription_id: int | None = None, limit: int = 500):
+def failed_deliveries(session: Session, subscription_id: str | None = None, limit: int = 500):
     query = (select(Delivery, Subscription, Notice)
              .join(Subscription, Delivery.subscription_id == Subscription.id)
              .join(Notice, Delivery.notice_id == Notice.id)
              .where(Delivery.status == "failed").order_by(Delivery.id).limit(limit))
     if subscription_id is not None:
-        query = query.where(Delivery.subscription_id == subscription_id)
+        query = query.where(Subscription.public_id == subscription_id)
     return session.execute(query).all()
 
 
 def replay(session: Session, delivery_ids: list[int] | None, now: datetime,
-           subscription_id: int | None = None) -> list[int]:
+           subscription_id: str | None = None) -> list[int]:
     """Exhausted deliveries back in their lane, from the first attempt (same webhook-id).
     Those of ended subscriptions stay as they are."""
     query = (select(Delivery).join(Subscription, Delivery.subscription_id == Subscription.id)
@@ -149,7 +148,7 @@ def replay(session: Session, delivery_ids: list[int] | None, now: datetime,
     if delivery_ids is not None:
         query = query.where(Delivery.id.in_(delivery_ids))
     if subscription_id is not None:
-        query = query.where(Delivery.subscription_id == subscription_id)
+        query = query.where(Subscription.public_id == subscription_id)
     replayed = []
     for delivery in session.scalars(query.order_by(Delivery.id)):
         delivery.status, delivery.attempts, delivery.next_attempt_at = "pending", 0, now
@@ -224,8 +223,14 @@ def record_attempt(delivery: Delivery, now: datetime, error: str | None) -> None
         delivery.next_attempt_at = now + RETRY_SCHEDULE[delivery.attempts - 1]
 
 
-def subscription(session: Session, subscription_id: int) -> Subscription:
-    return get_or_404(session, Subscription, subscription_id, "subscription")
+def subscription(session: Session, public_id: str, principal=None) -> Subscription:
+    """A subscription by its public id, for its owner (or an operator, or the platform's own call).
+    Another caller's subscription answers as a missing one: its existence is not told either."""
+    sub = session.scalars(select(Subscription).where(Subscription.public_id == str(public_id))).first()
+    if sub is None or not identity.owns(principal, sub.owner):
+        raise NotFound({"message": f"没有这个订阅 (no subscription {public_id})", "kind": "subscription",
+                        "id": str(public_id)})
+    return sub
 
 
 def delivery_counts(session: Session, subscription_id: int) -> dict:

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from services.kernel.db import get_or_404
+from services.kernel.identity import roster_places
 
 from .models import Household
 
@@ -26,3 +27,7 @@ def apply_registered(session: Session, data: dict, now: datetime) -> Household:
 
 def get(session: Session, household_id: str) -> Household:
     return get_or_404(session, Household, household_id, "household")
+
+
+# the scope guard places a result naming only a household or hamlet through this read model
+places = roster_places(Household.household_id, Household.hamlet_id, Household.village_id)

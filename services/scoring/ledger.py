@@ -24,6 +24,7 @@ from services.kernel import outbox, periods
 from services.kernel import policy as policy_port
 from services.kernel.db import get_or_404
 from services.kernel.errors import Conflict, IllegalTransition, NotFound, PolicyRefused, ValidationFailed
+from services.kernel.identity import scoped
 from services.kernel.ids import new_id
 
 from .models import Household, PointsAccount, PointsEntry
@@ -271,8 +272,10 @@ def refund(session: Session, entry_id: str, by: str, reason: str, now: datetime)
 
 
 def list_entries(session: Session, *, household_id=None, status=None, quarter=None, source=None,
-                 hamlet_id=None, limit: int = 100, offset: int = 0) -> list[PointsEntry]:
-    query = select(PointsEntry)
+                 hamlet_id=None, limit: int = 100, offset: int = 0, caller=None) -> list[PointsEntry]:
+    village = select(Household.village_id).where(Household.household_id == PointsEntry.household_id).scalar_subquery()
+    query = scoped(select(PointsEntry), caller, household=PointsEntry.household_id,
+                   hamlet=PointsEntry.hamlet_id, village=village)
     for column, value in ((PointsEntry.household_id, household_id), (PointsEntry.status, status),
                           (PointsEntry.quarter, quarter), (PointsEntry.source, source),
                           (PointsEntry.hamlet_id, hamlet_id)):

@@ -19,6 +19,7 @@ def _query(schema, query):
 
 class ScoringService:
     name = "scoring"
+    places = staticmethod(households.places)  # for the scope guard (kernel Api)
     db = Database()
     policy = RpcProxy("rules")
     clock = Clock()
@@ -85,7 +86,7 @@ class ScoringService:
 
     @api
     def list_entries(self, query=None):
-        return schemas.EntryOut(many=True).dump(ledger.list_entries(self.db, **_query(schemas.EntriesQuery, query)))
+        return schemas.EntryOut(many=True).dump(ledger.list_entries(self.db, **_query(schemas.EntriesQuery, query), caller=self.caller))
 
     @api
     def get_balance(self, household_id):

@@ -328,3 +328,39 @@ def test_the_anonymous_attacks_of_the_issue_are_refused(world):
         assert answer.status_code == 401, (method, path, answer.status_code, answer.text)
     assert requests.get(f"{base}/api/board/feed").status_code == 200
     assert requests.get(f"{base}/healthz").status_code == 200
+
+
+def test_a_subscription_has_an_unguessable_id_and_is_its_owners(world):
+    base = world["base"]
+    mine, theirs = as_(world, "integration"), as_(world, "integration", "out")
+    made = mine.post(f"{base}/api/subscriptions", json={
+        "subscriber": "县档案系统", "url": "http://127.0.0.1:9/hook", "patterns": ["good_deed.*"],
+        "owner": "someone-else"})
+    assert made.status_code == 201, made.text
+    sub = made.json()
+    assert re.fullmatch(r"sub_[A-Za-z0-9_-]{24}", sub["id"]), sub["id"]
+    assert sub["owner"] != "someone-else", "the owner is the caller, not what the body says"
+    second = mine.post(f"{base}/api/subscriptions", json={
+        "subscriber": "县档案系统", "url": "http://127.0.0.1:9/hook", "patterns": ["good_deed.*"]}).json()
+    assert second["id"] != sub["id"]
+    assert mine.get(f"{base}/api/subscriptions/{sub['id']}").status_code == 200
+    assert as_(world, "county_operator").get(f"{base}/api/subscriptions/{sub['id']}").status_code == 200
+    for method in ("GET", "DELETE"):  # another system's: as if it did not exist
+        answer = theirs.request(method, f"{base}/api/subscriptions/{sub['id']}")
+        assert answer.status_code == 404, (method, answer.text)
+        assert as_(world, "village_cadre").request(method, f"{base}/api/subscriptions/{sub['id']}").status_code == 404
+    assert requests.get(f"{base}/api/subscriptions/{sub['id']}").status_code == 401
+    assert mine.delete(f"{base}/api/subscriptions/{sub['id']}").json()["active"] is False
+
+
+def test_a_page_holds_what_the_caller_may_see(world):
+    """Lists are narrowed in the query, not after it: far-* sorts before wgd-*, and a page of
+    five for 伍桂墩村's cadre still holds five of its own households."""
+    base = world["base"]
+    page = as_(world, "village_cadre").get(f"{base}/api/households", params={"limit": 5})
+    assert page.status_code == 200, page.text
+    assert len(page.json()) == 5 and {h["village_id"] for h in page.json()} == {"v-wgd"}
+    own = as_(world, "resident").get(f"{base}/api/households", params={"limit": 5}).json()
+    assert [h["household_id"] for h in own] == ["wgd-1-02"]
+    entries = as_(world, "town_staff", "out").get(f"{base}/api/contributions", params={"limit": 500}).json()
+    assert all(e["household_id"] is None or e["household_id"].startswith("far-") for e in entries)

@@ -93,7 +93,6 @@ def test_proposals_suggestion_motion_and_its_lifecycle(api, person):
     assert expect(who.get(f"{api}/api/motions/{motion['id']}/votes"), 200) == []
 
 
-@pytest.mark.xfail(strict=False, reason='adapted to identity in the last minutes of the session; not yet seen passing on the merged tree')
 def test_proposals_reports_and_good_deeds(api, person):
     village = uid("v")
     who = cadre(person, village)
@@ -107,9 +106,10 @@ def test_proposals_reports_and_good_deeds(api, person):
     assert early["current"] == "assigned" and "resolve" in early["allowed"]
 
     # a deed is verified by someone other than its reporter (the hamlet head reports it)
-    reporter = person("hamlet_head", f"village:{village}")
+    hamlet = uid("h")
+    reporter = person("hamlet_head", f"hamlet:{hamlet}")
     deed = expect(reporter.post(f"{api}/api/good-deeds", json={
-        "village_id": village, "hamlet_id": uid("h"), "household_id": "hh-9", "resident_id": "r-9",
+        "village_id": village, "hamlet_id": hamlet, "household_id": "hh-9", "resident_id": "r-9",
         "deed_code": "help_neighbour", "description": "helped rebuild a wall", "reported_by": "r-1"}), 201)
     verified = expect(who.post(f"{api}/api/good-deeds/{deed['id']}/verify",
                                     json={"verified_by": "cadre-1"}), 200)
@@ -119,7 +119,6 @@ def test_proposals_reports_and_good_deeds(api, person):
 
 # -- contributions 四出共建 -----------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=False, reason="identity merge: a village cadre's write on an object the scope guard places only through the identity service's places answers 403 (out of scope); see the closing note")
 def test_contributions_roster_money_reversal_and_demolition(api, person, roster):
     who = cadre(person, "v-wgd")
     assert roster["rows"] > 0
@@ -170,7 +169,6 @@ def test_contributions_roster_money_reversal_and_demolition(api, person, roster)
 
 # -- scoring 双向共评 -----------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=False, reason="identity merge: a village cadre's write on an object the scope guard places only through the identity service's places answers 403 (out of scope); see the closing note")
 def test_scoring_points_approval_balance_and_rankings(api, person, roster):
     who = cadre(person, "v-wgd")
     # scoring learns the roster's households from contributions' household.registered events
@@ -261,7 +259,6 @@ def test_policy_status_params_and_decisions(api, person):
 
 # -- management 三线共管: the operator's questions about a hamlet -----------------------------------
 
-@pytest.mark.xfail(strict=False, reason="identity merge: a village cadre's write on an object the scope guard places only through the identity service's places answers 403 (out of scope); see the closing note")
 def test_management_who_is_responsible_and_what_is_open(api, roster, person):
     who_asks = cadre(person, "v-wgd")
     hamlet, area_id = "wgd-2", uid("wgd-2-lane")

@@ -9,24 +9,25 @@ from datetime import datetime, timezone
 
 import eventlet
 import pytest
-import requests
 from openpyxl import load_workbook
 
 from services import cli
 from services.contributions.service import ContributionsService
 from services.gateway.service import GatewayService
+from services.identity.service import IdentityService
 from services.kernel import config as kconfig
 from services.kernel.config import ROOT
 from services.kernel.nameko_ext import topology
 from services.rules.service import RulesService
 from services.kernel import periods
 from services.scoring.service import ScoringService
+from tests.support.identity import caller
 from tests.support.rosters import Household, Roster, id_number
 from tests.support.wait import until
 
 pytestmark = pytest.mark.integration
 
-SERVICES = [RulesService, ContributionsService, ScoringService]
+SERVICES = [RulesService, ContributionsService, ScoringService, IdentityService]
 KEY = "aW50ZWdyYXRpb24tdGVzdC1vbmx5LW5vdC1zZWNyZXQ="  # test-only, obviously not a secret
 
 
@@ -53,8 +54,10 @@ def stack(vhosts, tmp_path, monkeypatch):
             container = get_container_cls(config)(cls, config)
             containers.append(container)
             container.start()
-        yield {"uri": uri, "http": f"http://127.0.0.1:{port}",
-               "db": kconfig.database_url(config, "contributions")}
+        http = f"http://127.0.0.1:{port}"
+        # the clerk acts as a cadre of the village, with a token the running identity service issued
+        yield {"uri": uri, "http": http, "db": kconfig.database_url(config, "contributions"),
+               "clerk": caller(http, {"AMQP_URI": uri}, "village_cadre", "village:v-i")}
     finally:
         for container in reversed(containers):
             try:
@@ -74,27 +77,26 @@ def village() -> Roster:
     ], merge_hamlets=True)
 
 
-@pytest.mark.xfail(strict=False, reason='drives the HTTP API anonymously (written before identity): '
-                   'to act with tokens; the CLI import itself is covered by its service test')
 def test_roster_import_then_exports_against_the_running_services(stack, tmp_path, capsys):
     amqp = ["--amqp-uri", stack["uri"]]
+    clerk = stack["clerk"]
     importing = ["roster", "import", "--town", "t-i", "--village", "v-i", "--town-name", "xx镇",
                  "--village-name", "伍桂墩村", "--database-url", stack["db"], "--no-rules", "--quiet"]
     path = village().write(tmp_path / "伍桂墩村花名册.xlsx")
 
     assert cli.main([*amqp, *importing, "--check", str(path)]) == 0
     assert "检查通过" in capsys.readouterr().out
-    assert requests.get(f"{stack['http']}/api/hamlets/v-i-g1").status_code == 404   # --check wrote nothing
+    assert clerk.get(f"{stack['http']}/api/hamlets/v-i-g1").status_code == 404   # --check wrote nothing
 
     assert cli.main([*amqp, *importing, str(path)]) == 0
     out = capsys.readouterr().out
     assert "新建" in out and "4 户" in out and "表头在第 3 行" in out
     assert "“２组”" in out and "都按“二组”导入" in out
-    households = requests.get(f"{stack['http']}/api/households", params={"hamlet_id": "v-i-g1"}).json()
+    households = clerk.get(f"{stack['http']}/api/households", params={"hamlet_id": "v-i-g1"}).json()
     assert {h["head_name"] for h in households} == {"伍建国", "陈秀英"}
     head = next(h for h in households if h["head_name"] == "伍建国")["household_id"]
     # scoring hears of the households through the outbox of the running contributions service
-    until(lambda: requests.get(f"{stack['http']}/api/scoring/households/{head}").status_code == 200,
+    until(lambda: clerk.get(f"{stack['http']}/api/scoring/households/{head}").status_code == 200,
           timeout=60, message="scoring to learn the imported households")
 
     assert cli.main([*amqp, *importing, str(path)]) == 0
@@ -109,13 +111,13 @@ def test_roster_import_then_exports_against_the_running_services(stack, tmp_path
     assert "【身份证号】" in err and "怎么改" in err
 
     for amount in ("100.10", "0.05"):
-        made = requests.post(f"{stack['http']}/api/contributions", json={
-            "kind": "money", "household_id": head, "amount": amount, "source": "crowd", "recorded_by": "clerk"})
+        made = clerk.post(f"{stack['http']}/api/contributions", json={
+            "kind": "money", "household_id": head, "amount": amount, "source": "crowd"})
         assert made.status_code == 201, made.text
-    entry = requests.post(f"{stack['http']}/api/points", json={
-        "household_id": head, "deed_code": "help_neighbour", "reason": "帮邻居修墙", "recorded_by": "clerk"}).json()
-    assert requests.post(f"{stack['http']}/api/points/approvals", json={
-        "entry_ids": [entry["entry_id"]], "cadre_id": "clerk"}).status_code == 200
+    entry = clerk.post(f"{stack['http']}/api/points", json={
+        "household_id": head, "deed_code": "help_neighbour", "reason": "帮邻居修墙"}).json()
+    assert clerk.post(f"{stack['http']}/api/points/approvals", json={
+        "entry_ids": [entry["entry_id"]]}).status_code == 200
 
     ledger_file = tmp_path / "ledger.xlsx"
     assert cli.main([*amqp, "export", "contributions", "--village", "v-i", "-o", str(ledger_file)]) == 0
@@ -127,7 +129,7 @@ def test_roster_import_then_exports_against_the_running_services(stack, tmp_path
     assert rows[-1][0] == "合计" and rows[-1][6] == pytest.approx(100.15)
 
     year = str(datetime.now(timezone.utc).year)
-    points = requests.get(f"{stack['http']}/api/exports/points",
+    points = clerk.get(f"{stack['http']}/api/exports/points",
                           params={"village_id": "v-i", "format": "xlsx", "period": year})
     assert points.status_code == 200, points.text
     assert points.headers["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -137,7 +139,7 @@ def test_roster_import_then_exports_against_the_running_services(stack, tmp_path
     assert table[2][1:3] == ("一组", "伍建国") and table[2][3] == entry["points"]
     assert table[-1][0] == "合计" and table[-1][3] == entry["points"]
 
-    csv_download = requests.get(f"{stack['http']}/api/exports/households",
+    csv_download = clerk.get(f"{stack['http']}/api/exports/households",
                                 params={"village_id": "v-i", "format": "csv"})
     text = csv_download.content.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("序号,组别,户主姓名,性别,身份证号")
@@ -148,6 +150,6 @@ def test_roster_import_then_exports_against_the_running_services(stack, tmp_path
                      "--period", periods.quarter_of(datetime.now(timezone.utc)), "-o", str(rankings_file)]) == 0
     assert rankings_file.read_text(encoding="utf-8-sig").splitlines()[0] == "名次,组别,户数,总积分,户均积分"
 
-    totals = requests.get(f"{stack['http']}/api/contributions/totals", params={"village_id": "v-i"})
+    totals = clerk.get(f"{stack['http']}/api/contributions/totals", params={"village_id": "v-i"})
     assert totals.status_code == 200, totals.text
     assert totals.json()["money"]["total"] == "100.15"

@@ -17,7 +17,7 @@ ROUTES = [
     Route("POST", "/api/publicity/<int:publicity_id>/resolve", "notifications", "resolve_publicity",
           body=True, access=(SUPERVISOR, VILLAGE_CADRE)),
     Route("POST", "/api/subscriptions", "notifications", "subscribe", body=True, status=201, access=EVERYONE),
-    Route("GET", "/api/subscriptions/<int:subscription_id>", "notifications", "subscription", access=EVERYONE),
+    Route("GET", "/api/subscriptions/<subscription_id>", "notifications", "subscription", access=EVERYONE),
     # the links in emails: double opt-in, and unsubscribe (GET from the body, POST one-click);
     # the token in the link is the proof
     Route("GET", "/api/subscriptions/confirm", "notifications", "confirm", query=True,
@@ -29,7 +29,7 @@ ROUTES = [
     # catch-up: stored events after a cursor, oldest first
     Route("GET", "/api/events", "notifications", "events", query=True, response="EventsPage",
           access=(INTEGRATION, COUNTY_OPERATOR)),
-    Route("DELETE", "/api/subscriptions/<int:subscription_id>", "notifications", "unsubscribe", access=EVERYONE),
+    Route("DELETE", "/api/subscriptions/<subscription_id>", "notifications", "unsubscribe", access=EVERYONE),
 ]
 
 # OpenAPI: the one answer its method builds on top of a schema's dump

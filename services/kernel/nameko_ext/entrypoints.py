@@ -114,6 +114,14 @@ class Api(Rpc):
             keys.insert(0, f"key:{method}:{principal.subject if principal else '-'}:{key}")
         return keys, context_data.get("idempotency_digest")
 
+    def _placer(self, database, worker_ctx):
+        """The service's ``places`` (its roster read model) on the worker's own session."""
+        places = getattr(self.container.service_cls, "places", None)
+        if places is None or database is None:
+            return None
+        session = database.session(worker_ctx)
+        return lambda geo: places(session, geo)
+
     @staticmethod
     def _replay(stored, digest):
         stored_digest, response = stored
@@ -126,13 +134,14 @@ class Api(Rpc):
 
     def handle_result(self, message, keys, digest, worker_ctx, result, exc_info):
         exc_info = _translate(exc_info)
+        database = find_database(self.container)
         if exc_info is None:
             try:
                 result = identity.guard(principal_of(worker_ctx), result, read=is_read(worker_ctx),
-                                        village_wide=self.reach == "village")
+                                        village_wide=self.reach == "village",
+                                        place=self._placer(database, worker_ctx))
             except Exception:  # noqa: BLE001  Forbidden: replied instead of the result
                 exc_info = sys.exc_info()
-        database = find_database(self.container)
         if exc_info is None and database is not None:
             session = database.session(worker_ctx)
             try:

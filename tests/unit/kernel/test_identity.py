@@ -116,3 +116,98 @@ def test_an_object_naming_only_its_hamlet_is_placed_by_the_principals_hamlets():
     assert cadre.covers({"household": "h-1", "hamlet": "g-3"})
     assert not cadre.covers({"household": "h-9", "hamlet": "g-9"})
     assert not cadre.covers({"household": "h-1"})  # cannot be placed: refused, not guessed
+
+
+def test_the_guard_places_a_result_naming_only_a_household_through_the_services_roster():
+    # the cadre's Principal was resolved before the roster arrived: it knows no hamlets
+    cadre = who("village_cadre", "village:wuguidun", villages=("wuguidun",))
+    roster = {"h-1": {"hamlet": "g-3", "village": "wuguidun"}, "h-9": {"hamlet": "g-9", "village": "far"},
+              "g-3": {"village": "wuguidun"}}
+    asked = []
+
+    def place(geo):
+        asked.append(geo)
+        return roster.get(geo.get("household") or geo.get("hamlet"), {})
+
+    entry = {"id": "e-1", "household_id": "h-1", "hamlet_id": "g-3"}
+    with pytest.raises(Forbidden):                 # without the roster: refused, not guessed
+        identity.guard(cadre, entry)
+    assert identity.guard(cadre, entry, place=place) is entry
+    with pytest.raises(Forbidden):
+        identity.guard(cadre, {"household_id": "h-9"}, place=place)
+    with pytest.raises(Forbidden):                 # a household the roster does not know
+        identity.guard(cadre, {"household_id": "h-404"}, place=place)
+    assert identity.guard(cadre, {"hamlet_id": "g-3", "open_reports": []}, place=place)
+    asked.clear()
+    many = [dict(entry, id=f"e-{n}") for n in range(50)] + [{"household_id": "h-9"}]
+    assert len(identity.guard(cadre, many, read=True, place=place)) == 50
+    assert len(asked) == 2, "one lookup per place, not per row"
+    # what names its village is never looked up
+    asked.clear()
+    assert identity.guard(cadre, {"household_id": "h-1", "village_id": "wuguidun"}, place=place)
+    assert asked == []
+
+
+def test_roster_places_reads_a_read_model_and_a_hamlet_table():
+    from sqlalchemy import ForeignKey, String, create_engine
+    from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Hamlet(Base):
+        __tablename__ = "hamlet"
+        id: Mapped[str] = mapped_column(String, primary_key=True)
+        village_id: Mapped[str] = mapped_column(String)
+
+    class Household(Base):
+        __tablename__ = "household"
+        id: Mapped[str] = mapped_column(String, primary_key=True)
+        hamlet_id: Mapped[str] = mapped_column(ForeignKey("hamlet.id"))
+
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add_all([Hamlet(id="g-3", village_id="wuguidun"), Household(id="h-1", hamlet_id="g-3")])
+        session.flush()
+        place = identity.roster_places(Household.id, Household.hamlet_id, Hamlet.village_id, hamlets=Hamlet.id)
+        assert place(session, {"household": "h-1"}) == {"hamlet": "g-3", "village": "wuguidun"}
+        assert place(session, {"hamlet": "g-3"}) == {"village": "wuguidun"}
+        assert place(session, {"household": "nobody"}) == {}
+
+
+def test_scoped_lists_hold_exactly_what_the_guard_would_let_through():
+    """A page is narrowed in SQL by the same rule the guard applies to each row, so it is full."""
+    from sqlalchemy import Column, MetaData, String, Table, create_engine, insert, select
+
+    rows = [{"id": f"r{n}", "household_id": household, "hamlet_id": hamlet, "village_id": village}
+            for n, (household, hamlet, village) in enumerate([
+                ("h-1", "g-3", "wuguidun"), ("h-2", "g-3", "wuguidun"), ("h-3", "g-4", "wuguidun"),
+                (None, "g-3", "wuguidun"), (None, None, "wuguidun"), ("h-9", "g-9", "far"), (None, None, "far")])]
+    table = Table("entries", MetaData(), *(Column(name, String) for name in rows[0]))
+    engine = create_engine("sqlite://")
+    table.metadata.create_all(engine)
+    principals = [
+        Principal("a", "resident", (Scope.parse("household:h-1"),), villages=("wuguidun",)),
+        Principal("b", "hub_household", (Scope.parse("household:h-1"), Scope.parse("household:h-2")), villages=("wuguidun",)),
+        Principal("c", "hamlet_head", (Scope.parse("hamlet:g-3"),), villages=("wuguidun",), hamlets=("g-3", "g-4")),
+        Principal("d", "village_cadre", (Scope.parse("village:wuguidun"),), villages=("wuguidun",)),
+        Principal("e", "town_staff", (Scope.parse("town:xishui"),), villages=("far",)),
+        Principal("f", "county_operator", (Scope.parse("county:*"),)),
+        Principal("g", "village_cadre", (Scope.parse("village:nowhere"),), villages=("nowhere",)),
+    ]
+    seen = {}
+    with engine.begin() as connection:
+        connection.execute(insert(table), rows)
+        for principal in principals:
+            query = identity.scoped(select(table.c.id), principal, household=table.c.household_id,
+                                    hamlet=table.c.hamlet_id, village=table.c.village_id)
+            got = sorted(connection.scalars(query))
+            expected = sorted(row["id"] for row in rows if identity.guard(principal, [row], read=True))
+            assert got == expected, principal.role
+            seen[principal.subject] = got
+    # a household's own rows, and what belongs to no household in its village (a motion, a meeting)
+    assert seen["a"] == ["r0", "r3", "r4"] and seen["b"] == ["r0", "r1", "r3", "r4"]
+    assert seen["c"] == ["r0", "r1", "r3", "r4"]        # its hamlet's, and what belongs to no household
+    assert seen["d"] == ["r0", "r1", "r2", "r3", "r4"] and seen["e"] == ["r5", "r6"]
+    assert seen["f"] == [r["id"] for r in rows] and seen["g"] == []

@@ -8,7 +8,7 @@ from services.kernel import db, events
 from services.notifications import sharing
 from services.notifications.channels import Channel
 from services.notifications.lanes import Lanes
-from services.notifications.models import Base, Delivery
+from services.notifications.models import Base, Delivery, Subscription
 
 NOW = datetime(2026, 6, 5, 9, 0, tzinfo=timezone.utc)
 LOOPBACK = ["127.0.0.0/8"]
@@ -117,7 +117,7 @@ def test_retries_stop_when_the_subscription_ends_and_exhausted_ones_are_kept_for
     lanes.tick()
     count = len(channel.sent)
     with sessions() as session:
-        sharing.unsubscribe(session, sub, clock.at)
+        sharing.unsubscribe(session, session.get(Subscription, sub), clock.at)
         session.commit()
     clock.at += timedelta(hours=2)
     assert lanes.tick() == 0 and len(channel.sent) == count  # no retry after it ended

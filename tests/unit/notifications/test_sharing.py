@@ -59,5 +59,25 @@ def test_failed_delivery_backs_off_then_gives_up(session):
 
 def test_unsubscribing_an_unknown_subscription_is_not_found(session):
     with pytest.raises(NotFound):
-        sharing.unsubscribe(session, 42)
+        sharing.subscription(session, "sub_nothing")
     assert session.scalars(select(Notice)).all() == []
+
+
+def test_a_subscription_has_an_unguessable_id_and_is_seen_by_its_owner_only(session):
+    from services.kernel.identity import Principal, Scope
+    owner = Principal(subject="tok-a", role="integration", scopes=(Scope("village", "v-1"),))
+    other = Principal(subject="tok-b", role="integration", scopes=(Scope("village", "v-1"),))
+    operator = Principal(subject="tok-op", role="county_operator", scopes=(Scope("county", "*"),))
+    made = [sharing.subscribe(session, {"subscriber": f"s{n}", "url": "http://127.0.0.1:9/hook",
+                                        "patterns": ["*"], "owner": "tok-a"}, datetime(2026, 1, 1, tzinfo=timezone.utc),
+                                allow=("127.0.0.0/8",))
+            for n in range(2)]
+    ids = [sub.public_id for sub in made]
+    assert all(i.startswith("sub_") and len(i) >= 24 for i in ids) and ids[0] != ids[1]
+    assert sharing.subscription(session, ids[0], owner) is made[0]
+    assert sharing.subscription(session, ids[0], operator) is made[0]
+    assert sharing.subscription(session, ids[0], None) is made[0]     # the platform's own call
+    with pytest.raises(NotFound):                                      # as if it did not exist
+        sharing.subscription(session, ids[0], other)
+    with pytest.raises(NotFound):
+        sharing.subscription(session, str(made[0].id), owner)          # the row number is no id
