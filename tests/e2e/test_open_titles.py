@@ -41,6 +41,9 @@ def test_a_title_published_over_the_api_is_awarded_at_the_next_close(api, stack,
         "files": {**files, "titles.yaml": titles}, "cases": {**cases, "titles.yaml": NEW_TITLE_CASES},
         "message": "新设热心公益户称号"}), 200)
     assert [(f["area"], f["version"]) for f in published["files"]] == [("titles", version + 1)]
+    # the staff's draft folder is what they published (other tests publish from it after this one)
+    (folder / "titles.yaml").write_text(titles, encoding="utf-8")
+    (folder / "tests" / "titles.yaml").write_text(NEW_TITLE_CASES, encoding="utf-8")
 
     rating = expect(who.post(f"{api}/api/ratings", json={
         "household_id": HOUSEHOLD, "quarter": QUARTER, "stars": 10, "rated_by": "wgd-1-01-1"}), 201)
