@@ -2,8 +2,7 @@
 
 Each quarter a household is rated 0..10 stars on village rules and core values; the rating
 turns into points (the deed civility_points.yaml names for ratings, ``quarterly_rating``: the
-rule's points per star x stars). When a quarter
-is closed, titles are awarded if that close ends an award period (``award_every`` in
+rule's points per star x stars). When a quarter is closed, titles are awarded if that close ends an award period (``award_every`` in
 rules/titles.yaml: every quarter, every half year or every year): the ``titles`` rule decides
 from the household's honour balance as of that quarter, its stars and its nominations. Which
 titles exist (十星级文明户, 好婆婆, 好媳妇, ...), their labels and which need a nominee are read
@@ -13,7 +12,6 @@ next close. A decision naming a title scoring cannot act on is parked with the r
 """
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from sqlalchemy import select
@@ -28,8 +26,6 @@ from services.kernel.paging import paged
 
 from . import households, ledger, parked, point_sources
 from .models import PeriodClosure, Rating, Title
-
-log = logging.getLogger(__name__)
 
 AREA = "titles"
 AWARD_EVERY = ("quarter", "half_year", "year")
@@ -115,7 +111,8 @@ def _earned_codes(decision: dict) -> list[str]:
 
 def close_quarter(session: Session, policy, quarter: str, closed_by: str, now: datetime) -> dict:
     """期末评星评优: close ``quarter`` (once); if it ends an award period of titles.yaml, compute
-    and emit every rated household's titles. Returns ``{"titles", "period", "parked", "rule"}``."""
+    and emit every rated household's titles. Returns ``{"titles", "period", "parked",
+    "award_every", "titles_version"}`` (``period`` None: this close awards no titles)."""
     try:
         with session.begin_nested():
             session.add(PeriodClosure(kind="titles", period=quarter, closed_by=closed_by, closed_at=now))
