@@ -86,25 +86,37 @@ def run(demo):
     demo.say(f"阴湾: 彭乃国 (over 70) and 彭乃然 paid {_yuan(road['raised']['sponsor'])} for their roads, "
              f"neighbours pooled {_yuan(road['raised']['crowd'])}; labour led by the party secretary -> "
              f"leadership {road['leadership']} ({road['leadership_reason']})")
-    try:
-        lyc.record_contribution({"kind": "labour", "resident_id": "lyc-tj-02-1", "quantity": "4", "unit": "hours",
-                               "project_id": road["project_id"]})
-    except Exception as exc:  # PolicyRefused, crossing RPC
-        demo.say(f"小组事小组上: a 唐家院子 resident's labour on 阴湾's project is refused: "
-                 f"{exc.detail['reason']} (rule {_rule(exc.detail['rule'])})")
+    helped = lyc.record_contribution({"kind": "labour", "resident_id": "lyc-tj-02-1", "quantity": "4",
+                                      "unit": "hours", "project_id": road["project_id"]})
+    demo.say(f"小组事小组上 assigns responsibility, not a ban: a 唐家院子 neighbour's 4 hours on 阴湾's project "
+             f"are counted for {helped['hamlet_id']}" + (f" and flagged: {helped['flag']['reason']}" if helped["flag"] else ""))
+    everyone = lyc.record_contribution({"kind": "labour", "resident_id": "lyc-tj-02-1", "quantity": "1",
+                                        "unit": "days", "project_id": bridge["project_id"]})
+    demo.say(f"全村事大家上: labour on the village-wide bridge is recorded ({everyone['hours']} h, "
+             f"counted for {everyone['hamlet_id']})")
 
     # -- 四个一律: 660 m² demolished, never compensated -------------------------------------
     knocked = [("old_house", "400", "lyc-yw-02"), ("pigsty", "160", "lyc-yw-03"), ("cowshed", "100", "lyc-yw-04")]
+    # the register first: what is to be removed (一律拆除 by the rule), standing until it comes down
+    listed = {household: lyc.list_structure({"structure_type": structure, "household_id": household,
+                                             "area_m2": area})
+              for structure, area, household in knocked}
+    standing = lyc.list_structures({"village_id": "v-lyc", "status": "standing", "structure_type": "dry_toilet"})
+    toilet = standing[0] if standing else lyc.list_structure({"structure_type": "dry_toilet",
+                                                              "household_id": "lyc-yw-01", "location": "屋后"})
     first = None
     for structure, area, household in knocked:
-        d = lyc.register_demolition({"structure_type": structure, "area_m2": area, "household_id": household,
-                                   "demolished_on": date.today().isoformat(),
+        d = lyc.register_demolition({"structure_id": listed[household]["structure_id"], "area_m2": area,
+                                   "demolished_on": date.today().isoformat(), "project_id": road["project_id"],
                                    "salvaged_items": [{"name": "旧青砖 old bricks", "count": 200}]
                                    if structure == "old_house" else None})
         first = first or d
     total = sum(Decimal(a) for _s, a, _h in knocked)
     demo.say(f"四个一律: {total} m² of old houses, pigsties and cowsheds removed; "
-             f"cleared land -> {len(knocked)} public-use parcels; old bricks reused on site")
+             f"cleared land -> {len(knocked)} public-use parcels used by 阴湾's yards and road; old bricks reused on site")
+    standing = lyc.list_structures({"village_id": "v-lyc", "status": "standing", "must_remove": True})
+    demo.say(f"  一律拆除 still standing on the register: {len(standing)} "
+             f"(e.g. {toilet['structure_type']} of {toilet['household_id']}, {toilet['location']})")
     try:
         owner.claim_compensation(first["demolition_id"], {"amount": "8000"})
         demo.say("!! a compensation claim was accepted: check rules/demolition.yaml")

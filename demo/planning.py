@@ -48,18 +48,24 @@ def run(demo):
         "body": "Renovate the old street; we can give the two vacant plots and the old stone "
                 "rollers, mortars, drums and millstones."})
     demo.say(f"回音墙 suggestion {suggestion['id']}: {suggestion['title']}")
+    neighbour.endorse_suggestion(suggestion["id"], {"note": "老街该修了"})   # 最紧迫: one per household
     motion = head.create_motion({
         "village_id": VILLAGE, "hamlet_id": HAMLET, "scope": "village",
         "title": "毕昇老街人居环境整治",
         "description": "Two vacant plots ceded free; 30+ stone rollers, mortars, drums, millstones "
                        "and landscape stones donated and reused on site.",
-        "estimated_budget": "350000", "contribution_kinds": ["money", "labour", "materials"],
+        "estimated_budget": "350000", "kind": "public_works",
+        "contribution_kinds": ["money", "labour", "materials"],
         "suggestion_ids": [suggestion["id"]]})
     motion = head.transition_motion(motion["id"], {"action": "raise",
                                                 "why": "from the residents' suggestion"})
     demo.say(f"垸组提议 {motion['id']} raised: {motion['matter']} matter "
              f"({motion['matter_reason']}; rule {_rule(motion['matter_rule'])})")
     demo.say(f"  must be approved by: {', '.join(motion['required_bodies'])}")
+    resident.endorse_motion(motion["id"], {"note": "群众最关心"})
+    motion = resident.get_motion(motion["id"])
+    demo.say(f"  附议 endorsed by {motion['endorsing_households']} households (the suggestion's and the "
+             f"motion's, one per household): its urgency for the funding ranking")
     answered = resident.get_suggestion(suggestion["id"])
     demo.say(f"  the suggestion's public answer: {answered['outcome']} — {answered['answer']}")
 

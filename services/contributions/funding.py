@@ -163,10 +163,11 @@ def close_round(session: Session, policy, now, round_id: str, override: dict | N
     facts = []
     for request in requests:
         request.participation_rate = participation.current_rate(session, policy, request.hamlet_id, now, rule)
+        request.urgency = urgency_of(session, request)
         facts.append({
             "request_id": request.id, "hamlet_id": request.hamlet_id, "project_id": request.project_id,
             "amount": money.text(request.amount), "participation_rate": request.participation_rate,
-            "requested_at": iso(request.requested_at),
+            "urgency": request.urgency, "requested_at": iso(request.requested_at),
         })
     funding_round.status = "closed"
     funding_round.closed_at = now
@@ -177,6 +178,30 @@ def close_round(session: Session, policy, now, round_id: str, override: dict | N
         data["override"] = override
     outbox.emit(session, "funding_round.closed", data, subject=f"funding_round/{round_id}")
     return funding_round
+
+
+def urgency_of(session: Session, request: models.FundingRequest) -> float:
+    """最紧迫: the share of the hamlet's households that endorsed the project's motion (or the
+    suggestions it came from), 0 for a project without a motion or endorsements; at most 1."""
+    endorsing = projects.endorsers(session, session.get(models.Project, request.project_id))
+    households = participation.roster_size(session, request.hamlet_id)
+    return min(1.0, endorsing / households) if endorsing and households else 0.0
+
+
+def urgency_changed(session: Session, data: dict) -> models.MotionUrgency:
+    """``motion.urgency_changed`` from proposals: keep the newest count of a motion's endorsers."""
+    row = session.get(models.MotionUrgency, data["motion_id"])
+    if row is None:
+        row = models.MotionUrgency(motion_id=data["motion_id"], village_id=data["village_id"],
+                                   hamlet_id=data.get("hamlet_id"), endorsing_households=0,
+                                   updated_at=data["at"])
+        session.add(row)
+    elif row.updated_at > data["at"]:
+        return row   # an older announcement arriving late changes nothing
+    row.endorsing_households = data["endorsing_households"]
+    row.updated_at = data["at"]
+    session.flush()
+    return row
 
 
 def apply_allocation(session: Session, policy, now, data: dict) -> dict:
@@ -252,7 +277,7 @@ def request_view(request: models.FundingRequest) -> dict:
         "request_id": request.id, "round_id": request.round_id, "hamlet_id": request.hamlet_id,
         "project_id": request.project_id, "amount": money.text(request.amount),
         "requested_at": iso(request.requested_at),
-        "participation_rate": request.participation_rate, "rank": request.rank,
+        "participation_rate": request.participation_rate, "urgency": request.urgency, "rank": request.rank,
         "funded": request.funded, "granted": money.text(request.granted), "reason": request.reason,
         "grant_status": request.grant_status,
     }

@@ -135,6 +135,7 @@ def emit_recorded(session: Session, entry: models.LedgerEntry) -> None:
         "land_area_m2": None if entry.land_area_m2 is None else str(entry.land_area_m2),
         "valuation": None if entry.valuation is None else str(entry.valuation),
         "reused_on_site": entry.reused_on_site, "recorded_at": iso(entry.recorded_at),
+        "flag": entry.flag,
     }, subject=f"contribution/{entry.id}")
 
 

@@ -137,6 +137,8 @@ class FundingRequest(Base):
     amount: Mapped[Decimal] = mapped_column(Money())
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
     participation_rate: Mapped[float | None] = mapped_column(nullable=True)  # at close
+    # 最紧迫: share of the hamlet's households that endorsed the project's motion, at close
+    urgency: Mapped[float | None] = mapped_column(nullable=True)
     rank: Mapped[int | None] = mapped_column(Integer, nullable=True)
     funded: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     granted: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
@@ -174,6 +176,9 @@ class LedgerEntry(Base):
     demolition_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     grant_request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
+    # a rule's flag set when the entry was written ({code, reason, rule}): labour from another
+    # hamlet, when rules/labour.yaml says other_hamlet: flag
+    flag: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     recorded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reversal_of: Mapped[str | None] = mapped_column(ForeignKey("ledger_entry.id"), unique=True, nullable=True)
@@ -211,6 +216,18 @@ class Participation(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class MotionUrgency(Base):
+    """优先规划实施群众最关心、最紧迫的项目: how many households endorsed a motion (or the
+    suggestions it came from), as proposals last announced (``motion.urgency_changed``)."""
+
+    __tablename__ = "motion_urgency"
+    motion_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    village_id: Mapped[str] = mapped_column(String(64))
+    hamlet_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    endorsing_households: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 # -- demolitions 四个一律 -----------------------------------------------------------------------
 
 class Demolition(Base):
@@ -225,6 +242,7 @@ class Demolition(Base):
     project_id: Mapped[str | None] = mapped_column(ForeignKey("project.id"), nullable=True)
     demolished_on: Mapped[str] = mapped_column(String(10))       # ISO date
     parcel_id: Mapped[str] = mapped_column(String(64))
+    structure_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # from the register
     rule: Mapped[dict] = mapped_column(JSON)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -240,3 +258,28 @@ class Parcel(Base):
     origin_id: Mapped[str] = mapped_column(String(64))
     land_use: Mapped[str] = mapped_column(String(32), default="public")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # 拆后土地一律用于公益建设: the project that puts the cleared land to public use
+    project_id: Mapped[str | None] = mapped_column(ForeignKey("project.id"), nullable=True, index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    assigned_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class Structure(Base):
+    """四个一律 register: a structure to be removed (猪圈牛栏旱厕一律拆除, or an illegal or old
+    building the village listed), standing until a demolition removes it."""
+
+    __tablename__ = "structure"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    structure_type: Mapped[str] = mapped_column(String(32))
+    area_m2: Mapped[Decimal | None] = mapped_column(Quantity, nullable=True)
+    village_id: Mapped[str] = mapped_column(ForeignKey("village.id"), index=True)
+    hamlet_id: Mapped[str] = mapped_column(ForeignKey("hamlet.id"), index=True)
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"))
+    location: Mapped[str] = mapped_column(Text, default="")
+    must_remove: Mapped[bool] = mapped_column(Boolean)           # 一律拆除, by the demolition rule
+    status: Mapped[str] = mapped_column(String(16), default="standing")  # standing | removed
+    demolition_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    rule: Mapped[dict] = mapped_column(JSON)
+    listed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    listed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -95,7 +95,14 @@ def progress(session: Session, project_id: str) -> dict:
         "crowd_share": float(got["crowd"] / project.budget) if project.budget else 0.0,
         "leadership": project.leadership, "leadership_reason": project.leadership_reason,
         "funded_at": iso(project.funded_at),
+        "endorsing_households": endorsers(session, project),
     }
+
+
+def endorsers(session: Session, project: models.Project) -> int:
+    """最紧迫: households behind the project's motion, as proposals last announced."""
+    known = session.get(models.MotionUrgency, project.motion_id) if project.motion_id else None
+    return known.endorsing_households if known is not None else 0
 
 
 def check_funded(session: Session, now, project: models.Project) -> bool:

@@ -32,7 +32,18 @@ def record(session: Session, policy, now: datetime, data: dict) -> models.Ledger
     project = None
     if data.get("project_id"):
         project = get_or_404(session, models.Project, data["project_id"], "project")
-    hamlet_id = data.get("hamlet_id") or (household.hamlet_id if household else None) or (
+    eligibility = None
+    if data["kind"] == "labour":
+        if project is None:
+            raise ValidationFailed.from_messages({"project_id": ["labour is given on a project"]})
+        eligibility = _check_eligibility(policy, project, household)
+    # 计入项目所在垸组: labour on a hamlet's project counts for that hamlet, whoever gave it.
+    counted = (eligibility["values"].get("counted_hamlet_id")
+               if eligibility and project.scope == "hamlet" else None)
+    if counted and data.get("hamlet_id") and data["hamlet_id"] != counted:
+        raise ValidationFailed.from_messages(
+            {"hamlet_id": [f"labour on project {project.id} counts for hamlet {counted}"]})
+    hamlet_id = counted or data.get("hamlet_id") or (household.hamlet_id if household else None) or (
         project.hamlet_id if project else None)
     if hamlet_id is None:
         raise ValidationFailed.from_messages({"hamlet_id": ["required for a grant without a hamlet project"]})
@@ -42,16 +53,17 @@ def record(session: Session, policy, now: datetime, data: dict) -> models.Ledger
             {"project_id": [f"project {project.id} is not in the village of hamlet {hamlet.id}"]})
     hours = None
     if data["kind"] == "labour":
-        if project is None:
-            raise ValidationFailed.from_messages({"project_id": ["labour is given on a project"]})
-        _check_eligibility(policy, project, household)
         labour = params(policy, "labour")["params"] if data["unit"] == "days" else {}
         hours = ledger.labour_hours(labour, data["quantity"], data["unit"])
     person = projects.person_key(resident.id if resident else None, household.id if household else None)
     prepared = _prepare(session, policy, data["kind"], data.get("project_id"),
                         add_person=person if data["kind"] == "labour" else None,
                         crowd_delta=data["amount"] if data.get("source") == "crowd" else Decimal(0))
-    entry = ledger.append(session, now, data, household, resident, hamlet.id, hours=hours)
+    flag = None
+    if eligibility is not None and eligibility["outcome"] == "flagged":
+        # 邻组帮忙，标记核实: recorded and counted, with the rule's flag on the entry for the cadres
+        flag = {"code": "other_hamlet", "reason": eligibility["reason"], "rule": rule_ref(eligibility)}
+    entry = ledger.append(session, now, data, household, resident, hamlet.id, hours=hours, flag=flag)
     _after(session, now, entry, prepared)
     return entry
 
@@ -68,15 +80,19 @@ def reverse(session: Session, policy, now: datetime, entry_id: str, reason: str,
     return entry
 
 
-def _check_eligibility(policy, project, household) -> None:
-    """小组事小组上，全村事大家上: the labour rule says who may work on the project."""
-    decision = decide(policy, "labour", {
-        "check": "eligibility", "project_scope": project.scope,
-        "project_hamlet_id": project.hamlet_id, "contributor_hamlet_id": household.hamlet_id,
-    }, outcomes={"allowed", "refused"})
-    if decision["outcome"] != "allowed":
+def _check_eligibility(policy, project, household) -> dict:
+    """小组事小组上，全村事大家上: the labour rule says whether a neighbour's labour is recorded
+    (allowed, flagged for the cadres, or refused) and for which hamlet it counts. A village
+    project has no hamlet of its own: only the contributor's hamlet is asked about then."""
+    facts = {"check": "eligibility", "project_scope": project.scope,
+             "contributor_hamlet_id": household.hamlet_id}
+    if project.hamlet_id is not None:
+        facts["project_hamlet_id"] = project.hamlet_id
+    decision = decide(policy, "labour", facts, outcomes={"allowed", "flagged", "refused"})
+    if decision["outcome"] == "refused":
         raise PolicyRefused({"message": decision["reason"] or "labour refused by rule",
                              "reason": decision["reason"], "rule": rule_ref(decision)})
+    return decision
 
 
 def _prepare(session: Session, policy, kind: str, project_id: str | None, *, add_person=None,

@@ -168,6 +168,8 @@ class ContributionOut(Schema):
     reused_on_site = fields.Boolean()
     demolition_id = fields.String(allow_none=True)
     note = fields.String()
+    flag = fields.Dict(allow_none=True, metadata={
+        "description": "规则标记 a rule's flag for the cadres ({code, reason, rule}), e.g. labour from another hamlet"})
     recorded_by = fields.String(allow_none=True)
     recorded_at = When()
     reversal_of = fields.String(allow_none=True)
@@ -266,9 +268,11 @@ class ParticipationOut(Schema):
 # -- demolitions --------------------------------------------------------------------------
 
 class DemolitionIn(In):
-    structure_type = fields.String(required=True, validate=validate.OneOf(STRUCTURES))
+    # structure_type and household_id come from the register when structure_id names it
+    structure_id = Id(load_default=None)
+    structure_type = fields.String(load_default=None, validate=validate.OneOf(STRUCTURES))
     area_m2 = Hundredths(positive=True, required=True)
-    household_id = Id(required=True)
+    household_id = Id(load_default=None)
     hamlet_id = Id(load_default=None)
     project_id = Id(load_default=None)
     demolished_on = fields.Date(required=True)
@@ -291,9 +295,51 @@ class DemolitionOut(Schema):
     project_id = fields.String(allow_none=True)
     demolished_on = fields.String()
     parcel_id = fields.String()
+    structure_id = fields.String(allow_none=True)
     rule = fields.Dict()
     recorded_at = When()
     salvage_entry_ids = fields.List(fields.String())
+
+
+class StructureIn(In):
+    """四个一律 a structure to be removed, put on the register."""
+
+    structure_type = fields.String(required=True, validate=validate.OneOf(STRUCTURES))
+    household_id = Id(required=True)
+    hamlet_id = Id(load_default=None)
+    area_m2 = Hundredths(positive=True, load_default=None)
+    location = fields.String(load_default="", validate=validate.Length(max=500))
+    listed_by = Id(load_default=None)
+
+
+class StructureOut(Schema):
+    structure_id = fields.String(attribute="id")
+    structure_type = fields.String()
+    area_m2 = Hundredths(allow_none=True)
+    village_id = fields.String()
+    hamlet_id = fields.String()
+    household_id = fields.String()
+    location = fields.String()
+    must_remove = fields.Boolean(metadata={"description": "一律拆除 by the demolition rule"})
+    status = fields.String(metadata={"description": "standing | removed"})
+    demolition_id = fields.String(allow_none=True)
+    rule = fields.Dict()
+    listed_by = fields.String(allow_none=True)
+    listed_at = When()
+    removed_at = When(allow_none=True)
+
+
+class StructureQuery(In, Page):
+    village_id = Id(load_default=None)
+    hamlet_id = Id(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(["standing", "removed"]))
+    structure_type = fields.String(load_default=None, validate=validate.OneOf(STRUCTURES))
+    must_remove = fields.Boolean(load_default=None)
+
+
+class ParcelAssignIn(In):
+    project_id = Id(required=True)
+    assigned_by = Id(load_default=None)
 
 
 class ParcelOut(Schema):
@@ -303,6 +349,8 @@ class ParcelOut(Schema):
     origin = fields.String()
     origin_id = fields.String()
     land_use = fields.String()
+    project_id = fields.String(allow_none=True, metadata={"description": "the project that uses the land"})
+    assigned_at = When(allow_none=True)
 
 
 class HamletFilter(In, Page):
@@ -386,6 +434,8 @@ class ProjectOut(Schema):
         "description": "群众主体检查：ok 或 flag the villagers-lead check"})
     leadership_reason = fields.String(allow_none=True)
     funded_at = fields.String(allow_none=True, metadata={"description": "ISO 8601 UTC"})
+    endorsing_households = fields.Integer(metadata={
+        "description": "附议户数 households endorsing the project's motion (or its suggestions)"})
 
 
 class OverrideOut(Schema):
@@ -403,6 +453,8 @@ class FundingRequestOut(Schema):
     requested_at = fields.String(metadata={"description": "ISO 8601 UTC"})
     participation_rate = fields.Float(allow_none=True, metadata={
         "description": "截止时垸组的参与率（未截止为 null） the hamlet's participation rate at close"})
+    urgency = fields.Float(allow_none=True, metadata={
+        "description": "截止时附议项目的户数占本垸组户数的比例 share of the hamlet's households endorsing the project's motion, at close"})
     rank = fields.Integer(allow_none=True, metadata={"description": "参与优先排名 rank, once allocated"})
     funded = fields.Boolean(allow_none=True)
     granted = Money(allow_none=True, metadata={"description": "获批金额（元） yuan granted, once allocated"})

@@ -162,6 +162,10 @@ class ContributionsService:
     def on_co_management_counted(self, event):
         participation.co_management_counted(self.db, self.policy, event.data)
 
+    @on_event("motion.urgency_changed")
+    def on_motion_urgency_changed(self, event):
+        funding.urgency_changed(self.db, event.data)
+
     @on_event("activity.held")
     def on_activity_held(self, event):
         participation.attendance_event(self.db, self.policy, "activity", event.data)
@@ -189,6 +193,25 @@ class ContributionsService:
         """Always answered by the demolition rule's refusal (PolicyRefused, HTTP 422)."""
         data = schemas.CompensationIn().load(payload or {})
         demolitions.claim_compensation(self.db, self.policy, demolition_id, data)
+
+    @api(actor={"listed_by": "subject"})
+    def list_structure(self, payload):
+        data = schemas.StructureIn().load(payload or {})
+        return schemas.StructureOut().dump(demolitions.list_structure(self.db, self.policy, self.clock.now(), data))
+
+    @api
+    def get_structure(self, structure_id):
+        return schemas.StructureOut().dump(demolitions.get_structure(self.db, structure_id))
+
+    @api
+    def list_structures(self, query=None):
+        q = schemas.StructureQuery().load(query or {})
+        return schemas.StructureOut(many=True).dump(demolitions.structures(self.db, q, self.caller))
+
+    @api(actor={"assigned_by": "subject"})
+    def assign_parcel(self, parcel_id, payload):
+        data = schemas.ParcelAssignIn().load(payload or {})
+        return schemas.ParcelOut().dump(demolitions.assign_parcel(self.db, self.clock.now(), parcel_id, data))
 
     @api
     def list_parcels(self, query=None):

@@ -74,6 +74,10 @@ class Motion(Base):
     matter_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     matter_rule: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # 事务类别: what kind of matter (major_matter's ``kind``); ``other`` when not said
+    kind: Mapped[str] = mapped_column(String(32), default="other")
+    # 最紧迫: distinct households that endorsed the motion or a suggestion it came from
+    endorsing_households: Mapped[int] = mapped_column(Integer, default=0)
 
     steps: Mapped[list[MotionStep]] = relationship(order_by="MotionStep.seq", back_populates="motion")
     suggestions: Mapped[list[Suggestion]] = relationship(order_by="Suggestion.filed_at")
@@ -238,3 +242,19 @@ class GoodDeed(Base):
     decided_by: Mapped[str | None] = Id(nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     why: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Endorsement(Base):
+    """群众最关心、最紧迫: a household's endorsement of a suggestion or a motion, one per household."""
+
+    __tablename__ = "endorsements"
+    __table_args__ = (UniqueConstraint("target_type", "target_id", "household_id"),)
+    id: Mapped[str] = Id(primary_key=True)
+    target_type: Mapped[str] = mapped_column(String(16))     # suggestion | motion
+    target_id: Mapped[str] = Id(index=True)
+    village_id: Mapped[str] = Id(index=True)
+    hamlet_id: Mapped[str | None] = Id(nullable=True)
+    household_id: Mapped[str] = Id()
+    endorsed_by: Mapped[str] = Id()
+    note: Mapped[str] = mapped_column(Text, default="")
+    endorsed_at: Mapped[datetime] = mapped_column(UTCDateTime())

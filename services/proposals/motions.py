@@ -16,6 +16,7 @@ from services.kernel.errors import CocreateError, invalid
 from services.kernel.ids import new_id
 from services.kernel.policy import decide, rule_ref
 
+from . import endorsements
 from . import suggestions as suggestions_mod
 from .lifecycle import MOTION
 from .models import Motion, MotionStep, Suggestion
@@ -36,7 +37,7 @@ def create(session: Session, now, data: dict) -> Motion:
     motion = Motion(
         id=new_id("mot"), village_id=data["village_id"], hamlet_id=data.get("hamlet_id"),
         scope=data["scope"], title=data["title"], description=data.get("description", ""),
-        estimated_budget=data["estimated_budget"],
+        estimated_budget=data["estimated_budget"], kind=data.get("kind") or "other",
         contribution_kinds=sorted(set(data.get("contribution_kinds", []))),
         state=MOTION.initial, created_by=data["created_by"], created_at=now, updated_at=now)
     motion.suggestions = linked
@@ -44,6 +45,8 @@ def create(session: Session, now, data: dict) -> Motion:
     session.flush()
     _record(session, motion, "create", None, MOTION.initial, data["created_by"],
             data.get("why", ""), now)
+    if linked:
+        endorsements.refresh(session, now, motion)   # the suggestions' endorsers stand behind it
     return motion
 
 
@@ -63,6 +66,7 @@ def transition(session: Session, policy, now, motion_id: str, action: str, by: s
     if action == "raise":
         for suggestion in motion.suggestions:
             suggestions_mod.adopt_into(session, suggestion, motion, by, now)
+        endorsements.refresh(session, now, motion)
     return motion
 
 
@@ -70,7 +74,7 @@ def classify(policy, motion: Motion) -> dict:
     """重大事务? Asked of the major_matter rule; its answer also names the bodies that decide."""
     budget = Decimal(motion.estimated_budget)
     decision = decide(policy, "major_matter", {
-        "scope": motion.scope,
+        "scope": motion.scope, "kind": motion.kind or "other",
         "estimated_budget": int(budget) if budget == budget.to_integral_value() else float(budget),
     }, {"major", "ordinary"})
     bodies = decision["values"].get("bodies")
@@ -102,7 +106,8 @@ def _record(session, motion, action, source, target, by, why, now) -> MotionStep
         "motion_id": motion.id, "village_id": motion.village_id, "hamlet_id": motion.hamlet_id,
         "title": motion.title, "scope": motion.scope, "action": action, "from_state": source,
         "to_state": target, "by": by, "why": why or "", "at": iso(now),
-        "estimated_budget": money.text(motion.estimated_budget), "matter": motion.matter}, subject=motion.id)
+        "estimated_budget": money.text(motion.estimated_budget), "matter": motion.matter,
+        "kind": motion.kind or "other"}, subject=motion.id)
     return row
 
 
@@ -155,4 +160,4 @@ def get(session: Session, motion_id: str) -> Motion:
 
 
 def find(session: Session, query: dict) -> list[Motion]:
-    return listing(session, Motion, query, ("village_id", "hamlet_id", "state", "scope", "matter"), Motion.created_at)
+    return listing(session, Motion, query, ("village_id", "hamlet_id", "state", "scope", "matter", "kind"), Motion.created_at)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy.orm import object_session
 
-from services.kernel.catalogue.planning import (ACTIVITY_KINDS, ASSIGNEE_TYPES, MEETING_KINDS, MOTION_STATES,
-                                                SCOPES)
+from services.kernel.catalogue.planning import (ACTIVITY_KINDS, ASSIGNEE_TYPES, MATTER_KINDS, MEETING_KINDS,
+                                                MOTION_STATES, SCOPES)
 from services.kernel.fields import Id, Input, Money, RuleRef
 
 from .lifecycle import MOTION
@@ -51,6 +51,8 @@ class MotionIn(Input):
     title = Title(required=True)
     description = Text(10000, load_default="")
     estimated_budget = Money(required=True, minimum=0)
+    # 事务类别: the major_matter rule makes a major kind a 重大事务 whatever its budget
+    kind = fields.String(load_default="other", validate=validate.OneOf(MATTER_KINDS))
     contribution_kinds = fields.List(fields.String(validate=validate.OneOf(CONTRIBUTION_KINDS)),
                                      load_default=list)
     suggestion_ids = fields.List(Id(), load_default=list)
@@ -225,6 +227,7 @@ class MotionQuery(ListQuery):
     state = fields.String(load_default=None, validate=validate.OneOf(MOTION_STATES))
     scope = fields.String(load_default=None, validate=validate.OneOf(SCOPES))
     matter = fields.String(load_default=None, validate=validate.OneOf(["major", "ordinary"]))
+    kind = fields.String(load_default=None, validate=validate.OneOf(MATTER_KINDS))
 
 
 class MeetingQuery(ListQuery):
@@ -273,6 +276,24 @@ class SuggestionOut(EscalationOut):
     motion_id = fields.String(allow_none=True)
 
 
+class EndorseIn(Input):
+    household_id = Id(load_default=None, allow_none=True)   # stamped: the caller's own household
+    endorsed_by = Id(required=True)                          # stamped: the caller
+    note = Text(500, load_default="")
+
+
+class EndorsementOut(Schema):
+    endorsement_id = fields.String(attribute="id")
+    target_type = fields.String()
+    target_id = fields.String()
+    village_id = fields.String()
+    hamlet_id = fields.String(allow_none=True)
+    household_id = fields.String()
+    endorsed_by = fields.String()
+    note = fields.String()
+    endorsed_at = fields.AwareDateTime()
+
+
 class StepOut(Schema):
     seq = fields.Integer()
     action = fields.String()
@@ -305,6 +326,8 @@ class MotionOut(Schema):
     created_by = fields.String()
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
+    kind = fields.String()
+    endorsing_households = fields.Integer()
     matter = fields.String(allow_none=True)
     matter_reason = fields.String(allow_none=True)
     matter_rule = RuleRef(allow_none=True)

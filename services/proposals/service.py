@@ -6,7 +6,7 @@ from nameko.timer import timer
 
 from services.kernel.nameko_ext import Caller, Clock, Database, api, on_event
 
-from . import actors, decisions, escalation, good_deeds, meetings, motions, reports, schemas, suggestions
+from . import actors, decisions, endorsements, escalation, good_deeds, meetings, motions, reports, schemas, suggestions
 
 ESCALATION_INTERVAL = 300   # seconds; deadlines are in hours, so a few minutes late is fine
 
@@ -41,6 +41,27 @@ class ProposalsService:
     def list_suggestions(self, query=None):
         found = suggestions.find(self.db, _query(schemas.SuggestionQuery(), query))
         return schemas.SuggestionOut(many=True).dump(found)
+
+    # ---- 最紧迫 endorsements ------------------------------------------------------------------
+    @api(actor={"household_id": "household", "endorsed_by": "subject"})
+    def endorse_suggestion(self, suggestion_id, payload):
+        data = schemas.EndorseIn().load(payload or {})
+        row = endorsements.endorse(self.db, self.clock.now(), "suggestion", suggestion_id, data, self.caller)
+        return schemas.EndorsementOut().dump(row)
+
+    @api(actor={"household_id": "household", "endorsed_by": "subject"})
+    def endorse_motion(self, motion_id, payload):
+        data = schemas.EndorseIn().load(payload or {})
+        row = endorsements.endorse(self.db, self.clock.now(), "motion", motion_id, data, self.caller)
+        return schemas.EndorsementOut().dump(row)
+
+    @api
+    def list_suggestion_endorsements(self, suggestion_id):
+        return schemas.EndorsementOut(many=True).dump(endorsements.listing(self.db, "suggestion", suggestion_id))
+
+    @api
+    def list_motion_endorsements(self, motion_id):
+        return schemas.EndorsementOut(many=True).dump(endorsements.listing(self.db, "motion", motion_id))
 
     # ---- the bus -------------------------------------------------------------------------
     @on_event("project.funded")

@@ -10,6 +10,7 @@ from services.kernel.errors import invalid
 from services.kernel.ids import new_id
 
 from .lifecycle import SUGGESTION
+from . import endorsements
 from .models import Motion, Suggestion
 
 def file(session: Session, now, data: dict) -> Suggestion:
@@ -41,6 +42,8 @@ def answer(session: Session, now, suggestion_id: str, data: dict) -> Suggestion:
             raise invalid("motion_id", "the motion belongs to another village")
     _close(session, suggestion, now, data["outcome"], data["answer"], data["answered_by"],
            motion_id)
+    if motion_id:
+        endorsements.refresh(session, now, motion)   # its endorsers now stand behind the motion
     return suggestion
 
 

@@ -151,11 +151,22 @@ def _participation_first(facts: dict, params: dict) -> dict:
         if raw["request_id"] in seen:
             _fail(f"{where}.request_id", f"{raw['request_id']!r} appears twice")
         seen.add(raw["request_id"])
+        urgency = raw.get("urgency")
+        if urgency is None:
+            urgency = 0.0
+        elif isinstance(urgency, bool) or not isinstance(urgency, (int, float)) or not 0 <= urgency <= 1:
+            _fail(f"{where}.urgency", "a number from 0 to 1")
         requests.append({**raw, "amount": _money(raw["amount"], f"{where}.amount"),
-                         "participation_rate": float(rate),
+                         "participation_rate": float(rate), "urgency": float(urgency),
                          "_at": _parse_time(raw["requested_at"], f"{where}.requested_at")})
     # 哪个垸组积极性高，哪个垸组先立项: highest participation first, then the earlier request.
-    ordered = sorted(requests, key=lambda r: (-r["participation_rate"], r["_at"], r["request_id"]))
+    # 优先规划实施群众最关心、最紧迫的项目: with urgency_weight w > 0 the ranking is by
+    # (1 - w) × participation + w × urgency (the share of households endorsing the project).
+    weight = float(params.get("urgency_weight", 0) or 0)
+    for request in requests:
+        request["_score"] = ((1 - weight) * request["participation_rate"] + weight * request["urgency"]
+                             if weight else request["participation_rate"])
+    ordered = sorted(requests, key=lambda r: (-r["_score"], r["_at"], r["request_id"]))
     override = facts.get("override")
     if override is not None and params["allow_override"]:
         order = override.get("order") if isinstance(override, dict) else None
@@ -177,6 +188,8 @@ def _participation_first(facts: dict, params: dict) -> dict:
     for rank, request in enumerate(ordered, start=1):
         amount, rate = request["amount"], request["participation_rate"]
         head = f"{_ordinal(rank)}：参与率 {rate:.0%}"
+        if weight:
+            head += f"，紧迫度 {request['urgency']:.0%}，综合 {request['_score']:.0%}"
         if override is not None and params["allow_override"] and request["request_id"] in override["order"]:
             head += f"（{override['by']} 调整顺序：{override['why']}）"
         if rate < minimum:
@@ -197,6 +210,8 @@ def _participation_first(facts: dict, params: dict) -> dict:
                  "requested_at": _parse_time(request["requested_at"], "requested_at").isoformat()}
         if request.get("project_id") is not None:
             entry["project_id"] = request["project_id"]
+        if weight:
+            entry["urgency"], entry["score"] = request["urgency"], round(request["_score"], 6)
         ranking.append(entry)
     return {
         "ranking": ranking, "remaining": str(remaining),
@@ -204,6 +219,13 @@ def _participation_first(facts: dict, params: dict) -> dict:
         "request_count": len(ranking), "funded_count": sum(1 for r in ranking if r["funded"]),
         "granted_total": str(budget - remaining),
     }
+
+
+def _funding_check(params: dict) -> list:
+    weight = params.get("urgency_weight", 0)
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= 1:
+        return [(["params", "urgency_weight"], f"{weight!r} is not a weight", "a number from 0 to 1")]
+    return []
 
 
 # -- 乡风文明积分 the deed catalogue ------------------------------------------------------------
@@ -390,10 +412,19 @@ def _weights_check(params: dict) -> list:
 
 def _leadership(facts: dict, params: dict) -> dict:
     if facts["check"] == "eligibility":
-        for key in ("project_scope", "project_hamlet_id", "contributor_hamlet_id"):
+        needed = ["project_scope", "contributor_hamlet_id"]
+        if facts.get("project_scope") == "hamlet":
+            needed.append("project_hamlet_id")   # a village project (全村事大家上) may have no hamlet
+        for key in needed:
             if facts.get(key) is None:
                 _fail(key, "needed for an eligibility check")
-        return {"leaders_among_first": 0, "first_n": params["leadership"]["first_n"]}
+        other = (facts["project_scope"] == "hamlet"
+                 and facts["contributor_hamlet_id"] != facts["project_hamlet_id"])
+        return {"leaders_among_first": 0, "first_n": params["leadership"]["first_n"],
+                "from_other_hamlet": other,
+                "other_hamlet_policy": params.get("other_hamlet", "allow"),
+                # 计入项目所在垸组: a hamlet project's labour counts for its hamlet
+                "counted_hamlet_id": facts.get("project_hamlet_id") or facts["contributor_hamlet_id"]}
     first = facts.get("first_contributors")
     if first is None:
         _fail("first_contributors", "needed for a leadership check")
@@ -403,7 +434,18 @@ def _leadership(facts: dict, params: dict) -> dict:
         if not isinstance(person, dict):
             _fail(f"first_contributors[{i}]", "an object with party_member and cadre")
         leaders += bool(person.get("party_member") or person.get("cadre"))
-    return {"leaders_among_first": leaders, "first_n": first_n}
+    return {"leaders_among_first": leaders, "first_n": first_n, "from_other_hamlet": False,
+            "other_hamlet_policy": params.get("other_hamlet", "allow"), "counted_hamlet_id": None}
+
+
+OTHER_HAMLET = ("allow", "flag", "refuse")
+
+
+def _labour_check(params: dict) -> list:
+    if params.get("other_hamlet", "allow") not in OTHER_HAMLET:
+        return [(["params", "other_hamlet"], f"{params.get('other_hamlet')!r} is not a choice",
+                 " | ".join(OTHER_HAMLET))]
+    return []
 
 
 COMPUTATIONS = {c.name: c for c in [
@@ -415,7 +457,7 @@ COMPUTATIONS = {c.name: c for c in [
     Computation("participation_first", {"ranking": "list", "remaining": "money",
                                         "has_override": "boolean", "override_allowed": "boolean",
                                         "request_count": "integer", "funded_count": "integer",
-                                        "granted_total": "money"}, _participation_first),
+                                        "granted_total": "money"}, _participation_first, _funding_check),
     Computation("deed_catalogue", {"deed_known": "boolean", "deed_points": "integer",
                                    "deed_label": "string", "deed_cap": "integer"},
                 _deed_catalogue, _quarters_check),
@@ -427,5 +469,7 @@ COMPUTATIONS = {c.name: c for c in [
                                     "grace_days": "number", "reviewers": "list", "escalate_to": "string",
                                     "kind_label": "string"}, _review_schedule),
     Computation("weighted_score", {"total": "number", "weights": "object"}, _weighted_score, _weights_check),
-    Computation("leadership", {"leaders_among_first": "integer", "first_n": "integer"}, _leadership),
+    Computation("leadership", {"leaders_among_first": "integer", "first_n": "integer",
+                               "from_other_hamlet": "boolean", "other_hamlet_policy": "string",
+                               "counted_hamlet_id": "string"}, _leadership, _labour_check),
 ]}

@@ -91,7 +91,7 @@ def review_kind(book, data: dict) -> str:
     if matter is None:
         budget = Decimal(str(data.get("estimated_budget") or 0))
         matter = book.decide("major_matter", {
-            "scope": data["scope"],
+            "scope": data["scope"], "kind": data.get("kind") or "other",
             "estimated_budget": int(budget) if budget == budget.to_integral_value() else float(budget),
         })["outcome"]
     return REVIEW_KIND[matter]

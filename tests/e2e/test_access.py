@@ -235,6 +235,18 @@ def test_contributions_in_and_out_of_scope(world):
     assert as_(world, "resident").get(f"{base}/api/contributions/{entry['entry_id']}").status_code == 403
 
 
+def test_the_removal_register_and_parcels_in_and_out_of_scope(world):
+    base = world["base"]
+    body = {"structure_type": "dry_toilet", "household_id": "wgd-1-03", "location": "路边"}
+    _expect_scope(world, _access("list_structure"), "POST", "/api/structures", 201, body)
+    listed = as_(world, "hamlet_head").post(f"{base}/api/structures", json=body).json()
+    assert listed["listed_by"].startswith("token:") and listed["must_remove"] is True
+    _expect_scope(world, _access("get_structure"), "GET", f"/api/structures/{listed['structure_id']}", 200,
+                  roles=[r for r in _access("get_structure") if r not in ("resident", "hub_household")])
+    outside = as_(world, "village_cadre", "out").get(f"{base}/api/structures", params={"village_id": "v-wgd"}).json()
+    assert outside == []
+
+
 # -- 3. the actor is the caller ------------------------------------------------------------------
 
 def test_a_cadre_never_approves_points_of_their_own_household(world):
@@ -284,6 +296,21 @@ def test_grant_and_sponsor_money_is_recorded_by_town_staff_of_the_town(world):
     made = as_(world, "town_staff").post(f"{base}/api/contributions", json=grant)
     assert made.status_code == 201, made.text
     assert requests.post(f"{base}/api/contributions", json=grant).status_code == 401
+
+
+def test_a_household_endorses_as_itself_once_and_only_in_its_village(world):
+    base = world["base"]
+    motion = as_(world, "village_cadre").post(f"{base}/api/motions", json={
+        "village_id": "v-wgd", "scope": "village", "title": "修桥 the bridge", "kind": "public_works",
+        "estimated_budget": "280000", "created_by": "x"}).json()
+    url = f"{base}/api/motions/{motion['id']}/endorsements"
+    made = as_(world, "resident").post(url, json={"household_id": "wgd-1-05", "endorsed_by": "someone"})
+    assert made.status_code == 201, made.text
+    assert made.json()["household_id"] == "wgd-1-02" and made.json()["endorsed_by"].startswith("token:")
+    assert as_(world, "resident").post(url, json={}).status_code == 409
+    assert as_(world, "resident", "out").post(url, json={}).status_code == 403   # another village's resident
+    no_home = as_(world, "village_cadre").post(url, json={"household_id": "wgd-1-05"})
+    assert no_home.status_code == 400 and "household_id" in no_home.text   # a cadre without a home household
 
 
 def test_roster_imports_by_a_cadre_of_that_village(world):

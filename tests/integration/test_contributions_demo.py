@@ -32,7 +32,8 @@ def test_demo_building_runs_end_to_end(container_factory, service_config, capsys
         assert "280,000.00 元" in out and "20,000.00 元" in out and "660 m²" in out
         assert "compensation claim refused" in out and "demolition." in out
         assert "2 vacant plots (205.00 m²)" in out and "32 old stones" in out
-        assert "小组事小组上" in out
+        assert "小组事小组上" in out and "are counted for lyc-yw" in out and "全村事大家上" in out
+        assert "一律拆除 still standing on the register: 1" in out   # the dry toilet, listed not yet removed
         ranking = [line for line in out.splitlines() if line.strip().startswith("#")]
         # 桂花垸 (3 of 4 households gave to the love supermarket) outranks 伍家垸 (3 of 5)
         assert ranking[0].split()[1] == "wgd-2" and ranking[1].split()[1] == "wgd-1"

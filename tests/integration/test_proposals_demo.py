@@ -64,5 +64,6 @@ def test_bisheng_old_street_story(postgres_url, container_factory, service_confi
         print(text)
     assert "major matter" in text
     assert "one body is not enough for a major matter" in text
+    assert "附议 endorsed by 2 households" in text   # the suggestion's endorser and the motion's
     assert "the motion is approved" in text
     assert "file → assign → resolve → confirm" in text

@@ -38,6 +38,13 @@ ROUTES = [
     Route("GET", "/api/demolitions/<demolition_id>", S, "get_demolition", access=READERS),
     Route("POST", "/api/demolitions/<demolition_id>/compensation-claims", S, "claim_compensation", body=True, access=(RESIDENT, VILLAGE_CADRE)),
     Route("GET", "/api/parcels", S, "list_parcels", query=True, access=READERS),
+    Route("POST", "/api/parcels/<parcel_id>/project", S, "assign_parcel", body=True, access=(VILLAGE_CADRE,),
+          summary="拆后土地一律用于公益建设 link a public parcel to the project that uses it"),
+    Route("POST", "/api/structures", S, "list_structure", body=True, status=201, access=(HAMLET_HEAD, VILLAGE_CADRE),
+          summary="四个一律 put a structure to be removed on the register"),
+    Route("GET", "/api/structures", S, "list_structures", query=True, access=READERS,
+          summary="四个一律 the register: ?status=standing lists what is still to be removed"),
+    Route("GET", "/api/structures/<structure_id>", S, "get_structure", access=READERS),
 ]
 
 # OpenAPI: the output schemas of the methods that build their answer in domain code
@@ -60,4 +67,8 @@ RESPONSES = {
     "list_demolitions": ("DemolitionOut", True),
     "get_demolition": "DemolitionOut",
     "claim_compensation": "CompensationOut",
+    "assign_parcel": "ParcelOut",
+    "list_structure": "StructureOut",
+    "list_structures": ("StructureOut", True),
+    "get_structure": "StructureOut",
 }

@@ -11,6 +11,15 @@ ROUTES = [
     Route("GET", "/api/suggestions", P, "list_suggestions", query=True, access=READERS),
     Route("GET", "/api/suggestions/<suggestion_id>", P, "get_suggestion", access=READERS),
     Route("POST", "/api/suggestions/<suggestion_id>/answer", P, "answer_suggestion", body=True, access=(HAMLET_HEAD, VILLAGE_CADRE)),
+    # 最紧迫 endorsements: one per household, stamped with the caller's own household
+    Route("POST", "/api/suggestions/<suggestion_id>/endorsements", P, "endorse_suggestion", body=True, status=201,
+          access=(RESIDENT, HUB_HOUSEHOLD, HAMLET_HEAD, VILLAGE_CADRE),
+          summary="附议 a household endorses a suggestion (urgency)"),
+    Route("GET", "/api/suggestions/<suggestion_id>/endorsements", P, "list_suggestion_endorsements", access=READERS),
+    Route("POST", "/api/motions/<motion_id>/endorsements", P, "endorse_motion", body=True, status=201,
+          access=(RESIDENT, HUB_HOUSEHOLD, HAMLET_HEAD, VILLAGE_CADRE),
+          summary="附议 a household endorses a motion (urgency)"),
+    Route("GET", "/api/motions/<motion_id>/endorsements", P, "list_motion_endorsements", access=READERS),
     # 垸组提议 motions and their lifecycle
     Route("POST", "/api/motions", P, "create_motion", body=True, status=201, access=(HAMLET_HEAD, VILLAGE_CADRE)),
     Route("GET", "/api/motions", P, "list_motions", query=True, access=READERS),

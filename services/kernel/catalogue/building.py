@@ -30,6 +30,12 @@ class Item(Schema):
     unit = fields.String(load_default=None, allow_none=True)
 
 
+class EntryFlag(Schema):
+    code = fields.String(required=True, validate=validate.OneOf(["other_hamlet"]))
+    reason = fields.String(required=True)
+    rule = RuleRef(required=True)
+
+
 class ContributionRecorded(Schema):
     """四出 one ledger entry: 出人 people, 出资 money, 出力 labour, 出物 materials.
 
@@ -53,6 +59,8 @@ class ContributionRecorded(Schema):
     valuation = Money(load_default=None, allow_none=True)
     reused_on_site = fields.Boolean(load_default=False)
     recorded_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    # set when a rule flagged the entry for the cadres (labour from another hamlet, labour.yaml)
+    flag = fields.Nested(EntryFlag, load_default=None, allow_none=True)
 
 
 class FundingRequestFact(Schema):
@@ -62,6 +70,8 @@ class FundingRequestFact(Schema):
     amount = Money(required=True)
     participation_rate = fields.Float(required=True, validate=validate.Range(0, 1))
     requested_at = fields.AwareDateTime(required=True)
+    # 最紧迫: share of the hamlet's households endorsing the project's motion (funding's urgency_weight)
+    urgency = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 1))
 
 
 class Override(Schema):
@@ -168,6 +178,37 @@ class DemolitionRegistered(Schema):
     parcel_id = Id(required=True)
     salvage_entry_ids = fields.List(Id(), required=True)
     rule = RuleRef(required=True)
+    structure_id = Id(load_default=None, allow_none=True)   # the register's structure it removed
+    project_id = Id(load_default=None, allow_none=True)     # the project that uses the cleared land
+
+
+class StructureListed(Schema):
+    """四个一律 a structure on the register of what is to be removed, standing or removed."""
+
+    structure_id = Id(required=True)
+    structure_type = fields.String(required=True)
+    area_m2 = Quantity(load_default=None, allow_none=True)
+    village_id = Id(required=True)
+    hamlet_id = Id(required=True)
+    household_id = Id(required=True)
+    must_remove = fields.Boolean(required=True)             # 一律拆除, by the demolition rule
+    status = fields.String(required=True, validate=validate.OneOf(["standing", "removed"]))
+    demolition_id = Id(load_default=None, allow_none=True)
+    rule = RuleRef(required=True)
+
+
+class ParcelAssigned(Schema):
+    """拆后土地一律用于公益建设 a public parcel linked to the project that uses it."""
+
+    parcel_id = Id(required=True)
+    village_id = Id(required=True)
+    hamlet_id = Id(required=True)
+    area_m2 = Quantity(required=True)
+    origin = fields.String(required=True, validate=validate.OneOf(["demolition", "donation"]))
+    origin_id = Id(required=True)
+    land_use = fields.String(required=True)
+    project_id = Id(required=True)
+    assigned_by = Id(load_default=None, allow_none=True)
 
 
 declare("household.registered", SOURCE, HouseholdRegistered,
@@ -190,3 +231,7 @@ declare("participation.changed", SOURCE, ParticipationChanged,
         description="参与率 a hamlet's participation rate for a period changed", audience="internal")
 declare("demolition.registered", SOURCE, DemolitionRegistered,
         description="四个一律 a demolition registered without compensation", audience="public")
+declare("structure.listed", SOURCE, StructureListed,
+        description="四个一律 a structure put on the removal register, or marked removed", audience="public")
+declare("parcel.assigned", SOURCE, ParcelAssigned,
+        description="拆后土地一律用于公益建设 a public parcel linked to the project that uses it", audience="public")

@@ -21,6 +21,11 @@ ACTIVITY_KINDS = ["learn", "look", "talk"]
 BODIES = ["villagers_meeting", "representatives_assembly", "party_members_meeting",
           "hamlet_meeting", "household_heads_meeting"]
 VOTE_OUTCOMES = ["approved", "rejected", "no_quorum"]
+# 事务类别 kinds of matter (the major_matter rule names which are major, 重大事务): 公益事业建设,
+# 筹资筹劳, 集体资产处置, 集体收益使用, 土地与宅基地, 拆除与拆后土地, 村规民约, 垸组事务, 其他
+MATTER_KINDS = ["public_works", "fundraising", "collective_assets", "collective_income", "land",
+                "demolition", "village_rules", "hamlet_affairs", "other"]
+ENDORSABLE = ["suggestion", "motion"]
 # who a report is assigned to: a team or post by hand, or whatever management's routing named
 # (a public-welfare post, or a body such as the mediation council)
 ASSIGNEE_TYPES = ["volunteer_team", "public_welfare_post", "body"]
@@ -92,6 +97,34 @@ class MotionTransitioned(Schema):
     estimated_budget = Money(load_default=None, allow_none=True)
     # 重大事务 or not, once the major_matter rule has classed it (at "raise"); null before.
     matter = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["major", "ordinary"]))
+    kind = fields.String(load_default="other", validate=validate.OneOf(MATTER_KINDS))   # 事务类别
+
+
+class EndorsementRecorded(Schema):
+    """最紧迫 a household endorsed a suggestion or a motion (one endorsement per household)."""
+
+    endorsement_id = Id(required=True)
+    target_type = fields.String(required=True, validate=validate.OneOf(ENDORSABLE))
+    target_id = Id(required=True)
+    village_id = Id(required=True)
+    hamlet_id = Id(load_default=None, allow_none=True)
+    household_id = Id(required=True)
+    endorsed_by = Id(required=True)
+    endorsed_at = Time(required=True)
+    endorsements = fields.Integer(required=True)             # on this item, this one included
+    motion_id = Id(load_default=None, allow_none=True)       # the motion it stands behind, if any
+    motion_endorsing_households = fields.Integer(load_default=None, allow_none=True)
+
+
+class MotionUrgencyChanged(Schema):
+    """最紧迫 the number of distinct households behind a motion (its own endorsements and its
+    suggestions') changed; the funding ranking reads it as urgency."""
+
+    motion_id = Id(required=True)
+    village_id = Id(required=True)
+    hamlet_id = Id(load_default=None, allow_none=True)
+    endorsing_households = fields.Integer(required=True, validate=validate.Range(min=0))
+    at = Time(required=True)
 
 
 class BodyResult(Schema):
@@ -249,6 +282,11 @@ declare("suggestion.escalated", SOURCE, SuggestionEscalated,
         description="回音墙 a suggestion unanswered past its deadline, sent one level up", audience="public")
 declare("motion.transitioned", SOURCE, MotionTransitioned,
         description="垸组提议 a motion moved one step in its lifecycle", audience="village")
+declare("endorsement.recorded", SOURCE, EndorsementRecorded,
+        description="最紧迫 a household endorsed a suggestion or a motion", audience="village")
+declare("motion.urgency_changed", SOURCE, MotionUrgencyChanged,
+        description="最紧迫 the households endorsing a motion changed (read by the funding ranking)",
+        audience="internal")
 declare("motion.decided", SOURCE, MotionDecided, description="民主定 a motion approved or rejected", audience="public")
 declare("meeting.held", SOURCE, MeetingHeld, description="议 a meeting held, with its attendance", audience="village")
 declare("activity.held", SOURCE, ActivityHeld, description="学看讲 an activity held, with its attendance", audience="village")

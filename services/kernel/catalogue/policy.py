@@ -33,6 +33,10 @@ class RankedRequest(Schema):
     granted = Money(required=True)
     reason = fields.String(required=True)
     requested_at = fields.String(required=True)
+    # 最紧迫, when the funding rule weighs it (urgency_weight > 0): the request's urgency and the
+    # combined score it was ranked by; absent while urgency does not count
+    urgency = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 1))
+    score = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 1))
 
 
 class OverrideRecord(Schema):

@@ -107,12 +107,51 @@ def test_bad_contributions_are_refused_before_writing(session, policy, clock, pr
     assert emitted(session, "contribution.recorded") == []
 
 
-def test_labour_on_a_hamlet_project_comes_from_that_hamlet(session, policy, clock, project):
+LABOUR_R5 = {"kind": "labour", "resident_id": "r5", "project_id": "p1", "quantity": Decimal(4), "unit": "hours"}
+
+
+def test_a_neighbours_labour_is_recorded_and_counted_for_the_projects_hamlet(session, policy, clock, project):
+    """小组事小组上 assigns responsibility; by default (other_hamlet: allow) a neighbour from h2
+    who helps on h1's project is recorded, and the hours count for h1."""
+    entry = recording.record(session, policy, clock.now(), dict(LABOUR_R5))
+    assert (entry.hamlet_id, entry.household_id, entry.flag) == ("h1", "hh5", None)
+    assert policy.decisions("labour")[0]["contributor_hamlet_id"] == "h2"
+    [(_, event)] = emitted(session, "contribution.recorded")
+    assert event["hamlet_id"] == "h1" and event["flag"] is None
+
+
+def test_a_neighbours_labour_is_flagged_when_the_rule_says_flag(session, clock, project):
+    policy = FixturePolicy(labour={"other_hamlet": "flag"})
+    entry = recording.record(session, policy, clock.now(), dict(LABOUR_R5))
+    assert entry.hamlet_id == "h1"
+    assert entry.flag["code"] == "other_hamlet" and entry.flag["rule"]["id"] == "labour.other_hamlet_flagged"
+    assert "待核实" in entry.flag["reason"]
+    [(_, event)] = emitted(session, "contribution.recorded")
+    assert event["flag"]["rule"]["id"] == "labour.other_hamlet_flagged"
+    own = recording.record(session, policy, clock.now(), {**LABOUR_R5, "resident_id": "r2"})
+    assert own.flag is None  # h1's own resident is not flagged
+
+
+def test_a_neighbours_labour_is_refused_when_the_rule_says_refuse(session, clock, project):
+    policy = FixturePolicy(labour={"other_hamlet": "refuse"})
     with pytest.raises(PolicyRefused) as caught:
-        recording.record(session, policy, clock.now(), {"kind": "labour", "resident_id": "r5", "project_id": "p1",
-                                               "quantity": Decimal(4), "unit": "hours"})
-    assert caught.value.detail["rule"] == {"id": "labour.hamlet_from_hamlet", "version": 1, "policy": "labour"}
+        recording.record(session, policy, clock.now(), dict(LABOUR_R5))
+    assert caught.value.detail["rule"]["id"] == "labour.other_hamlet_refused"
     assert caught.value.detail["reason"].startswith("小组事小组上")
+    assert emitted(session, "contribution.recorded") == []
+
+
+def test_labour_on_a_village_project_is_recorded_for_everyone(session, policy, clock, roster_loaded):
+    """全村事大家上: a village-wide project has no hamlet; anyone's labour on it is recorded,
+    counted for the contributor's own hamlet (it was a 400 'project_hamlet_id: needed')."""
+    projects.register_project(session, clock.now(), {
+        "project_id": "pv", "name": "全村 跨河桥", "scope": "village", "village_id": "v1",
+        "budget": Decimal("1000"), "mix": {"grant": Decimal("0"), "sponsor": Decimal("0"), "crowd": Decimal("1000")}})
+    for resident, hamlet in (("r5", "h2"), ("r2", "h1")):
+        entry = recording.record(session, policy, clock.now(), {**LABOUR_R5, "resident_id": resident,
+                                                                 "project_id": "pv"})
+        assert (entry.hamlet_id, entry.flag) == (hamlet, None)
+    assert "project_hamlet_id" not in policy.decisions("labour")[0]
 
 
 def test_a_project_without_party_member_or_cadre_first_is_flagged(session, policy, clock, project):

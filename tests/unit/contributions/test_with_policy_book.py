@@ -19,7 +19,7 @@ def book():
     return PolicyBook(rules_dir())
 
 
-def test_real_rules_refuse_compensation_and_foreign_labour(session, clock, book):
+def test_real_rules_refuse_compensation_and_count_a_neighbours_labour(session, clock, book):
     roster.import_file(session, "r.csv", ROSTER.encode(), clock, book)
     demolition, _ = demolitions.register(session, book, clock.now(), {
         "structure_type": "pigsty", "area_m2": Decimal("30"), "household_id": "hh2",
@@ -30,9 +30,10 @@ def test_real_rules_refuse_compensation_and_foreign_labour(session, clock, book)
     projects.register_project(session, clock.now(), {
         "project_id": "p1", "name": "x", "scope": "hamlet", "village_id": "v1", "hamlet_id": "h1",
         "budget": Decimal("100"), "mix": {"crowd": Decimal("100")}})
-    with pytest.raises(PolicyRefused):
-        recording.record(session, book, clock.now(), {"kind": "labour", "resident_id": "r6", "project_id": "p1",
-                                             "quantity": Decimal(2), "unit": "hours"})
+    # 邻组帮忙: the shipped labour rule records a neighbour's labour for the project's hamlet
+    helped = recording.record(session, book, clock.now(), {"kind": "labour", "resident_id": "r6", "project_id": "p1",
+                                                  "quantity": Decimal(2), "unit": "hours"})
+    assert helped.hamlet_id == "h1" and helped.flag is None
     recording.record(session, book, clock.now(), {"kind": "labour", "resident_id": "r2", "project_id": "p1",
                                          "quantity": Decimal(1), "unit": "days"})
     (flag,) = [d for _, d in emitted(session, "project.labour_flagged")]

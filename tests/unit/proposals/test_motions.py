@@ -56,7 +56,7 @@ def test_raise_classifies_the_matter_by_rule(session, policy, clock):
     for m in (small, big):
         tx(session, motions.transition, policy, clock.now(), m.id, "raise", "head-g3", "")
     assert (small.matter, big.matter) == ("ordinary", "major")
-    assert ("major_matter", {"scope": "hamlet", "estimated_budget": 100000}) in policy.calls
+    assert ("major_matter", {"scope": "hamlet", "kind": "other", "estimated_budget": 100000}) in policy.calls
     assert big.matter_rule["version"] == 1
 
 

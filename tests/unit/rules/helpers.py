@@ -8,9 +8,16 @@ from pathlib import Path
 from services.rules.engine import rules_dir
 
 
-def copy_rules(tmp_path: Path) -> Path:
+def copy_rules(tmp_path: Path, first: tuple[str, ...] = ()) -> Path:
+    """A copy of the real rules/; the ``first`` areas renumbered ``version: 1``, for tests that
+    count an area's versions from its first publication whatever the shipped file reached."""
+    import re
     target = tmp_path / "rules"
     shutil.copytree(rules_dir(), target, ignore=shutil.ignore_patterns("schema"))
+    for area in first:
+        path = target / f"{area}.yaml"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"^version: \d+$", "version: 1", text, count=1, flags=re.M), encoding="utf-8")
     return target
 
 

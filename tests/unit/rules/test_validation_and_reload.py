@@ -12,7 +12,7 @@ VILLAGE_BRIDGE = {"scope": "village", "estimated_budget": 80000}
 
 @pytest.fixture
 def folder(tmp_path):
-    return copy_rules(tmp_path)
+    return copy_rules(tmp_path, first=("major_matter",))
 
 
 def _problems(folder):
