@@ -11,7 +11,6 @@ from services.rules.engine import rules_dir
 def copy_rules(tmp_path: Path, first: tuple[str, ...] = ()) -> Path:
     """A copy of the real rules/; the ``first`` areas renumbered ``version: 1``, for tests that
     count an area's versions from its first publication whatever the shipped file reached."""
-    import re
     target = tmp_path / "rules"
     shutil.copytree(rules_dir(), target, ignore=shutil.ignore_patterns("schema"))
     for area in first:
@@ -33,7 +32,6 @@ def version_of(path: Path) -> int:
 
 
 def bump_version(path: Path) -> None:
-    import re
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"^version: (\d+)$", lambda m: f"version: {int(m.group(1)) + 1}", text, count=1, flags=re.M)
     path.write_text(text, encoding="utf-8")

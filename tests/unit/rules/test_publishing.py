@@ -11,14 +11,14 @@ from services.kernel import migrations
 from services.kernel.errors import NotFound, ValidationFailed
 from services.rules import decisions, publishing
 from services.rules.dependencies import folder_texts
-from services.rules.engine import PolicyBook, rules_dir
+from services.rules.engine import PolicyBook
 from services.rules.models import Decision, PolicyVersion
 
-from .helpers import copy_rules, version_of
+from .helpers import copy_rules
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
 BRIDGE = {"scope": "village", "estimated_budget": 150000}
-V = version_of(rules_dir() / "major_matter.yaml")  # major_matter's version in rules/
+V = 1  # major_matter's first version: the folder fixture numbers it from 1 (copy_rules first=)
 
 
 @pytest.fixture
