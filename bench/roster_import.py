@@ -40,7 +40,8 @@ def one(households: int) -> dict:
     """Runs in a child process: generate, import, re-import; print a JSON line."""
     import resource
 
-    from services.contributions import models, roster, spreadsheet
+    from services.contributions import models, roster
+    from services.kernel import spreadsheet
     from services.kernel import catalogue  # noqa: F401
     from services.kernel import db
     from services.kernel.clock import SystemClock

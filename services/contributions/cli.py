@@ -92,7 +92,9 @@ def cmd_import(args) -> int:
     from services.kernel.errors import ValidationFailed
     from services.kernel.migrations import upgrade
 
-    from . import identity, roster, spreadsheet
+    from services.kernel import spreadsheet
+
+    from . import identity, roster
 
     config = kconfig.load(args.config)
     try:
@@ -212,6 +214,19 @@ def cmd_export(args) -> int:
     return 0
 
 
+def _batch_summary(answer: list) -> str:
+    households = len({e["household_id"] for e in answer if e.get("household_id")})
+    return f"已登记 {len(answer)} 条（{households} 户）"
+
+
+def cmd_batch(args) -> int:
+    from services.kernel import batches
+    args.summary = _batch_summary
+    common = {k: v for k, v in (("kind", args.kind), ("project_id", args.project), ("unit", args.unit),
+                                ("source", args.source), ("recorded_by", args.recorded_by)) if v}
+    return batches.send_file(args, "contributions", "record_batch", common)
+
+
 def register(subparsers) -> None:
     roster_parser = subparsers.add_parser("roster", help="花名册 village rosters (contributions)")
     actions = roster_parser.add_subparsers(dest="roster_action", required=True)
@@ -233,6 +248,21 @@ def register(subparsers) -> None:
     importer.set_defaults(func=cmd_import)
     keygen = actions.add_parser("keygen", help="a new COCREATE_PII_KEY (personal data encryption key)")
     keygen.set_defaults(func=cmd_keygen)
+
+    contributions = subparsers.add_parser("contributions", help="四出 contributions in batches")
+    contribution_actions = contributions.add_subparsers(dest="contributions_action", required=True)
+    batch = contribution_actions.add_parser(
+        "batch", help="a work day's labour list or a month's contributions from one .xlsx/.csv: all rows or none")
+    batch.add_argument("file", metavar="FILE", help="columns 户号 (household), 数量, 金额, 类别, 项目 … as needed")
+    batch.add_argument("--kind", choices=["people", "money", "labour", "materials"], default=None,
+                       help="the kind of every row (else a 类别 column)")
+    batch.add_argument("--project", default=None, help="项目编号 of every row")
+    batch.add_argument("--unit", choices=["hours", "days"], default=None, help="labour: hours or days (工日)")
+    batch.add_argument("--source", choices=["grant", "sponsor", "crowd"], default=None, help="money: its source")
+    batch.add_argument("--recorded-by", default=None, help="who recorded the list")
+    batch.add_argument("--json", action="store_true", help="print the whole answer as JSON")
+    batch.add_argument("--timeout", type=float, default=120)
+    batch.set_defaults(func=cmd_batch)
 
     export = subparsers.add_parser("export", help="tables for the paper board and the county (.xlsx, CSV)")
     export.add_argument("kind", choices=["households", "contributions", "points", "rankings", "accounts"])

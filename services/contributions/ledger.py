@@ -31,7 +31,8 @@ ROLES = ("volunteer", "returning_local", "five_elders", "entrepreneur", "veteran
          "student", "deputy")
 SOURCES = ("grant", "sponsor", "crowd")
 UNITS = ("hours", "days")
-HOURS_PER_DAY = Decimal(8)  # one 工日 workday, unless the labour rule file says otherwise
+HOURS_PER_DAY = Decimal(8)
+EVENT_ENTRIES = 1000  # entries per contribution.batch_recorded  # one 工日 workday, unless the labour rule file says otherwise
 
 
 def who(session: Session, data: dict) -> tuple[models.Household | None, models.Resident | None]:
@@ -95,13 +96,10 @@ def labour_hours(labour_params: dict, quantity: Decimal, unit: str) -> Decimal:
     return money.round_fen(quantity * Decimal(str(per_day)))
 
 
-def append(session: Session, now, data: dict, household, resident, hamlet_id: str, *,
-           hours: Decimal | None = None, **extra) -> models.LedgerEntry:
-    """Append a new (never a reversing) entry, its event, and the public parcel of any land
-    given. ``hours`` is a labour entry's quantity in hours (see :func:`labour_hours`)."""
+def _new_entry(now, data: dict, household, resident, hamlet_id: str, hours, **extra) -> models.LedgerEntry:
     items = [{"name": i["name"], "count": int(i["count"]), "unit": i.get("unit")}
              for i in data.get("items") or []] or None
-    entry = models.LedgerEntry(
+    return models.LedgerEntry(
         id=new_id("ce"), kind=data["kind"],
         household_id=household.id if household else None,
         resident_id=resident.id if resident else None,
@@ -112,19 +110,49 @@ def append(session: Session, now, data: dict, household, resident, hamlet_id: st
         valuation=data.get("valuation"),
         reused_on_site=bool(data.get("reused_on_site")), note=data.get("note") or "",
         recorded_by=data.get("recorded_by"), recorded_at=now, **extra)
+
+
+def _land_given(session: Session, data: dict, entry: models.LedgerEntry) -> None:
+    if data["kind"] == "materials" and data.get("land_area_m2"):
+        # 拆后土地一律用于公益建设 / donated 余基空坪: land given goes to public use.
+        session.add(models.Parcel(id=new_id("pl"), hamlet_id=entry.hamlet_id, area_m2=data["land_area_m2"],
+                                  origin="donation", origin_id=entry.id, land_use="public",
+                                  created_at=entry.recorded_at))
+
+
+def append(session: Session, now, data: dict, household, resident, hamlet_id: str, *,
+           hours: Decimal | None = None, **extra) -> models.LedgerEntry:
+    """Append a new (never a reversing) entry, its event, and the public parcel of any land
+    given. ``hours`` is a labour entry's quantity in hours (see :func:`labour_hours`)."""
+    entry = _new_entry(now, data, household, resident, hamlet_id, hours, **extra)
     session.add(entry)
     session.flush()
     emit_recorded(session, entry)
-    if data["kind"] == "materials" and data.get("land_area_m2"):
-        # 拆后土地一律用于公益建设 / donated 余基空坪: land given goes to public use.
-        session.add(models.Parcel(id=new_id("pl"), hamlet_id=hamlet_id, area_m2=data["land_area_m2"],
-                                  origin="donation", origin_id=entry.id, land_use="public",
-                                  created_at=entry.recorded_at))
+    _land_given(session, data, entry)
     return entry
 
 
-def emit_recorded(session: Session, entry: models.LedgerEntry) -> None:
-    outbox.emit(session, "contribution.recorded", {
+def append_many(session: Session, now, rows, recorded_by: str | None = None) -> list[models.LedgerEntry]:
+    """Append a batch (``(data, household, resident, hamlet_id, hours, extra)`` each) in one
+    flush, announced as one ``contribution.batch_recorded`` carrying every entry."""
+    entries = []
+    for data, household, resident, hamlet_id, hours, extra in rows:
+        entry = _new_entry(now, data, household, resident, hamlet_id, hours, **extra)
+        entries.append(entry)
+        session.add(entry)
+        _land_given(session, data, entry)
+    session.flush()
+    batch_id = new_id("cb")
+    for start in range(0, len(entries), EVENT_ENTRIES):  # a few large events, never one huge one
+        part = entries[start:start + EVENT_ENTRIES]
+        outbox.emit(session, "contribution.batch_recorded", {
+            "batch_id": batch_id, "recorded_by": recorded_by,
+            "entries": [recorded_data(entry) for entry in part]}, subject=f"hamlet/{part[0].hamlet_id}")
+    return entries
+
+
+def recorded_data(entry: models.LedgerEntry) -> dict:
+    return {
         "entry_id": entry.id, "kind": entry.kind, "household_id": entry.household_id,
         "resident_id": entry.resident_id, "hamlet_id": entry.hamlet_id,
         "project_id": entry.project_id,
@@ -136,7 +164,11 @@ def emit_recorded(session: Session, entry: models.LedgerEntry) -> None:
         "valuation": None if entry.valuation is None else str(entry.valuation),
         "reused_on_site": entry.reused_on_site, "recorded_at": iso(entry.recorded_at),
         "flag": entry.flag,
-    }, subject=f"contribution/{entry.id}")
+    }
+
+
+def emit_recorded(session: Session, entry: models.LedgerEntry) -> None:
+    outbox.emit(session, "contribution.recorded", recorded_data(entry), subject=f"contribution/{entry.id}")
 
 
 def check_reversible(session: Session, entry_id: str) -> models.LedgerEntry:

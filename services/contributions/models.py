@@ -104,6 +104,9 @@ class Project(Base):
     leadership: Mapped[str | None] = mapped_column(String(16), nullable=True)  # ok | flag
     leadership_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     leadership_rule: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # 党员干部带头上: the first ``first_n`` people who gave labour, in order ([{person, entry_id,
+    # party_member, cadre}]); null until first needed (then read from the ledger once).
+    first_contributors: Mapped[list | None] = mapped_column(JSON, nullable=True)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -214,6 +217,9 @@ class Participation(Base):
     participating: Mapped[int] = mapped_column(Integer)
     households: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # the kinds counted ("contribution,meeting"): while the rule keeps them, one household's
+    # entry moves the count by at most one, with no recount (participation.count_household)
+    counts: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class MotionUrgency(Base):

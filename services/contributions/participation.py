@@ -83,16 +83,26 @@ def measure(session: Session, hamlet_id: str, period: str, counts) -> dict:
             "rate": _rate(part, households)}
 
 
+def _counts_key(counts) -> str:
+    return ",".join(sorted(counts))
+
+
 def refresh(session: Session, policy, hamlet_id: str, at: datetime, rule: dict | None = None,
             now: datetime | None = None) -> dict:
     """Recompute the hamlet's rate for the period containing ``at``; emit it when it changed."""
     rule = rule or rules(policy)
     period = periods.period_of(at, rule["window"])
     current = measure(session, hamlet_id, period, rule["counts"])
+    return _store(session, hamlet_id, period, current, rule, at, now)
+
+
+def _store(session: Session, hamlet_id: str, period: str, current: dict, rule: dict, at, now) -> dict:
     stored = session.get(models.Participation, (hamlet_id, period))
     previous = None if stored is None else _rate(stored.participating, stored.households)
+    key = _counts_key(rule["counts"])
     if stored is not None and (stored.participating, stored.households) == (
             current["participating_households"], current["roster_households"]):
+        stored.counts = key
         return current
     if stored is None:
         if current["participating_households"] == 0:
@@ -101,6 +111,7 @@ def refresh(session: Session, policy, hamlet_id: str, at: datetime, rule: dict |
         session.add(stored)
     stored.participating = current["participating_households"]
     stored.households = current["roster_households"]
+    stored.counts = key
     stored.updated_at = utc(now or at)
     _hamlet, village = hamlet_chain(session, hamlet_id)
     outbox.emit(session, "participation.changed", {
@@ -108,6 +119,45 @@ def refresh(session: Session, policy, hamlet_id: str, at: datetime, rule: dict |
         "policy_version": rule.get("version"),
     }, subject=f"hamlet/{hamlet_id}")
     return current
+
+
+def took_part(session: Session, household_id: str, start: datetime, end: datetime, counts,
+              leaving_out=()) -> bool:
+    """Whether one household took part in [start, end), as if the entries ``leaving_out`` were
+    not written yet: a few rows of that household, however large its hamlet or project."""
+    start, end = utc(start), utc(end)
+    leaving_out = list(leaving_out)
+    if "contribution" in counts:
+        entry, reversal = models.LedgerEntry, aliased(models.LedgerEntry)
+        if session.scalar(select(entry.id).where(
+                entry.household_id == household_id, entry.recorded_at >= start, entry.recorded_at < end,
+                entry.reversal_of.is_(None), entry.id.not_in(leaving_out),
+                ~exists().where(reversal.reversal_of == entry.id, reversal.id.not_in(leaving_out))).limit(1)):
+            return True
+    kinds = [k for k in ("meeting", "activity", "co_management") if k in counts]
+    return bool(kinds) and session.scalar(select(models.Attendance.household_id).where(
+        models.Attendance.household_id == household_id, models.Attendance.kind.in_(kinds),
+        models.Attendance.held_at >= start, models.Attendance.held_at < end).limit(1)) is not None
+
+
+def count_household(session: Session, rule: dict, hamlet_id: str, household_id: str, at: datetime,
+                    written: list[str], now: datetime | None = None) -> dict | None:
+    """One household's entries ``written`` (or reversed) at ``at``: the stored count moves by
+    the household's own change, found from its own rows — no recount of the hamlet. Falls back
+    to :func:`refresh` when nothing is stored for the period or the rule counts other kinds."""
+    period = periods.period_of(at, rule["window"])
+    stored = session.get(models.Participation, (hamlet_id, period))
+    if stored is None or stored.counts != _counts_key(rule["counts"]):
+        return refresh(session, None, hamlet_id, at, rule, now)
+    window, start, end = periods.bounds(period)
+    delta = int(took_part(session, household_id, start, end, rule["counts"])) - int(
+        took_part(session, household_id, start, end, rule["counts"], leaving_out=written))
+    if not delta:
+        return None
+    current = {"hamlet_id": hamlet_id, "period": period, "window": window,
+               "participating_households": stored.participating + delta, "roster_households": stored.households,
+               "rate": _rate(stored.participating + delta, stored.households)}
+    return _store(session, hamlet_id, period, current, rule, at, now)
 
 
 def record_attendance(session: Session, policy, kind: str, ref_id: str, held_at: datetime,

@@ -126,41 +126,78 @@ def person_key(resident_id, household_id) -> str:
     return resident_id or f"household:{household_id}"
 
 
-def leadership_decision(session: Session, policy, project_id: str, add_person: str | None = None,
-                        drop_entry_id: str | None = None) -> dict | None:
-    """党员干部带头上: ask the labour rule about the project's first contributors, in order,
-    as they will stand once ``add_person`` has given labour or ``drop_entry_id`` is reversed."""
+FIRST_N = 3  # the labour rule's leadership.first_n when its file does not say
+
+
+def first_n(labour_params: dict) -> int:
+    return int((labour_params.get("leadership") or {}).get("first_n") or FIRST_N)
+
+
+def _flags(session: Session, key: str) -> dict:
+    if key.startswith("household:"):
+        person = session.scalar(select(models.Resident).where(
+            models.Resident.household_id == key.split(":", 1)[1], models.Resident.is_head.is_(True)))
+    else:
+        person = session.get(models.Resident, key)
+    return {"party_member": bool(person and person.party_member), "cadre": bool(person and person.cadre)}
+
+
+def _first_from_ledger(session: Session, project_id: str, n: int, drop_entry_id: str | None) -> list[dict]:
+    """The first ``n`` people of the project's unreversed labour, read in order until found."""
     entry, reversal = models.LedgerEntry, aliased(models.LedgerEntry)
     rows = session.execute(
         select(entry.id, entry.resident_id, entry.household_id).where(
             entry.project_id == project_id, entry.kind == "labour", entry.reversal_of.is_(None),
             ~exists().where(reversal.reversal_of == entry.id))
-        .order_by(entry.seq)).all()
-    order = []
+        .order_by(entry.seq).execution_options(yield_per=100))
+    first: list[dict] = []
     for entry_id, resident_id, household_id in rows:
         key = person_key(resident_id, household_id)
-        if entry_id != drop_entry_id and key not in order:
-            order.append(key)
-    if add_person and add_person not in order:
-        order.append(add_person)
-    if not order:
-        return None
-    first = []
-    for key in order:
-        if key.startswith("household:"):
-            person = session.scalar(select(models.Resident).where(
-                models.Resident.household_id == key.split(":", 1)[1], models.Resident.is_head.is_(True)))
-        else:
-            person = session.get(models.Resident, key)
-        first.append({"party_member": bool(person and person.party_member),
-                      "cadre": bool(person and person.cadre)})
-    return decide(policy, "labour", {"check": "leadership", "first_contributors": first},
-                  outcomes={"ok", "flag"})
+        if entry_id != drop_entry_id and key not in {f["person"] for f in first}:
+            first.append({"person": key, "entry_id": entry_id, **_flags(session, key)})
+            if len(first) >= n:
+                break
+    rows.close()
+    return first
 
 
-def apply_leadership(session: Session, project_id: str, decision: dict | None) -> None:
-    """Store the outcome and emit ``project.labour_flagged`` when it changed."""
+def leadership_decision(session: Session, policy, project_id: str, add_persons=(), n: int = FIRST_N,
+                        drop_entry_id: str | None = None) -> dict:
+    """党员干部带头上: the project's first ``n`` contributors as they will stand once
+    ``add_persons`` have given labour (or ``drop_entry_id`` is reversed), and the labour rule's
+    decision on them — asked only when they change. They are kept on the project, so this
+    work does not grow with the project: once its first ``n`` people have come, more labour
+    asks nothing. Read-only: :func:`apply_leadership` stores what this prepared."""
+    project = get_or_404(session, models.Project, project_id, "project")
+    stored = project.first_contributors
+    if stored is None or (drop_entry_id and any(f["entry_id"] == drop_entry_id for f in stored)):
+        current = _first_from_ledger(session, project_id, n, drop_entry_id)
+    else:
+        current = [dict(f) for f in stored]
+    for key in add_persons:
+        if len(current) >= n:
+            break
+        if key not in {f["person"] for f in current}:
+            current.append({"person": key, "entry_id": None, **_flags(session, key)})
+    if stored is not None and current == stored:
+        return {"first": current, "decision": None, "changed": False}
+    decision = None
+    if current:
+        decision = decide(policy, "labour", {"check": "leadership", "first_contributors": [
+            {"party_member": f["party_member"], "cadre": f["cadre"]} for f in current]}, outcomes={"ok", "flag"})
+    return {"first": current, "decision": decision, "changed": True}
+
+
+def apply_leadership(session: Session, project_id: str, prepared: dict | None,
+                     entry_ids: dict[str, str] | None = None) -> None:
+    """Store the first contributors (``entry_ids``: person -> the entry just written) and the
+    outcome; emit ``project.labour_flagged`` when the outcome changed."""
     project = session.get(models.Project, project_id)
+    if prepared is None or not prepared["changed"]:
+        return
+    project.first_contributors = [
+        {**f, "entry_id": f["entry_id"] or (entry_ids or {}).get(f["person"])} for f in prepared["first"]]
+    decision = prepared["decision"]
     outcome = decision.get("outcome") if decision else None
     if outcome not in ("ok", "flag") or outcome == project.leadership:
         return

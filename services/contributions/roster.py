@@ -25,7 +25,9 @@ from services.kernel import outbox
 from services.kernel.errors import ValidationFailed
 from services.kernel.identity import roster_places
 
-from . import identity, models, participation, spreadsheet
+from services.kernel import spreadsheet
+
+from . import identity, models, participation
 
 # Canonical column -> accepted headers: the village roster's Chinese and its usual variants, the
 # older id-based layout's Chinese, and English. Headers are compared after normalise_header().

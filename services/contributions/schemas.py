@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.kernel import batches
 from services.kernel.fields import Hundredths, Id, Money, Period, When
 from services.kernel.fields import Input as In
 from services.kernel.paging import Page
@@ -136,6 +137,56 @@ class ContributionIn(In):
     valuation = Money(load_default=None, minimum=0)
     note = fields.String(load_default="", validate=validate.Length(max=2000))
     recorded_by = Id(load_default=None)
+
+
+class BatchIn(In):
+    """四出 a batch in one command: a work day's labour list (``kind``, ``project_id``, ``unit``
+    given once for every row) or a month's contributions (each row whole). Rows as JSON
+    (``entries``), or an uploaded .xlsx/.csv (``filename`` + ``content_base64``)."""
+    entries = fields.List(fields.Raw(), load_default=None)
+    filename = fields.String(load_default=None, validate=validate.Length(max=200))
+    content_base64 = fields.String(load_default=None)
+    kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
+    project_id = Id(load_default=None)
+    unit = fields.String(load_default=None, validate=validate.OneOf(UNITS))
+    source = fields.String(load_default=None, validate=validate.OneOf(SOURCES))
+    note = fields.String(load_default=None, validate=validate.Length(max=2000))
+    recorded_by = Id(load_default=None)
+
+    @validates_schema
+    def _rows_or_file(self, data, **_):
+        batches.check_rows_or_file(data, "entries")
+
+    def common(self, data: dict) -> dict:
+        """The fields given once for every row."""
+        return {k: data[k] for k in ("kind", "project_id", "unit", "source", "note", "recorded_by")
+                if data.get(k) is not None}
+
+
+BATCH_COLUMNS = {
+    "household_id": (("户号", "户编号", "household"), "text"),
+    "resident_id": (("村民编号", "人员编号", "resident"), "text"),
+    "kind": (("类别", "四出"), "text"),
+    "project_id": (("项目", "项目编号", "project"), "text"),
+    "quantity": (("数量", "工日", "工时"), "text"),
+    "unit": (("单位",), "text"),
+    "amount": (("金额", "元"), "text"),
+    "source": (("来源",), "text"),
+    "role": (("身份",), "text"),
+    "note": (("备注",), "text"),
+}
+
+
+class BatchEntryOut(Schema):
+    entry_id = fields.String()
+    kind = fields.String()
+    household_id = fields.String(allow_none=True)
+    resident_id = fields.String(allow_none=True)
+    hamlet_id = fields.String()
+    village_id = fields.String()
+    project_id = fields.String(allow_none=True)
+    hours = fields.String(allow_none=True)
+    amount = fields.String(allow_none=True)
 
 
 class ReversalIn(In):

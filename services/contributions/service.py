@@ -8,6 +8,7 @@ import logging
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 
+from services.kernel import batches
 from services.kernel.errors import ValidationFailed
 from services.kernel.nameko_ext import Caller, Clock, Database, api, on_event
 
@@ -85,6 +86,19 @@ class ContributionsService:
         data = schemas.ContributionIn().load(payload or {})
         actors.record(self.caller, data)
         return views.entry(self.db, recording.record(self.db, self.policy, self.clock.now(), data))
+
+    @api(actor={"recorded_by": "subject"})
+    def record_batch(self, payload):
+        """A work day's labour list or a month's contributions in one command: all rows or none."""
+        schema = schemas.BatchIn()
+        data = schema.load(payload or {})
+        rows, lines = data["entries"], None
+        if rows is None:
+            rows, lines = batches.uploaded_rows(data["filename"], data["content_base64"], schemas.BATCH_COLUMNS)
+        rows = batches.load_rows(schemas.ContributionIn(), rows, "entries", lines, extra=schema.common(data))
+        for row in rows:
+            actors.record(self.caller, row)
+        return recording.record_batch(self.db, self.policy, self.clock.now(), rows, lines, data["recorded_by"])
 
     @api(actor={"recorded_by": "subject"})
     def reverse_contribution(self, entry_id, payload=None):

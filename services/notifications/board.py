@@ -28,7 +28,8 @@ SECTION = {
     "motion.decided": "decision", "vote.recorded": "vote",
     "funding_round.allocated": "funding", "funding.allocated": "allocation", "grant.released": "allocation",
     "project.registered": "accounts", "project.funded": "accounts",
-    "contribution.recorded": "contribution", "donation.recorded": "donation",
+    "contribution.recorded": "contribution", "contribution.batch_recorded": "contribution",
+    "donation.recorded": "donation",
     "title.awarded": "honour", "beautiful_hamlet.decided": "honour",
     "suggestion.filed": "echo", "suggestion.answered": "echo", "suggestion.escalated": "echo",
     "review.completed": "review", "opinion.answered": "review",
@@ -128,6 +129,8 @@ def project(session: Session, event, now: datetime) -> list[BoardItem]:
                                             project_id=project_id)
     if event.name == "funding_round.allocated":
         return _round_items(session, event, data, now)
+    if event.name == "contribution.batch_recorded":
+        return _batch_items(session, event, data)
     item = BoardItem(cause_event_id=event.id, cause_type=event.name, section=SECTION[event.name], key=key,
                      village_id=village_id, hamlet_id=hamlet_id, household_id=household_id,
                      project_id=project_id, headline=headlines.headline(event.name, data, names_in(session)),
@@ -154,6 +157,26 @@ def _round_items(session, event, data, now):
         items.append(item)
     session.flush()
     return []
+
+
+def _batch_items(session, event, data):
+    """A batch of contributions: each entry becomes the board row its own ``contribution.recorded``
+    would have made, all in this one transaction."""
+    names, places, items = names_in(session), {}, []
+    for n, entry in enumerate(data["entries"]):
+        where = (entry.get("hamlet_id"), entry.get("household_id"), entry.get("project_id"))
+        if where not in places:
+            places[where] = _village_of(session, hamlet_id=where[0], household_id=where[1], project_id=where[2])
+        village_id, hamlet_id = places[where]
+        items.append(BoardItem(
+            cause_event_id=event.id if n == 0 else f"{event.id}/{n}", cause_type="contribution.recorded",
+            section="contribution", key=_key("contribution.recorded", entry), village_id=village_id,
+            hamlet_id=hamlet_id, household_id=entry.get("household_id"), project_id=entry.get("project_id"),
+            headline=headlines.headline("contribution.recorded", entry, names), facts=entry,
+            occurred_at=_occurred(event, entry)))
+    session.add_all(items)
+    session.flush()
+    return [item for item in items if item.village_id]
 
 
 def _key(name: str, data: dict) -> str | None:

@@ -188,11 +188,21 @@ def _publicity_finalised(d, names):
     return f"公示期满：{PUBLICITY_KIND[d['kind']]}{'生效' if d['outcome'] == 'final' else '撤回'}"
 
 
+def _contribution_batch(d, names):
+    households = len({e["household_id"] for e in d["entries"] if e.get("household_id")})
+    return f"四出登记：一批 {len(d['entries'])} 条（{households} 户）"
+
+
+def _sheet(d, names):
+    return f"{names(d['hamlet_id']) or d['hamlet_id']} {d['quarter']} 乡风文明评比：评了 {len(d['ratings'])} 户"
+
+
 _BUILDERS = {
     "motion.decided": _motion_decided, "vote.recorded": _vote, "funding.allocated": _allocated,
     "funding_round.allocated": _round_allocated, "grant.released": _grant,
     "project.registered": _project_registered, "project.funded": _project_funded,
-    "contribution.recorded": _contribution, "donation.recorded": _donation, "title.awarded": _title,
+    "contribution.recorded": _contribution, "contribution.batch_recorded": _contribution_batch,
+    "civility.sheet_rated": _sheet, "donation.recorded": _donation, "title.awarded": _title,
     "beautiful_hamlet.decided": _hamlet_award, "suggestion.filed": _suggestion_filed,
     "suggestion.answered": _suggestion_answered, "suggestion.escalated": _suggestion_escalated,
     "review.completed": _review, "opinion.answered": _opinion, "good_deed.verified": _good_deed,

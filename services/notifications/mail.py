@@ -36,6 +36,7 @@ LABELS = {
     "funding.allocated": "奖补资金分配", "funding_round.allocated": "奖补资金按参与率排序分配",
     "grant.released": "暂缓的奖补资金已拨付", "points.decided": "积分增减",
     "points.recorded": "积分入账", "title.awarded": "评星评优结果", "civility.rated": "乡风文明评比结果",
+    "civility.sheet_rated": "乡风文明评比结果（整张评比表）", "contribution.batch_recorded": "四出登记：一批记录",
     "yard.inspected": "清洁日庭院检查", "review.completed": "项目半年评议完成",
     "beautiful_hamlet.decided": "最美垸落评选结果", "donation.recorded": "爱心超市收到捐赠",
     "participation.changed": "垸组参与率更新",

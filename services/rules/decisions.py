@@ -47,6 +47,10 @@ class LoggedBook:
             decision["decision_id"] = record(session, decision, facts, self._clock())
         return decision
 
+    def decide_many(self, area: str, facts_list: list[dict]) -> list[dict]:
+        """A batch of facts in one call; each decision is logged, with its rule and version."""
+        return [self.decide(area, facts) for facts in facts_list]
+
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -40,6 +40,14 @@ class RulesService:
         return self.book.decide(area, facts)
 
     @api
+    def decide_many(self, area, facts_list):
+        """A batch of facts decided in one call (a hamlet's sheet, a work day's labour list);
+        every decision is logged as if asked alone."""
+        if not isinstance(facts_list, list) or not all(isinstance(f, dict) for f in facts_list):
+            raise ValidationFailed.from_messages({"facts_list": ["a list of facts objects"]})
+        return self.book.decide_many(area, facts_list)
+
+    @api
     def params(self, area):
         return self.book.params(area)
 

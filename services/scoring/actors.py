@@ -10,6 +10,7 @@ A call without a Principal is the platform's own (the gateway always sends one).
 """
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.kernel.identity import (RESIDENT, VILLAGE_CADRE, Forbidden, Principal, require)
@@ -35,6 +36,16 @@ def decide_points(session: Session, actor: Principal | None, household_ids, what
         if actor.own_household and household_id == actor.own_household:
             raise Forbidden({"message": "不得审批本户的积分 (a cadre never decides points of their own household)",
                              "household_id": household_id})
+
+
+def rate_sheet(session: Session, actor: Principal | None, hamlet_id: str) -> None:
+    """评比表: a cadre of the hamlet's village rates its households; checked before the sheet
+    is read, so a cadre of another village learns nothing of it."""
+    if actor is None:
+        return
+    village = session.scalar(select(Household.village_id).where(Household.hamlet_id == hamlet_id).limit(1))
+    require(actor, {"hamlet": hamlet_id, "village": village} if village else {"hamlet": hamlet_id},
+            roles=(VILLAGE_CADRE,), what="评比")
 
 
 def redeem(actor: Principal | None, household_id: str) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,7 @@ from services.kernel.errors import Conflict, IllegalTransition, NotFound, Policy
 from services.kernel.identity import scoped
 from services.kernel.ids import new_id
 
-from .models import Household, PointsAccount, PointsEntry
+from .models import Household, PeriodPoints, PointsAccount, PointsEntry
 
 PENDING, APPROVED, REJECTED, REVOKED = "pending", "approved", "rejected", "revoked"
 SOURCES = ("labour", "good_deed", "inspection", "rating", "penalty", "manual", "redemption")
@@ -52,6 +52,27 @@ def lock_account(session: Session, household_id: str) -> None:
     except IntegrityError:
         pass  # a concurrent transaction created it first; lock theirs
     session.execute(stmt).one()
+
+
+def lock_accounts(session: Session, household_ids) -> None:
+    """:func:`lock_account` for a batch: one locking SELECT and one INSERT of the missing rows."""
+    ids = sorted(set(household_ids))
+    if not ids:
+        return
+    stmt = select(PointsAccount.household_id).where(PointsAccount.household_id.in_(ids)).with_for_update()
+    have = set(session.scalars(stmt))
+    missing = [h for h in ids if h not in have]
+    if not missing:
+        return
+    try:
+        with session.begin_nested():
+            session.execute(insert(PointsAccount), [
+                {"household_id": h, "spendable": 0, "honour": 0} for h in missing])
+    except IntegrityError:  # a concurrent transaction created some first: one by one
+        for household_id in missing:
+            lock_account(session, household_id)
+        return
+    session.execute(stmt).all()
 
 
 def balances(session: Session, household_id: str) -> dict:
@@ -90,6 +111,28 @@ def _adjust(session: Session, entry: PointsEntry, sign: int) -> None:
     session.execute(update(PointsAccount).where(PointsAccount.household_id == entry.household_id).values(
         spendable=PointsAccount.spendable + (delta if entry.counts_spendable else 0),
         honour=PointsAccount.honour + (delta if entry.counts_honour else 0)))
+    if entry.source != "redemption" and delta:  # spending is not a loss of merit (rankings)
+        tally(session, entry.household_id, entry.quarter, delta)
+
+
+def tally(session: Session, household_id: str, quarter: str, delta: int) -> None:
+    """Add ``delta`` to the household's earned points of the quarter, its half year and its year."""
+    for period in (quarter, periods.containing(quarter, "half_year"), periods.containing(quarter, "year")):
+        changed = session.execute(update(PeriodPoints).where(
+            PeriodPoints.period == period, PeriodPoints.household_id == household_id).values(
+            points=PeriodPoints.points + delta)).rowcount
+        if changed:
+            continue
+        household = session.get(Household, household_id)
+        try:
+            with session.begin_nested():
+                session.add(PeriodPoints(period=period, household_id=household_id, points=delta,
+                                         hamlet_id=household.hamlet_id if household else None,
+                                         village_id=household.village_id if household else None))
+        except IntegrityError:  # a concurrent approval made the row first: add to it
+            session.execute(update(PeriodPoints).where(
+                PeriodPoints.period == period, PeriodPoints.household_id == household_id).values(
+                points=PeriodPoints.points + delta))
 
 
 def _emit(session: Session, entry: PointsEntry) -> None:
@@ -173,6 +216,59 @@ def record(session: Session, policy, *, household_id: str, deed_code: str, sourc
                         "source": source, "source_ref": source_ref}) from None
     _emit(session, entry)
     return entry
+
+
+def record_many(session: Session, decision: dict, deed_code: str, source: str, quarter: str,
+                now: datetime, items: list[dict]) -> list[PointsEntry]:
+    """:func:`record` for a batch priced by one decision of ``deed_code`` (a hamlet's rating
+    sheet, a work day's labour): ``items`` are ``{household_id, units, source_ref, reason,
+    resident_id?, hamlet_id?}``. The accounts are locked together, the cap's room is read in one
+    query, and the entries are inserted in one statement; no event per entry (the batch's own
+    event carries them)."""
+    values = decision["values"]
+    if decision.get("outcome") not in ("award", "deduct") or values.get("points") is None:
+        raise PolicyRefused({"message": f"no civility-points rule for deed {deed_code!r}",
+                             "rule": policy_port.rule_ref(decision), "deed_code": deed_code})
+    rule = policy_port.rule_ref(decision)
+    households = [i["household_id"] for i in items]
+    lock_accounts(session, households)
+    cap = values.get("cap_per_period")
+    room: dict[str, int] = {}
+    if cap is not None:
+        quarters = periods.quarters_in(periods.containing(quarter, values.get("period") or "quarter"))
+        used = dict(session.execute(
+            select(PointsEntry.household_id, func.coalesce(func.sum(PointsEntry.points), 0)).where(
+                PointsEntry.household_id.in_(sorted(set(households))), PointsEntry.deed_code == deed_code,
+                PointsEntry.status.in_([PENDING, APPROVED]), PointsEntry.points > 0,
+                PointsEntry.quarter.in_(quarters)).group_by(PointsEntry.household_id)).all())
+        room = {h: max(int(cap) - int(used.get(h, 0)), 0) for h in households}
+    rows = []
+    for item in items:
+        points = int(Decimal(str(values["points"])) * Decimal(str(item["units"])))
+        granted, status, note = points, PENDING, item["reason"]
+        household_id = item["household_id"]
+        if cap is not None and points > 0:
+            left = room[household_id]
+            if points > left:
+                granted = left
+                note = f"{note} (cap {cap} per {values.get('period') or 'quarter'}: {left} of {points} left)"
+                status = REJECTED if left == 0 else PENDING
+            room[household_id] = left - granted
+        rows.append(dict(
+            entry_id=new_id("pe"), household_id=household_id, resident_id=item.get("resident_id"),
+            hamlet_id=item.get("hamlet_id"), source=source, source_ref=item["source_ref"], deed_code=deed_code,
+            points=granted, requested_points=points, counts_spendable=True, counts_honour=True,
+            status=status, reason=note, quarter=quarter, rule_id=rule["id"], rule_version=int(rule["version"]),
+            rule_policy=rule.get("policy") or AREA, created_at=now,
+            decided_by="policy" if status == REJECTED else None, decided_at=now if status == REJECTED else None))
+    if rows:
+        try:
+            with session.begin_nested():
+                session.execute(insert(PointsEntry), rows)
+        except IntegrityError:
+            raise Conflict({"message": f"a {source} of this batch already has a points entry",
+                            "source": source}) from None
+    return [PointsEntry(**row) for row in rows]
 
 
 def get(session: Session, entry_id: str, *, lock: bool = False) -> PointsEntry:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text,
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -302,3 +302,19 @@ class HamletApplication(Base):
     decided_by: Mapped[str | None] = mapped_column(String(ID), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PeriodPoints(Base):
+    """排行榜: a household's approved points earned in a period (its quarter, half year and year),
+    kept by every approval and revocation, so a ranking reads its top rows by an index instead
+    of summing every entry of every household per request."""
+
+    __tablename__ = "scoring_period_points"
+    __table_args__ = (Index("ix_scoring_period_points_rank", "period", "points"),
+                      Index("ix_scoring_period_points_village", "period", "village_id", "points"),
+                      Index("ix_scoring_period_points_hamlet", "period", "hamlet_id", "points"))
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(ID), primary_key=True, index=True)
+    hamlet_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
+    village_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
+    points: Mapped[int] = mapped_column(Integer, default=0)

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.kernel import outbox, periods
+from services.kernel import batches, outbox, periods
 from services.kernel import policy as policy_port
 from services.kernel.errors import Conflict, ValidationFailed
 from services.kernel.ids import new_id
@@ -102,6 +102,79 @@ def rate(session: Session, policy, data: dict, now: datetime) -> Rating:
         "stars": stars, "points": entry.points if entry else 0, "entry_id": entry.entry_id if entry else None,
     }, subject=f"household/{household.household_id}")
     return rating
+
+
+def _row_error(errors: dict, index: int, line: int, field: str, chinese: str, english: str) -> None:
+    errors.setdefault(f"ratings.{index}.{field}", []).append(batches.row_message(line, field, f"{chinese} — {english}"))
+
+
+def rate_sheet(session: Session, policy, data: dict, now: datetime) -> dict:
+    """乡风文明评比 a hamlet's quarterly rating sheet, rated as one: every row is checked before
+    anything is written (an error names its row and field), the rating rule is asked once, and
+    the ratings, their points entries and one ``civility.sheet_rated`` are written together."""
+    hamlet_id, quarter, rows = data["hamlet_id"], data["quarter"], data["ratings"]
+    if _closed(session, quarter):
+        raise Conflict({"message": f"{quarter} 已评定称号，不能再评 — {quarter} is closed: its titles are awarded",
+                        "quarter": quarter})
+    ids = [row["household_id"] for row in rows]
+    known = households.known(session, ids)
+    already = set(session.scalars(select(Rating.household_id).where(
+        Rating.quarter == quarter, Rating.household_id.in_(sorted(set(ids))))))
+    errors: dict[str, list[str]] = {}
+    first_line: dict[str, int] = {}
+    personal = _personal(catalogue(policy)["titles"]) if any(row.get("nominations") for row in rows) else []
+    for index, row in enumerate(rows):
+        line, household_id = row.get("line") or index + 1, row["household_id"]
+        for nomination in row.get("nominations") or []:
+            if nomination["title"] not in personal:  # the titles that take a nominee: titles.yaml's
+                _row_error(errors, index, line, "nominations",
+                           f"{nomination['title']!r} 不是需要提名的称号（可提名：{'、'.join(personal) or '无'}）",
+                           f"not a title that takes a nomination; valid: {', '.join(personal)}")
+        if household_id in first_line:
+            _row_error(errors, index, line, "household_id", f"{household_id} 在第{first_line[household_id]}行已评过",
+                       f"household {household_id} is already on row {first_line[household_id]}")
+            continue
+        first_line[household_id] = line
+        if household_id not in known:
+            _row_error(errors, index, line, "household_id", f"花名册上没有 {household_id}",
+                       f"household {household_id} is not on the roster")
+        elif known[household_id].hamlet_id != hamlet_id:
+            _row_error(errors, index, line, "household_id", f"{household_id} 不是本垸组（{hamlet_id}）的户",
+                       f"household {household_id} is not of hamlet {hamlet_id}")
+        elif household_id in already:
+            _row_error(errors, index, line, "household_id", f"{household_id} 本季度（{quarter}）已评",
+                       f"household {household_id} is already rated for {quarter}")
+    if errors:
+        raise ValidationFailed.from_messages(
+            errors, "评比表有误，整张表都没有保存，请按所列行改正 — the sheet has errors; nothing was saved")
+    village_id = known[ids[0]].village_id
+    found = (ledger.resolve(policy, [(point_sources.read(policy)["rating"]["deed"], 1)])
+             if any(row["stars"] for row in rows) else None)
+    sheet_id = new_id("rs")
+    rated = [dict(row, rating_id=new_id("rt")) for row in rows]
+    entries = {}
+    if found is not None:  # points per star, when the catalogue prices ratings: one decision, one rule
+        deed, _units, decision = found
+        entries = {e.source_ref: e for e in ledger.record_many(session, decision, deed, "rating", quarter, now, [
+            {"household_id": r["household_id"], "hamlet_id": hamlet_id, "units": r["stars"],
+             "source_ref": r["rating_id"], "reason": f"乡风文明评比 {quarter}: {r['stars']} stars"}
+            for r in rated if r["stars"]])}
+    session.execute(insert(Rating), [
+        {"rating_id": r["rating_id"], "household_id": r["household_id"], "quarter": quarter, "stars": r["stars"],
+         "nominations": list(r.get("nominations") or []), "rated_by": data["rated_by"],
+         "entry_id": entries[r["rating_id"]].entry_id if r["rating_id"] in entries else None, "created_at": now}
+        for r in rated])
+    out = []
+    for r in rated:
+        entry = entries.get(r["rating_id"])
+        out.append({"rating_id": r["rating_id"], "household_id": r["household_id"], "stars": r["stars"],
+                    "points": entry.points if entry else 0, "entry_id": entry.entry_id if entry else None,
+                    "status": entry.status if entry else None})
+    sheet = {"sheet_id": sheet_id, "hamlet_id": hamlet_id, "village_id": village_id, "quarter": quarter,
+             "rated_by": data["rated_by"], "ratings": out,
+             "rule": policy_port.rule_ref(found[2]) if found else None}
+    outbox.emit(session, "civility.sheet_rated", sheet, subject=f"hamlet/{hamlet_id}")
+    return sheet
 
 
 def _earned_codes(decision: dict) -> list[str]:

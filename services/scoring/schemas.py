@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.kernel import batches
 from services.kernel.fields import Hundredths, Id, Input, Money, Period
 from services.kernel.paging import Page
 
@@ -242,6 +243,51 @@ class RatingIn(In):
         titles = [n["title"] for n in data.get("nominations") or []]
         if len(titles) != len(set(titles)):
             raise ValidationError({"nominations": ["one nominee per title"]})
+
+
+class SheetRowIn(In):
+    """One row of a hamlet's rating sheet (``line``: its row in an uploaded file)."""
+    household_id = Id(required=True)
+    stars = fields.Integer(required=True, strict=True, validate=validate.Range(0, 10))
+    nominations = fields.List(fields.Nested(Nomination), load_default=list)
+    line = fields.Integer(load_default=None)
+
+
+class RatingSheetIn(In):
+    """乡风文明评比 a hamlet's quarterly rating sheet: ``ratings`` rows, or an uploaded .xlsx/.csv
+    (``filename`` + ``content_base64``, columns 户号/household_id, 星级/stars)."""
+    hamlet_id = Id(required=True)
+    quarter = Quarter(required=True)
+    rated_by = Id(required=True)
+    ratings = fields.List(fields.Raw(), load_default=None)
+    filename = fields.String(load_default=None, validate=validate.Length(max=200))
+    content_base64 = fields.String(load_default=None)
+
+    @validates_schema
+    def _rows_or_file(self, data, **_):
+        batches.check_rows_or_file(data, "ratings")
+
+
+SHEET_COLUMNS = {"household_id": (("户号", "户编号", "household"), "text"), "stars": (("星级", "星", "评星"), "int")}
+
+
+class SheetRatingOut(Schema):
+    rating_id = fields.String()
+    household_id = fields.String()
+    stars = fields.Integer()
+    points = fields.Integer()
+    entry_id = fields.String(allow_none=True)
+    status = fields.String(allow_none=True)
+
+
+class RatingSheetOut(Schema):
+    sheet_id = fields.String()
+    hamlet_id = fields.String()
+    village_id = fields.String()
+    quarter = fields.String()
+    rated_by = fields.String()
+    ratings = fields.List(fields.Nested(SheetRatingOut))
+    rule = fields.Dict(allow_none=True)
 
 
 class RatingOut(Schema):

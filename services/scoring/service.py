@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from nameko.rpc import RpcProxy
 
+from services.kernel import batches
 from services.kernel.nameko_ext import Caller, Clock, Database, api, on_event
 
 from . import (actors, assessments, households, inspections, ledger, parked, rankings, ratings, reviews,
@@ -38,6 +39,10 @@ class ScoringService:
     @on_event("contribution.recorded")
     def on_contribution_recorded(self, event):
         sources.contribution_recorded(self.db, self.policy, event.data, self.clock.now())
+
+    @on_event("contribution.batch_recorded")
+    def on_contribution_batch_recorded(self, event):
+        sources.contribution_batch_recorded(self.db, self.policy, event.data, self.clock.now())
 
     @on_event("review.due")
     def on_review_due(self, event):
@@ -174,6 +179,20 @@ class ScoringService:
     def rate_household(self, payload):
         data = schemas.RatingIn().load(payload or {})
         return actors.locate(self.db, schemas.RatingOut().dump(ratings.rate(self.db, self.policy, data, self.clock.now())))
+
+    @api(actor={"rated_by": "subject"})
+    def rate_sheet(self, payload):
+        """A hamlet's quarterly rating sheet in one command: all rows or none."""
+        data = schemas.RatingSheetIn().load(payload or {})
+        actors.rate_sheet(self.db, self.caller, data["hamlet_id"])
+        rows, lines = data["ratings"], None
+        if rows is None:
+            rows, lines = batches.uploaded_rows(data["filename"], data["content_base64"], schemas.SHEET_COLUMNS)
+        data["ratings"] = batches.load_rows(schemas.SheetRowIn(), rows, "ratings", lines)
+        if lines:
+            for row, line in zip(data["ratings"], lines):
+                row["line"] = line
+        return actors.locate(self.db, ratings.rate_sheet(self.db, self.policy, data, self.clock.now()))
 
     @api(actor={"closed_by": "subject"})
     def close_quarter(self, payload):

@@ -75,5 +75,35 @@ def contribution_recorded(session: Session, policy, data: dict, now: datetime) -
         reason=f"出力 {hours} h" + (f" on project {data['project_id']}" if data.get("project_id") else ""))
 
 
+def contribution_batch_recorded(session: Session, policy, data: dict, now: datetime) -> list[PointsEntry]:
+    """``contribution.batch_recorded``: the batch's labour earns points in one go — one rule
+    decision, the accounts locked together, the entries inserted in one statement."""
+    labour = [e for e in data["entries"] if e["kind"] == "labour" and e.get("household_id")
+              and not e.get("reversal_of") and e.get("hours") and e["hours"] > 0]
+    if not labour:
+        return []
+    done = set(session.scalars(select(PointsEntry.source_ref).where(
+        PointsEntry.source == "labour", PointsEntry.source_ref.in_([e["entry_id"] for e in labour]))))
+    labour = [e for e in labour if e["entry_id"] not in done]
+    deeds = point_sources.read(policy)["labour"] if labour else {}
+    found = ledger.resolve(policy, [(deed, 1) for deed in (deeds.get("per_hour"), deeds.get("per_occasion")) if deed]) \
+        if labour else None
+    if found is None:
+        if labour:
+            log.warning("no civility-points rule for labour (%s): batch %s earns no points", deeds, data["batch_id"])
+        return []
+    deed_code, _units, decision = found
+    by_quarter: dict[str, list[dict]] = {}
+    for e in labour:
+        by_quarter.setdefault(periods.quarter_of(e.get("recorded_at") or now), []).append({
+            "household_id": e["household_id"], "resident_id": e.get("resident_id"), "hamlet_id": e["hamlet_id"],
+            "units": e["hours"] if deed_code == deeds.get("per_hour") else 1, "source_ref": e["entry_id"],
+            "reason": f"出力 {e['hours']} h" + (f" on project {e['project_id']}" if e.get("project_id") else "")})
+    written = []
+    for quarter, items in sorted(by_quarter.items()):
+        written += ledger.record_many(session, decision, deed_code, "labour", quarter, now, items)
+    return written
+
+
 def household_registered(session: Session, data: dict, now: datetime) -> None:
     households.apply_registered(session, data, now)

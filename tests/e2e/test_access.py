@@ -235,6 +235,24 @@ def test_contributions_in_and_out_of_scope(world):
     assert as_(world, "resident").get(f"{base}/api/contributions/{entry['entry_id']}").status_code == 403
 
 
+def test_batches_in_and_out_of_scope(world):
+    """A labour list and a rating sheet: the whole batch in scope, or refused and nothing kept."""
+    base = world["base"]
+    project = as_(world, "village_cadre").post(f"{base}/api/projects", json={
+        "project_id": f"wgd-road-{uuid.uuid4().hex[:6]}", "name": "修路 the road", "scope": "hamlet",
+        "village_id": "v-wgd", "hamlet_id": "wgd-1", "budget": "1000",
+        "mix": {"grant": "0", "sponsor": "0", "crowd": "1000"}})
+    assert project.status_code == 201, project.text
+    labour_list = {"kind": "labour", "project_id": project.json()["project_id"], "unit": "days",
+                   "entries": [{"household_id": "wgd-1-03", "quantity": "1"}, {"household_id": "wgd-1-04", "quantity": "0.5"}]}
+    _expect_scope(world, _access("record_batch"), "POST", "/api/contributions/batches", 201, labour_list)
+    sheet = {"hamlet_id": "wgd-1", "quarter": "2030Q3", "ratings": [{"household_id": "wgd-1-02", "stars": 6}]}
+    _expect_scope(world, _access("rate_sheet"), "POST", "/api/ratings/sheets", 201, sheet)
+    rated = as_(world, "village_cadre").get(f"{base}/api/points", params={"source": "rating", "quarter": "2030Q3",
+                                                                        "household_id": "wgd-1-02"}).json()
+    assert len(rated) == 1, "the out-of-scope attempt kept nothing"
+
+
 def test_the_removal_register_and_parcels_in_and_out_of_scope(world):
     base = world["base"]
     body = {"structure_type": "dry_toilet", "household_id": "wgd-1-03", "location": "路边"}

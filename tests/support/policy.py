@@ -84,6 +84,10 @@ def rules_stand_in(policy):
             return policy.decide(area, facts)
 
         @rpc
+        def decide_many(self, area, facts_list):
+            return [policy.decide(area, facts) for facts in facts_list]
+
+        @rpc
         def params(self, area):
             return policy.params(area)
 

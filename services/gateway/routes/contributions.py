@@ -18,6 +18,9 @@ ROUTES = [
           access=(VILLAGE_CADRE, SUPERVISOR, TOWN_STAFF, COUNTY_OPERATOR)),
     # ledger 出人 出资 出力 出物
     Route("POST", "/api/contributions", S, "record_contribution", body=True, status=201, access=(HAMLET_HEAD, VILLAGE_CADRE, TOWN_STAFF)),
+    Route("POST", "/api/contributions/batches", S, "record_batch", body=True, status=201, max_body=8 * 1024 * 1024,
+          summary="四出 a work day's labour list or a month's contributions in one command (rows or an .xlsx/.csv upload)",
+          access=(HAMLET_HEAD, VILLAGE_CADRE, TOWN_STAFF)),
     Route("GET", "/api/contributions", S, "list_contributions", query=True, access=READERS),
     Route("GET", "/api/contributions/totals", S, "contribution_totals", query=True, access=READERS),
     Route("GET", "/api/contributions/<entry_id>", S, "get_contribution", access=READERS),
@@ -52,6 +55,7 @@ RESPONSES = {
     "import_roster": "RosterImportOut",
     "list_households": ("HouseholdSummaryOut", True),
     "record_contribution": "ContributionOut",
+    "record_batch": ("BatchEntryOut", True),
     "list_contributions": ("ContributionOut", True),
     "contribution_totals": "TotalsOut",
     "get_contribution": "ContributionOut",

@@ -32,6 +32,9 @@ ROUTES = [
     Route("GET", "/api/inspections", S, "list_inspections", query=True, access=READERS),
     # 乡风文明评比 ratings and 评星评优 titles
     Route("POST", "/api/ratings", S, "rate_household", body=True, status=201, access=(VILLAGE_CADRE,)),
+    Route("POST", "/api/ratings/sheets", S, "rate_sheet", body=True, status=201, max_body=8 * 1024 * 1024,
+          summary="乡风文明评比 a hamlet's quarterly rating sheet in one command (rows or an .xlsx/.csv upload)",
+          access=(VILLAGE_CADRE,)),
     Route("POST", "/api/ratings/close", S, "close_quarter", body=True, access=(VILLAGE_CADRE,)),
     Route("GET", "/api/titles", S, "list_titles", query=True, access=READERS),
     # decisions scoring could not act on (e.g. a title not in the published titles.yaml), with the reason
@@ -64,7 +67,8 @@ RESPONSES = {
     "get_review": "ReviewDetailOut",
     "record_verdict": "ReviewDetailOut",
     "rankings": "RankingsOut",
-    "close_quarter": "QuarterClosedOut",      # an object, not the list of titles it dumps
+    "close_quarter": "QuarterClosedOut",
+    "rate_sheet": "RatingSheetOut",      # an object, not the list of titles it dumps
     "list_assessments": "AssessmentsOut",
     "list_donations": "DonationsOut",
 }

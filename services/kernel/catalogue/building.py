@@ -63,6 +63,15 @@ class ContributionRecorded(Schema):
     flag = fields.Nested(EntryFlag, load_default=None, allow_none=True)
 
 
+class ContributionBatchRecorded(Schema):
+    """四出 a batch recorded by one command (a work day's labour list, a month's contributions):
+    every entry as ``contribution.recorded`` would carry it, in the order recorded."""
+
+    batch_id = Id(required=True)
+    recorded_by = Id(load_default=None, allow_none=True)
+    entries = fields.List(fields.Nested(ContributionRecorded), required=True, validate=validate.Length(min=1))
+
+
 class FundingRequestFact(Schema):
     request_id = Id(required=True)
     hamlet_id = Id(required=True)
@@ -215,6 +224,8 @@ declare("household.registered", SOURCE, HouseholdRegistered,
         description="户 a household imported or changed on the roster", audience="internal")
 declare("contribution.recorded", SOURCE, ContributionRecorded,
         description="四出 a contribution ledger entry (or its reversal)", audience="public")
+declare("contribution.batch_recorded", SOURCE, ContributionBatchRecorded,
+        description="四出 a batch of contribution ledger entries recorded by one command", audience="public")
 declare("funding_round.closed", SOURCE, FundingRoundClosed,
         description="a funding round closed; its requests await the participation-first rule", audience="internal")
 declare("funding.allocated", SOURCE, FundingAllocated,

@@ -99,6 +99,33 @@ declare("civility.rated", SOURCE, CivilityRated,
         description="乡风文明评比 a quarterly civility rating", audience="household")
 
 
+class SheetRating(Schema):
+    rating_id = Id(required=True)
+    household_id = Id(required=True)
+    stars = fields.Integer(required=True)
+    points = fields.Integer(required=True)          # as recorded: cut by the cap, pending approval
+    entry_id = Id(required=True, allow_none=True)   # null for 0 stars or an unpriced rating
+    status = fields.String(required=True, allow_none=True,
+                           validate=validate.OneOf(["pending", "rejected"]))
+
+
+class CivilitySheetRated(Schema):
+    """乡风文明评比 a hamlet's quarterly rating sheet, rated as one: each household's stars and
+    the points entry they became (decided by one rule, named once)."""
+
+    sheet_id = Id(required=True)
+    hamlet_id = Id(required=True)
+    village_id = Id(required=True)
+    quarter = fields.String(required=True)
+    rated_by = Id(required=True)
+    ratings = fields.List(fields.Nested(SheetRating), required=True, validate=validate.Length(min=1))
+    rule = RuleRef(load_default=None, allow_none=True)   # null when the catalogue prices no rating
+
+
+declare("civility.sheet_rated", SOURCE, CivilitySheetRated,
+        description="乡风文明评比 a hamlet's quarterly rating sheet", audience="household")
+
+
 class TitleAwarded(Schema):
     """评星评优 a title earned at period end; its code and label are those of rules/titles.yaml
     (ten_star_household 十星级文明户, good_mother_in_law 好婆婆, ... and any title added there)."""

@@ -133,3 +133,25 @@ def test_funding_round_through_the_rules_service(with_rules, sink):
     assert allocated_events == {high["request_id"]: "released", low["request_id"]: "held"}
     (released,) = sink.wait_for("grant.released")
     assert released["request_id"] == low["request_id"]
+
+
+def test_a_labour_list_against_the_real_rules_service(with_rules, sink):
+    """One command, one eligibility call to the rules service, one batch event on the bus."""
+    with_rules.register_project({"project_id": "p-lane", "name": "修巷", "scope": "hamlet", "village_id": "v1",
+                                 "hamlet_id": "h1", "budget": "100", "mix": {"grant": "0", "sponsor": "0", "crowd": "100"}})
+    written = with_rules.record_batch({"kind": "labour", "project_id": "p-lane", "unit": "days",
+                                       "recorded_by": "cadre-1",
+                                       "entries": [{"household_id": h, "quantity": "1"} for h in ("hh2", "hh3", "hh1")]})
+    assert [(w["household_id"], w["hours"]) for w in written] == [("hh2", "8.00"), ("hh3", "8.00"), ("hh1", "8.00")]
+    [event] = sink.wait_for("contribution.batch_recorded")
+    assert [e["entry_id"] for e in event["entries"]] == [w["entry_id"] for w in written]
+    assert with_rules.get_project("p-lane")["leadership"] == "ok"  # hh1's head, a party member, among the first three
+    with pytest.raises(ValidationFailed) as refused:  # one unknown household: the list is kept whole
+        with_rules.record_batch({"kind": "labour", "project_id": "p-lane", "unit": "hours",
+                                 "entries": [{"household_id": "hh4", "quantity": "2"}, {"household_id": "hh9", "quantity": "2"}]})
+    assert list(refused.value.detail["fields"]) == ["entries.1.household"]
+    assert with_rules.list_contributions({"household_id": "hh4"}) == []
+    # hh5 lives in h2: its labour on h1's project is recorded, counted for h1 (other_hamlet: allow)
+    [neighbour] = with_rules.record_batch({"kind": "labour", "project_id": "p-lane", "unit": "hours",
+                                           "entries": [{"household_id": "hh5", "quantity": "2"}]})
+    assert neighbour["hamlet_id"] == "h1"

@@ -182,3 +182,18 @@ def test_a_deed_outside_the_catalogue_is_parked_with_the_codes_then_awarded_once
     parking.replay(config["AMQP_URI"])
     [decided] = wait.until(lambda: _outbox(config, "points.decided"), message="points for the replayed deed")
     assert (decided["data"]["points"], decided["data"]["rule"]["version"]) == (4, v)
+
+
+def test_a_batch_of_facts_is_decided_in_one_call_and_each_decision_is_logged(container_factory, config):
+    container_factory(RulesService, config).start()
+    facts = [{"check": "eligibility", "project_scope": "hamlet", "project_hamlet_id": "g1",
+              "contributor_hamlet_id": hamlet} for hamlet in ("g1", "g2", "g1")]
+    with ServiceRpcProxy("rules", config) as rules:
+        decided = rules.decide_many("labour", facts)
+        assert [d["outcome"] for d in decided] == ["allowed", "refused", "allowed"]
+        assert all(d["rule"]["id"] and d["rule"]["version"] for d in decided)
+        logged = rules.decisions({"area": "labour"})["items"]
+        assert [(d["facts"]["contributor_hamlet_id"], d["outcome"], d["rule"]) for d in logged] == [
+            (f["contributor_hamlet_id"], d["outcome"], d["rule"]["id"]) for f, d in zip(facts, decided)]
+        with pytest.raises(ValidationFailed):
+            rules.decide_many("labour", {"check": "eligibility"})

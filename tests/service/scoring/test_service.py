@@ -138,3 +138,34 @@ def test_reviews_and_most_beautiful_hamlet(roster, sink):
     assert (decided["status"], decided["total"]) == ("awarded", "91.90")
     [event] = sink.wait_for("beautiful_hamlet.decided")
     assert Decimal(event["satisfaction"]) == Decimal("0.94") and event["rule"]["version"] == 7
+
+
+def test_a_rating_sheet_over_rpc_and_a_labour_batch_from_the_bus(roster, service_config, sink):
+    sheet = roster.rate_sheet(payload={"hamlet_id": "g3", "quarter": "2025Q2", "rated_by": "board-wu", "ratings": [
+        {"household_id": "h-hub", "stars": 9}, {"household_id": "h-huang", "stars": 7}]})
+    assert [(r["household_id"], r["points"]) for r in sheet["ratings"]] == [("h-hub", 27), ("h-huang", 21)]
+    [event] = sink.wait_for("civility.sheet_rated")
+    assert event["sheet_id"] == sheet["sheet_id"] and event["village_id"] == "wuguidun"
+    with pytest.raises(ValidationFailed) as caught:  # h3 is of g4: the whole sheet is refused
+        roster.rate_sheet(payload={"hamlet_id": "g3", "quarter": "2025Q3", "rated_by": "board-wu", "ratings": [
+            {"household_id": "h2", "stars": 9}, {"household_id": "h3", "stars": 7}]})
+    assert list(caught.value.detail["fields"]) == ["ratings.1.household_id"]
+    assert roster.list_entries(query={"household_id": "h2", "source": "rating"}) == []
+
+    entry = {"kind": "labour", "resident_id": None, "hamlet_id": "g3", "project_id": "p-road", "amount": None,
+             "items": None, "reversal_of": None}
+    batch = {"batch_id": "cb-1", "recorded_by": "cadre-wu", "entries": [
+        {**entry, "entry_id": "cb-e1", "household_id": "h2", "hours": "3.00"},
+        {**entry, "entry_id": "cb-e2", "household_id": "h-huang", "hours": "2.00"},
+        {**entry, "entry_id": "cb-e3", "kind": "money", "household_id": "h2", "hours": None, "amount": "50.00"}]}
+    uri = service_config["AMQP_URI"]
+    first = publish(uri, "contribution.batch_recorded", batch)
+    publish(uri, "contribution.batch_recorded", batch, envelope=first)  # redelivered
+    publish(uri, "contribution.batch_recorded", batch)                  # the same entries announced again
+    publish(uri, "contribution.recorded", {**entry, "entry_id": "c-last", "household_id": "h3", "hours": "1.00",
+                                           "hamlet_id": "g4"})
+    labour = wait.until(lambda: len(e := roster.list_entries(query={"source": "labour"})) >= 3 and e,
+                        message="the batch's labour points and the last entry's")
+    wait.until(lambda: roster.list_entries(query={"source": "labour", "household_id": "h3"}), message="last entry")
+    labour = roster.list_entries(query={"source": "labour"})
+    assert sorted((e["household_id"], e["points"]) for e in labour) == [("h-huang", 4), ("h2", 6), ("h3", 2)]

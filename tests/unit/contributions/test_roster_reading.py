@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 from openpyxl import Workbook
 
-from services.contributions import identity, roster, spreadsheet
+from services.contributions import identity, roster
+from services.kernel import spreadsheet
 
 from tests.support.rosters import id_number
 

@@ -72,7 +72,7 @@ def rows(source: Source) -> Iterator[tuple[int, list[str]]]:
         return _xlsx_rows(source)
     if source.kind in ("csv", "txt"):
         return _csv_rows(source)
-    raise UnreadableFile("花名册应是 .xlsx 或 .csv 文件（旧版 .xls 请在 Excel 中“另存为” .xlsx）")
+    raise UnreadableFile("表格应是 .xlsx 或 .csv 文件（旧版 .xls 请在 Excel 中“另存为” .xlsx）")
 
 
 def _csv_rows(source: Source) -> Iterator[tuple[int, list[str]]]:
@@ -195,3 +195,25 @@ def _xlsx_rows(source: Source) -> Iterator[tuple[int, list[str]]]:
     finally:
         workbook.close()
         handle.close()
+
+
+def records(source: Source, columns: dict[str, tuple[str, ...]]) -> list[tuple[int, dict[str, str]]]:
+    """The rows under a header row as ``(row number, {field: text})``: ``columns`` names each
+    field's headers (Chinese and English, any case); other columns are ignored, blank rows skipped.
+    A batch upload (a rating sheet, a labour list) reads its file with this."""
+    header: dict[int, str] | None = None
+    wanted = {alias.strip().lower(): name for name, aliases in columns.items() for alias in (name, *aliases)}
+    found = []
+    for line, cells in rows(source):
+        if not any(cells):
+            continue
+        if header is None:
+            header = {i: wanted[c.strip().lower()] for i, c in enumerate(cells) if c.strip().lower() in wanted}
+            if not header:
+                raise UnreadableFile("第一行应是表头（" + "、".join(a[0] if a else n for n, a in columns.items())
+                                     + "）— the first row names the columns")
+            continue
+        found.append((line, {name: cells[i] if i < len(cells) else "" for i, name in header.items()}))
+    if header is None:
+        raise UnreadableFile("表格是空的 — the file has no rows")
+    return found
