@@ -1,13 +1,13 @@
 """titles read from titles.yaml: the award period of a title, and decisions parked with a reason
 
-Revision ID: 0004_open_titles
-Revises: 0003_money_in_fen
+Revision ID: 0005_open_titles
+Revises: 0004_period_points
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0004_open_titles"
-down_revision = "0003_money_in_fen"
+revision = "0005_open_titles"
+down_revision = "0004_period_points"
 branch_labels = None
 depends_on = None
 
