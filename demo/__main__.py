@@ -14,23 +14,65 @@ from services import SERVICES
 from services.kernel import config as kconfig
 
 ROSTER = kconfig.ROOT / "services" / "contributions" / "samples" / "wuguidun_roster.csv"
-STEPS = ["platform", "planning", "building", "evaluation", "management", "rules", "sharing"]
+STEPS = ["platform", "planning", "building", "evaluation", "reviews", "management", "rules", "sharing"]
+
+
+class Keyed:
+    """An RPC proxy whose every call carries an Idempotency-Key: the ``n``th call of a method by
+    this person in a run is ``demo:<service>.<method>:<n>``. The services store a write's answer
+    under the caller's key, so a second demo run by the same people (the same tokens) replays the
+    first run's answers instead of writing again: two runs leave the same totals."""
+
+    def __init__(self, proxy, worker_ctx, counts: dict):
+        self._proxy, self._ctx, self._counts = proxy, worker_ctx, counts
+
+    def __getattr__(self, service: str):
+        return _KeyedService(self, service)
+
+
+class _KeyedService:
+    def __init__(self, keyed: Keyed, service: str):
+        self._keyed, self._service = keyed, service
+
+    def __getattr__(self, method: str):
+        keyed, service = self._keyed, self._service
+
+        def call(*args, **kwargs):
+            name = f"{service}.{method}"
+            keyed._counts[name] = keyed._counts.get(name, 0) + 1
+            keyed._ctx.data["idempotency_key"] = f"demo:{name}:{keyed._counts[name]}"
+            try:
+                return getattr(getattr(keyed._proxy, service), method)(*args, **kwargs)
+            finally:
+                keyed._ctx.data.pop("idempotency_key", None)
+        return call
 
 
 class Demo:
     """``demo.rpc`` is the platform itself (reads of the board); ``demo.as_(role, scope)`` is a
     person: the demo issues them an API token through the identity service, as an operator's
     ``cocreate tokens issue`` does, and every call then carries that person's verified Principal,
-    so each step is done (and checked, and stamped) as someone who may do it."""
+    so each step is done (and checked, and stamped) as someone who may do it.
 
-    def __init__(self, config: dict):
+    Idempotent: every call carries a key (``Keyed``), and with ``remember`` the people's tokens are
+    kept in ``DATA_DIR/demo-tokens.json`` and used again while they verify, so a second run is the
+    same people asking the same things: the services answer from the first run, nothing is
+    recorded twice. The demo's villages, hamlets and projects keep their own ids (the sample
+    roster's: 伍桂墩村 is ``v-wgd``), and it touches no other village."""
+
+    TOKEN_DAYS = 30
+
+    def __init__(self, config: dict, remember: bool = False):
         self.config = config
         self._proxy = ClusterRpcProxy(config, timeout=30)
         self._people: dict = {}
+        self._counts: dict = {}
+        self._tokens_file = kconfig.data_dir(config) / "demo-tokens.json" if remember else None
         self.rpc = None
 
     def __enter__(self):
-        self.rpc = self._proxy.start()
+        self._platform = self._proxy.start()   # unkeyed: tokens are issued as asked, never replayed
+        self.rpc = Keyed(self._platform, self._proxy._worker_ctx, self._counts.setdefault("platform", {}))
         return self
 
     def __exit__(self, *exc):
@@ -38,18 +80,45 @@ class Demo:
             proxy.stop()
         self._proxy.stop()
 
+    def _saved_tokens(self) -> dict:
+        if self._tokens_file is None or not self._tokens_file.exists():
+            return {}
+        try:
+            return json.loads(self._tokens_file.read_text(encoding="utf-8"))
+        except ValueError:
+            return {}
+
+    def _token(self, role: str, scope: str, home: str | None, name: str | None) -> tuple[dict, bool]:
+        """(the person's verified Principal, whether a token was issued now)."""
+        from services.kernel.identity import Unauthenticated
+        key = f"{role}|{scope}|{home or ''}"
+        saved = self._saved_tokens()
+        if key in saved:
+            try:
+                return self._platform.identity.verify_token(saved[key]), False
+            except Unauthenticated:
+                pass  # expired, revoked, or another stack's: issue a new one
+        made = self._platform.identity.issue_token({"name": name or f"demo {role} {scope}", "role": role,
+                                              "scopes": [scope], "expires_days": self.TOKEN_DAYS, "home": home})
+        if self._tokens_file is not None:
+            saved[key] = made["token"]
+            self._tokens_file.parent.mkdir(parents=True, exist_ok=True)
+            self._tokens_file.write_text(json.dumps(saved, indent=1), encoding="utf-8")
+            self._tokens_file.chmod(0o600)
+        return self._platform.identity.verify_token(made["token"]), True
+
     def as_(self, role: str, scope: str, home: str | None = None, name: str | None = None):
-        """RPC as this person (a token of their own, issued once per demo run)."""
+        """RPC as this person (a token of their own, kept across runs with ``remember``)."""
         from services.kernel.nameko_ext.identity import CONTEXT_KEY
         key = (role, scope, home)
         if key not in self._people:
-            made = self.rpc.identity.issue_token({"name": name or f"demo {role} {scope}", "role": role,
-                                                  "scopes": [scope], "expires_days": 1, "home": home})
-            principal = self.rpc.identity.verify_token(made["token"])
+            principal, issued = self._token(role, scope, home, name)
             proxy = ClusterRpcProxy(self.config, timeout=30, context_data={
                 CONTEXT_KEY: json.dumps(principal, ensure_ascii=False, sort_keys=True)})
-            self._people[key] = (proxy, proxy.start())
-            self.say(f"  [token {made['id']} issued: {role} of {scope}]")
+            keyed = Keyed(proxy.start(), proxy._worker_ctx, self._counts.setdefault(key, {}))
+            self._people[key] = (proxy, keyed)
+            if issued:
+                self.say(f"  [token issued: {role} of {scope}]")
         return self._people[key][1]
 
     def roster(self) -> None:
@@ -120,7 +189,7 @@ def main(argv=None) -> int:
               "(in another terminal), then `make demo`.", file=sys.stderr)
         return 1
     failed = []
-    with Demo(config) as demo:
+    with Demo(config, remember=True) as demo:
         for name in args.steps:
             try:
                 module = importlib.import_module(f"demo.{name}")

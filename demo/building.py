@@ -10,7 +10,6 @@
 """
 from __future__ import annotations
 
-import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +26,6 @@ def _yuan(text: str) -> str:
 
 
 def run(demo):
-    run_id = time.strftime("%m%d%H%M%S")  # projects are new on every run; the roster is not
     demo.title("四出共建 co-building: people, money, labour, materials")
     demo.roster()
     # each step is done by a person who may do it, with a token of their own
@@ -38,7 +36,7 @@ def run(demo):
 
     # -- 出资: the love supermarket, 20,000 yuan --------------------------------------------
     shop = wgd.register_project({
-        "project_id": f"wgd-love-supermarket-{run_id}", "name": "乡风文明爱心超市 love supermarket",
+        "project_id": "wgd-love-supermarket", "name": "乡风文明爱心超市 love supermarket",
         "scope": "village", "village_id": "v-wgd", "budget": "20000",
         "mix": {"grant": "0", "sponsor": "11000", "crowd": "9000"}})
     givers = [("wgd-1-01-1", "5000", "sponsor"), ("wgd-2-01-1", "3000", "sponsor"),
@@ -56,7 +54,7 @@ def run(demo):
 
     # -- 出资: the bridge, 280,000 yuan crowd-funded -----------------------------------------
     bridge = lyc.register_project({
-        "project_id": f"lyc-bridge-{run_id}", "name": "跨河大桥 cross-river bridge", "scope": "village",
+        "project_id": "lyc-bridge", "name": "跨河大桥 cross-river bridge", "scope": "village",
         "village_id": "v-lyc", "budget": "280000", "mix": {"grant": "0", "sponsor": "0", "crowd": "280000"}})
     pledges = {"lyc-yw-01": "60000", "lyc-yw-02": "50000", "lyc-yw-03": "45000", "lyc-yw-04": "40000",
                "lyc-tj-01": "45000", "lyc-tj-02": "40000"}
@@ -70,7 +68,7 @@ def run(demo):
 
     # -- 出力: party members and cadres go first ------------------------------------------
     road = lyc.register_project({
-        "project_id": f"lyc-yw-yards-{run_id}", "name": "阴湾 yards and road", "scope": "hamlet",
+        "project_id": "lyc-yw-yards", "name": "阴湾 yards and road", "scope": "hamlet",
         "village_id": "v-lyc", "hamlet_id": "lyc-yw", "budget": "16500",
         "mix": {"grant": "0", "sponsor": "15000", "crowd": "1500"}})
     for resident, days in (("lyc-yw-01-1", "2"), ("lyc-yw-02-1", "1.5"), ("lyc-yw-04-1", "1")):
@@ -125,7 +123,7 @@ def run(demo):
 
     # -- 出物: 毕昇老街, 2 vacant plots and 30+ old stones ---------------------------------------
     street = wgd.register_project({
-        "project_id": f"wgd-bisheng-{run_id}", "name": "毕昇老街人居环境整治", "scope": "hamlet",
+        "project_id": "wgd-bisheng", "name": "毕昇老街人居环境整治", "scope": "hamlet",
         "village_id": "v-wgd", "hamlet_id": "wgd-3", "budget": "350000",
         "mix": {"grant": "250000", "sponsor": "60000", "crowd": "40000"}})
     for household, area in (("wgd-3-02", "120"), ("wgd-3-04", "85")):
@@ -148,12 +146,12 @@ def run(demo):
     projects = {}
     for hamlet in ("wgd-1", "wgd-2"):
         projects[hamlet] = wgd.register_project({
-            "project_id": f"{hamlet}-xingfu-{run_id}", "name": "幸福新垸 happy new hamlet", "scope": "hamlet",
+            "project_id": f"{hamlet}-xingfu", "name": "幸福新垸 happy new hamlet", "scope": "hamlet",
             "village_id": "v-wgd", "hamlet_id": hamlet, "budget": "100000",
             "mix": {"grant": "60000", "sponsor": "20000", "crowd": "20000"}})
         wgd.record_contribution({"kind": "money", "household_id": f"{hamlet}-02", "amount": "20000",
                                "source": "crowd", "project_id": projects[hamlet]["project_id"]})
-    round_id = f"t-xx-{run_id}"
+    round_id = "t-xx-round-1"
     town.open_funding_round({"round_id": round_id, "name": "xx镇 共同缔造 funding round", "level": "town",
                           "area_id": "t-xx", "budget": "90000"})
     for hamlet, project in projects.items():

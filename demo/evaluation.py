@@ -153,7 +153,7 @@ def run(demo):
                  f"({_rule(decided['rule'])})")
 
     # -- 评星评优 titles at the quarter's end, and the public board -------------------------------
-    closed = _once(demo, f"closing {quarter}", lambda: cadre.close_quarter({"quarter": quarter}))
+    closed = _once(demo, f"closing {quarter}", lambda: cadre.close_quarter({"village_id": WGD, "quarter": quarter}))
     if closed:
         names = {"ten_star_household": "十星级文明户", "good_mother_in_law": "好婆婆", "good_daughter_in_law": "好媳妇"}
         for title in closed["titles"]:

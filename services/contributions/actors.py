@@ -4,6 +4,11 @@
 - 花名册: a roster is imported by a cadre of the village(s) its rows name.
 - Personal data: a household's residents, their relations (the 1+10 links) and party
   categories are for the household itself and for the cadres and supervisors of its village.
+- Personal numbers (身份证号, 联系电话) are shown masked (``420***********003X``,
+  ``138****1111``) except: the household itself sees its own numbers whole; its village's
+  cadres see the phone whole (to reach the household), the 身份证号 masked. Supervisors, a
+  hub household, anyone else and the platform's own calls see masks (or, per the rule above,
+  no residents at all). Numbers are never in events, logs, exports or the board.
 A call without a Principal is the platform's own (the gateway always sends one).
 """
 from __future__ import annotations
@@ -46,6 +51,22 @@ def private_view(actor: Principal | None, view: dict) -> dict:
     if actor is None or _may_see_private(actor, view):
         return view
     return {k: v for k, v in view.items() if k not in PERSONAL}
+
+
+ID_NUMBER, PHONE = "id_number", "phone"
+
+
+def revealed(actor: Principal | None, view: dict) -> frozenset[str]:
+    """Which personal numbers of this household the caller sees whole (see the module's rule)."""
+    if actor is None or "residents" not in view:
+        return frozenset()
+    own = (view.get("household_id") == actor.own_household
+           or (view.get("household_id") in actor.ids("household") and actor.role != "hub_household"))
+    if own:
+        return frozenset({ID_NUMBER, PHONE})
+    if actor.role == VILLAGE_CADRE and actor.covers({"village": view.get("village_id")}):
+        return frozenset({PHONE})
+    return frozenset()
 
 
 def _may_see_private(actor: Principal, view: dict) -> bool:

@@ -1,8 +1,10 @@
 """Personal data on the roster: 身份证号 and 联系电话 checked, encrypted at rest, hashed, masked.
 
-The key comes from ``COCREATE_PII_KEY`` (a Fernet key: 32 random bytes, urlsafe base64; make one
-with ``cocreate roster keygen``). From it two sub-keys are derived (HKDF): one encrypts (Fernet),
-one hashes (HMAC-SHA256) so the same person is found again without decrypting anything.
+The key comes from ``COCREATE_PII_KEY`` (32 random bytes, urlsafe base64; make one with
+``cocreate roster keygen``). From it two sub-keys are derived (HKDF): one encrypts (AES-256-GCM,
+``cryptography``'s AEAD, one cipher object for the process: a county roster encrypts 300,000
+numbers), one hashes (HMAC-SHA256) so the same person is found again without decrypting anything.
+Numbers stored earlier as Fernet tokens still decrypt.
 When ``COCREATE_ENV=production`` a missing key stops the service at start-up; elsewhere (make
 run, tests) a key is generated once into DATA_DIR/pii.key, readable by its owner only.
 Numbers never travel in events, logs or the board: only their masked form is shown.
@@ -19,12 +21,15 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 KEY_VARIABLE = "COCREATE_PII_KEY"
 KEY_FILE = "pii.key"
+_AEAD = "g1:"  # prefix of an AES-GCM token (base64 of 12-byte nonce + ciphertext + tag)
 
 _WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _CHECK = "10X98765432"
@@ -116,16 +121,23 @@ class Vault:
         if len(master) != 32:
             raise MissingKey(f"{KEY_VARIABLE} 不是有效的密钥：应为 32 字节的 urlsafe base64"
                              "（用 `cocreate roster keygen` 生成）")
-        self._fernet = Fernet(base64.urlsafe_b64encode(_derive(master, b"encrypt")))
+        secret = _derive(master, b"encrypt")
+        self._aead = AESGCM(secret)
+        self._fernet = Fernet(base64.urlsafe_b64encode(secret))  # tokens stored before AES-GCM
         self._mac = _derive(master, b"lookup-hash")
 
     def encrypt(self, text: str) -> str:
-        return self._fernet.encrypt(text.encode()).decode()
+        nonce = os.urandom(12)
+        sealed = self._aead.encrypt(nonce, text.encode(), _AEAD.encode())
+        return _AEAD + base64.urlsafe_b64encode(nonce + sealed).decode()
 
     def decrypt(self, token: str) -> str:
         try:
+            if token.startswith(_AEAD):
+                raw = base64.urlsafe_b64decode(token[len(_AEAD):])
+                return self._aead.decrypt(raw[:12], raw[12:], _AEAD.encode()).decode()
             return self._fernet.decrypt(token.encode()).decode()
-        except InvalidToken:
+        except (InvalidToken, InvalidTag, ValueError):
             raise MissingKey("个人信息无法解密：密钥与加密时的不同") from None
 
     def digest(self, kind: str, text: str) -> str:

@@ -73,7 +73,7 @@ class Resident(Base):
     party_category: Mapped[str | None] = mapped_column(String(32), nullable=True)
     cadre: Mapped[bool] = mapped_column(Boolean, default=False)
     sex: Mapped[str | None] = mapped_column(String(8), nullable=True)      # male | female
-    # 身份证号 and 联系电话: encrypted (Fernet), a keyed hash (HMAC) to find them again, and the
+    # 身份证号 and 联系电话: encrypted (AES-GCM), a keyed hash (HMAC) to find them again, and the
     # masked form that is all anyone sees by default. Never in events, logs or the board.
     id_number_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
     id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)

@@ -41,6 +41,25 @@ def household_view(session: Session, household_id: str) -> dict:
             "residents": residents, "linked_household_ids": list(linked)}
 
 
+def reveal(session: Session, vault, view: dict, numbers: frozenset[str]) -> dict:
+    """The view with the residents' ``numbers`` (``id_number``, ``phone``) decrypted in place of
+    their masks, for a caller allowed them (contributions.actors.revealed)."""
+    if not numbers or not view.get("residents"):
+        return view
+    stored = {r.id: r for r in session.scalars(select(models.Resident).where(
+        models.Resident.household_id == view["household_id"]))}
+    residents = []
+    for resident in view["residents"]:
+        row = stored.get(resident["resident_id"])
+        resident = dict(resident)
+        for number in numbers:
+            token = getattr(row, f"{number}_enc", None) if row is not None else None
+            if token:
+                resident[number] = vault.decrypt(token)
+        residents.append(resident)
+    return {**view, "residents": residents}
+
+
 def hamlet_view(session: Session, hamlet_id: str) -> dict:
     hamlet, village = hamlet_chain(session, hamlet_id)
     households = session.scalar(select(func.count()).select_from(models.Household)

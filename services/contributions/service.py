@@ -60,8 +60,9 @@ class ContributionsService:
 
     @api
     def get_household(self, household_id):
-        return actors.private_view(self.caller, schemas.HouseholdOut().dump(
+        view = actors.private_view(self.caller, schemas.HouseholdOut().dump(
             roster_views.household_view(self.db, household_id)))
+        return roster_views.reveal(self.db, self.vault, view, actors.revealed(self.caller, view))
 
     @api
     def list_households(self, query=None):

@@ -3,7 +3,9 @@
 ``/v/``                         the villages with a board
 ``/v/<village>/``               a village's board: every section, news paged and filtered by date
 ``/v/<village>/h/<hamlet>/``    the same for one hamlet
-``/v/<village>/s/<section>/``   one section alone, laid out for A4 paper (print stylesheet)
+``/v/<village>/s/<section>/``   one section alone, laid out for A4 paper (print stylesheet): the
+                                公示 sheet a clerk prints for the paper board (also per hamlet:
+                                ``/v/<village>/h/<hamlet>/s/<section>/``)
 
 Plain module, free of nameko: ``serve(request, rest, call)`` where ``call(service, method, **kw)``
 is the gateway's RPC. Data comes from the notifications service's board read model; the points
@@ -14,18 +16,18 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from services.kernel import periods
 from services.kernel.errors import CocreateError, NotFound
 
 from . import charts
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = periods.TZ  # the villages' clock: one definition, in the kernel
 SECTIONS = {  # anchor -> heading, in the order of the paper board
     "publicity": "公示与异议", "news": "最新公告", "decisions": "民主决策", "funding": "参与优先 资金排队",
     "accounts": "项目账目", "contributions": "捐资榜与四出", "rankings": "积分排行", "honours": "评星评优与最美垸落",
@@ -38,6 +40,7 @@ URLS = Map([
     Rule("/<village_id>/", endpoint="village"),
     Rule("/<village_id>/h/<hamlet_id>/", endpoint="hamlet"),
     Rule("/<village_id>/s/<section>/", endpoint="section"),
+    Rule("/<village_id>/h/<hamlet_id>/s/<section>/", endpoint="section"),
 ], strict_slashes=False)  # /v/wgd and /v/wgd/ are the same board
 
 

@@ -82,7 +82,7 @@ def register(subparsers) -> None:
     issue.add_argument("--name", required=True, help="whom it is for (kept with the token, never logged)")
     issue.add_argument("--role", required=True, choices=ROLES)
     issue.add_argument("--scope", required=True, action="append",
-                       help="KIND:ID, e.g. village:wuguidun (repeat for a hub household's households)")
+                       help="KIND:ID, e.g. village:v-wgd (repeat for a hub household's households)")
     issue.add_argument("--home", default=None,
                        help="an official's own household (a cadre never approves points for it)")
     issue.add_argument("--expires", type=int, default=365, help="days until it expires (default 365)")

@@ -11,6 +11,7 @@ from dataclasses import replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.kernel.db import upsert_many
 from services.kernel.identity import HUB_HOUSEHOLD, Principal, Scope
 
 from .models import Place
@@ -21,6 +22,13 @@ def household_registered(session: Session, data: dict) -> None:
     place.hamlet_id, place.village_id, place.town_id = data["hamlet_id"], data["village_id"], data["town_id"]
     place.hub_household_id = data.get("hub_household_id")
     session.add(place)
+
+
+def households_registered(session: Session, data: dict) -> None:
+    """A roster import's batch (up to 500 households): one query, one flush."""
+    upsert_many(session, Place, "household_id", [
+        {"household_id": h["household_id"], "hamlet_id": h["hamlet_id"], "village_id": h["village_id"],
+         "town_id": h["town_id"], "hub_household_id": h.get("hub_household_id")} for h in data["households"]])
 
 
 def resolve(session: Session, principal: Principal) -> Principal:

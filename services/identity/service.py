@@ -26,6 +26,10 @@ class IdentityService:
     def on_household_registered(self, event):
         places.household_registered(self.db, event.data)
 
+    @on_event("households.registered")
+    def on_households_registered(self, event):
+        places.households_registered(self.db, event.data)
+
     @api
     def issue_token(self, payload):
         payload = payload or {}

@@ -51,13 +51,13 @@ def field_schema(field: fields.Field) -> dict:
         out = {"type": "object"}
     elif isinstance(field, fields.Decimal):
         out = _decimal(field)
+    elif isinstance(field, fields.Date):  # before DateTime: marshmallow's Date is a DateTime
+        out = {"type": "string", "format": "date"}
     elif isinstance(field, (fields.AwareDateTime, fields.DateTime)):
         out = {"type": "string", "format": "date-time"}
         if isinstance(field, fields.AwareDateTime):
             out["pattern"] = ZONED
             out["description"] = "ISO 8601 with its UTC offset"
-    elif isinstance(field, fields.Date):
-        out = {"type": "string", "format": "date"}
     elif isinstance(field, fields.Boolean):
         out = {"type": "boolean"}
     elif isinstance(field, fields.Integer):
@@ -144,10 +144,10 @@ def example_value(name: str, field: fields.Field):
         return {}
     if isinstance(field, fields.Decimal):
         return "1200.00" if "\\.\\d{2}" in schema["pattern"] else "3"
+    if isinstance(field, fields.Date):  # before DateTime: marshmallow's Date is a DateTime
+        return EXAMPLE_TIME[:10]
     if isinstance(field, (fields.AwareDateTime, fields.DateTime)):
         return EXAMPLE_TIME
-    if isinstance(field, fields.Date):
-        return EXAMPLE_TIME[:10]
     if isinstance(field, fields.Boolean):
         return True
     if isinstance(field, fields.Integer):

@@ -11,7 +11,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from . import events
-from .db import outbox_table, utcnow
+from .db import insert_rows, outbox_table, utcnow
 
 PENDING_KEY = "cocreate.outbox_pending"
 
@@ -42,13 +42,13 @@ def emit_many(session: Session, name: str, items, batch: int = 1000, progress=No
                      "routing_key": event_type.name, "body": json.dumps(envelope, ensure_ascii=False),
                      "created_at": utcnow(), "attempts": 0})
         if len(rows) >= batch:
-            session.execute(insert(outbox_table), rows)
+            insert_rows(session, outbox_table, rows)
             count += len(rows)
             rows = []
             if progress:
                 progress(count)
     if rows:
-        session.execute(insert(outbox_table), rows)
+        insert_rows(session, outbox_table, rows)
         count += len(rows)
     if count:
         session.info[PENDING_KEY] = session.info.get(PENDING_KEY, 0) + count

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from services.kernel import outbox
 from services.kernel.clock import iso
-from services.kernel.db import get_or_404
+from services.kernel.db import get_or_404, upsert_many
 from services.kernel.errors import Conflict, invalid
 from services.kernel.identity import roster_places
 from services.kernel.ids import new_id
@@ -40,6 +40,25 @@ def household_registered(session: Session, now: datetime, data: dict) -> Househo
         session.add(Link(household_id=household.household_id, hub_household_id=hub_id,
                          linked_by="roster", linked_at=now))
     return household
+
+
+def households_registered(session: Session, now: datetime, data: dict) -> None:
+    """A roster import's batch (up to 500 households): a few queries, one flush; the roster's
+    1+10 links taken over as :func:`household_registered` does."""
+    items = data["households"]
+    upsert_many(session, Household, "household_id", [
+        {"household_id": d["household_id"], "village_id": d["village_id"], "hamlet_id": d["hamlet_id"],
+         "head_name": d["head_name"], "party_member": bool(d["party_member"]),
+         "roster_hub_id": d.get("hub_household_id"), "updated_at": now} for d in items])
+    wanted = {d["household_id"]: d["hub_household_id"] for d in items
+              if d.get("hub_household_id") and d["hub_household_id"] != d["household_id"]}
+    if not wanted:
+        return
+    hubs = set(session.scalars(select(Hub.household_id).where(Hub.household_id.in_(set(wanted.values())))))
+    linked = set(session.scalars(select(Link.household_id).where(Link.household_id.in_(list(wanted)))))
+    for household_id, hub_id in wanted.items():
+        if hub_id in hubs and household_id not in linked:
+            session.add(Link(household_id=household_id, hub_household_id=hub_id, linked_by="roster", linked_at=now))
 
 
 def _household(session: Session, household_id: str, field: str) -> Household:

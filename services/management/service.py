@@ -45,6 +45,10 @@ class ManagementService:
     def on_household_registered(self, event):
         linkage.household_registered(self.db, self.clock.now(), event.data)
 
+    @on_event("households.registered")
+    def on_households_registered(self, event):
+        linkage.households_registered(self.db, self.clock.now(), event.data)
+
     @on_event("motion.transitioned")
     def on_motion_transitioned(self, event):
         facilities.project_built(self.db, self.clock.now(), event.data)

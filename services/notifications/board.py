@@ -10,18 +10,18 @@ import math
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from services.kernel import events
+from services.kernel import events, periods
+from services.kernel.db import upsert_many
 from services.kernel.errors import NotFound, ValidationFailed
 
 from . import headlines
 from .models import BoardItem, BoardPlace, BoardProject, Objection, Publicity
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = periods.TZ  # the villages' clock: one definition, in the kernel
 
 # event type -> board section
 SECTION = {
@@ -32,7 +32,7 @@ SECTION = {
     "donation.recorded": "donation",
     "title.awarded": "honour", "beautiful_hamlet.decided": "honour",
     "suggestion.filed": "echo", "suggestion.answered": "echo", "suggestion.escalated": "echo",
-    "review.completed": "review", "opinion.answered": "review",
+    "review.completed": "review", "opinion.answered": "review", "opinion.carried_out": "review",
     "good_deed.verified": "deed", "demolition.registered": "demolition",
     "publicity.opened": "publicity", "objection.answered": "publicity",
     "publicity.resolved": "publicity", "publicity.finalised": "publicity",
@@ -83,6 +83,36 @@ def register_place(session: Session, data: dict) -> list[BoardItem]:
     return located
 
 
+def register_places(session: Session, households: list[dict]) -> list[BoardItem]:
+    """:func:`register_place` for a roster import's batch: one upsert, one query for items."""
+    rows: dict[str, dict] = {}
+    for d in households:
+        rows[d["household_id"]] = {"id": d["household_id"], "kind": "household", "name": d["head_name"],
+                                   "village_id": d["village_id"], "hamlet_id": d["hamlet_id"]}
+        if d.get("hamlet_name"):
+            rows[d["hamlet_id"]] = {"id": d["hamlet_id"], "kind": "hamlet", "name": d["hamlet_name"],
+                                    "village_id": d["village_id"], "hamlet_id": d["hamlet_id"]}
+        if d.get("village_name"):
+            rows[d["village_id"]] = {"id": d["village_id"], "kind": "village", "name": d["village_name"],
+                                     "village_id": d["village_id"], "hamlet_id": None}
+    upsert_many(session, BoardPlace, "id", list(rows.values()))
+    session.flush()
+    by_household = {d["household_id"]: d for d in households}
+    by_hamlet = {d["hamlet_id"]: d for d in households}
+    located = list(session.scalars(select(BoardItem).where(
+        BoardItem.village_id.is_(None),
+        or_(BoardItem.household_id.in_(list(by_household)), BoardItem.hamlet_id.in_(list(by_hamlet))))))
+    names = names_in(session)
+    for item in located:
+        own = by_household.get(item.household_id)
+        data = own or by_hamlet[item.hamlet_id]
+        item.village_id = data["village_id"]
+        if item.hamlet_id is None and own is not None:
+            item.hamlet_id = own["hamlet_id"]
+        item.headline = headlines.headline(item.cause_type, item.facts, names)
+    return located
+
+
 def _village_of(session: Session, *, hamlet_id=None, household_id=None, project_id=None):
     """(village_id, hamlet_id) from the directory and the projects known so far."""
     if project_id:
@@ -101,6 +131,8 @@ def project(session: Session, event, now: datetime) -> list[BoardItem]:
     """Project one event onto the board; returns the items that now have a village (for 公示)."""
     if event.name == "household.registered":
         return register_place(session, event.data)
+    if event.name == "households.registered":
+        return register_places(session, event.data["households"])
     if events.audience_of(event.name) != "public" or event.name not in SECTION:
         return []
     if session.scalar(select(BoardItem.id).where(BoardItem.cause_event_id == event.id)):
@@ -256,6 +288,7 @@ def view(session: Session, village_id: str, hamlet_id: str | None = None, *, pag
         "honours": _honours(items("honour"), names, notices),
         "echo": _echo(items("echo")),
         "reviews": _reviews(items("review"), session, names),
+        "tasks": _tasks(items("review")),
         "deeds": [{"headline": i.headline, "at": i.occurred_at.isoformat()} for i in items("deed")[:20]],
         "publicity": [n for n in notices.values() if n["status"] not in ("final", "withdrawn")],
     }
@@ -443,11 +476,22 @@ def _reviews(rows, session, names) -> list[dict]:
     out = []
     for item in rows:
         d = item.facts
-        project = session.get(BoardProject, d["project_id"])
-        out.append({"project": project.name if project else "村级项目", "headline": item.headline,
-                    "kind": "opinion" if item.cause_type == "opinion.answered" else "review",
-                    "at": item.occurred_at.isoformat()})
+        project = session.get(BoardProject, d["project_id"]) if d.get("project_id") else None
+        kind = {"opinion.answered": "opinion", "opinion.carried_out": "done"}.get(item.cause_type, "review")
+        out.append({"project": project.name if project else (d.get("title") or "村级重要工作"),
+                    "headline": item.headline, "kind": kind, "at": item.occurred_at.isoformat()})
     return out
+
+
+def _tasks(rows) -> list[dict]:
+    """合理意见，积极采纳，全力落实: adopted opinions stay on the board until carried out."""
+    done = {item.facts["opinion_id"] for item in rows if item.cause_type == "opinion.carried_out"}
+    tasks = [{"opinion": d.get("text") or "", "answer": d["answer"], "owner": d.get("owner"),
+              "due_on": d.get("due_on"), "review": d.get("title") or "", "half_year": d.get("half_year")}
+             for d in (item.facts for item in rows
+                       if item.cause_type == "opinion.answered" and item.facts.get("status") == "adopted")
+             if d["opinion_id"] not in done]
+    return sorted(tasks, key=lambda t: t["due_on"] or "")
 
 
 def _publicity(session, village_id, names, now) -> dict:

@@ -143,13 +143,22 @@ def _suggestion_escalated(d, names):
     return f"回音墙建议「{d['title']}」逾期未答复，已上报{LEVEL.get(d['escalate_to'], '上级')}督办"
 
 
+RESULT = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
+
+
 def _review(d, names):
     verdicts = "、".join(f"{BODY.get(v.get('body'), v.get('body', ''))}{_verdict(v)}" for v in d.get("verdicts", []))
-    return f"{d['half_year']} {REVIEW_KIND.get(d['kind'], '')}半年评议完成：{verdicts or '已评议'}"
+    what = d.get("title") or REVIEW_KIND.get(d["kind"], "")
+    result = f"，结果：{RESULT[d['result']]}" if d.get("result") in RESULT else ""
+    return f"{d['half_year']} 半年评议「{what}」完成：{verdicts or '已评议'}{result}"
 
 
 def _verdict(v: dict) -> str:
     parts = []
+    counts = v.get("satisfaction")
+    if counts:
+        parts.append(f"实到 {v.get('present')} 人，满意 {counts['satisfied']}、基本满意 {counts['basically_satisfied']}、"
+                     f"不满意 {counts['unsatisfied']}，{RESULT.get(v.get('result'), '')}")
     if v.get("score") is not None:
         parts.append(f"满意度 {v['score']} 分")
     if v.get("votes"):
@@ -158,8 +167,16 @@ def _verdict(v: dict) -> str:
 
 
 def _opinion(d, names):
-    word = "已采纳" if d["status"] == "adopted" else "已答复"
-    return f"评议意见{word}：{d['answer']}"
+    if d["status"] == "adopted":
+        owner = f"，责任人 {d['owner']}" if d.get("owner") else ""
+        due = f"，{d['due_on']} 前落实" if d.get("due_on") else ""
+        return f"评议意见「{d.get('text') or ''}」已采纳：{d['answer']}{owner}{due}"
+    return f"评议意见已答复：{d['answer']}"
+
+
+def _opinion_done(d, names):
+    late = "（逾期完成）" if d.get("late") else ""
+    return f"评议意见「{d.get('text') or ''}」已落实{late}：{d['note']}"
 
 
 def _good_deed(d, names):
@@ -205,7 +222,7 @@ _BUILDERS = {
     "civility.sheet_rated": _sheet, "donation.recorded": _donation, "title.awarded": _title,
     "beautiful_hamlet.decided": _hamlet_award, "suggestion.filed": _suggestion_filed,
     "suggestion.answered": _suggestion_answered, "suggestion.escalated": _suggestion_escalated,
-    "review.completed": _review, "opinion.answered": _opinion, "good_deed.verified": _good_deed,
+    "review.completed": _review, "opinion.answered": _opinion, "opinion.carried_out": _opinion_done, "good_deed.verified": _good_deed,
     "demolition.registered": _demolition, "publicity.opened": _publicity_opened,
     "objection.answered": _objection_answered, "publicity.resolved": _publicity_resolved,
     "publicity.finalised": _publicity_finalised,

@@ -10,13 +10,12 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from services.kernel import events
+from services.kernel import events, periods
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+LOCAL_TZ = periods.TZ  # the villages' clock: one definition, in the kernel
 DIGEST_LABELS = {"immediate": "每有新公示即发送", "daily": "每日汇总，早上8点发送",
                  "weekly": "每周汇总，周一早上8点发送"}
 PERIODS = {"immediate": "", "daily": "过去一天，", "weekly": "过去一周，"}

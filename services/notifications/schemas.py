@@ -145,6 +145,7 @@ class BoardOut(Schema):
     honours = fields.Dict()          # titles, awards
     echo = fields.List(fields.Dict())
     reviews = fields.List(fields.Dict())
+    tasks = fields.List(fields.Dict())      # adopted review opinions not yet carried out
     deeds = fields.List(fields.Dict())
     publicity = fields.List(fields.Dict())
 

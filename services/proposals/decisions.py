@@ -67,11 +67,8 @@ def record_vote(session: Session, policy, now, meeting_id: str, motion_id: str,
         if votes_for + against + abstain > present:
             raise invalid("tally", f"{votes_for + against + abstain} votes but only {present} attended")
 
-    facts = {"body": body, "members": meeting.members, "present": present,
+    facts = {**meetings_mod.quorum_facts(meeting, body),
              "votes_for": votes_for, "votes_against": against, "abstain": abstain}
-    if meeting.households is not None:
-        households, _ = meetings_mod.attendee_ids(meeting.attendees)
-        facts.update(households=meeting.households, households_present=len(households))
     decision = decide(policy, "quorum", facts, {"approved", "rejected", "no_quorum"})
     vote = Vote(id=new_id("vot"), motion_id=motion.id, meeting_id=meeting.id, body=body,
                 method=method, members=meeting.members, present=present, votes_for=votes_for,

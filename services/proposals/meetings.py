@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from services.kernel import outbox
 from services.kernel.clock import iso
+from services.kernel.policy import decide, rule_ref
 from services.kernel.db import get_or_404, listing
 from services.kernel.errors import invalid
 from services.kernel.ids import new_id
@@ -86,6 +87,38 @@ def _hold(session, now, meeting, data) -> Meeting:
         "attendee_household_ids": households, "attendee_resident_ids": residents,
     }, subject=meeting.id)
     return meeting
+
+
+def quorum_facts(meeting: Meeting, body: str) -> dict:
+    """The quorum rule's facts of a held meeting: its members, who came, and its households."""
+    facts = {"body": body, "members": meeting.members, "present": len(meeting.attendees)}
+    if meeting.households is not None:
+        households, _ = attendee_ids(meeting.attendees)
+        facts.update(households=meeting.households, households_present=len(households))
+    return facts
+
+
+def quorum(session: Session, policy, meeting_id: str) -> dict:
+    """Whether a meeting was held and met its quorum, by the quorum rule (attendance only, no
+    votes): what another service asks before it takes a body's verdict from this meeting
+    (半年评议). A meeting that was not held, or does not vote, or has no member count, did
+    not meet a quorum, and ``reason`` says why."""
+    meeting = get(session, meeting_id)
+    body = BODY_OF.get(meeting.kind)
+    out = {"meeting_id": meeting.id, "kind": meeting.kind, "body": body, "village_id": meeting.village_id,
+           "hamlet_id": meeting.hamlet_id, "status": meeting.status,
+           "held_at": iso(meeting.held_at) if meeting.held_at else None, "members": meeting.members,
+           "present": len(meeting.attendees) if meeting.status == "held" else 0,
+           "quorum_met": False, "reason": "", "rule": None}
+    if meeting.status != "held":
+        return {**out, "reason": f"会议状态为 {meeting.status}，还没有召开 (the meeting was not held)"}
+    if body is None:
+        return {**out, "reason": f"{meeting.kind} 会议只议事不表决 (this kind of meeting does not vote)"}
+    if meeting.members is None:
+        return {**out, "reason": "会议没有应到人数，无法判断法定人数 (no member count)"}
+    decision = decide(policy, "quorum", quorum_facts(meeting, body), {"quorum_met", "no_quorum"})
+    return {**out, "quorum_met": decision["outcome"] == "quorum_met", "reason": decision["reason"],
+            "rule": rule_ref(decision)}
 
 
 def record_activity(session: Session, now, data: dict) -> Activity:

@@ -142,14 +142,16 @@ def project_funded(session: Session, now, data: dict) -> Motion | None:
 
 
 def review_completed(session: Session, now, data: dict) -> Motion | None:
-    """``review.completed`` from scoring: every body the rule names has reviewed the completed
-    motion (大家评), so it moves to reviewed, recorded as the scoring service's step. Applied once;
-    a review of anything else (a project without a motion, a motion not completed) is left."""
-    motion = session.get(Motion, data["project_id"])
+    """``review.completed`` from scoring: every body the rule names has reviewed the project that
+    carries out the motion (半年评议), so the completed motion moves to reviewed, recorded as the
+    scoring service's step. Applied once; a review of anything else (important work, a project
+    without a motion, a motion not completed) is left."""
+    motion = session.get(Motion, data["motion_id"]) if data.get("motion_id") else None
     if motion is None or "review" not in MOTION.transitions.get(motion.state, {}):
         return None
     bodies = ", ".join(str(v.get("body")) for v in data["verdicts"] if v.get("body")) or "the reviewers"
-    why = (f"review {data['review_id']} ({data['half_year']}) completed by {bodies}; "
+    result = f", result {data['result']}" if data.get("result") else ""
+    why = (f"review {data['review_id']} ({data['half_year']}) completed by {bodies}{result}; "
            f"{data['open_opinions']} opinion(s) still tracked until answered")
     step(session, motion, "review", "scoring", why, now)
     return motion

@@ -128,6 +128,11 @@ class ProposalsService:
         return schemas.MeetingOut().dump(meetings.get(self.db, meeting_id))
 
     @api
+    def meeting_quorum(self, meeting_id):
+        """Was the meeting held, and did it meet its quorum (for another service's verdict)."""
+        return meetings.quorum(self.db, self.policy, meeting_id)
+
+    @api
     def list_meetings(self, query=None):
         return schemas.MeetingOut(many=True).dump(meetings.find(self.db, _query(schemas.MeetingQuery(), query)))
 

@@ -356,24 +356,46 @@ def _party_check(params: dict) -> list:
 
 # -- 半年评议 reviews ----------------------------------------------------------------------------
 
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def _review_schedule(facts: dict, params: dict) -> dict:
+    """半年评议: ``check: schedule`` (the default) places a subject in the half-year review of the
+    half year that contains ``since`` (Asia/Shanghai, services.kernel.periods); ``check:
+    satisfaction`` counts a body's 满意 / 基本满意 / 不满意 into a satisfaction rate."""
+    if facts.get("check") == "satisfaction":
+        return _satisfaction(facts, params)
+    for name in ("kind", "since", "now"):
+        if facts.get(name) is None:
+            _fail(name, "needed for a schedule check")
+    from services.kernel import periods
     kind = params["kinds"][facts["kind"]]
-    since = facts["since"]
-    now = facts["now"]
-    due = datetime.combine(add_months(since, kind["months"]), time(0), tzinfo=timezone.utc)
-    overdue_at = due + timedelta(days=kind["grace_days"])
+    calendar_ = params["calendar"]
+    since, now = facts["since"], facts["now"]
+    _window, _start, end = periods.bounds(periods.half_of(since))
+    due = end - timedelta(days=calendar_["opens_days_before_end"])
+    overdue_at = end + timedelta(days=kind["grace_days"])
     return {
         "due_at": due.isoformat(), "overdue_at": overdue_at.isoformat(),
         "days_past_due": (now - due).total_seconds() / 86400,
+        "days_past_overdue": (now - overdue_at).total_seconds() / 86400,
+        "half_year": periods.half_of(since),
         "grace_days": kind["grace_days"], "reviewers": list(kind["reviewers"]),
         "escalate_to": kind["escalate_to"], "kind_label": kind["label"],
+        "respondents": 0, "satisfaction_rate": 0,
     }
+
+
+def _satisfaction(facts: dict, params: dict) -> dict:
+    counts = {}
+    for name in ("satisfied", "basically_satisfied", "unsatisfied"):
+        if facts.get(name) is None:
+            _fail(name, "needed for a satisfaction check")
+        counts[name] = facts[name]
+    respondents = sum(counts.values())
+    if respondents == 0:
+        _fail("satisfied", "nobody answered: at least one of the three counts is above zero")
+    counted = counts["satisfied"] + (counts["basically_satisfied"] if params["satisfaction"]["count_basically"] else 0)
+    return {"due_at": "", "overdue_at": "", "days_past_due": 0, "days_past_overdue": 0, "half_year": "",
+            "grace_days": 0, "reviewers": [], "escalate_to": "", "kind_label": "",
+            "respondents": respondents, "satisfaction_rate": round(counted / respondents, 4)}
 
 
 # -- 最美垸落 weighted scores --------------------------------------------------------------------
@@ -466,8 +488,10 @@ COMPUTATIONS = {c.name: c for c in [
                                      "veto": "list", "items": "list", "category_label": "string"},
                 _party_assessment, _party_check),
     Computation("review_schedule", {"due_at": "string", "overdue_at": "string", "days_past_due": "number",
+                                    "days_past_overdue": "number", "half_year": "string",
                                     "grace_days": "number", "reviewers": "list", "escalate_to": "string",
-                                    "kind_label": "string"}, _review_schedule),
+                                    "kind_label": "string", "respondents": "integer",
+                                    "satisfaction_rate": "number"}, _review_schedule),
     Computation("weighted_score", {"total": "number", "weights": "object"}, _weighted_score, _weights_check),
     Computation("leadership", {"leaders_among_first": "integer", "first_n": "integer",
                                "from_other_hamlet": "boolean", "other_hamlet_policy": "string",

@@ -123,5 +123,7 @@ def on_motion_transitioned(session, book, now, event):
 
 def on_review_completed(session, now, event):
     """The bodies gave their verdicts (scoring's review.completed): the review is no longer owed."""
+    if not event.data.get("motion_id"):
+        return None  # important work or a project without a motion: never scheduled from a motion
     return schedules.stop_watching(session, now, kind=schedules.REVIEW,
-                                   subject=f"motion/{event.data['project_id']}")
+                                   subject=f"motion/{event.data['motion_id']}")

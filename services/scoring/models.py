@@ -195,10 +195,12 @@ class ParkedDecision(Base):
 
 
 class PeriodClosure(Base):
-    """A period whose titles are computed: closing twice would award twice."""
+    """A village's period whose titles are computed: closing twice would award twice. Periods are
+    per village: closing 2026Q4 in one village closes nothing elsewhere."""
 
     __tablename__ = "scoring_period_closures"
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    village_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     period: Mapped[str] = mapped_column(String(8), primary_key=True)
     closed_by: Mapped[str] = mapped_column(String(ID))
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -227,20 +229,24 @@ class PartyAssessment(Base):
 
 
 class Review(Base):
-    """大家评 the half-year review of a project by the bodies the rule names."""
+    """大家评 半年评议: one subject — a project, or a piece of the village's important work (重要工作) —
+    reviewed in a half year by the bodies the rule names, each at a held meeting with quorum."""
 
     __tablename__ = "scoring_reviews"
     __table_args__ = (UniqueConstraint("project_id", "half_year", name="uq_scoring_reviews_half"),)
     review_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    project_id: Mapped[str] = mapped_column(String(ID), index=True)
+    subject: Mapped[str] = mapped_column(String(10), default="project")  # project | work
+    project_id: Mapped[str | None] = mapped_column(String(ID), index=True, nullable=True)  # None for work
+    motion_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)  # the motion a project carries out
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(10))  # major | small
-    village_id: Mapped[str] = mapped_column(String(ID))
+    village_id: Mapped[str] = mapped_column(String(ID), index=True)
     hamlet_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
     half_year: Mapped[str] = mapped_column(String(6))
     reviewers: Mapped[list] = mapped_column(JSON)
     due: Mapped[str] = mapped_column(String(10))  # due | overdue, as decided when opened
     status: Mapped[str] = mapped_column(String(10))  # open | completed
+    result: Mapped[str | None] = mapped_column(String(20), nullable=True)  # the least satisfied body's result
     rule_id: Mapped[str] = mapped_column(String(100))
     rule_version: Mapped[int] = mapped_column(Integer)
     opened_by: Mapped[str] = mapped_column(String(ID))
@@ -249,13 +255,25 @@ class Review(Base):
 
 
 class ReviewVerdict(Base):
-    """One body's verdict in a review: a score (0..100) or a vote count."""
+    """One body's verdict in a review, from a held meeting that met its quorum: how many were
+    满意 satisfied, 基本满意 basically satisfied, 不满意 unsatisfied, and the result the rule gave.
+    (``score`` and the vote columns are those of verdicts recorded before 半年评议 had meetings.)"""
 
     __tablename__ = "scoring_review_verdicts"
     __table_args__ = (UniqueConstraint("review_id", "body", name="uq_scoring_review_verdicts_body"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     review_id: Mapped[str] = mapped_column(ForeignKey("scoring_reviews.review_id"), index=True)
     body: Mapped[str] = mapped_column(String(40))
+    meeting_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
+    members: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    present: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    satisfied: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    basically_satisfied: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    unsatisfied: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    result: Mapped[str | None] = mapped_column(String(20), nullable=True)  # satisfied | basically_satisfied | unsatisfied
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    rule_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    rule_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     score: Mapped[int | None] = mapped_column(Integer, nullable=True)
     votes_for: Mapped[int | None] = mapped_column(Integer, nullable=True)
     votes_against: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -265,18 +283,36 @@ class ReviewVerdict(Base):
 
 
 class Opinion(Base):
-    """群众意见 an opinion raised in a review, tracked until it is answered or adopted."""
+    """群众意见 an opinion raised in a review: answered, or adopted (合理意见，积极采纳) as a task
+    with an owner and a deadline, tracked until it is carried out (全力落实, status ``done``)."""
 
     __tablename__ = "scoring_opinions"
     opinion_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     review_id: Mapped[str] = mapped_column(ForeignKey("scoring_reviews.review_id"), index=True)
     text: Mapped[str] = mapped_column(Text)
     raised_by: Mapped[str] = mapped_column(String(ID))
-    status: Mapped[str] = mapped_column(String(10), index=True)  # open | answered | adopted
+    status: Mapped[str] = mapped_column(String(10), index=True)  # open | answered | adopted | done
     answer: Mapped[str | None] = mapped_column(Text, nullable=True)
     answered_by: Mapped[str | None] = mapped_column(String(ID), nullable=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    owner: Mapped[str | None] = mapped_column(String(100), nullable=True)  # 责任人 of an adopted opinion
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)      # 完成时限
+    done_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    done_by: Mapped[str | None] = mapped_column(String(ID), nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Project(Base):
+    """项目 read model of ``project.registered``: which motion a project carries out, so that a
+    review of the project completes its motion."""
+
+    __tablename__ = "scoring_projects"
+    project_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    motion_id: Mapped[str | None] = mapped_column(String(ID), nullable=True, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    village_id: Mapped[str] = mapped_column(String(ID))
+    hamlet_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
 
 
 class HamletApplication(Base):

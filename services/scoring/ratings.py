@@ -8,7 +8,8 @@ from the household's honour balance as of that quarter, its stars and its nomina
 titles exist (十星级文明户, 好婆婆, 好媳妇, ...), their labels and which need a nominee are read
 from the published titles.yaml, never from this code: a title added there is awarded at the
 next close. A decision naming a title scoring cannot act on is parked with the reason
-(:mod:`parked`), never dropped. A quarter closes once.
+(:mod:`parked`), never dropped. A village's quarter closes once;
+periods are per village, so closing 2026Q4 in one village closes nothing elsewhere.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from services.kernel.ids import new_id
 from services.kernel.paging import paged
 
 from . import households, ledger, parked, point_sources
-from .models import PeriodClosure, Rating, Title
+from .models import Household, PeriodClosure, Rating, Title
 
 AREA = "titles"
 AWARD_EVERY = ("quarter", "half_year", "year")
@@ -68,15 +69,17 @@ def _check_nominations(policy, nominations: list[dict]) -> None:
                 f" — not a title that takes a nomination; valid: {', '.join(personal)}"]})
 
 
-def _closed(session: Session, quarter: str) -> bool:
-    return session.get(PeriodClosure, ("titles", quarter)) is not None
+def _closed(session: Session, village_id: str, quarter: str) -> bool:
+    return session.get(PeriodClosure, ("titles", village_id, quarter)) is not None
 
 
 def rate(session: Session, policy, data: dict, now: datetime) -> Rating:
     household = households.get(session, data["household_id"])
     quarter = data["quarter"]
-    if _closed(session, quarter):
-        raise Conflict({"message": f"{quarter} is closed: its titles are awarded", "quarter": quarter})
+    if _closed(session, household.village_id, quarter):
+        raise Conflict({"message": f"{household.village_id} 的 {quarter} 已结束评比，称号已授予 "
+                                   f"({quarter} is closed in this village: its titles are awarded)",
+                        "quarter": quarter, "village_id": household.village_id})
     if session.execute(select(Rating.rating_id).where(
             Rating.household_id == household.household_id, Rating.quarter == quarter)).first():
         raise Conflict({"message": f"household {household.household_id} is already rated for {quarter}",
@@ -113,9 +116,10 @@ def rate_sheet(session: Session, policy, data: dict, now: datetime) -> dict:
     anything is written (an error names its row and field), the rating rule is asked once, and
     the ratings, their points entries and one ``civility.sheet_rated`` are written together."""
     hamlet_id, quarter, rows = data["hamlet_id"], data["quarter"], data["ratings"]
-    if _closed(session, quarter):
-        raise Conflict({"message": f"{quarter} 已评定称号，不能再评 — {quarter} is closed: its titles are awarded",
-                        "quarter": quarter})
+    village_id = session.scalar(select(Household.village_id).where(Household.hamlet_id == hamlet_id).limit(1))
+    if village_id is not None and _closed(session, village_id, quarter):  # periods are per village
+        raise Conflict({"message": f"{village_id} 的 {quarter} 已评定称号，不能再评 — {quarter} is closed there: "
+                                   "its titles are awarded", "quarter": quarter, "village_id": village_id})
     ids = [row["household_id"] for row in rows]
     known = households.known(session, ids)
     already = set(session.scalars(select(Rating.household_id).where(
@@ -182,16 +186,18 @@ def _earned_codes(decision: dict) -> list[str]:
     return [item.get("code") if isinstance(item, dict) else item for item in decision["values"].get("titles") or []]
 
 
-def close_quarter(session: Session, policy, quarter: str, closed_by: str, now: datetime) -> dict:
-    """期末评星评优: close ``quarter`` (once); if it ends an award period of titles.yaml, compute
-    and emit every rated household's titles. Returns ``{"titles", "period", "parked",
-    "award_every", "titles_version"}`` (``period`` None: this close awards no titles)."""
+def close_quarter(session: Session, policy, village_id: str, quarter: str, closed_by: str, now: datetime) -> dict:
+    """期末评星评优: close ``quarter`` in ``village_id`` (once per village); if it ends an award
+    period of titles.yaml, compute and emit the titles of every household of the village rated
+    for it. Returns ``{"titles", "period", "parked", "award_every", "titles_version"}``
+    (``period`` None: this close awards no titles)."""
     try:
         with session.begin_nested():
-            session.add(PeriodClosure(kind="titles", period=quarter, closed_by=closed_by, closed_at=now))
+            session.add(PeriodClosure(kind="titles", village_id=village_id, period=quarter,
+                                      closed_by=closed_by, closed_at=now))
     except IntegrityError:
-        raise Conflict({"message": f"{quarter} 已经结束评比，不能再评 — {quarter} is already closed",
-                        "quarter": quarter}) from None
+        raise Conflict({"message": f"{village_id} 的 {quarter} 已经结束评比 ({quarter} is already closed here)",
+                        "quarter": quarter, "village_id": village_id}) from None
     book = catalogue(policy)
     titles, personal = book["titles"], set(_personal(book["titles"]))
     period = award_period(quarter, book["award_every"])
@@ -199,8 +205,10 @@ def close_quarter(session: Session, policy, quarter: str, closed_by: str, now: d
               "titles_version": book["version"]}
     if period is None:
         return result  # e.g. award_every: year and the first quarter closes: ratings only
-    ratings = session.execute(select(Rating).where(Rating.quarter == quarter)
-                              .order_by(Rating.household_id)).scalars().all()
+    ratings = session.execute(select(Rating).where(
+        Rating.quarter == quarter,
+        Rating.household_id.in_(select(Household.household_id).where(Household.village_id == village_id)))
+        .order_by(Rating.household_id)).scalars().all()
     for rating in ratings:
         honour = ledger.balances_from_entries(session, rating.household_id, up_to_quarter=quarter)["honour"]
         nominated = {n["title"]: n.get("resident_id") for n in rating.nominations or []}

@@ -301,6 +301,7 @@ class RatingOut(Schema):
 
 
 class CloseIn(In):
+    village_id = Id(required=True)
     quarter = Quarter(required=True)
     closed_by = Id(required=True)
 
@@ -377,31 +378,25 @@ class AssessmentsQuery(In, Page):
 # 大家评 reviews -------------------------------------------------------------------------------
 
 class ReviewIn(In):
-    project_id = Id(required=True)
+    subject = fields.String(load_default="project", validate=validate.OneOf(["project", "work"]),
+                            metadata={"description": "project 项目, or work 村级重要工作"})
+    project_id = Id(load_default=None)
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(required=True, validate=validate.OneOf(["major", "small"]))
     village_id = Id(required=True)
     hamlet_id = Id(load_default=None)
-    since = fields.Date(required=True)
+    since = fields.Date(load_default=None, metadata={"description": "a day in the half year reviewed (default today)"})
     opened_by = Id(required=True)
 
 
-class Votes(In):
-    for_ = fields.Integer(data_key="for", attribute="for", required=True, strict=True, validate=validate.Range(min=0))
-    against = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
-    abstain = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
-
-
 class VerdictIn(In):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    score = fields.Integer(load_default=None, strict=True, validate=validate.Range(0, 100))
-    votes = fields.Nested(Votes, load_default=None)
-    recorded_by = Id(required=True)
+    """A body's 半年评议 verdict, taken at a held meeting that met its quorum."""
 
-    @validates_schema
-    def _score_or_votes(self, data, **_):
-        if (data.get("score") is None) == (data.get("votes") is None):
-            raise ValidationError({"score": ["give a score or the votes, one of the two"]})
+    meeting_id = Id(required=True)
+    satisfied = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    basically_satisfied = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    unsatisfied = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    recorded_by = Id(required=True)
 
 
 class OpinionIn(In):
@@ -413,6 +408,14 @@ class AnswerIn(In):
     answer = Text(required=True)
     answered_by = Id(required=True)
     adopted = fields.Boolean(load_default=False)
+    owner = fields.String(load_default=None, validate=validate.Length(min=1, max=100),
+                          metadata={"description": "责任人 of an adopted opinion"})
+    due_on = fields.Date(load_default=None, metadata={"description": "完成时限 of an adopted opinion"})
+
+
+class CarryOutIn(In):
+    note = Text(required=True)
+    done_by = Id(required=True)
 
 
 class OpinionOut(Schema):
@@ -424,23 +427,32 @@ class OpinionOut(Schema):
     answer = fields.String(allow_none=True)
     answered_by = fields.String(allow_none=True)
     answered_at = fields.DateTime(allow_none=True)
+    owner = fields.String(allow_none=True)
+    due_on = fields.Date(allow_none=True)
+    done_note = fields.String(allow_none=True)
+    done_by = fields.String(allow_none=True)
+    done_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
 
 
 class OpinionsQuery(In, Page):
     review_id = Id(load_default=None)
-    status = fields.String(load_default=None, validate=validate.OneOf(["open", "answered", "adopted"]))
+    village_id = Id(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(["open", "answered", "adopted", "done"]))
 
 
 class ReviewsQuery(In, Page):
     project_id = Id(load_default=None)
-    half_year = fields.String(load_default=None, validate=validate.Regexp(r"^\d{4}H[12]$"))
+    village_id = Id(load_default=None)
+    half_year = HalfYear(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(["open", "completed"]))
 
 
 class ReviewOut(Schema):
     review_id = fields.String()
-    project_id = fields.String()
+    subject = fields.String()
+    project_id = fields.String(allow_none=True)
+    motion_id = fields.String(allow_none=True)
     title = fields.String()
     kind = fields.String()
     village_id = fields.String()
@@ -449,6 +461,7 @@ class ReviewOut(Schema):
     reviewers = fields.List(fields.String())
     due = fields.String()
     status = fields.String()
+    result = fields.String(allow_none=True)
     rule = fields.Function(lambda r: {"id": r.rule_id, "version": r.rule_version, "policy": "reviews"})
     opened_by = fields.String()
     created_at = fields.DateTime()
@@ -534,10 +547,24 @@ class VotesOut(Schema):
     abstain = fields.Integer(metadata={"description": "弃权 abstained"})
 
 
+class SatisfactionOut(Schema):
+    satisfied = fields.Integer(metadata={"description": "满意 satisfied"})
+    basically_satisfied = fields.Integer(metadata={"description": "基本满意 basically satisfied"})
+    unsatisfied = fields.Integer(metadata={"description": "不满意 unsatisfied"})
+
+
 class VerdictOut(Schema):
-    body = fields.String(metadata={"description": "评议主体（如村民代表、理事会） the body that judged"})
-    score = fields.Integer(allow_none=True, metadata={"description": "评分 0..100（表决时为 null） a score"})
-    votes = fields.Nested(VotesOut, allow_none=True, metadata={"description": "表决票数（评分时为 null） a vote count"})
+    body = fields.String(metadata={"description": "评议机构（党员大会、村民代表会议、垸组会议） the body that judged"})
+    meeting_id = fields.String(allow_none=True, metadata={"description": "评议会议（已召开、达到法定人数） the meeting"})
+    members = fields.Integer(allow_none=True, metadata={"description": "应到人数 members"})
+    present = fields.Integer(allow_none=True, metadata={"description": "实到人数 present"})
+    satisfaction = fields.Nested(SatisfactionOut, allow_none=True, metadata={"description": "满意度测评票数"})
+    result = fields.String(allow_none=True, metadata={
+        "description": "评议结果 satisfied 满意 | basically_satisfied 基本满意 | unsatisfied 不满意"})
+    reason = fields.String(allow_none=True)
+    rule = fields.Dict(allow_none=True)
+    score = fields.Integer(allow_none=True, metadata={"description": "旧式评分（半年评议之前的记录） a score, old verdicts"})
+    votes = fields.Nested(VotesOut, allow_none=True, metadata={"description": "旧式表决票数 old verdicts"})
     recorded_by = fields.String()
 
 
@@ -575,6 +602,7 @@ class RankingsOut(Schema):
 
 
 class QuarterClosedOut(Schema):
+    village_id = fields.String(metadata={"description": "评比的村（期别按村结束） the village whose quarter closed"})
     quarter = fields.String(metadata={"description": "评比的季度，如 2025Q2 the quarter closed"})
     period = fields.String(allow_none=True, metadata={
         "description": "本次评出称号的评比期（titles.yaml award_every）：2025Q2、2025H1 或 2025；"

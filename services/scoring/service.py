@@ -23,6 +23,7 @@ class ScoringService:
     places = staticmethod(households.places)  # for the scope guard (kernel Api)
     db = Database()
     policy = RpcProxy("rules")
+    proposals = RpcProxy("proposals")   # 半年评议: was the reviewing meeting held, with quorum
     clock = Clock()
     caller = Caller()      # who asks (services.kernel.identity); None for the platform's own calls
 
@@ -31,6 +32,10 @@ class ScoringService:
     @on_event("household.registered")
     def on_household_registered(self, event):
         sources.household_registered(self.db, event.data, self.clock.now())
+
+    @on_event("households.registered")
+    def on_households_registered(self, event):
+        sources.households_registered(self.db, event.data, self.clock.now())
 
     @on_event("points.decided")
     def on_points_decided(self, event):
@@ -43,6 +48,10 @@ class ScoringService:
     @on_event("contribution.batch_recorded")
     def on_contribution_batch_recorded(self, event):
         sources.contribution_batch_recorded(self.db, self.policy, event.data, self.clock.now())
+
+    @on_event("project.registered")
+    def on_project_registered(self, event):
+        reviews.project_registered(self.db, event.data)
 
     @on_event("review.due")
     def on_review_due(self, event):
@@ -197,9 +206,10 @@ class ScoringService:
     @api(actor={"closed_by": "subject"})
     def close_quarter(self, payload):
         data = schemas.CloseIn().load(payload or {})
-        closed = ratings.close_quarter(self.db, self.policy, data["quarter"], data["closed_by"], self.clock.now())
-        return {"quarter": data["quarter"], "period": closed["period"], "award_every": closed["award_every"],
-                "titles_version": closed["titles_version"],
+        closed = ratings.close_quarter(self.db, self.policy, data["village_id"], data["quarter"], data["closed_by"],
+                                       self.clock.now())
+        return {"village_id": data["village_id"], "quarter": data["quarter"], "period": closed["period"],
+                "award_every": closed["award_every"], "titles_version": closed["titles_version"],
                 "titles": actors.locate(self.db, schemas.TitleOut(many=True).dump(closed["titles"])),
                 "parked": actors.locate(self.db, schemas.ParkedOut(many=True).dump(closed["parked"]))}
 
@@ -253,7 +263,8 @@ class ScoringService:
     @api(actor={"recorded_by": "subject"})
     def record_verdict(self, review_id, payload):
         data = schemas.VerdictIn().load(payload or {})
-        return self._review(reviews.record_verdict(self.db, review_id, data, self.clock.now()))
+        return self._review(reviews.record_verdict(self.db, self.policy, self.proposals.meeting_quorum,
+                                                   review_id, data, self.clock.now()))
 
     @api(actor={"raised_by": "subject"}, reach="village")
     def add_opinion(self, review_id, payload):
@@ -264,6 +275,11 @@ class ScoringService:
     def answer_opinion(self, opinion_id, payload):
         data = schemas.AnswerIn().load(payload or {})
         return schemas.OpinionOut().dump(reviews.answer_opinion(self.db, opinion_id, data, self.clock.now()))
+
+    @api(actor={"done_by": "subject"})
+    def carry_out_opinion(self, opinion_id, payload):
+        data = schemas.CarryOutIn().load(payload or {})
+        return schemas.OpinionOut().dump(reviews.carry_out_opinion(self.db, opinion_id, data, self.clock.now()))
 
     @api
     def list_opinions(self, query=None):

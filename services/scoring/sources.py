@@ -107,3 +107,8 @@ def contribution_batch_recorded(session: Session, policy, data: dict, now: datet
 
 def household_registered(session: Session, data: dict, now: datetime) -> None:
     households.apply_registered(session, data, now)
+
+
+def households_registered(session: Session, data: dict, now: datetime) -> None:
+    """A roster import's batch (up to 500 households of one village) in one transaction."""
+    households.apply_many(session, data["households"], now)

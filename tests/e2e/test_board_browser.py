@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from services.gateway.pages import SECTIONS as HEADINGS
 from tests.support.board_scenario import PRIVATE, village_events
 from tests.support.browser import PHONE, SCREEN, Browser, chromium_path
 from tests.support.bus import publish
@@ -140,3 +141,66 @@ def test_the_hamlet_board_and_the_print_layout(browser, village):
         browser.screenshot(REPORT / "news-print-A4.png")
     finally:
         browser.send("Emulation.setEmulatedMedia", media="")
+
+
+@pytest.mark.parametrize("section", list(SECTIONS))
+def test_each_section_prints_as_an_a4_sheet_in_chinese(browser, village, section):
+    """The 公示 sheet a clerk prints (Ctrl+P on /v/<village>/s/<section>/): Chromium's own print
+    to PDF gives A4 portrait pages whose fonts draw the page's Chinese, and no print link on the
+    sheet itself."""
+    import base64
+
+    url = f"{village}/v/{VILLAGE}/s/{section}/"
+    browser.open(url, (794, 1123))  # A4 at 96 dpi
+    assert browser.evaluate("document.querySelector('p.print') === null")  # no link to itself
+    pdf = base64.b64decode(browser.send("Page.printToPDF", preferCSSPageSize=True, printBackground=True)["data"])
+    REPORT.mkdir(parents=True, exist_ok=True)
+    (REPORT / f"{section}-A4.pdf").write_bytes(pdf)
+    assert pdf.startswith(b"%PDF")
+    boxes = [tuple(float(v) for v in m.groups())
+             for m in re.finditer(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)]
+    assert boxes and all(abs(w - 595.3) < 2 and abs(h - 841.9) < 2 for w, h in boxes), boxes  # A4 in points
+    # the Chinese on the page is drawn in the PDF: a missing CJK font leaves .notdef boxes that map
+    # to no character. (A few glyphs a font shares with a radical, e.g. 民 with ⺠, map elsewhere.)
+    browser.send("Emulation.setEmulatedMedia", media="print")  # what is on paper, not the screen's hints
+    try:
+        printed = browser.evaluate("document.body.innerText")
+    finally:
+        browser.send("Emulation.setEmulatedMedia", media="")
+    shown = {c for c in printed if "\u4e00" <= c <= "\u9fff"}
+    carried = _pdf_characters(pdf) & shown
+    assert HEADINGS[section][:2] in printed and "打印" not in printed
+    assert len(shown) >= 4 and len(carried) >= 0.9 * len(shown), \
+        f"{url}: the PDF draws {len(carried)} of the page's {len(shown)} Chinese characters: {shown - carried}"
+
+
+def _pdf_characters(pdf: bytes) -> set[str]:
+    """The characters a PDF's fonts map their glyphs to (ToUnicode bfchar and bfrange entries),
+    NFKC-normalised: a CJK font may map 示's glyph to the Kangxi radical ⽰ it shares."""
+    import unicodedata
+    import zlib
+
+    text = b""
+    for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            text += zlib.decompress(stream.group(1))
+        except zlib.error:
+            continue
+    found: set[str] = set()
+
+    def chars(hexes: bytes) -> str:
+        data = bytes.fromhex(hexes.decode())
+        return data.decode("utf-16-be", errors="ignore")
+
+    for block in re.finditer(rb"beginbfchar(.*?)endbfchar", text, re.S):
+        for _src, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block.group(1)):
+            found.update(chars(dst))
+    for block in re.finditer(rb"beginbfrange(.*?)endbfrange", text, re.S):
+        for lo, hi, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block.group(1)):
+            start = chars(dst)
+            if len(start) == 1:
+                found.update(chr(ord(start) + i) for i in range(int(hi, 16) - int(lo, 16) + 1))
+        for array in re.findall(rb"\[([^\]]*)\]", block.group(1)):
+            for dst in re.findall(rb"<([0-9A-Fa-f]+)>", array):
+                found.update(chars(dst))
+    return {unicodedata.normalize("NFKC", c) for c in found}

@@ -49,7 +49,7 @@ def test_a_title_published_over_the_api_is_awarded_at_the_next_close(api, stack,
         "household_id": HOUSEHOLD, "quarter": QUARTER, "stars": 10, "rated_by": "wgd-1-01-1"}), 201)
     expect(who.post(f"{api}/api/points/approvals", json={
         "entry_ids": [rating["entry_id"]], "cadre_id": "wgd-1-01-1"}), 200)
-    closed = expect(who.post(f"{api}/api/ratings/close", json={"quarter": QUARTER, "closed_by": "wgd-1-01-1"}), 200)
+    closed = expect(who.post(f"{api}/api/ratings/close", json={"village_id": "v-wgd", "quarter": QUARTER, "closed_by": "wgd-1-01-1"}), 200)
     awarded = {(t["household_id"], t["code"]) for t in closed["titles"]}
     assert (HOUSEHOLD, "public_spirited_household") in awarded, closed
     assert closed["period"] == QUARTER and closed["titles_version"] == version + 1

@@ -62,7 +62,7 @@ def test_a_published_new_title_is_awarded_at_the_next_close_and_award_every_foll
             s.approve_points({"entry_ids": [e["entry_id"] for e in pending], "cadre_id": "cadre"})
 
         rate("h-1", "2025Q2")
-        before = s.close_quarter({"quarter": "2025Q2", "closed_by": "town"})
+        before = s.close_quarter({"village_id": "wuguidun", "quarter": "2025Q2", "closed_by": "town"})
         assert before["titles"] == [] and before["period"] == "2025Q2"
 
         # The staff add 热心公益户 to the draft, with their cases, and publish it.
@@ -73,7 +73,7 @@ def test_a_published_new_title_is_awarded_at_the_next_close_and_award_every_foll
         assert [(f["area"], f["version"]) for f in published["files"]] == [("titles", version)]
 
         rate("h-2", "2025Q3")
-        closed = s.close_quarter({"quarter": "2025Q3", "closed_by": "town"})
+        closed = s.close_quarter({"village_id": "wuguidun", "quarter": "2025Q3", "closed_by": "town"})
         assert [(t["household_id"], t["code"], t["period"], t["rule"]["version"]) for t in closed["titles"]] == [
             ("h-2", "public_spirited_household", "2025Q3", version)]
         assert closed["parked"] == []
@@ -83,10 +83,10 @@ def test_a_published_new_title_is_awarded_at_the_next_close_and_award_every_foll
         _bump(titles, "award_every: quarter", "award_every: half_year")
         rpc.rules.publish(_draft(draft, "称号改为每半年评一次"))
         rate("h-1", "2026Q1")
-        q1 = s.close_quarter({"quarter": "2026Q1", "closed_by": "town"})
+        q1 = s.close_quarter({"village_id": "wuguidun", "quarter": "2026Q1", "closed_by": "town"})
         assert (q1["period"], q1["titles"], q1["award_every"]) == (None, [], "half_year")
         rate("h-1", "2026Q2")
-        q2 = s.close_quarter({"quarter": "2026Q2", "closed_by": "town"})
+        q2 = s.close_quarter({"village_id": "wuguidun", "quarter": "2026Q2", "closed_by": "town"})
         assert [(t["code"], t["period"]) for t in q2["titles"]] == [("public_spirited_household", "2026H1")]
 
 

@@ -97,7 +97,7 @@ def test_funding_feeds_back_and_a_completed_motion_is_reviewed(container_factory
                            message="the rules service to schedule the review on motion.transitioned")
         assert schedule["subject"] == f"motion/{motion['id']}"
         assert schedule["facts"]["kind"] == "small"  # an ordinary matter: reviewed by the hamlet
-        assert s.list_reviews({"project_id": motion["id"]}) == []  # not due yet
+        assert s.list_reviews({"project_id": project["project_id"]}) == []  # not due yet
 
         book = PolicyBook(rules_dir())
         kinds = book.params("reviews")["params"]["kinds"]
@@ -105,7 +105,7 @@ def test_funding_feeds_back_and_a_completed_motion_is_reviewed(container_factory
 
         # -- the rules service's clock passes the due date: review.due -> scoring opens the review ----
         rules_clock.at = datetime.fromisoformat(schedule["next_check_at"])
-        [review] = until(lambda: s.list_reviews({"project_id": motion["id"]}), timeout=30,
+        [review] = until(lambda: s.list_reviews({"project_id": project["project_id"]}), timeout=30,
                          message="scoring to open the review on review.due")
         assert (review["status"], review["due"], review["kind"], review["opened_by"]) == ("open", "due", "small", "rules")
         assert review["reviewers"] == kinds["small"]["reviewers"]
@@ -115,7 +115,7 @@ def test_funding_feeds_back_and_a_completed_motion_is_reviewed(container_factory
         # -- nobody reviewed it within the grace days: review.overdue is escalated and published -----
         rules_clock.at = datetime.fromisoformat(until(
             lambda: rpc.rules.list_schedules("active"), message="the schedule to wait for overdue")[0]["next_check_at"])
-        until(lambda: s.list_reviews({"project_id": motion["id"]})[0]["due"] == "overdue", timeout=30,
+        until(lambda: s.list_reviews({"project_id": project["project_id"]})[0]["due"] == "overdue", timeout=30,
               message="scoring to mark the review overdue")
         notices = until(lambda: [n for n in rpc.notifications.feed({"limit": 100})
                                  if n["cause_type"] == "review.overdue"], timeout=30,
@@ -123,11 +123,17 @@ def test_funding_feeds_back_and_a_completed_motion_is_reviewed(container_factory
         assert notices[0]["subject"] == f"motion/{motion['id']}"
         assert notices[0]["data"]["escalate_to"] == kinds["small"]["escalate_to"]
         # one review for the motion in its half year, whatever fired
-        assert len(s.list_reviews({"project_id": motion["id"]})) == 1
+        assert len(s.list_reviews({"project_id": project["project_id"]})) == 1
 
         # -- 大家评: the hamlet gives its verdict -> review.completed -> the motion is reviewed ------
-        for body in review["reviewers"]:
-            s.record_verdict(review["review_id"], {"body": body, "score": 88, "recorded_by": HEAD})
+        # the hamlet meeting is held; the proposals service finds its quorum by the quorum rule
+        assert review["reviewers"] == ["hamlet_meeting"] and review["motion_id"] == motion["id"]
+        meeting = p.schedule_meeting({"kind": "hamlet", "village_id": VILLAGE, "hamlet_id": HAMLET,
+                                      "title": "垸组评议", "members": 40, "agenda": [], "created_by": HEAD,
+                                      "attendance": _people(30)})
+        done = s.record_verdict(review["review_id"], {"meeting_id": meeting["id"], "satisfied": 25,
+                                                      "basically_satisfied": 3, "unsatisfied": 2, "recorded_by": HEAD})
+        assert (done["status"], done["result"]) == ("completed", "satisfied")
         reviewed = until(lambda: (m := p.get_motion(motion["id"]))["state"] == "reviewed" and m,
                          timeout=30, message="proposals to mark the motion reviewed on review.completed")
         assert (reviewed["steps"][-1]["action"], reviewed["steps"][-1]["by"]) == ("review", "scoring")

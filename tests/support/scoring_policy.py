@@ -93,13 +93,9 @@ class FakePolicy:
         return _decision("party_assessment", outcome, facts["category"], score=score, base=base)
 
     def _reviews(self, facts):
-        since, now = date.fromisoformat(facts["since"][:10]), date.fromisoformat(facts["now"][:10])
-        age = (now - since).days
-        reviewers = (["party_members_meeting", "representatives_assembly"] if facts["kind"] == "major"
-                     else ["hamlet_meeting"])
-        outcome = "not_due" if age < 182 else "due" if age < 212 else "overdue"
-        return _decision("reviews", outcome, f"half_year.{facts['kind']}", due_at=str(since),
-                         reviewers=reviewers, escalate_to="town" if outcome == "overdue" else None)
+        """半年评议 (calendar and satisfaction) by the real engine over the fixture rule files."""
+        from tests.support.policy import FixturePolicy
+        return FixturePolicy().decide("reviews", facts)
 
     def _beautiful_hamlet(self, facts):
         scores = facts["scores"]

@@ -49,6 +49,7 @@ ROUTES = [
     Route("POST", "/api/reviews/<review_id>/opinions", S, "add_opinion", body=True, status=201, access=VILLAGE_SIDE),
     Route("GET", "/api/opinions", S, "list_opinions", query=True, access=READERS),
     Route("POST", "/api/opinions/<opinion_id>/answer", S, "answer_opinion", body=True, access=(SUPERVISOR, VILLAGE_CADRE)),
+    Route("POST", "/api/opinions/<opinion_id>/carried-out", S, "carry_out_opinion", body=True, access=(SUPERVISOR, VILLAGE_CADRE)),
     # 最美垸落 most beautiful hamlet
     Route("POST", "/api/beautiful-hamlets", S, "apply_beautiful_hamlet", body=True, status=201, access=(HAMLET_HEAD, VILLAGE_CADRE)),
     Route("GET", "/api/beautiful-hamlets", S, "list_hamlet_applications", query=True, access=READERS),

@@ -24,6 +24,22 @@ class HouseholdRegistered(Schema):
     hamlet_name = fields.String(load_default=None, allow_none=True)
 
 
+HOUSEHOLDS_PER_EVENT = 500
+
+
+class HouseholdsRegistered(Schema):
+    """户 many households of one village imported or changed by one roster import, in one event.
+
+    A county roster announces 150,000 households in some 300 of these rather than 150,000
+    ``household.registered``: each consumer applies a batch in one transaction.
+    """
+
+    village_id = Id(required=True)
+    town_id = Id(required=True)
+    households = fields.List(fields.Nested(HouseholdRegistered), required=True,
+                             validate=validate.Length(min=1, max=HOUSEHOLDS_PER_EVENT))
+
+
 class Item(Schema):
     name = fields.String(required=True)
     count = fields.Integer(required=True)                 # negative in a reversal
@@ -222,6 +238,9 @@ class ParcelAssigned(Schema):
 
 declare("household.registered", SOURCE, HouseholdRegistered,
         description="户 a household imported or changed on the roster", audience="internal")
+declare("households.registered", SOURCE, HouseholdsRegistered,
+        description="户 up to 500 households of one village imported or changed by a roster import "
+                    "(each as household.registered describes it)", audience="internal")
 declare("contribution.recorded", SOURCE, ContributionRecorded,
         description="四出 a contribution ledger entry (or its reversal)", audience="public")
 declare("contribution.batch_recorded", SOURCE, ContributionBatchRecorded,

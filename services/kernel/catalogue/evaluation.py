@@ -165,33 +165,63 @@ declare("party_member.assessed", SOURCE, PartyMemberAssessed,
 
 
 class ReviewCompleted(Schema):
-    """大家评 a project's half-year review, once every body the rule names has given its verdict."""
+    """大家评 半年评议 of a project or of the village's important work, once every body the rule
+    names has given its verdict at a held meeting with quorum; ``result`` is the least satisfied
+    body's (satisfied 满意 | basically_satisfied 基本满意 | unsatisfied 不满意)."""
 
     review_id = Id(required=True)
-    project_id = Id(required=True)
+    subject = fields.String(load_default="project", validate=validate.OneOf(["project", "work"]))
+    project_id = Id(load_default=None, allow_none=True)
+    motion_id = Id(load_default=None, allow_none=True)   # the motion the project carries out: proposals marks it reviewed
+    title = fields.String(load_default="")
+    village_id = Id(load_default=None, allow_none=True)
+    hamlet_id = Id(load_default=None, allow_none=True)
     kind = fields.String(required=True)
     half_year = fields.String(required=True)
+    result = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(["satisfied", "basically_satisfied", "unsatisfied"]))
     verdicts = fields.List(fields.Dict(), required=True)
     open_opinions = fields.Integer(required=True)
     rule = RuleRef(required=True)
 
 
 declare("review.completed", SOURCE, ReviewCompleted,
-        description="大家评 a half-year review of a project completed", audience="public")
+        description="大家评 a half-year review (半年评议) completed, with its satisfaction result", audience="public")
 
 
 class OpinionAnswered(Schema):
-    """A residents' opinion raised in a review, answered or adopted by the cadres."""
+    """A residents' opinion raised in a review, answered — or adopted (合理意见，积极采纳) as a
+    task with an owner (责任人) and a deadline, on the board until carried out."""
 
     opinion_id = Id(required=True)
     review_id = Id(required=True)
-    project_id = Id(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(["answered", "adopted"]))
+    project_id = Id(load_default=None, allow_none=True)
+    village_id = Id(load_default=None, allow_none=True)
+    hamlet_id = Id(load_default=None, allow_none=True)
+    title = fields.String(load_default="")          # what was reviewed
+    half_year = fields.String(load_default=None, allow_none=True)
+    text = fields.String(load_default="")           # the opinion
+    status = fields.String(required=True, validate=validate.OneOf(["answered", "adopted", "done"]))
     answer = fields.String(required=True)
+    owner = fields.String(load_default=None, allow_none=True)
+    due_on = fields.Date(load_default=None, allow_none=True)
+    answered_at = fields.DateTime(load_default=None, allow_none=True)
 
 
 declare("opinion.answered", SOURCE, OpinionAnswered,
-        description="大家评 an opinion from a review answered or adopted", audience="public")
+        description="大家评 an opinion from a review answered, or adopted as a task", audience="public")
+
+
+class OpinionCarriedOut(OpinionAnswered):
+    """全力落实: an adopted opinion's task is done (``late`` when after its deadline)."""
+
+    note = fields.String(required=True)
+    done_at = fields.DateTime(required=True)
+    late = fields.Boolean(required=True)
+
+
+declare("opinion.carried_out", SOURCE, OpinionCarriedOut,
+        description="大家评 an adopted opinion carried out (全力落实)", audience="public")
 
 
 class BeautifulHamletDecided(Schema):

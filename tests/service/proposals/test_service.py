@@ -117,3 +117,16 @@ def test_good_deed_verified(proposals):
     verified = proposals.verify_good_deed(deed["id"], {"verified_by": "secretary"})
     assert verified["state"] == "verified"
     assert [d["id"] for d in proposals.list_good_deeds({"state": "verified"})] == [deed["id"]]
+
+
+def test_meeting_quorum_answers_over_rpc_for_half_year_reviews(proposals):
+    """半年评议 (scoring) asks whether a meeting was held and met its quorum."""
+    meeting = proposals.schedule_meeting({"kind": "representatives", "village_id": V, "members": 30,
+                                          "agenda": [], "created_by": "secretary"})
+    assert proposals.meeting_quorum(meeting["id"])["quorum_met"] is False      # not held yet
+    proposals.hold_meeting(meeting["id"], {"attendance": _attendance("rep", 20)})
+    answer = proposals.meeting_quorum(meeting["id"])
+    assert (answer["quorum_met"], answer["body"], answer["present"], answer["village_id"]) == (
+        True, "representatives_assembly", 20, V)
+    with pytest.raises(NotFound):
+        proposals.meeting_quorum("mtg-none")

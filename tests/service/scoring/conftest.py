@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from nameko.rpc import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import replace_dependencies
 
 from services.kernel.clock import FixedClock
+from services.kernel.errors import NotFound
 from services.kernel.nameko_ext import topology
 from services.scoring.service import ScoringService
 from tests.support import wait
@@ -22,6 +24,18 @@ POLICY = FakePolicy()
 
 
 RulesStandIn = rules_stand_in(POLICY)
+MEETINGS: dict = {}   # meeting_id -> the proposals service's meeting_quorum answer
+
+
+class ProposalsStandIn:
+    """A "proposals" service answering ``meeting_quorum`` over real RPC (半年评议's meetings)."""
+    name = "proposals"
+
+    @rpc
+    def meeting_quorum(self, meeting_id):
+        if meeting_id not in MEETINGS:
+            raise NotFound.of("meeting", meeting_id)
+        return MEETINGS[meeting_id]
 
 
 @pytest.fixture
@@ -35,6 +49,7 @@ def sink(service_config):
 def scoring(container_factory, service_config, sink):
     topology.apply(service_config["AMQP_URI"], [ScoringService])
     container_factory(RulesStandIn, service_config).start()
+    container_factory(ProposalsStandIn, service_config).start()
     container = container_factory(ScoringService, service_config)
     replace_dependencies(container, clock=FixedClock(NOW))
     container.start()

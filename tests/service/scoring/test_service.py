@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.kernel.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
+from services.kernel.errors import Conflict, IllegalTransition, NotFound, PolicyRefused, ValidationFailed
 from tests.support import wait
 
 from tests.support.bus import publish
@@ -96,10 +96,10 @@ def test_cleaning_day_ratings_titles_and_the_board(roster, sink):
     pending = roster.list_entries(query={"household_id": "h-huang", "status": "pending"})
     roster.approve_points(payload={"entry_ids": [e["entry_id"] for e in pending], "cadre_id": "cadre"})
     assert roster.get_balance("h-huang")["honour"] == 33  # 3 (excellent yard) + 30 (10 stars)
-    closed = roster.close_quarter(payload={"quarter": "2025Q2", "closed_by": "town"})
+    closed = roster.close_quarter(payload={"village_id": "wuguidun", "quarter": "2025Q2", "closed_by": "town"})
     assert sorted(t["code"] for t in closed["titles"]) == ["good_mother_in_law", "ten_star_household"]
     with pytest.raises(Conflict):
-        roster.close_quarter(payload={"quarter": "2025Q2", "closed_by": "town"})
+        roster.close_quarter(payload={"village_id": "wuguidun", "quarter": "2025Q2", "closed_by": "town"})
     # at-least-once delivery: a republished event has the same id, so count distinct titles
     assert {t["code"] for t in sink.wait_for("title.awarded", 2)} == {"ten_star_household", "good_mother_in_law"}
     assert rating["stars"] == 10
@@ -109,22 +109,47 @@ def test_cleaning_day_ratings_titles_and_the_board(roster, sink):
                                 "village_id": "wuguidun", "points": 33, "rank": 1}
 
 
-def test_reviews_and_most_beautiful_hamlet(roster, sink):
-    review = roster.open_review(payload={"project_id": "p-bisheng", "title": "毕昇老街", "kind": "major",
-                                         "village_id": "wuguidun", "since": "2024-10-01", "opened_by": "secretary"})
+def test_reviews_and_most_beautiful_hamlet(roster, sink, service_config):
+    """半年评议 over the bus and RPC: the project is known from project.registered, each body's
+    verdict comes from a meeting the proposals service says met its quorum, the rule gives the
+    satisfaction result, and the review names the motion to complete."""
+    from tests.service.scoring.conftest import MEETINGS
+    from tests.unit.scoring.helpers import Meetings
+    publish(service_config["AMQP_URI"], "project.registered", {
+        "project_id": "p-bisheng", "name": "毕昇老街", "scope": "village", "village_id": "wuguidun",
+        "hamlet_id": None, "budget": "350000.00", "mix": {}, "motion_id": "mot-bisheng"})
+    meetings = Meetings()
+    meetings.add("m-party", "party_members", members=12, present=10)
+    meetings.add("m-reps", "representatives", members=30, present=24)
+    meetings.add("m-short", "representatives", members=30, present=12, quorum=False)
+    MEETINGS.update(meetings.meetings)
+    review = wait.until(lambda: _open_once_known(roster, {
+        "project_id": "p-bisheng", "title": "毕昇老街", "kind": "major", "village_id": "wuguidun",
+        "since": "2024-10-01", "opened_by": "secretary"}), message="project.registered to reach scoring")
+    assert (review["half_year"], review["motion_id"]) == ("2024H2", "mot-bisheng")
     opinion = roster.add_opinion(review["review_id"], payload={"text": "石磨摆放要安全", "raised_by": "r1"})
-    roster.record_verdict(review["review_id"], payload={"body": "party_members_meeting", "score": 92,
-                                                        "recorded_by": "clerk"})
-    with pytest.raises(ValidationFailed):
-        roster.record_verdict(review["review_id"], payload={"body": "representatives_assembly", "score": 90,
-                                                            "votes": {"for": 1, "against": 0}, "recorded_by": "c"})
+    roster.record_verdict(review["review_id"], payload={"meeting_id": "m-party", "satisfied": 9,
+                                                        "basically_satisfied": 1, "unsatisfied": 0, "recorded_by": "clerk"})
+    with pytest.raises(PolicyRefused):
+        roster.record_verdict(review["review_id"], payload={"meeting_id": "m-short", "satisfied": 10,
+                                                            "basically_satisfied": 0, "unsatisfied": 0, "recorded_by": "c"})
+    with pytest.raises(NotFound):
+        roster.record_verdict(review["review_id"], payload={"meeting_id": "m-none", "satisfied": 1,
+                                                            "basically_satisfied": 0, "unsatisfied": 0, "recorded_by": "c"})
     done = roster.record_verdict(review["review_id"], payload={
-        "body": "representatives_assembly", "votes": {"for": 38, "against": 2}, "recorded_by": "clerk"})
-    assert done["status"] == "completed" and len(done["verdicts"]) == 2
+        "meeting_id": "m-reps", "satisfied": 20, "basically_satisfied": 2, "unsatisfied": 2, "recorded_by": "clerk"})
+    assert (done["status"], done["result"], len(done["verdicts"])) == ("completed", "satisfied", 2)
+    [completed] = sink.wait_for("review.completed", 1)
+    assert (completed["motion_id"], completed["result"]) == ("mot-bisheng", "satisfied")
     assert [o["opinion_id"] for o in roster.list_opinions(query={"status": "open"})] == [opinion["opinion_id"]]
-    roster.answer_opinion(opinion["opinion_id"], payload={"answer": "已加固", "answered_by": "secretary",
-                                                          "adopted": True})
+    with pytest.raises(ValidationFailed):  # adopted means an owner and a deadline
+        roster.answer_opinion(opinion["opinion_id"], payload={"answer": "已加固", "answered_by": "s", "adopted": True})
+    roster.answer_opinion(opinion["opinion_id"], payload={"answer": "加固石磨", "answered_by": "secretary",
+                                                          "adopted": True, "owner": "伍建国", "due_on": "2025-06-30"})
     assert roster.list_opinions(query={"status": "open"}) == []
+    done = roster.carry_out_opinion(opinion["opinion_id"], payload={"note": "已加固", "done_by": "secretary"})
+    assert done["status"] == "done"
+    assert sink.wait_for("opinion.carried_out", 1)[0]["late"] is False
 
     application = roster.apply_beautiful_hamlet(payload={"hamlet_id": "g3", "village_id": "wuguidun",
                                                          "town_id": "t1", "statement": "幸福新垸"})
@@ -169,3 +194,10 @@ def test_a_rating_sheet_over_rpc_and_a_labour_batch_from_the_bus(roster, service
     wait.until(lambda: roster.list_entries(query={"source": "labour", "household_id": "h3"}), message="last entry")
     labour = roster.list_entries(query={"source": "labour"})
     assert sorted((e["household_id"], e["points"]) for e in labour) == [("h-huang", 4), ("h2", 6), ("h3", 2)]
+
+
+def _open_once_known(scoring, payload):
+    try:
+        return scoring.open_review(payload=payload)
+    except NotFound:  # project.registered not applied yet
+        return None

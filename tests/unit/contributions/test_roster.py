@@ -14,6 +14,11 @@ from .conftest import ROSTER
 from tests.support.db import emitted
 
 
+def announced_households(session) -> list[dict]:
+    """Each household the imports announced, in order (``households.registered`` batches)."""
+    return [h for _, d in emitted(session, "households.registered") for h in d["households"]]
+
+
 def count(session, model):
     return session.scalar(select(func.count()).select_from(model))
 
@@ -22,7 +27,9 @@ def test_import_builds_the_roster_and_announces_each_household(session, roster_l
     assert roster_loaded["created"]["households"] == 6
     assert roster_loaded["created"]["residents"] == 7
     assert count(session, models.Hamlet) == 2
-    announced = {d["household_id"]: d for _, d in emitted(session, "household.registered")}
+    announced = {d["household_id"]: d for d in announced_households(session)}
+    assert len(emitted(session, "households.registered")) == 1  # one event for the whole village
+    assert not emitted(session, "household.registered")
     assert set(announced) == {"hh1", "hh2", "hh3", "hh4", "hh5", "hh6"}
     assert announced["hh1"] == {"household_id": "hh1", "hamlet_id": "h1", "village_id": "v1",
                                 "town_id": "t1", "head_name": "张一", "party_member": True,
@@ -48,7 +55,7 @@ def test_a_changed_household_is_announced_again(session, clock, policy, roster_l
     changed = ROSTER.replace("hh4,,r4,孙四,户主,否,,否", "hh4,hh1,r4,孙四,户主,否,,否")
     result = roster.import_file(session, "roster.csv", changed.encode(), clock, policy)
     assert result["updated"]["households"] == 1
-    announced = [d for _, d in emitted(session, "household.registered")]
+    announced = announced_households(session)
     assert announced[-1]["household_id"] == "hh4" and announced[-1]["hub_household_id"] == "hh1"
     assert len(announced) == 7
 

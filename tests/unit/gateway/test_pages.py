@@ -65,6 +65,13 @@ def test_one_section_alone_for_printing_and_a_hamlet_board(call):
     assert "参与优先 资金排队" in html and "@page { size: A4" in html and "回音墙</h2>" not in html
     hamlet = get(call, "v-wgd/h/wgd-3/").get_data(as_text=True)
     assert "伍桂墩村 · 老街组 · 村务公开栏" in hamlet
+    board = get(call, "v-wgd/").get_data(as_text=True)
+    for section in pages.SECTIONS:  # every section links its 公示 sheet, for the village and a hamlet
+        assert f'href="/v/v-wgd/s/{section}/">打印本栏' in board
+        assert f'href="/v/v-wgd/h/wgd-3/s/{section}/">打印本栏' in hamlet
+        sheet = get(call, f"v-wgd/h/wgd-3/s/{section}/")
+        assert sheet.status_code == 200 and "打印本栏" not in sheet.get_data(as_text=True)
+    assert "纸张选 A4" in html and "伍桂墩村 · 老街组" in get(call, "v-wgd/h/wgd-3/s/news/").get_data(as_text=True)
 
 
 def test_paging_date_filter_and_unknown_places_answer_in_chinese(call):

@@ -123,3 +123,29 @@ def test_a_project_s_money_and_review_count_whatever_order_the_events_came_in(se
     view = board.view(session, VILLAGE, now=NOW)
     assert view["accounts"][0]["raised"] == "257,000.00 元"
     assert view["reviews"][0]["project"] == "毕昇老街人居环境整治"
+
+
+def test_adopted_review_opinions_stay_on_the_board_until_carried_out(village):
+    """合理意见，积极采纳，全力落实: an adopted opinion is an open task (owner, deadline) until done."""
+    base = {"review_id": "rv-work", "project_id": None, "village_id": VILLAGE, "hamlet_id": None,
+            "title": "2026 上半年村级重要工作", "half_year": "2026H1"}
+    feed_all(village, [
+        ev("opinion.answered", {**base, "opinion_id": "op-lamps", "text": "老街路灯太少", "status": "adopted",
+                                "answer": "加装 6 盏路灯", "owner": "伍建国", "due_on": "2026-07-31"}, minutes=80),
+        ev("opinion.answered", {**base, "opinion_id": "op-ditch", "text": "水渠要清淤", "status": "adopted",
+                                "answer": "冬修时清淤", "owner": "毕文斌", "due_on": "2026-12-15"}, minutes=81),
+        ev("opinion.answered", {**base, "opinion_id": "op-name", "text": "改村名", "status": "answered",
+                                "answer": "村名由民政部门定"}, minutes=82)])
+    tasks = board.view(village, VILLAGE, now=NOW)["tasks"]
+    assert [(t["opinion"], t["owner"], t["due_on"]) for t in tasks] == [
+        ("老街路灯太少", "伍建国", "2026-07-31"), ("水渠要清淤", "毕文斌", "2026-12-15")]
+    feed_all(village, [ev("opinion.carried_out", {**base, "opinion_id": "op-lamps", "text": "老街路灯太少",
+                                                  "status": "done", "answer": "加装 6 盏路灯", "owner": "伍建国",
+                                                  "due_on": "2026-07-31", "note": "6 盏路灯已亮",
+                                                  "done_at": "2026-07-20T10:00:00+08:00", "late": False},
+                          minutes=90)])
+    view = board.view(village, VILLAGE, now=NOW)
+    assert [t["opinion"] for t in view["tasks"]] == ["水渠要清淤"]
+    lines = [r["headline"] for r in view["reviews"]]
+    assert "评议意见「老街路灯太少」已落实：6 盏路灯已亮" in lines
+    assert "评议意见「老街路灯太少」已采纳：加装 6 盏路灯，责任人 伍建国，2026-07-31 前落实" in lines

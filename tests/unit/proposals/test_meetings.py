@@ -74,3 +74,22 @@ def test_activity_held_counts_like_a_meeting(session, clock):
     assert (held["activity_id"], held["kind"]) == (activity.id, "look")
     assert held["attendee_household_ids"] == ["h1", "h4"] and held["attendee_resident_ids"] == ["r1", "r9"]
     assert meetings.find_activities(session, {"limit": 10, "offset": 0, "kind": "look"}) == [activity]
+
+
+def test_quorum_of_a_held_meeting_is_the_quorum_rules_answer(session, clock, policy):
+    """半年评议 takes a body's verdict only from a held meeting that met its quorum."""
+    met = held_meeting(session, clock, "representatives", [], members=30, present=20)
+    short = held_meeting(session, clock, "representatives", [], members=30, present=19)
+    answer = meetings.quorum(session, policy, met.id)
+    assert (answer["quorum_met"], answer["body"], answer["present"], answer["members"]) == (
+        True, "representatives_assembly", 20, 30)
+    assert answer["rule"]["id"] == "quorum.quorum_only" and answer["village_id"] == VILLAGE
+    refused = meetings.quorum(session, policy, short.id)
+    assert refused["quorum_met"] is False and refused["rule"]["id"] == "quorum.no_quorum"
+    assert "19" in refused["reason"]
+    talk = held_meeting(session, clock, "open_air", [], members=None, present=5)
+    assert meetings.quorum(session, policy, talk.id)["quorum_met"] is False
+    planned = tx(session, meetings.schedule, clock.now(), {
+        "kind": "party_members", "village_id": VILLAGE, "title": "党员大会", "members": 5, "agenda": [],
+        "created_by": "secretary"})
+    assert meetings.quorum(session, policy, planned.id)["quorum_met"] is False

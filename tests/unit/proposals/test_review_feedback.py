@@ -9,7 +9,7 @@ from .test_funding_feedback import _approved
 
 
 def _completed(data):
-    return {"review_id": "rev-1", "project_id": data, "kind": "small", "half_year": "2024H2",
+    return {"review_id": "rev-1", "project_id": "p-lamps", "motion_id": data, "kind": "small", "half_year": "2024H2",
             "verdicts": [{"body": "hamlet_meeting", "score": 88}], "open_opinions": 1,
             "rule": {"id": "reviews.due", "version": 2, "policy": "reviews"}}
 

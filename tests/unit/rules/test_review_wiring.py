@@ -69,7 +69,7 @@ def test_scheduled_from_the_event_fires_with_what_is_reviewed(folder, db_url):  
     book, clock = PolicyBook(folder), FixedClock(COMPLETED_AT)
     with _session(db_url) as session:
         row = reactions.on_motion_transitioned(session, book, clock.now(), _motion_event("completed"))
-        assert row.next_check_at.date().isoformat() == "2025-07-15"
+        assert row.next_check_at.isoformat() == "2025-06-16T00:00:00+08:00"  # 2025H1 opens 6-16 (CST)
         assert reactions.on_motion_transitioned(session, book, clock.now(), _motion_event("approved")) is None
         session.commit()
     clock.advance(days=185)
@@ -83,7 +83,7 @@ def test_scheduled_from_the_event_fires_with_what_is_reviewed(folder, db_url):  
         assert data["reviewers"] == ["party_members_meeting", "representatives_assembly"]
 
     completed = Event(id="evt-review-done", name="review.completed", source="/cocreate/scoring", time=COMPLETED_AT,
-                      data={"review_id": "r1", "project_id": "mot-bisheng", "kind": "major", "half_year": "2025H2",
+                      data={"review_id": "r1", "project_id": "p-bisheng", "motion_id": "mot-bisheng", "kind": "major", "half_year": "2025H2",
                             "verdicts": [], "open_opinions": 0,
                             "rule": {"id": "reviews.due", "version": 2, "policy": "reviews"}})
     clock.advance(days=60)  # well past the grace days: it would escalate if still watched

@@ -40,7 +40,8 @@ def test_review_falls_due_then_overdue_and_survives_a_restart(folder, db_url):
     with _session(db_url) as session:
         row = schedules.schedule_review(session, PolicyBook(folder), clock.now(), subject="project/bridge",
                                         kind="major", since="2025-01-15")
-        assert row.next_check_at == datetime(2025, 7, 15, tzinfo=timezone.utc)
+        # 2025H1's 半年评议 opens 15 days before the half year ends, at midnight in Asia/Shanghai
+        assert row.next_check_at == datetime(2025, 6, 15, 16, tzinfo=timezone.utc)
         assert schedules.fire_due(session, PolicyBook(folder), clock.now()) == []
         session.commit()
     # "restart": a new book, a new engine, a new session; only the database remains
@@ -52,7 +53,7 @@ def test_review_falls_due_then_overdue_and_survives_a_restart(folder, db_url):
         assert schedules.fire_due(session, PolicyBook(folder), clock.now()) == []  # once, not every tick
         [(name, data)] = _events(session)
         assert name == "review.due" and data["reviewers"] == ["party_members_meeting", "representatives_assembly"]
-        assert data["rule"] == {"id": "reviews.due", "version": 2, "policy": "reviews"}
+        assert data["rule"] == {"id": "reviews.due", "version": 3, "policy": "reviews"}
     clock.advance(days=40)  # past the 30-day grace
     with _session(db_url) as session:
         fired = schedules.fire_due(session, PolicyBook(folder), clock.now())

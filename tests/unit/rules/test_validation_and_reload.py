@@ -148,7 +148,7 @@ def test_a_retired_engine_refuses_and_a_decision_moves_to_the_new_one(folder):
 
 
 def test_a_book_with_broken_files_does_not_start(folder):
-    edit(folder / "reviews.yaml", "months: 6                                    # 每半年", "months: 0")
+    edit(folder / "reviews.yaml", "opens_days_before_end: 15", "opens_days_before_end: -1")
     with pytest.raises(loader.RulesInvalid):
         PolicyBook(folder)
 

@@ -1,9 +1,7 @@
 """党员评议, 大家评 reviews and opinions, 最美垸落, and the rankings of the public board."""
-from datetime import date, timedelta
-
 import pytest
 
-from services.kernel.errors import Conflict, IllegalTransition, PolicyRefused, ValidationFailed
+from services.kernel.errors import Conflict, IllegalTransition, ValidationFailed
 from services.scoring import assessments, ledger, rankings, reviews
 
 from .conftest import NOW
@@ -26,52 +24,6 @@ def test_party_member_assessed_once_per_half_year(roster, policy):
     assert [h.household_id for h in assessments.unassessed_households(roster, "2025H1")] == ["h-hub4"]
     with pytest.raises(ValidationFailed):  # not a party-member household on the roster
         assess(roster, policy, resident_id="r1", household_id="h1")
-
-
-def open_review(session, policy, kind="major", since=None, **kw):
-    data = {"project_id": "p-bisheng", "title": "毕昇老街 renovation", "kind": kind, "village_id": "wuguidun",
-            "hamlet_id": kw.pop("hamlet_id", "g3"), "since": since or date(2024, 11, 1), "opened_by": "secretary"}
-    return reviews.open_review(session, policy, {**data, **kw}, NOW)
-
-
-def test_major_project_review_needs_both_bodies(roster, policy):
-    review = open_review(roster, policy)
-    assert review.reviewers == ["party_members_meeting", "representatives_assembly"]
-    opinion = reviews.add_opinion(roster, review.review_id, {"text": "路灯太少", "raised_by": "r1"}, NOW)
-    reviews.record_verdict(roster, review.review_id, {"body": "party_members_meeting", "score": 88,
-                                                      "recorded_by": "clerk"}, NOW)
-    assert review.status == "open"
-    with pytest.raises(Conflict):
-        reviews.record_verdict(roster, review.review_id, {"body": "party_members_meeting", "score": 90,
-                                                          "recorded_by": "clerk"}, NOW)
-    with pytest.raises(ValidationFailed):
-        reviews.record_verdict(roster, review.review_id, {"body": "hamlet_meeting", "score": 90,
-                                                          "recorded_by": "clerk"}, NOW)
-    reviews.record_verdict(roster, review.review_id, {"body": "representatives_assembly",
-                                                      "votes": {"for": 40, "against": 3, "abstain": 2},
-                                                      "recorded_by": "clerk"}, NOW)
-    assert review.status == "completed"
-    [event] = emitted(roster, "review.completed")
-    assert event["open_opinions"] == 1 and event["verdicts"][1]["votes"] == {"for": 40, "against": 3, "abstain": 2}
-    # Opinions are tracked after the review, until answered.
-    assert [o.opinion_id for o in reviews.opinions(roster, status="open")] == [opinion.opinion_id]
-    reviews.answer_opinion(roster, opinion.opinion_id, {"answer": "加装6盏", "answered_by": "secretary",
-                                                        "adopted": True}, NOW)
-    assert reviews.opinions(roster, status="open") == []
-    with pytest.raises(IllegalTransition):
-        reviews.answer_opinion(roster, opinion.opinion_id, {"answer": "x", "answered_by": "s"}, NOW)
-    with pytest.raises(IllegalTransition):
-        reviews.record_verdict(roster, review.review_id, {"body": "party_members_meeting", "score": 1,
-                                                          "recorded_by": "c"}, NOW)
-
-
-def test_small_project_reviewed_by_its_hamlet_and_not_before_due(roster, policy):
-    with pytest.raises(PolicyRefused):
-        open_review(roster, policy, kind="small", since=NOW.date() - timedelta(days=30))
-    with pytest.raises(ValidationFailed):
-        open_review(roster, policy, kind="small", hamlet_id=None)
-    review = open_review(roster, policy, kind="small", project_id="p-yard")
-    assert review.reviewers == ["hamlet_meeting"]
 
 
 def apply(session, policy, hamlet="g3"):

@@ -96,7 +96,7 @@ def test_a_title_added_to_the_published_titles_file_is_awarded_at_the_next_close
     _rate(roster, book, "h2", 7, quarter="2025Q3")
 
     # Before: nobody with 7 stars earns anything.
-    first = ratings.close_quarter(roster, book, "2025Q2", "town", NOW)
+    first = ratings.close_quarter(roster, book, "wuguidun", "2025Q2", "town", NOW)
     assert first["titles"] == [] and first["parked"] == []
 
     add = lambda t: t.replace("    good_daughter_in_law:", NEW_TITLE + "    good_daughter_in_law:")  # noqa: E731
@@ -109,7 +109,7 @@ def test_a_title_added_to_the_published_titles_file_is_awarded_at_the_next_close
     result = _publish_titles(maker, book, add, "新设热心公益户称号", NEW_TITLE_CASES)
     assert [f["area"] for f in result["files"]] == ["titles"]
 
-    closed = ratings.close_quarter(roster, book, "2025Q3", "town", NOW)
+    closed = ratings.close_quarter(roster, book, "wuguidun", "2025Q3", "town", NOW)
     assert [(t.household_id, t.code, t.period) for t in closed["titles"]] == [
         ("h2", "public_spirited_household", "2025Q3")]
     [event] = emitted(roster, "title.awarded")
@@ -126,9 +126,9 @@ def test_award_every_year_is_a_rule_parameter(roster, published):
     for quarter in ("2025Q3", "2025Q4"):
         _honour(roster, book, "h1", ten_star["min_honour_points"], quarter)
         _rate(roster, book, "h1", ten_star["min_stars"], quarter=quarter)
-    q3 = ratings.close_quarter(roster, book, "2025Q3", "town", NOW)
+    q3 = ratings.close_quarter(roster, book, "wuguidun", "2025Q3", "town", NOW)
     assert (q3["period"], q3["titles"], q3["award_every"]) == (None, [], "year")
-    q4 = ratings.close_quarter(roster, book, "2025Q4", "town", NOW)
+    q4 = ratings.close_quarter(roster, book, "wuguidun", "2025Q4", "town", NOW)
     assert [(t.code, t.quarter, t.period) for t in q4["titles"]] == [("ten_star_household", "2025Q4", "2025")]
 
 
@@ -144,7 +144,7 @@ def test_which_closes_award_titles(roster, award_every, closes, awarded):
         _rate(roster, policy, "h1", 10, quarter=quarter)
         ledger.approve(roster, [e.entry_id for e in ledger.list_entries(roster, household_id="h1", status="pending")],
                        "cadre", NOW)
-        result = ratings.close_quarter(roster, policy, quarter, "town", NOW)
+        result = ratings.close_quarter(roster, policy, "wuguidun", quarter, "town", NOW)
         if result["titles"]:
             got[quarter] = result["titles"][0].period
     assert got == awarded
@@ -156,7 +156,7 @@ def test_a_title_scoring_does_not_know_is_parked_with_the_reason(roster):
     # the decision names ten_star_household, which the titles catalogue scoring read does not list
     _rate(roster, policy, "h1", 10)
     ledger.approve(roster, [e.entry_id for e in ledger.list_entries(roster, household_id="h1")], "cadre", NOW)
-    closed = ratings.close_quarter(roster, policy, "2025Q2", "town", NOW)
+    closed = ratings.close_quarter(roster, policy, "wuguidun", "2025Q2", "town", NOW)
     assert closed["titles"] == []
     [row] = closed["parked"]
     assert (row.area, row.code, row.household_id, row.period) == ("titles", "ten_star_household", "h1", "2025Q2")

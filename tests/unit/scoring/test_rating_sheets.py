@@ -61,9 +61,12 @@ def test_a_row_failing_its_schema_is_named_chinese_first():
 
 
 def test_a_closed_quarter_takes_no_sheet(roster, policy):
-    ratings.close_quarter(roster, policy, "2025Q2", "town", NOW)
-    with pytest.raises(Conflict):
+    ratings.close_quarter(roster, policy, "other", "2025Q2", "town", NOW)   # another village's: still open here
+    ratings.rate_sheet(roster, policy, sheet([{"household_id": "h2", "stars": 8}]), NOW)
+    ratings.close_quarter(roster, policy, "wuguidun", "2025Q2", "town", NOW)
+    with pytest.raises(Conflict) as closed:
         ratings.rate_sheet(roster, policy, sheet([{"household_id": "h1", "stars": 8}]), NOW)
+    assert closed.value.detail["village_id"] == "wuguidun"
 
 
 def test_an_uploaded_csv_sheet_names_its_file_rows():

@@ -63,7 +63,7 @@ def test_titles_follow_the_titles_file(roster, book):
                                 "nominations": [], "rated_by": "board"}, NOW)
     ratings.rate(roster, book, {"household_id": "h2", "quarter": "2025Q2", "stars": ten_star["min_stars"] - 1,
                                 "nominations": [], "rated_by": "board"}, NOW)
-    titles = ratings.close_quarter(roster, book, "2025Q2", "town", NOW)["titles"]
+    titles = ratings.close_quarter(roster, book, "wuguidun", "2025Q2", "town", NOW)["titles"]
     assert [(t.household_id, t.code) for t in titles] == [("h1", "ten_star_household")]
 
 

@@ -1,13 +1,13 @@
 """titles read from titles.yaml: the award period of a title, and decisions parked with a reason
 
-Revision ID: 0005_open_titles
-Revises: 0004_period_points
+Revision ID: 0006_open_titles
+Revises: 0005_half_year_reviews
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0005_open_titles"
-down_revision = "0004_period_points"
+revision = "0006_open_titles"
+down_revision = "0005_half_year_reviews"
 branch_labels = None
 depends_on = None
 
