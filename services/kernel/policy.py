@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from .errors import PolicyContractBroken
 
 
-def _broken(area: str, why: str, answer) -> PolicyContractBroken:
+def broken(area: str, why: str, answer) -> PolicyContractBroken:
     return PolicyContractBroken({"message": f"policy {area} answered outside its contract: {why}",
                                  "policy": area, "answer": repr(answer)[:500]})
 
@@ -31,18 +31,18 @@ def decide(policy, area: str, facts: dict, outcomes: Iterable[str] | None = None
     """
     decision = policy.decide(area, facts)
     if not isinstance(decision, dict):
-        raise _broken(area, "not an object", decision)
+        raise broken(area, "not an object", decision)
     rule = decision.get("rule")
     if not isinstance(rule, dict) or not rule.get("id") or rule.get("version") is None:
-        raise _broken(area, "no rule reference", decision)
+        raise broken(area, "no rule reference", decision)
     try:
         int(rule["version"])
     except (TypeError, ValueError):
-        raise _broken(area, "rule version is not a number", decision) from None
+        raise broken(area, "rule version is not a number", decision) from None
     if not isinstance(decision.get("outcome"), str):
-        raise _broken(area, "no outcome", decision)
+        raise broken(area, "no outcome", decision)
     if outcomes is not None and decision["outcome"] not in set(outcomes):
-        raise _broken(area, f"unexpected outcome {decision['outcome']!r}", decision)
+        raise broken(area, f"unexpected outcome {decision['outcome']!r}", decision)
     decision.setdefault("policy", area)
     if not isinstance(decision.get("values"), dict):
         decision["values"] = {}
@@ -92,7 +92,7 @@ def params(policy, area: str) -> dict:
     """``{"policy", "version", "params"}`` of an area; ``params`` always a dict."""
     answer = policy.params(area)
     if not isinstance(answer, dict) or answer.get("version") is None:
-        raise _broken(area, "params without a version", answer)
+        raise broken(area, "params without a version", answer)
     if not isinstance(answer.get("params"), dict):
         answer["params"] = {}
     answer.setdefault("policy", area)

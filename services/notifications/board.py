@@ -444,7 +444,7 @@ def _honours(rows, names, notices) -> dict:
         final = notice is None or notice["status"] == "final"
         if item.cause_type == "title.awarded":
             titles.append({"household": headlines.place(names, d["household_id"], "household"),
-                           "title": headlines.TITLE.get(d["code"], d["code"]), "quarter": d["quarter"],
+                           "title": headlines.title_label(d), "quarter": d["quarter"],
                            "honour_points": d["honour_points"], "stars": d["rating_stars"],
                            "final": final, "publicity": notice})
         elif d["outcome"] == "awarded":

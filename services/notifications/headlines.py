@@ -115,8 +115,13 @@ def _donation(d, names):
     return f"爱心超市收到 {d['donor_name']} 捐赠 {what}"
 
 
+def title_label(d) -> str:
+    """The title's name as titles.yaml gives it in the event (``TITLE`` for events from before)."""
+    return d.get("label") or TITLE.get(d["code"], d["code"])
+
+
 def _title(d, names):
-    return f"{place(names, d['household_id'], 'household')}户获评「{TITLE.get(d['code'], d['code'])}」（{d['quarter']}）"
+    return f"{place(names, d['household_id'], 'household')}户获评「{title_label(d)}」（{d.get('period') or d['quarter']}）"
 
 
 def _hamlet_award(d, names):

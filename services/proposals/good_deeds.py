@@ -1,23 +1,47 @@
 """好人好事我来讲 good deeds told by residents; a cadre verifies them.
 
 A verified deed is emitted as ``good_deed.verified``; the rules service turns it into
-乡风文明积分 civility points (``points.decided``), which scoring records.
+乡风文明积分 civility points (``points.decided``), which scoring records. The deed codes are
+the reward deeds of the published civility_points.yaml (read through the policy port when a
+deed is told): a code added there is accepted at once, a misspelt one is refused with the list.
 """
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
 from services.kernel import outbox
+from services.kernel import policy as policy_port
 from services.kernel.clock import iso
 from services.kernel.db import get_or_404, listing
-from services.kernel.errors import Conflict, invalid
+from services.kernel.errors import Conflict, ValidationFailed, invalid
 from services.kernel.ids import new_id
 
 from . import registers
 from .lifecycle import GOOD_DEED
 from .models import GoodDeed
 
-def report(session: Session, now, data: dict) -> GoodDeed:
+def deed_codes(policy) -> tuple[int, dict[str, str]]:
+    """The version of civility_points.yaml and its reward deeds: ``{code: label}``."""
+    answer = policy_port.params(policy, "civility_points")
+    deeds = answer["params"].get("deeds") or {}
+    return answer["version"], {code: deed.get("label") or code for code, deed in deeds.items()
+                               if isinstance(deed, dict) and (deed.get("points") or 0) > 0}
+
+
+def check_code(policy, code: str) -> None:
+    version, valid = deed_codes(policy)
+    if code in valid:
+        return
+    listing = "、".join(f"{c}（{label}）" for c, label in sorted(valid.items()))
+    raise ValidationFailed({
+        "message": "好人好事的事项代码不在积分目录里 — unknown deed code",
+        "fields": {"deed_code": [f"事项代码 {code!r} 不在乡风文明积分目录（civility_points.yaml v{version}）的加分事项里，"
+                                 f"请从下列代码中选：{listing} — unknown deed code; valid codes: {', '.join(sorted(valid))}"]},
+        "valid": sorted(valid), "policy": {"id": "civility_points", "version": version}})
+
+
+def report(session: Session, policy, now, data: dict) -> GoodDeed:
+    check_code(policy, data["deed_code"])
     registers.place(session, data)
     registers.person(session, data)
     if registers.household(session, data["household_id"], data["village_id"]).hamlet_id != data["hamlet_id"]:

@@ -236,7 +236,7 @@ class ProposalsService:
     @api(actor={"reported_by": "subject"}, reach="village")
     def report_good_deed(self, payload):
         data = schemas.GoodDeedIn().load(payload)
-        return schemas.GoodDeedOut().dump(good_deeds.report(self.db, self.clock.now(), data))
+        return schemas.GoodDeedOut().dump(good_deeds.report(self.db, self.policy, self.clock.now(), data))
 
     @api(actor={"verified_by": "subject"})
     def verify_good_deed(self, deed_id, payload):

@@ -236,7 +236,9 @@ def cmd_history(args) -> int:
     if not rows:
         print("没有发布记录 — nothing published" + (f" for {args.area}" if args.area else ""))
     for row in rows:
-        print(f"{row['published_at'][:19]}  {row['area']:<18} v{row['version']:<4} {row['author']:<16} {row['message']}")
+        cases = f"用例 {row['cases_sha256'][:8]}" if row.get("cases_sha256") else "无用例"
+        print(f"{row['published_at'][:19]}  {row['area']:<18} v{row['version']:<4} {row['author']:<16} "
+              f"{row['message']}  [{cases}]")
         for warning in row.get("warnings") or []:
             print(f"{'':>24}已确认警告: {warning}")
     return 0
@@ -252,6 +254,15 @@ def cmd_show(args) -> int:
         return 1
     print(f"# {row['file']} v{row['version']}，{row['published_at'][:19]} 由 {row['author']} 发布：{row['message']}",
           file=sys.stderr)
+    if getattr(args, "cases", False):
+        if row.get("cases") is None:
+            print(f"# v{row['version']} 发布时没有 tests/{row['file']} 用例 — published without staff cases",
+                  file=sys.stderr)
+            return 0
+        print(f"# 发布时通过的 {row.get('cases_count')} 个用例 tests/{row['file']} — the cases it was published with",
+              file=sys.stderr)
+        sys.stdout.write(row["cases"])
+        return 0
     sys.stdout.write(row["text"])
     return 0
 
@@ -408,6 +419,45 @@ def cmd_case_from(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from . import table
+    directory = _directory(args)
+    path = directory / f"{args.area}.yaml"
+    if not path.exists():
+        print(f"草稿文件夹 {directory} 里没有 {args.area}.yaml — no such rule file", file=sys.stderr)
+        return 1
+    try:
+        rows = table.export_area(path.read_text(encoding="utf-8"), args.area, Path(args.xlsx))
+    except table.TableError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    print(f"已导出 {path} 的 {rows} 个值到 {args.xlsx}：改 C 列“值”，再 cocreate rules import-table {args.xlsx}"
+          f" — exported {rows} values")
+    return 0
+
+
+def cmd_import_table(args) -> int:
+    from . import table
+    try:
+        result = table.import_table(Path(args.file), _directory(args))
+    except table.TableError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print("表格没有写回草稿 — nothing was written", file=sys.stderr)
+        return 1
+    if not result["changes"]:
+        print(f"表格与草稿 {result['file']} 相同，没有改动 — no changes")
+        return 0
+    for change in result["changes"]:
+        print(f"{change['where']}  {change['path']}: {change['old']!r} -> {change['new']!r}")
+    print(f"已写回草稿 {result['file']}：改了 {len(result['changes'])} 处 — written")
+    if not result["version_changed"]:
+        print("提醒：发布前把版本号加一（“文件”表的 version，或直接改文件），再 cocreate rules test、"
+              "cocreate rules publish -m \"理由\" — bump the version before publishing")
+    return 0
+
+
 def _indent(text: str) -> str:
     return "".join(("  " + line if line.strip() else line) for line in text.splitlines(keepends=True))
 
@@ -446,6 +496,7 @@ def register(subparsers) -> None:
     show = remote(sub.add_parser("show", help="the full text of a published version"))
     show.add_argument("area")
     show.add_argument("--version", type=int, required=True)
+    show.add_argument("--cases", action="store_true", help="the staff's case file this version was published with")
     show.set_defaults(func=cmd_show)
     diff = remote(sub.add_parser("diff", help="what changed between two published versions"))
     diff.add_argument("area")
@@ -462,9 +513,17 @@ def register(subparsers) -> None:
     case.add_argument("decision_id")
     case.add_argument("--append", action="store_true", help="append it to <dir>/tests/<area>.yaml")
     case.set_defaults(func=cmd_case_from)
+    export = with_dir(sub.add_parser("export", help="an area's parameters and rules as an Excel sheet (Chinese labels)"))
+    export.add_argument("area")
+    export.add_argument("--xlsx", required=True, help="the workbook to write")
+    export.set_defaults(func=cmd_export)
+    back = with_dir(sub.add_parser("import-table", help="an edited sheet back into the draft's YAML file, checked"))
+    back.add_argument("file", help="the .xlsx written by export, edited")
+    back.set_defaults(func=cmd_import_table)
 
 
-COMMANDS = ("validate", "test", "publish", "reload", "status", "history", "show", "diff", "replay", "case-from")
+COMMANDS = ("validate", "test", "publish", "reload", "status", "history", "show", "diff", "replay", "case-from",
+            "export", "import-table")
 
 
 def main(argv=None) -> int:

@@ -249,8 +249,27 @@ def quarter_of(params: dict, day: date) -> dict:
     raise ValidationFailed({"message": f"{day} is in no rating window of the civility file"})
 
 
+def _sources_check(params: dict) -> list:
+    """Every deed a source of points names is in the catalogue."""
+    deeds, problems = params.get("deeds") or {}, []
+    sources = params.get("sources") or {}
+    named = [(["params", "sources", "inspection", grade, "deed"], spec.get("deed"))
+             for grade, spec in (sources.get("inspection") or {}).items() if isinstance(spec, dict)]
+    named += [(["params", "sources", "rating", "deed"], (sources.get("rating") or {}).get("deed"))]
+    named += [(["params", "sources", "labour", how], deed) for how, deed in (sources.get("labour") or {}).items()]
+    for path, deed in named:
+        if deed is not None and deed not in deeds:
+            problems.append((path, f"积分来源指向的事项 {deed!r} 不在 deeds 目录里 — source names a deed not in the catalogue",
+                             f"deeds 里已有的代码之一，或先在 deeds 里加上 {deed}"))
+    return problems
+
+
 def _quarters_check(params: dict) -> list:
-    """The four windows must cover the year without gaps or overlaps."""
+    """The four windows must cover the year without gaps or overlaps; sources name known deeds."""
+    return _windows_check(params) + _sources_check(params)
+
+
+def _windows_check(params: dict) -> list:
     quarters = params.get("quarters") or []
     try:
         days = set()

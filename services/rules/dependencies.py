@@ -43,7 +43,8 @@ class Policies(DependencyProvider):
         sessionmaker = self.database.sessionmaker
         with sessionmaker() as session:
             try:
-                initial = publishing.publish_initial(session, folder_texts(rules_dir(self.container.config)), utcnow())
+                folder = rules_dir(self.container.config)
+                initial = publishing.publish_initial(session, folder_texts(folder), utcnow(), folder_cases(folder))
                 session.commit()
             except IntegrityError:  # another replica published them first
                 session.rollback()
@@ -73,6 +74,16 @@ def folder_texts(directory: Path) -> dict[str, str]:
         if problems:
             raise RulesInvalid(problems)
         texts[path.name] = text
+    return texts
+
+
+def folder_cases(directory: Path) -> dict[str, str]:
+    """The staff's case files of a folder (``tests/<area>.yaml``) as texts; unreadable ones are left out."""
+    texts = {}
+    for path in sorted((directory / "tests").glob("*.yaml")):
+        text, problems = decode(path.read_bytes(), path.name)
+        if not problems:
+            texts[path.name] = text
     return texts
 
 

@@ -61,6 +61,9 @@ class PolicyVersion(Base):
     author: Mapped[str] = mapped_column(String(128))     # the caller's identity, or the OS user
     message: Mapped[str] = mapped_column(Text)           # why
     warnings: Mapped[list] = mapped_column(JSON, default=list)  # acknowledged when published
+    # the staff's case file (rules/tests/<area>.yaml) this version passed when published; None: none
+    cases: Mapped[str | None] = mapped_column(Text, nullable=True)
+    cases_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

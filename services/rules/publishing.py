@@ -191,10 +191,12 @@ def publish(session: Session, files: dict[str, str], cases: dict[str, str], *, m
     publication = str(uuid.uuid4())
     warnings = [str(w) for w in check.warnings]
     for change in check.changes:
+        case_text = (cases or {}).get(change["file"])
         session.add(PolicyVersion(
             publication=publication, area=change["area"], file=change["file"], version=change["version"],
             text=files[change["file"]], sha256=change["sha256"], author=author, message=message,
-            warnings=[w for w in warnings if w.startswith(f"rules/{change['file']}")], published_at=now))
+            warnings=[w for w in warnings if w.startswith(f"rules/{change['file']}")], published_at=now,
+            cases=case_text, cases_sha256=sha256(case_text) if case_text is not None else None))
     try:
         session.flush()
     except IntegrityError:
@@ -212,12 +214,14 @@ def publish(session: Session, files: dict[str, str], cases: dict[str, str], *, m
             "message": f"已发布 {len(check.changes)} 个文件 — published {len(check.changes)} file(s)"}
 
 
-def publish_initial(session: Session, files: dict[str, str], now: datetime) -> dict | None:
+def publish_initial(session: Session, files: dict[str, str], now: datetime,
+                    cases: dict[str, str] | None = None) -> dict | None:
     """An empty history takes the folder's files as version one of the record: checked like
-    any draft (the staff's cases are run by ``make test`` and by every later publish)."""
+    any draft (the staff's cases are run by ``make test`` and by every later publish; the
+    folder's case files are kept with the versions all the same)."""
     if published_fingerprint(session) != "0":
         return None
-    return publish(session, files, {}, message=INITIAL_MESSAGE, author=INITIAL_AUTHOR, now=now,
+    return publish(session, files, cases or {}, message=INITIAL_MESSAGE, author=INITIAL_AUTHOR, now=now,
                    accept_warnings=True, run_cases=False)
 
 
@@ -230,12 +234,23 @@ def _iso(value: datetime | None) -> str | None:
     return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
 
 
+def _count_cases(text: str | None, row_area: str) -> int | None:
+    """How many staff cases a stored case file holds (None: published without one)."""
+    if text is None:
+        return None
+    loaded, problems = case_files.load_case_texts({f"{row_area}.yaml": text})
+    return len(loaded) if not problems else None
+
+
 def version_view(row: PolicyVersion, text: bool = False) -> dict:
     out = {"area": row.area, "file": row.file, "version": row.version, "sha256": row.sha256,
            "author": row.author, "message": row.message, "published_at": _iso(row.published_at),
-           "publication": row.publication, "warnings": row.warnings or []}
+           "publication": row.publication, "warnings": row.warnings or [],
+           "cases_sha256": row.cases_sha256}
     if text:
         out["text"] = row.text
+        out["cases"] = row.cases
+        out["cases_count"] = _count_cases(row.cases, row.area)
     return out
 
 

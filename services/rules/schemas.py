@@ -101,6 +101,10 @@ class VersionOut(Schema):
     publication = fields.String(required=True, metadata={"description": "同一次发布的编号 one publish"})
     warnings = fields.List(fields.String(), required=True)
     text = fields.String(metadata={"description": "文件全文 (show only)"})
+    cases_sha256 = fields.String(allow_none=True, metadata={
+        "description": "发布时通过的用例文件 tests/<area>.yaml 的 sha256；null：发布时没有用例"})
+    cases = fields.String(allow_none=True, metadata={"description": "发布时的用例文件全文 (show only)"})
+    cases_count = fields.Integer(allow_none=True, metadata={"description": "其中的用例个数 (show only)"})
 
 
 class DiffOut(Schema):

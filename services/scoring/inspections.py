@@ -1,8 +1,9 @@
 """清洁日 cleaning day: every Friday households clean, then each 党员中心户 hub household inspects
 the yards linked to it (1+10), rates them and compares them (看一看、评一评、比一比).
 
-The inspector's grade turns into points through the civility-points rule
-(deed ``cleaning_day_<grade>``); the score (0..100) ranks hamlets by hygiene.
+The inspector's grade turns into points through the civility-points rule: the grades, their
+labels and the deed each earns are those of the published civility_points.yaml
+(``params.sources.inspection``, see :mod:`point_sources`); the score (0..100) ranks hamlets by hygiene.
 """
 from __future__ import annotations
 
@@ -16,19 +17,11 @@ from services.kernel.errors import Conflict, ValidationFailed
 from services.kernel.ids import new_id
 from services.kernel.paging import paged
 
-from . import households, ledger
+from . import households, ledger, point_sources
 from .models import Inspection
 
-GRADES = ("excellent", "good", "fair", "poor")
-
-
-def deed_candidates(grade: str) -> list[tuple[str, int]]:
-    """``cleaning_day_<grade>`` if the catalogue prices each grade, else ``clean_yard`` for an
-    excellent yard (清洁日庭院评比优秀, as in rules/civility_points.yaml)."""
-    return [(f"cleaning_day_{grade}", 1)] + ([("clean_yard", 1)] if grade == "excellent" else [])
-
-
 def record(session: Session, policy, data: dict, now: datetime) -> Inspection:
+    deed_code = point_sources.inspection_deed(policy, data["grade"])
     household = households.named(session, data["household_id"])
     if household.hub_household_id is None or household.hub_household_id != data["inspector_household_id"]:
         # Only the linked hub household inspects: that link is what makes the rating fair (一人联十户).
@@ -45,7 +38,7 @@ def record(session: Session, policy, data: dict, now: datetime) -> Inspection:
     inspection_id = new_id("ins")
     remarks = data.get("remarks", "")
     entry = None
-    found = ledger.resolve(policy, deed_candidates(data["grade"]))
+    found = ledger.resolve(policy, [(deed_code, 1)])
     if found is not None:  # the inspection is a fact; its points are whatever the catalogue gives
         deed, units, decision = found
         entry = ledger.record(

@@ -181,12 +181,29 @@ class Title(Base):
     household_id: Mapped[str] = mapped_column(String(ID), index=True)
     resident_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
     code: Mapped[str] = mapped_column(String(40))
-    quarter: Mapped[str] = mapped_column(String(6), index=True)
+    quarter: Mapped[str] = mapped_column(String(6), index=True)   # the quarter whose close awarded it
+    # the award period (titles.yaml award_every): 2025Q2, 2025H1 or 2025; None before it was kept
+    period: Mapped[str | None] = mapped_column(String(6), nullable=True)
     honour_points: Mapped[int] = mapped_column(Integer)
     rating_stars: Mapped[int] = mapped_column(Integer)
     rule_id: Mapped[str] = mapped_column(String(100))
     rule_version: Mapped[int] = mapped_column(Integer)
     awarded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ParkedDecision(Base):
+    """A decision naming a code scoring cannot act on (e.g. a title the titles file it read does
+    not list): kept with the reason, listable, never dropped; resolved by hand or by a replay."""
+
+    __tablename__ = "scoring_parked_decisions"
+    parked_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    area: Mapped[str] = mapped_column(String(64), index=True)        # the rule area: titles, civility_points
+    code: Mapped[str] = mapped_column(String(64))
+    household_id: Mapped[str | None] = mapped_column(String(ID), nullable=True, index=True)
+    period: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    decision: Mapped[dict] = mapped_column(JSON)
+    parked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class PeriodClosure(Base):

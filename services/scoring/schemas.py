@@ -7,7 +7,7 @@ from services.kernel import batches
 from services.kernel.fields import Hundredths, Id, Input, Money, Period
 from services.kernel.paging import Page
 
-from . import inspections, rankings, ratings
+from . import assessments, inspections, rankings, ratings
 
 Text = lambda **kw: fields.String(validate=[validate.Length(min=1, max=2000), NotBlank()], **kw)  # noqa: E731
 Quarter = lambda **kw: Period("quarter", **kw)  # noqa: E731
@@ -198,7 +198,8 @@ class InspectionIn(In):
     inspector_household_id = Id(required=True)
     inspected_on = fields.Date(load_default=None)
     score = fields.Integer(required=True, strict=True, validate=validate.Range(0, 100))
-    grade = fields.String(required=True, validate=validate.OneOf(inspections.GRADES))
+    # the grades are those of the published civility_points.yaml (checked in inspections.record)
+    grade = fields.String(required=True, validate=validate.Length(min=1, max=32))
     remarks = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
@@ -225,7 +226,8 @@ class InspectionsQuery(In, Page):
 # ratings and titles -------------------------------------------------------------------------
 
 class Nomination(In):
-    title = fields.String(required=True, validate=validate.OneOf(ratings.PERSONAL))
+    # the titles that take a nominee are those of the published titles.yaml (checked in ratings.rate)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=40))
     resident_id = Id(required=True)
 
 
@@ -310,16 +312,33 @@ class TitleOut(Schema):
     resident_id = fields.String(allow_none=True)
     code = fields.String()
     quarter = fields.String()
+    period = fields.String(allow_none=True)
     honour_points = fields.Integer()
     rating_stars = fields.Integer()
     rule = fields.Function(lambda t: {"id": t.rule_id, "version": t.rule_version, "policy": "titles"})
     awarded_at = fields.DateTime()
 
 
+class ParkedOut(Schema):
+    parked_id = fields.String()
+    area = fields.String()
+    code = fields.String()
+    household_id = fields.String(allow_none=True)
+    period = fields.String(allow_none=True)
+    reason = fields.String()
+    decision = fields.Dict()
+    parked_at = fields.DateTime()
+
+
+class ParkedQuery(In, Page):
+    area = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    household_id = Id(load_default=None)
+
+
 class TitlesQuery(In, Page):
     quarter = Quarter(load_default=None)
     household_id = Id(load_default=None)
-    code = fields.String(load_default=None, validate=validate.OneOf(ratings.TITLES))
+    code = fields.String(load_default=None, validate=validate.Length(min=1, max=40))  # any title of titles.yaml
 
 
 # 党员评议 party-member assessment ------------------------------------------------------------
@@ -586,7 +605,14 @@ class RankingsOut(Schema):
 class QuarterClosedOut(Schema):
     village_id = fields.String(metadata={"description": "评比的村（期别按村结束） the village whose quarter closed"})
     quarter = fields.String(metadata={"description": "评比的季度，如 2025Q2 the quarter closed"})
-    titles = fields.List(fields.Nested(TitleOut), metadata={"description": "本季授予的称号 titles awarded"})
+    period = fields.String(allow_none=True, metadata={
+        "description": "本次评出称号的评比期（titles.yaml award_every）：2025Q2、2025H1 或 2025；"
+                       "这次结束的季度不是评比期末时为 null — the award period, null when this close awards none"})
+    award_every = fields.String(metadata={"description": "titles.yaml 的 award_every：quarter | half_year | year"})
+    titles_version = fields.Integer(metadata={"description": "所用 titles.yaml 的版本 the titles file version read"})
+    titles = fields.List(fields.Nested(TitleOut), metadata={"description": "本次授予的称号 titles awarded"})
+    parked = fields.List(fields.Nested(ParkedOut), metadata={
+        "description": "无法授予、已挂起待处理的决定（附原因） decisions parked with the reason"})
 
 
 class AssessmentsOut(Schema):

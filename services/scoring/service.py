@@ -10,8 +10,8 @@ from nameko.rpc import RpcProxy
 from services.kernel import batches
 from services.kernel.nameko_ext import Caller, Clock, Database, api, on_event
 
-from . import (actors, assessments, households, inspections, ledger, rankings, ratings, reviews, schemas,
-               sources, supermarket)
+from . import (actors, assessments, households, inspections, ledger, parked, rankings, ratings, reviews,
+               schemas, sources, supermarket)
 
 
 def _query(schema, query):
@@ -206,14 +206,21 @@ class ScoringService:
     @api(actor={"closed_by": "subject"})
     def close_quarter(self, payload):
         data = schemas.CloseIn().load(payload or {})
-        titles = ratings.close_quarter(self.db, self.policy, data["village_id"], data["quarter"], data["closed_by"],
+        closed = ratings.close_quarter(self.db, self.policy, data["village_id"], data["quarter"], data["closed_by"],
                                        self.clock.now())
-        return {"village_id": data["village_id"], "quarter": data["quarter"],
-                "titles": actors.locate(self.db, schemas.TitleOut(many=True).dump(titles))}
+        return {"village_id": data["village_id"], "quarter": data["quarter"], "period": closed["period"],
+                "award_every": closed["award_every"], "titles_version": closed["titles_version"],
+                "titles": actors.locate(self.db, schemas.TitleOut(many=True).dump(closed["titles"])),
+                "parked": actors.locate(self.db, schemas.ParkedOut(many=True).dump(closed["parked"]))}
 
     @api
     def list_titles(self, query=None):
         return actors.locate(self.db, schemas.TitleOut(many=True).dump(ratings.list_titles(self.db, **_query(schemas.TitlesQuery, query))))
+
+    @api
+    def list_parked(self, query=None):
+        return actors.locate(self.db, schemas.ParkedOut(many=True).dump(
+            parked.list_parked(self.db, **_query(schemas.ParkedQuery, query))))
 
     # -- 党员评议 party-member assessment ---------------------------------------------------------
 

@@ -9,13 +9,11 @@ from sqlalchemy.orm import Session
 
 from services.kernel import periods
 
-from . import households, ledger
+from . import households, ledger, point_sources
 from .models import Household, PointsEntry
 
 log = logging.getLogger(__name__)
 
-# 义务工 priced per hour if the catalogue has it, else per occasion (每次) as rules/civility_points.yaml does.
-LABOUR_DEEDS = ("labour_hour", "voluntary_labour")
 
 
 def _hamlet(session: Session, household_id: str, given: str | None) -> str | None:
@@ -61,9 +59,12 @@ def contribution_recorded(session: Session, policy, data: dict, now: datetime) -
         return None
     if _existing(session, "labour", data["entry_id"]) is not None:
         return None
-    found = ledger.resolve(policy, [(LABOUR_DEEDS[0], hours), (LABOUR_DEEDS[1], 1)])
+    # 义务工 priced per hour if the catalogue has it, else per occasion (每次): civility_points.yaml sources.labour
+    labour = point_sources.read(policy)["labour"]
+    candidates = [(deed, units) for deed, units in ((labour.get("per_hour"), hours), (labour.get("per_occasion"), 1)) if deed]
+    found = ledger.resolve(policy, candidates)
     if found is None:
-        log.warning("no civility-points rule for labour (%s): %s earns no points", LABOUR_DEEDS, data["entry_id"])
+        log.warning("no civility-points rule for labour (%s): %s earns no points", labour, data["entry_id"])
         return None
     deed_code, units, decision = found
     recorded_at = data.get("recorded_at") or now
@@ -84,17 +85,19 @@ def contribution_batch_recorded(session: Session, policy, data: dict, now: datet
     done = set(session.scalars(select(PointsEntry.source_ref).where(
         PointsEntry.source == "labour", PointsEntry.source_ref.in_([e["entry_id"] for e in labour]))))
     labour = [e for e in labour if e["entry_id"] not in done]
-    found = ledger.resolve(policy, [(LABOUR_DEEDS[0], 1), (LABOUR_DEEDS[1], 1)]) if labour else None
+    deeds = point_sources.read(policy)["labour"] if labour else {}
+    found = ledger.resolve(policy, [(deed, 1) for deed in (deeds.get("per_hour"), deeds.get("per_occasion")) if deed]) \
+        if labour else None
     if found is None:
         if labour:
-            log.warning("no civility-points rule for labour (%s): batch %s earns no points", LABOUR_DEEDS, data["batch_id"])
+            log.warning("no civility-points rule for labour (%s): batch %s earns no points", deeds, data["batch_id"])
         return []
     deed_code, _units, decision = found
     by_quarter: dict[str, list[dict]] = {}
     for e in labour:
         by_quarter.setdefault(periods.quarter_of(e.get("recorded_at") or now), []).append({
             "household_id": e["household_id"], "resident_id": e.get("resident_id"), "hamlet_id": e["hamlet_id"],
-            "units": e["hours"] if deed_code == LABOUR_DEEDS[0] else 1, "source_ref": e["entry_id"],
+            "units": e["hours"] if deed_code == deeds.get("per_hour") else 1, "source_ref": e["entry_id"],
             "reason": f"出力 {e['hours']} h" + (f" on project {e['project_id']}" if e.get("project_id") else "")})
     written = []
     for quarter, items in sorted(by_quarter.items()):

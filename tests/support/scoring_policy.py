@@ -34,10 +34,19 @@ def _decision(area, outcome, rule_id, reason="", **values):
             "rule": {"id": f"{area}.{rule_id}", "version": VERSION, "policy": area}, "values": values}
 
 
+TITLES = {  # the titles catalogue (titles.yaml params.titles) as scoring reads it
+    "ten_star_household": {"label": "十星级文明户", "requires_nomination": False},
+    "good_mother_in_law": {"label": "好婆婆", "requires_nomination": True},
+    "good_daughter_in_law": {"label": "好媳妇", "requires_nomination": True},
+}
+
+
 class FakePolicy:
-    def __init__(self, deeds=None, supermarket=None):
+    def __init__(self, deeds=None, supermarket=None, award_every="quarter", titles=None):
         self.deeds = dict(DEEDS if deeds is None else deeds)
         self.supermarket = dict(SUPERMARKET if supermarket is None else supermarket)
+        self.award_every = award_every
+        self.titles = dict(TITLES if titles is None else titles)
         self.calls = []
 
     def params(self, area):
@@ -45,6 +54,9 @@ class FakePolicy:
         if area == "beautiful_hamlet":
             return {"policy": area, "version": VERSION, "params": {
                 "criteria": {c: {"weight": w} for c, w in WEIGHTS.items()}, "threshold": THRESHOLD}}
+        if area == "titles":
+            return {"policy": area, "version": VERSION,
+                    "params": {"award_every": self.award_every, "titles": dict(self.titles)}}
         if area != "civility_points":
             raise ValidationFailed.from_messages({"area": [f"unknown area {area}"]})
         return {"policy": area, "version": VERSION,

@@ -1,8 +1,8 @@
 """HTTP routes of the scoring service: 双向共评 two-way evaluation and 清洁日 inspections."""
 from services.gateway.routing import Route
 from services.kernel.identity import (
-    HAMLET_HEAD, HUB_HOUSEHOLD, PUBLIC, READERS, RESIDENT, SUPERVISOR, TOWN_STAFF,
-    VILLAGE_CADRE, VILLAGE_SIDE)
+    HAMLET_HEAD, HUB_HOUSEHOLD, OFFICIALS, POLICY_STAFF, PUBLIC, READERS, RESIDENT, SUPERVISOR,
+    TOWN_STAFF, VILLAGE_CADRE, VILLAGE_SIDE)
 
 S = "scoring"
 
@@ -37,6 +37,8 @@ ROUTES = [
           access=(VILLAGE_CADRE,)),
     Route("POST", "/api/ratings/close", S, "close_quarter", body=True, access=(VILLAGE_CADRE,)),
     Route("GET", "/api/titles", S, "list_titles", query=True, access=READERS),
+    # decisions scoring could not act on (e.g. a title not in the published titles.yaml), with the reason
+    Route("GET", "/api/scoring/parked", S, "list_parked", query=True, access=OFFICIALS + (POLICY_STAFF,)),
     # 党员评议 party-member assessment
     Route("POST", "/api/party-assessments", S, "assess_party_member", body=True, status=201, access=(VILLAGE_CADRE,)),
     Route("GET", "/api/party-assessments", S, "list_assessments", query=True, access=(RESIDENT, HUB_HOUSEHOLD, VILLAGE_CADRE)),

@@ -127,13 +127,17 @@ declare("civility.sheet_rated", SOURCE, CivilitySheetRated,
 
 
 class TitleAwarded(Schema):
-    """评星评优 a title earned at period end: ten_star_household, good_mother_in_law, good_daughter_in_law."""
+    """评星评优 a title earned at period end; its code and label are those of rules/titles.yaml
+    (ten_star_household 十星级文明户, good_mother_in_law 好婆婆, ... and any title added there)."""
 
     title_id = Id(required=True)
     household_id = Id(required=True)
     resident_id = Id(load_default=None, allow_none=True)
     code = fields.String(required=True)
+    label = fields.String(load_default=None, allow_none=True, metadata={"description": "the title's name in titles.yaml"})
     quarter = fields.String(required=True)
+    period = fields.String(load_default=None, allow_none=True,
+                           metadata={"description": "the award period (titles.yaml award_every): 2025Q2, 2025H1 or 2025"})
     honour_points = fields.Integer(required=True)
     rating_stars = fields.Integer(required=True)
     rule = RuleRef(required=True)

@@ -14,7 +14,7 @@ from services.kernel.nameko_ext import topology
 from services.kernel.relay import publish_envelope
 from services.rules.service import RulesService
 from tests.support import wait
-from tests.unit.rules.helpers import bump_version, copy_rules, edit
+from tests.unit.rules.helpers import bump_version, copy_rules, edit, version_of
 
 pytestmark = pytest.mark.service
 
@@ -50,20 +50,21 @@ def _draft(folder):
 def test_decides_by_published_versions_only_and_publishes_over_rpc(container_factory, config, folder):
     container_factory(RulesService, config).start()
     bridge = {"scope": "village", "estimated_budget": 80000}
+    v = version_of(folder / "major_matter.yaml")  # as the folder says on first start
     with ServiceRpcProxy("rules", config) as rules:
         first = rules.decide("major_matter", bridge)
-        assert first["outcome"] == "ordinary" and first["rule"]["version"] == 1
+        assert first["outcome"] == "ordinary" and first["rule"]["version"] == v
         assert rules.params("funding_mix")["params"]["min_crowd_share"] == 0.1
         [initial] = {(r["author"], r["version"]) for r in rules.history({"area": "major_matter"})}
-        assert initial == ("system", 1)
+        assert initial == ("system", v)
 
         # A saved (even a valid) file decides nothing until published, not even after reload.
         edit(folder / "major_matter.yaml", "major_budget_yuan: 100000", "major_budget_yuan: 50000")
         bump_version(folder / "major_matter.yaml")
         rules.reload()
-        assert rules.decide("major_matter", bridge)["rule"]["version"] == 1
+        assert rules.decide("major_matter", bridge)["rule"]["version"] == v
 
-        # A staff case contradicts the draft: refused, nothing published, still v1.
+        # A staff case contradicts the draft: refused, nothing published, still the first version.
         cases = folder / "tests" / "major_matter.yaml"
         cases.write_text(cases.read_text(encoding="utf-8") + (
             "  - name: 全村 8 万元的桥\n"
@@ -73,24 +74,24 @@ def test_decides_by_published_versions_only_and_publishes_over_rpc(container_fac
             rules.publish(_draft(folder))
         [failure] = refused.value.detail["failures"]
         assert failure["case"] == "全村 8 万元的桥" and "应是 ordinary，实际是 major" in failure["failures"][0]
-        assert rules.decide("major_matter", bridge)["rule"]["version"] == 1
+        assert rules.decide("major_matter", bridge)["rule"]["version"] == v
 
         edit(cases, "expect: {outcome: ordinary}", "expect: {outcome: major}")
         result = rules.publish(_draft(folder))
-        assert [(f["area"], f["version"]) for f in result["files"]] == [("major_matter", 2)]
+        assert [(f["area"], f["version"]) for f in result["files"]] == [("major_matter", v + 1)]
         decision = rules.decide("major_matter", bridge)  # in force at once, no restart
-        assert decision["outcome"] == "major" and decision["rule"]["version"] == 2
-        assert [e["data"]["files"][0]["version"] for e in _outbox(config, "policy.published")][-1] == 2
+        assert decision["outcome"] == "major" and decision["rule"]["version"] == v + 1
+        assert [e["data"]["files"][0]["version"] for e in _outbox(config, "policy.published")][-1] == v + 1
 
         history = rules.history({"area": "major_matter"})
         assert [(h["version"], h["author"], h["message"]) for h in history] == [
-            (2, "policy-officer-li", "测试"), (1, "system", history[1]["message"])]
-        assert "50000" in rules.show("major_matter", 2)["text"]
-        assert "+  major_budget_yuan: 50000" in rules.diff("major_matter", 1, 2)["diff"]
+            (v + 1, "policy-officer-li", "测试"), (v, "system", history[1]["message"])]
+        assert "50000" in rules.show("major_matter", v + 1)["text"]
+        assert "+  major_budget_yuan: 50000" in rules.diff("major_matter", v, v + 1)["diff"]
 
         # Every decision is in the log with its facts, rule and version.
         logged = rules.decisions({"area": "major_matter"})["items"]
-        assert [(d["version"], d["outcome"]) for d in logged] == [(1, "ordinary")] * 3 + [(2, "major")]
+        assert [(d["version"], d["outcome"]) for d in logged] == [(v, "ordinary")] * 3 + [(v + 1, "major")]
         assert rules.decision(decision["decision_id"])["facts"] == bridge
 
         with pytest.raises(ValidationFailed) as bad:
@@ -132,7 +133,13 @@ def test_good_deed_becomes_points_decided_with_its_rule(container_factory, confi
     [decided] = wait.until(lambda: _outbox(config, "points.decided"), message="points.decided")
     assert decided["data"]["points"] == 5
     assert decided["data"]["cause_event_id"] == envelope["id"]
-    assert decided["data"]["rule"] == {"id": "civility_points.award", "version": 3, "policy": "civility_points"}
+    assert decided["data"]["rule"] == {"id": "civility_points.award", "policy": "civility_points",
+                                       "version": version_of(config_rules(config) / "civility_points.yaml")}
+
+
+def config_rules(config):
+    from pathlib import Path
+    return Path(config["RULES_DIR"])
 
 
 def test_schedules_fire_after_a_restart(container_factory, config):
@@ -170,10 +177,11 @@ def test_a_deed_outside_the_catalogue_is_parked_with_the_codes_then_awarded_once
     bump_version(folder / "civility_points.yaml")
     with ServiceRpcProxy("rules", config) as rules:
         result = rules.publish(_draft(folder))
-    assert [f["version"] for f in result["files"]] == [4]
+    v = version_of(folder / "civility_points.yaml")
+    assert [f["version"] for f in result["files"]] == [v]
     parking.replay(config["AMQP_URI"])
     [decided] = wait.until(lambda: _outbox(config, "points.decided"), message="points for the replayed deed")
-    assert (decided["data"]["points"], decided["data"]["rule"]["version"]) == (4, 4)
+    assert (decided["data"]["points"], decided["data"]["rule"]["version"]) == (4, v)
 
 
 def test_a_batch_of_facts_is_decided_in_one_call_and_each_decision_is_logged(container_factory, config):

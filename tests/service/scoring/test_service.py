@@ -62,7 +62,11 @@ def test_errors_carry_their_fields(roster):
     with pytest.raises(ValidationFailed) as caught:
         roster.record_inspection(payload={"household_id": "h-huang", "inspector_household_id": "h2",
                                           "score": 101, "grade": "shiny"})
-    assert set(caught.value.detail["fields"]) == {"score", "grade"}
+    assert set(caught.value.detail["fields"]) == {"score"}
+    with pytest.raises(ValidationFailed) as caught:  # the grades are the rule file's, checked next
+        roster.record_inspection(payload={"household_id": "h-huang", "inspector_household_id": "h-hub",
+                                          "score": 90, "grade": "shiny"})
+    assert set(caught.value.detail["fields"]) == {"grade"} and "excellent" in caught.value.detail["fields"]["grade"][0]
     with pytest.raises(NotFound):
         roster.get_entry("missing")
     with pytest.raises(NotFound):

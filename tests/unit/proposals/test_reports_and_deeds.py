@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.kernel.errors import Conflict, IllegalTransition, NotFound
+from services.kernel.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from services.kernel.events import get
 from services.proposals import good_deeds, reports
 
@@ -51,16 +51,16 @@ def test_a_report_routed_by_management_is_assigned_unless_a_cadre_was_first(sess
     assert reports.get(session, by_hand.id).assignee_id == "mediation-council"
 
 
-def test_verified_good_deed_becomes_the_points_event(session, clock):
-    deed = tx(session, good_deeds.report, clock.now(), {
+def test_verified_good_deed_becomes_the_points_event(session, clock, policy):
+    deed = tx(session, good_deeds.report, policy, clock.now(), {
         "village_id": "wuguidun", "hamlet_id": "g3", "household_id": "h-huang", "resident_id": "huang-yuanfu",
-        "deed_code": "filial_care", "description": "cares for his bedridden mother", "reported_by": "r7"})
+        "deed_code": "filial_piety", "description": "cares for his bedridden mother", "reported_by": "r7"})
     with pytest.raises(Conflict):
         tx(session, good_deeds.verify, clock.now(), deed.id, {"verified_by": "r7"})
     tx(session, good_deeds.verify, clock.now(), deed.id, {"verified_by": "secretary"})
     [(_, verified)] = events(session, "good_deed.verified")
     assert verified == {"deed_id": deed.id, "household_id": "h-huang", "resident_id": "huang-yuanfu",
-                        "hamlet_id": "g3", "deed_code": "filial_care",
+                        "hamlet_id": "g3", "deed_code": "filial_piety",
                         "description": "cares for his bedridden mother", "verified_by": "secretary"}
     get("good_deed.verified").schema().load(verified)
     with pytest.raises(IllegalTransition):
@@ -69,10 +69,33 @@ def test_verified_good_deed_becomes_the_points_event(session, clock):
         tx(session, good_deeds.verify, clock.now(), "deed-nope", {"verified_by": "secretary"})
 
 
-def test_rejected_good_deed_gives_no_points(session, clock):
-    deed = tx(session, good_deeds.report, clock.now(), {
-        "village_id": "wuguidun", "hamlet_id": "g3", "household_id": "h1", "deed_code": "sweep",
+def test_rejected_good_deed_gives_no_points(session, clock, policy):
+    deed = tx(session, good_deeds.report, policy, clock.now(), {
+        "village_id": "wuguidun", "hamlet_id": "g3", "household_id": "h1", "deed_code": "help_neighbour",
         "reported_by": "r1"})
     tx(session, good_deeds.reject, clock.now(), deed.id, {"rejected_by": "secretary", "why": "not verifiable"})
     assert events(session, "good_deed.verified") == []
     assert good_deeds.get(session, deed.id).state == "rejected"
+
+
+def test_a_good_deed_with_an_unknown_code_is_refused_with_the_valid_codes(session, clock, policy):
+    with pytest.raises(ValidationFailed) as refused:
+        tx(session, good_deeds.report, policy, clock.now(), {
+            "village_id": "wuguidun", "hamlet_id": "g3", "household_id": "h1", "deed_code": "help_neighbor",
+            "reported_by": "r1"})
+    [message] = refused.value.detail["fields"]["deed_code"]
+    assert message.startswith("事项代码 'help_neighbor' 不在乡风文明积分目录")
+    assert "help_neighbour（邻里互助）" in message and "filial_piety（孝老爱亲）" in message
+    assert "help_neighbour" in refused.value.detail["valid"] and "litter" not in refused.value.detail["valid"]
+    assert events(session, "good_deed.reported") == []
+
+
+def test_a_deed_added_to_the_catalogue_is_accepted_without_code(session, clock):
+    from tests.support.policy import FixturePolicy
+    policy = FixturePolicy(civility_points={"deeds": {
+        **FixturePolicy().params("civility_points")["params"]["deeds"],
+        "plant_trees": {"label": "义务植树", "points": 4, "cap_per_period": 12}}})
+    deed = tx(session, good_deeds.report, policy, clock.now(), {
+        "village_id": "wuguidun", "hamlet_id": "g3", "household_id": "h1", "deed_code": "plant_trees",
+        "reported_by": "r1"})
+    assert deed.deed_code == "plant_trees"

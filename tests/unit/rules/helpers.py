@@ -1,6 +1,7 @@
 """Writing rule folders for tests: a copy of the real rules/ to edit, or a file of one's own."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -10,7 +11,6 @@ from services.rules.engine import rules_dir
 def copy_rules(tmp_path: Path, first: tuple[str, ...] = ()) -> Path:
     """A copy of the real rules/; the ``first`` areas renumbered ``version: 1``, for tests that
     count an area's versions from its first publication whatever the shipped file reached."""
-    import re
     target = tmp_path / "rules"
     shutil.copytree(rules_dir(), target, ignore=shutil.ignore_patterns("schema"))
     for area in first:
@@ -26,8 +26,12 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def version_of(path: Path) -> int:
+    """The ``version:`` of a rule file (tests say "the version now" and "one more", never a number)."""
+    return int(re.search(r"^version: (\d+)$", path.read_text(encoding="utf-8"), re.M).group(1))
+
+
 def bump_version(path: Path) -> None:
-    import re
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"^version: (\d+)$", lambda m: f"version: {int(m.group(1)) + 1}", text, count=1, flags=re.M)
     path.write_text(text, encoding="utf-8")

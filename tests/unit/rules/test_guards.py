@@ -4,7 +4,7 @@ import pytest
 
 from services.rules import cases, invariants, loader, publishing
 
-from .helpers import copy_rules, edit
+from .helpers import copy_rules, edit, version_of
 
 ALIAS_BOMB = "\n".join(
     ["id: major_matter", "version: 9", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
@@ -80,7 +80,7 @@ def test_yaml_errors_point_at_the_line_of_the_mistake(folder, broken, line, word
 
 
 def test_messages_say_in_chinese_what_is_wrong_and_what_to_write(folder):
-    edit(folder / "major_matter.yaml", "version: 2", "version: one")
+    edit(folder / "major_matter.yaml", f"version: {version_of(folder / 'major_matter.yaml')}", "version: one")
     [problem] = _problems(folder)
     assert "应是" in problem.message and "integer" in problem.message
     assert problem.expected

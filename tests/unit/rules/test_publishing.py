@@ -18,6 +18,7 @@ from .helpers import copy_rules
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
 BRIDGE = {"scope": "village", "estimated_budget": 150000}
+V = 1  # major_matter's first version: the folder fixture numbers it from 1 (copy_rules first=)
 
 
 @pytest.fixture
@@ -94,12 +95,12 @@ def test_initial_publication_then_a_change_is_decided_by_the_published_version(f
                                                                       "垸组事务预算达标，照样是重大事务"}
     edited, cases = _raise_threshold(files, cases)
     result = _publish(sessionmaker, edited, cases, message="门槛提高到二十万", author="li")
-    assert [(f["area"], f["previous_version"], f["version"]) for f in result["files"]] == [("major_matter", 1, 2)]
+    assert [(f["area"], f["previous_version"], f["version"]) for f in result["files"]] == [("major_matter", V, V + 1)]
     assert result["cases_run"] > 20
     assert book.changed()
     book.reload()
     decision = book.decide("major_matter", BRIDGE)
-    assert (decision["outcome"], decision["rule"]["version"]) == ("ordinary", 2)
+    assert (decision["outcome"], decision["rule"]["version"]) == ("ordinary", V + 1)
 
     [initial, published] = _events(sessionmaker)
     assert published["author"] == "li" and published["message"] == "门槛提高到二十万"
@@ -107,15 +108,15 @@ def test_initial_publication_then_a_change_is_decided_by_the_published_version(f
 
     with sessionmaker() as session:
         [latest, older] = publishing.history(session, "major_matter")
-        assert (latest["version"], latest["author"], latest["message"]) == (2, "li", "门槛提高到二十万")
-        assert older["version"] == 1 and older["author"] == "system"
-        shown = publishing.version_view(publishing.get_version(session, "major_matter", 1), text=True)
+        assert (latest["version"], latest["author"], latest["message"]) == (V + 1, "li", "门槛提高到二十万")
+        assert older["version"] == V and older["author"] == "system"
+        shown = publishing.version_view(publishing.get_version(session, "major_matter", V), text=True)
         assert shown["text"] == files["major_matter.yaml"]
-        changed = publishing.diff(session, "major_matter", 1, 2)["diff"]
+        changed = publishing.diff(session, "major_matter", V, V + 1)["diff"]
         assert "-  major_budget_yuan: 100000" in changed and "+  major_budget_yuan: 200000" in changed
         with pytest.raises(NotFound) as missing:
             publishing.get_version(session, "major_matter", 9)
-        assert missing.value.detail["known"] == [1, 2]
+        assert missing.value.detail["known"] == [V, V + 1]
 
 
 def test_nothing_is_published_when_a_staff_case_fails(folder, sessionmaker):
@@ -140,16 +141,16 @@ def test_versions_only_go_up_whenever_content_changes(folder, sessionmaker):
     with pytest.raises(ValidationFailed) as refused:
         _publish(sessionmaker, same_version, cases)
     [problem] = refused.value.detail["problems"]
-    line = files["major_matter.yaml"].splitlines().index("version: 1") + 1
+    line = files["major_matter.yaml"].splitlines().index(f"version: {V}") + 1
     assert problem["file"] == "rules/major_matter.yaml" and problem["line"] == line
-    assert "版本号" in problem["message"] and problem["expected"] == "version: 2"
+    assert "版本号" in problem["message"] and problem["expected"] == f"version: {V + 1}"
 
     lower, cases = _raise_threshold(files, cases)
     _publish(sessionmaker, lower, cases)
-    lowered = lower["major_matter.yaml"].replace("version: 2\n", "version: 1\n").replace("200000", "300000", 1)
+    lowered = lower["major_matter.yaml"].replace(f"version: {V + 1}\n", f"version: {V}\n").replace("200000", "300000", 1)
     with pytest.raises(ValidationFailed) as refused:
         _publish(sessionmaker, {**files, "major_matter.yaml": lowered}, cases)
-    assert "低于已发布的 2" in refused.value.detail["problems"][0]["message"]
+    assert f"低于已发布的 {V + 1}" in refused.value.detail["problems"][0]["message"]
 
     # unchanged content: nothing to publish, no event
     result = _publish(sessionmaker, lower, cases)
@@ -200,7 +201,7 @@ def test_the_decision_log_keeps_facts_rule_and_version_and_is_pruned(folder, ses
         decision = logged.decide("major_matter", BRIDGE)
         session.commit()
         stored = decisions.get(session, decision["decision_id"])
-        assert stored["facts"] == BRIDGE and stored["rule"] == "major_matter.budget" and stored["version"] == 1
+        assert stored["facts"] == BRIDGE and stored["rule"] == "major_matter.budget" and stored["version"] == V
         page = decisions.listing(session, "major_matter", since="2026-01-01")
         assert [d["id"] for d in page["items"]] == [decision["decision_id"]]
         assert decisions.listing(session, "funding")["items"] == []
@@ -208,3 +209,20 @@ def test_the_decision_log_keeps_facts_rule_and_version_and_is_pruned(folder, ses
         assert decisions.prune(session, NOW, keep_days=7) == 1
         session.commit()
         assert session.execute(select(func.count()).select_from(Decision)).scalar() == 0
+
+
+def test_the_cases_a_version_was_published_with_are_kept_in_the_history(folder, sessionmaker):
+    files, cases = _draft(folder)
+    with sessionmaker() as session:
+        publishing.publish_initial(session, files, NOW, cases)
+        session.commit()
+    edited, cases = _raise_threshold(files, cases)
+    _publish(sessionmaker, edited, cases)
+    with sessionmaker() as session:
+        [latest, first] = publishing.history(session, "major_matter")
+        assert latest["cases_sha256"] == publishing.sha256(cases["major_matter.yaml"]) != first["cases_sha256"]
+        shown = publishing.version_view(publishing.get_version(session, "major_matter", V + 1), text=True)
+        assert shown["cases"] == cases["major_matter.yaml"] and "200000" in shown["cases"]
+        assert shown["cases_count"] == cases["major_matter.yaml"].count("- name:")
+        initial = publishing.version_view(publishing.get_version(session, "major_matter", V), text=True)
+        assert "200000" not in initial["cases"] and initial["cases_count"] > 0

@@ -3,9 +3,9 @@ import pytest
 
 from services.kernel.errors import ValidationFailed
 from services.rules import cases, loader
-from services.rules.engine import PolicyBook
+from services.rules.engine import PolicyBook, rules_dir
 
-from .helpers import bump_version, copy_rules, edit
+from .helpers import bump_version, copy_rules, edit, version_of
 
 VILLAGE_BRIDGE = {"scope": "village", "estimated_budget": 80000}
 
@@ -64,7 +64,7 @@ def test_unknown_fact_param_and_template_are_caught(folder):
 
 def test_yaml_errors_and_duplicate_keys_have_lines(folder):
     path = folder / "titles.yaml"
-    edit(path, "params:\n  titles:", "params:\n  titles:\n  titles:")
+    edit(path, "\n  titles:\n", "\n  titles:\n  titles:\n")
     problems = _problems(folder)
     assert any("appears twice" in p.message and p.line == _line_of(path, "  titles:") + 1 for p in problems)
     edit(folder / "labour.yaml", "  hours_per_day: 8", "  hours_per_day: [8")
@@ -91,14 +91,15 @@ def test_shipped_files_and_cases_are_valid():
 def test_reload_with_a_new_threshold_changes_the_next_decision(folder):
     book = PolicyBook(folder)
     first = book.decide("major_matter", VILLAGE_BRIDGE)
-    assert first["outcome"] == "ordinary" and first["rule"]["version"] == 1
+    v = version_of(folder / "major_matter.yaml")
+    assert first["outcome"] == "ordinary" and first["rule"]["version"] == v
     edit(folder / "major_matter.yaml", "major_budget_yuan: 100000", "major_budget_yuan: 50000")
     bump_version(folder / "major_matter.yaml")
     assert book.changed()
     book.reload()
     second = book.decide("major_matter", VILLAGE_BRIDGE)
     assert second["outcome"] == "major"
-    assert second["rule"] == {"id": "major_matter.budget", "version": 2, "policy": "major_matter"}
+    assert second["rule"] == {"id": "major_matter.budget", "version": v + 1, "policy": "major_matter"}
     assert "50000" in second["reason"]
     assert not book.changed()
 
@@ -165,7 +166,7 @@ def test_facts_are_typed_and_named_when_wrong():
         book.decide("major_matter", {"scope": "village", "estimated_budget": 1, "extra": 1})
     assert "extra" in bad.value.detail["fields"]
     participation = book.params("participation")
-    assert participation["policy"] == "participation" and participation["version"] == 2
+    assert participation["policy"] == "participation" and participation["version"] == version_of(rules_dir() / "participation.yaml")
     assert participation["params"]["counts"] == ["contribution", "meeting", "activity", "co_management"]
     assert participation["params"]["window"] == "quarter"
     assert participation["params"]["co_management"]["min_score"] == 1
@@ -182,3 +183,11 @@ def test_a_wrong_expectation_in_a_staff_case_fails_with_the_reason(tmp_path, fol
     assert problems == [] and [r.case.name for r in failed] == ["wrong on purpose"]
     assert any("应是 ordinary，实际是 major" in f for f in failed[0].failures)
     assert any(f.startswith("values.bodies") for f in failed[0].failures)
+
+
+def test_a_source_of_points_must_name_a_deed_of_the_catalogue(folder):
+    path = folder / "civility_points.yaml"
+    edit(path, "good: {label: 良好, deed: cleaning_day_good}", "good: {label: 良好, deed: cleaning_day_nice}")
+    [problem] = _problems(folder)
+    assert problem.line == _line_of(path, "      good: {label: 良好, deed: cleaning_day_nice}")
+    assert "cleaning_day_nice" in problem.message and "不在 deeds 目录里" in problem.message

@@ -57,3 +57,26 @@ def test_hamlets_ranked_by_hygiene(roster, policy):
     assert [(r["hamlet_id"], r["average_score"], r["rank"]) for r in rows] == [("g4", 90.0, 1), ("g3", 82.5, 2)]
     assert rankings.hygiene(roster, "2025Q2") == rows
     assert rankings.hygiene(roster, "2025-W21") == []
+
+
+def test_grades_come_from_the_rule_file(roster):
+    """清洁日 grades are civility_points.yaml's ``sources.inspection``: one added there is priced
+    without code; one that is not there is refused naming the field with the valid grades."""
+    from tests.support.scoring_policy import DEEDS, FakePolicy
+
+    class WithSources(FakePolicy):
+        def params(self, area):
+            answer = super().params(area)
+            if area == "civility_points":
+                answer["params"]["sources"] = {"inspection": {
+                    "excellent": {"label": "优秀", "deed": "cleaning_day_excellent"},
+                    "model": {"label": "示范", "deed": "model_yard"}}}
+            return answer
+
+    policy = WithSources(deeds={**DEEDS, "model_yard": (5, None)})
+    inspection = inspect(roster, policy, "h1", "h-hub", score=99, grade="model")
+    assert ledger.get(roster, inspection.entry_id).deed_code == "model_yard"
+    with pytest.raises(ValidationFailed) as refused:
+        inspect(roster, policy, "h2", "h-hub", grade="good")
+    [message] = refused.value.detail["fields"]["grade"]
+    assert message.startswith("等次 'good' 不在 civility_points.yaml") and "model（示范）" in message

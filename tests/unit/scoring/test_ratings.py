@@ -46,7 +46,7 @@ def test_ten_star_household_at_its_exact_threshold(roster, policy, honour_extra,
     if rating_points > 30 + honour_extra:  # the rating alone is above the target: revoke and top up
         ledger.revoke(roster, rating.entry_id, "cadre", "boundary test", NOW)
         honour_to(roster, policy, "h1", 30 + honour_extra)
-    titles = ratings.close_quarter(roster, policy, "wuguidun", "2025Q2", "town", NOW)
+    titles = ratings.close_quarter(roster, policy, "wuguidun", "2025Q2", "town", NOW)["titles"]
     assert [t.code for t in titles] == (["ten_star_household"] if earned else [])
 
 
@@ -55,7 +55,7 @@ def test_personal_titles_go_to_the_nominated_resident(roster, policy):
     ledger.approve(roster, [rating.entry_id], "cadre", NOW)  # 21 honour >= 20
     rate(roster, policy, "h2", 10, nominations=[{"title": "good_daughter_in_law", "resident_id": "r-dil"}])
     # h2's rating is still pending: 0 honour, so no title however many stars
-    titles = ratings.close_quarter(roster, policy, "wuguidun", "2025Q2", "town", NOW)
+    titles = ratings.close_quarter(roster, policy, "wuguidun", "2025Q2", "town", NOW)["titles"]
     assert [(t.household_id, t.code, t.resident_id) for t in titles] == [("h1", "good_mother_in_law", "r-grandma")]
     [event] = emitted(roster, "title.awarded")
     assert event["rule"] == {"id": "titles.thresholds", "version": 7, "policy": "titles"}
@@ -74,14 +74,14 @@ def test_periods_are_per_village(roster, policy):
     mine = rate(roster, policy, "h1", 10)
     ledger.approve(roster, [mine.entry_id], "cadre", NOW)
     honour_to(roster, policy, "h1", 30)
-    assert [t.household_id for t in ratings.close_quarter(roster, policy, "wuguidun", "2025Q2", "town", NOW)] == ["h1"]
+    assert [t.household_id for t in ratings.close_quarter(roster, policy, "wuguidun", "2025Q2", "town", NOW)["titles"]] == ["h1"]
     with pytest.raises(Conflict) as closed:
         rate(roster, policy, "h2", 5)
     assert closed.value.detail["village_id"] == "wuguidun"
     theirs = rate(roster, policy, "x1", 10)  # the other village still rates 2025Q2
     ledger.approve(roster, [theirs.entry_id], "cadre", NOW)
     honour_to(roster, policy, "x1", 30)
-    assert [t.household_id for t in ratings.close_quarter(roster, policy, "other", "2025Q2", "town", NOW)] == ["x1"]
+    assert [t.household_id for t in ratings.close_quarter(roster, policy, "other", "2025Q2", "town", NOW)["titles"]] == ["x1"]
 
 
 def test_honour_as_of_the_quarter_ignores_later_quarters(roster, policy):
@@ -92,7 +92,7 @@ def test_honour_as_of_the_quarter_ignores_later_quarters(roster, policy):
     ledger.approve(roster, [later.entry_id], "cadre", NOW)
     ledger.revoke(roster, rating.entry_id, "cadre", "rating annulled", NOW)
     rate(roster, policy, "h1", 9, quarter="2025Q3")  # needed: only rated households are considered
-    assert ratings.close_quarter(roster, policy, "wuguidun", "2025Q2", "town", NOW) == []
+    assert ratings.close_quarter(roster, policy, "wuguidun", "2025Q2", "town", NOW)["titles"] == []
 
 
 def test_a_rating_without_a_priced_deed_is_recorded_without_points(roster):

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from services.rules.engine import PolicyBook, rules_dir
-from services.scoring import inspections, ledger, ratings, reviews, sources, supermarket
+from services.scoring import inspections, ledger, point_sources, ratings, reviews, sources, supermarket
 
 from .conftest import NOW, register
 
@@ -32,14 +32,16 @@ def test_labour_is_priced_per_hour(roster, book):
 
 
 def test_every_inspection_grade_is_priced_by_the_catalogue(roster, book):
-    for i, grade in enumerate(inspections.GRADES):
+    grades = point_sources.read(book)["inspection"]
+    assert list(grades) == ["excellent", "good", "fair", "poor"]
+    for i, grade in enumerate(grades):
         household = f"h-grade-{grade}"
         register(roster, household, hub="h-hub")
         inspection = inspections.record(roster, book, {
             "household_id": household, "inspector_household_id": "h-hub", "score": 95 - 15 * i,
             "grade": grade, "inspected_on": date(2025, 5, 16)}, NOW)
         entry = ledger.get(roster, inspection.entry_id)
-        assert (entry.deed_code, entry.points) == (f"cleaning_day_{grade}", _per_unit(book, f"cleaning_day_{grade}"))
+        assert (entry.deed_code, entry.points) == (grades[grade]["deed"], _per_unit(book, grades[grade]["deed"]))
     assert _per_unit(book, "cleaning_day_excellent") > _per_unit(book, "cleaning_day_good") \
         > _per_unit(book, "cleaning_day_fair") > 0 > _per_unit(book, "cleaning_day_poor")
 
@@ -61,7 +63,7 @@ def test_titles_follow_the_titles_file(roster, book):
                                 "nominations": [], "rated_by": "board"}, NOW)
     ratings.rate(roster, book, {"household_id": "h2", "quarter": "2025Q2", "stars": ten_star["min_stars"] - 1,
                                 "nominations": [], "rated_by": "board"}, NOW)
-    titles = ratings.close_quarter(roster, book, "wuguidun", "2025Q2", "town", NOW)
+    titles = ratings.close_quarter(roster, book, "wuguidun", "2025Q2", "town", NOW)["titles"]
     assert [(t.household_id, t.code) for t in titles] == [("h1", "ten_star_household")]
 
 
