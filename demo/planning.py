@@ -23,6 +23,15 @@ REPRESENTATIVES = ["wgd-1-01-1", "wgd-1-02-1", "wgd-2-02-1", "wgd-2-03-1", "wgd-
 TERM = {"term_start": f"{date.today().year - 1}-01-01", "term_end": f"{date.today().year + 3}-12-31"}
 
 
+def representatives(proposals) -> list[dict]:
+    """伍桂墩村's 村民代表 register, made once (the register keeps them from one demo to the next)."""
+    serving = {r["resident_id"] for r in proposals.list_representatives({"village_id": VILLAGE}) if r["serving"]}
+    for person in REPRESENTATIVES:
+        if person not in serving:
+            proposals.register_representative({"village_id": VILLAGE, "resident_id": person, **TERM})
+    return proposals.list_representatives({"village_id": VILLAGE})
+
+
 def _people(residents: list[str]) -> list[dict]:
     return [{"resident_id": r} for r in residents]
 
@@ -109,11 +118,7 @@ def run(demo):
              f"({vote['reason']}; rule {_rule(vote['rule'])})")
     demo.say(f"  motion is still {vote['motion_state']}: one body is not enough for a major matter")
 
-    serving = {r["resident_id"] for r in secretary.list_representatives({"village_id": VILLAGE}) if r["serving"]}
-    for person in REPRESENTATIVES:
-        if person not in serving:   # the register keeps them from one demo to the next
-            secretary.register_representative({"village_id": VILLAGE, "resident_id": person, **TERM})
-    register = secretary.list_representatives({"village_id": VILLAGE})
+    register = representatives(secretary)
     demo.say(f"村民代表 register of {VILLAGE}: " + ", ".join(
         f"{r['name']} ({r['term_start'][:4]}–{r['term_end'][:4]})" for r in register if r["serving"]))
     reps = secretary.schedule_meeting({"kind": "representatives", "village_id": VILLAGE, "title": "代表会",

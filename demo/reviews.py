@@ -14,6 +14,8 @@ from datetime import datetime, timedelta, timezone
 from services.kernel import periods
 from services.kernel.errors import Conflict, NotFound, PolicyRefused
 
+from .planning import PARTY_MEMBERS, REPRESENTATIVES, _people, representatives
+
 WGD = "v-wgd"
 PROJECT = "wgd-love-supermarket"
 
@@ -38,20 +40,17 @@ def run(demo):
             since = periods.bounds(periods.half_of(today))[1].date() - timedelta(days=1)
             reviews[subject] = _open_review(secretary.scoring, subject, title, project_id, since)
     half_year = reviews["work"]["half_year"]
-    # the two bodies meet; the proposals service judges their quorum by the quorum rule
+    # the two bodies meet, their members from the registers; proposals judges quorum by the rule
+    representatives(secretary.proposals)
     party = secretary.proposals.schedule_meeting({
         "kind": "party_members", "village_id": WGD, "title": f"{half_year} 党员大会 半年评议", "place": "党群服务中心",
-        "members": 3, "agenda": [],
-        "attendance": [{"resident_id": r, "household_id": r[:-2]} for r in ("wgd-1-01-1", "wgd-2-01-1", "wgd-3-01-1")],
-        "minutes": "干部述职答题，党员测评"})
+        "agenda": [], "attendance": _people(PARTY_MEMBERS[:3]), "minutes": "干部述职答题，党员测评"})
     reps = secretary.proposals.schedule_meeting({
         "kind": "representatives", "village_id": WGD, "title": f"{half_year} 村民代表会议 半年评议",
-        "place": "党群服务中心", "members": 10, "agenda": [],
-        "attendance": [{"resident_id": f"{h}-1", "household_id": h} for h in (
-            "wgd-1-02", "wgd-1-03", "wgd-1-04", "wgd-1-05", "wgd-2-02", "wgd-2-03", "wgd-2-04", "wgd-3-02", "wgd-3-04")],
+        "place": "党群服务中心", "agenda": [], "attendance": _people(REPRESENTATIVES[:5]),
         "minutes": "村民代表当评委，现场测评满意度"})
-    counts = {("work", "party_members"): (2, 1, 0), ("work", "representatives"): (5, 2, 2),
-              ("project", "party_members"): (3, 0, 0), ("project", "representatives"): (7, 1, 1)}
+    counts = {("work", "party_members"): (2, 1, 0), ("work", "representatives"): (2, 1, 2),
+              ("project", "party_members"): (3, 0, 0), ("project", "representatives"): (4, 1, 0)}
     for subject, review in reviews.items():
         if review["status"] == "completed":
             continue
