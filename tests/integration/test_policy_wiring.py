@@ -141,10 +141,10 @@ def test_funding_feeds_back_and_a_completed_motion_is_reviewed(container_factory
         # the hamlet meeting is held; the proposals service finds its quorum by the quorum rule
         assert review["reviewers"] == ["hamlet_meeting"] and review["motion_id"] == motion["id"]
         meeting = p.schedule_meeting({"kind": "hamlet", "village_id": VILLAGE, "hamlet_id": HAMLET,
-                                      "title": "垸组评议", "members": 40, "agenda": [], "created_by": HEAD,
-                                      "attendance": _people(30)})
-        done = s.record_verdict(review["review_id"], {"meeting_id": meeting["id"], "satisfied": 25,
-                                                      "basically_satisfied": 3, "unsatisfied": 2, "recorded_by": HEAD})
+                                      "title": "垸组评议", "agenda": [], "created_by": HEAD,
+                                      "attendance": [{"resident_id": r} for r in WUJIAYUAN[:6]]})
+        done = s.record_verdict(review["review_id"], {"meeting_id": meeting["id"], "satisfied": 5,
+                                                      "basically_satisfied": 1, "unsatisfied": 0, "recorded_by": HEAD})
         assert (done["status"], done["result"]) == ("completed", "satisfied")
         reviewed = until(lambda: (m := p.get_motion(motion["id"]))["state"] == "reviewed" and m,
                          timeout=30, message="proposals to mark the motion reviewed on review.completed")

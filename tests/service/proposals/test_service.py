@@ -137,9 +137,12 @@ def test_good_deed_verified(roster, proposals):
     assert [d["id"] for d in proposals.list_good_deeds({"state": "verified"})] == [deed["id"]]
 
 
-def test_meeting_quorum_answers_over_rpc_for_half_year_reviews(proposals):
+def test_meeting_quorum_answers_over_rpc_for_half_year_reviews(roster, proposals):
     """半年评议 (scoring) asks whether a meeting was held and met its quorum."""
-    meeting = proposals.schedule_meeting({"kind": "representatives", "village_id": V, "members": 30,
+    for i in range(30):                                    # the 村民代表 register: 30 serving
+        proposals.register_representative({"village_id": V, "resident_id": f"rep{i}", "term_start": "2022-01-01",
+                                           "term_end": "2099-12-31", "registered_by": "secretary"})
+    meeting = proposals.schedule_meeting({"kind": "representatives", "village_id": V,
                                           "agenda": [], "created_by": "secretary"})
     assert proposals.meeting_quorum(meeting["id"])["quorum_met"] is False      # not held yet
     proposals.hold_meeting(meeting["id"], {"attendance": _attendance("rep", 20)})

@@ -95,6 +95,6 @@ def test_quorum_of_a_held_meeting_is_the_quorum_rules_answer(session, clock, pol
     talk = held_meeting(session, clock, "open_air", [], members=None, present=5)
     assert meetings.quorum(session, policy, talk.id)["quorum_met"] is False
     planned = tx(session, meetings.schedule, clock.now(), {
-        "kind": "party_members", "village_id": VILLAGE, "title": "党员大会", "members": 5, "agenda": [],
-        "created_by": "secretary"})
+        "kind": "representatives", "village_id": VILLAGE, "title": "村民代表会议", "agenda": [],
+        "created_by": "secretary"})   # scheduled, not held: no verdict can come from it
     assert meetings.quorum(session, policy, planned.id)["quorum_met"] is False
