@@ -42,6 +42,10 @@ def _publish(api, staff, stack, area: str, old: str, new: str, drop_case: str | 
     published = expect(staff.post(f"{api}/api/policy/publish", json={
         "files": files, "cases": cases, "message": f"issue 16: {new}", "author": "ignored"}), 200)
     assert [(f["area"], f["version"]) for f in published["files"]] == [(area, version + 1)]
+    # the stack's draft folder follows what was published, as a policy officer's folder would:
+    # later publishes from it (tests/e2e/test_policy_publish.py) start from the versions in force
+    (stack.rules_dir / f"{area}.yaml").write_text(files[f"{area}.yaml"], encoding="utf-8")
+    (stack.rules_dir / "tests" / f"{area}.yaml").write_text(cases[f"{area}.yaml"], encoding="utf-8")
 
 
 def test_the_policy_choices_of_issue_16(api, stack, person):

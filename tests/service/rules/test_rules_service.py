@@ -186,14 +186,15 @@ def test_a_deed_outside_the_catalogue_is_parked_with_the_codes_then_awarded_once
 
 def test_a_batch_of_facts_is_decided_in_one_call_and_each_decision_is_logged(container_factory, config):
     container_factory(RulesService, config).start()
-    facts = [{"check": "eligibility", "project_scope": "hamlet", "project_hamlet_id": "g1",
-              "contributor_hamlet_id": hamlet} for hamlet in ("g1", "g2", "g1")]
+    facts = [{"body": "representatives_assembly", "members": 30, "present": present, "votes_for": votes}
+             for present, votes in ((20, 11), (20, 5), (10, 10))]
     with ServiceRpcProxy("rules", config) as rules:
-        decided = rules.decide_many("labour", facts)
-        assert [d["outcome"] for d in decided] == ["allowed", "refused", "allowed"]
+        decided = rules.decide_many("quorum", facts)
+        assert [d["outcome"] for d in decided] == [rules.decide("quorum", f)["outcome"] for f in facts]
+        assert len({d["outcome"] for d in decided}) == 3    # each fact decided on its own
         assert all(d["rule"]["id"] and d["rule"]["version"] for d in decided)
-        logged = rules.decisions({"area": "labour"})["items"]
-        assert [(d["facts"]["contributor_hamlet_id"], d["outcome"], d["rule"]) for d in logged] == [
-            (f["contributor_hamlet_id"], d["outcome"], d["rule"]["id"]) for f, d in zip(facts, decided)]
+        logged = rules.decisions({"area": "quorum"})["items"][:3]
+        assert [(d["facts"]["present"], d["facts"]["votes_for"], d["outcome"], d["rule"]) for d in logged] == [
+            (f["present"], f["votes_for"], d["outcome"], d["rule"]["id"]) for f, d in zip(facts, decided)]
         with pytest.raises(ValidationFailed):
             rules.decide_many("labour", {"check": "eligibility"})
