@@ -108,9 +108,10 @@ def run(demo):
                                 "place": "党群服务中心", "agenda": [motion["id"]]})
     try:
         secretary.hold_meeting(party["id"], {"attendance": _people(PARTY_MEMBERS[:3] + ["wgd-1-02-1"])})
-    except Exception as exc:  # noqa: BLE001  ValidationFailed across RPC
-        demo.say(f"党员会 attendance with 伍长林, who is not a party member, refused: "
-                 f"{exc.detail['fields']['attendance'][0]}")
+    except Exception as exc:  # noqa: BLE001  ValidationFailed across RPC (or, on a second run, held already)
+        detail = getattr(exc, "detail", None) or {}
+        reason = ((detail.get("fields") or {}).get("attendance") or [detail.get("message") or str(exc)])[0]
+        demo.say(f"党员会 attendance with 伍长林, who is not a party member, refused: {reason}")
     party = secretary.hold_meeting(party["id"], {"attendance": _people(PARTY_MEMBERS[:3])})
     vote = secretary.record_vote(party["id"], motion["id"], {"tally": {"for": 3, "against": 0, "abstain": 0}})
     demo.say(f"党员会 {party['present']}/{party['members']} party members on the roster present: "
