@@ -129,3 +129,21 @@ def test_participation_moves_by_one_households_change_and_equals_a_recount(sessi
     assert stored() == recount() == (1, 4)
     rates = [d["participating_households"] for _, d in emitted(session, "participation.changed")]
     assert rates == [1, 2, 1]
+
+
+def test_sponsor_rows_of_one_batch_are_held_to_the_plan_together(session, policy, clock, project):
+    """能人出资 of 200 planned: two rows of 150 pass one by one, not together; nothing is saved."""
+    with pytest.raises(ValidationFailed) as refused:
+        recording.record_batch(session, policy, clock.now(), rows([
+            {"kind": "money", "household_id": "hh1", "amount": "150", "source": "sponsor", "project_id": "p1"},
+            {"kind": "money", "household_id": "hh2", "amount": "50", "source": "crowd", "project_id": "p1"},
+            {"kind": "money", "household_id": "hh2", "amount": "150", "source": "sponsor", "project_id": "p1"}]),
+            [2, 3, 4])
+    fields = refused.value.detail["fields"]
+    assert list(fields) == ["entries.2.amount"] and fields["entries.2.amount"][0].startswith("第4行 amount：")
+    assert "300.00" in fields["entries.2.amount"][0] and "200.00" in fields["entries.2.amount"][0]
+    assert session.query(models.LedgerEntry).count() == 0
+    written = recording.record_batch(session, policy, clock.now(), rows([
+        {"kind": "money", "household_id": "hh1", "amount": "150", "source": "sponsor", "project_id": "p1"},
+        {"kind": "money", "household_id": "hh2", "amount": "50", "source": "sponsor", "project_id": "p1"}]))
+    assert [w["amount"] for w in written] == ["150.00", "50.00"]
