@@ -36,14 +36,14 @@ def test_a_suggestion_names_only_residents_and_places_on_the_roster(session, clo
     assert outbox_count(session) == 0
 
 
-def test_reports_deeds_motions_and_activities_name_only_what_exists(session, clock):
+def test_reports_deeds_motions_and_activities_name_only_what_exists(session, clock, policy):
     with pytest.raises(ValidationFailed) as caught:
         tx(session, reports.file, clock.now(), {"village_id": VILLAGE, "resident_id": "ghost", "category": "ditch",
                                                 "title": "堵了"})
     assert "resident_id" in _fields(caught)
     with pytest.raises(ValidationFailed) as caught:       # h1 is in g3, not wuguidun-g3
-        tx(session, good_deeds.report, clock.now(), {"village_id": VILLAGE, "hamlet_id": "wuguidun-g3",
-                                                     "household_id": "h1", "deed_code": "sweep",
+        tx(session, good_deeds.report, policy, clock.now(), {"village_id": VILLAGE, "hamlet_id": "wuguidun-g3",
+                                                     "household_id": "h1", "deed_code": "filial_piety",
                                                      "reported_by": "r1"})
     assert "household_id" in _fields(caught)
     with pytest.raises(ValidationFailed) as caught:
