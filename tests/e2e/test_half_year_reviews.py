@@ -17,7 +17,8 @@ from tests.support.wait import until
 pytestmark = pytest.mark.e2e
 
 PARTY = ("wgd-1-01-1", "wgd-2-01-1", "wgd-3-01-1")            # the roster's party members
-REPS = ("wgd-1-02", "wgd-1-03", "wgd-1-04", "wgd-1-05", "wgd-2-02", "wgd-2-03", "wgd-2-04", "wgd-3-02", "wgd-3-04")
+# (wgd-3-04-1 is left out: the access matrix registers and ends their term on the same stack)
+REPS = ("wgd-1-02", "wgd-1-03", "wgd-1-04", "wgd-1-05", "wgd-2-02", "wgd-2-03", "wgd-2-04", "wgd-3-02")
 
 
 def _meeting(who, api, kind, attendance):
@@ -34,9 +35,11 @@ def _representatives(who, api):
     year = datetime.now(timezone.utc).year
     for household in REPS:
         if f"{household}-1" not in serving:
-            expect(who.post(f"{api}/api/representatives", json={
+            made = who.post(f"{api}/api/representatives", json={
                 "village_id": "v-wgd", "resident_id": f"{household}-1",
-                "term_start": f"{year - 1}-01-01", "term_end": f"{year + 3}-12-31"}), 201)
+                "term_start": f"{year - 1}-01-01", "term_end": f"{year + 3}-12-31"})
+            # 409: another test of this stack (the access matrix) registered them for a term already
+            assert made.status_code in (201, 409), made.text
 
 
 def test_a_half_year_review_with_quorum_satisfaction_and_tracked_opinions(api, person, roster):  # noqa: F811
@@ -74,10 +77,10 @@ def test_a_half_year_review_with_quorum_satisfaction_and_tracked_opinions(api, p
     expect(secretary.post(verdicts, json={"meeting_id": party["id"], "satisfied": 3, "basically_satisfied": 0,
                                           "unsatisfied": 0}), 201)
     done = expect(secretary.post(verdicts, json={"meeting_id": reps["id"], "satisfied": 4,
-                                                 "basically_satisfied": 2, "unsatisfied": 3}), 201)
-    assert (done["status"], done["result"]) == ("completed", "basically_satisfied")   # 6 of 9 below 80%
+                                                 "basically_satisfied": 2, "unsatisfied": 2}), 201)
+    assert (done["status"], done["result"]) == ("completed", "basically_satisfied")   # 6 of 8 below 80%
     assert [v["result"] for v in done["verdicts"]] == ["satisfied", "basically_satisfied"]
-    assert done["verdicts"][1]["present"] == 9 and done["verdicts"][1]["rule"]["policy"] == "reviews"
+    assert done["verdicts"][1]["present"] == 8 and done["verdicts"][1]["rule"]["policy"] == "reviews"
 
     lamps = expect(villager.post(f"{api}/api/reviews/{review['review_id']}/opinions",
                                  json={"text": f"超市门口路灯太暗 {uid('o')}"}), 201)
