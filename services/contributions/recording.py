@@ -109,11 +109,6 @@ def _preload(session: Session, rows: list[dict]) -> None:
                                | {p.hamlet_id for p in found_projects if p.hamlet_id}))
 
 
-def group_index(found: list[tuple[int, dict]], row: dict) -> int:
-    """The batch index of a checked row (to name the row whose money went over the plan)."""
-    return next(index for index, r in found if r is row)
-
-
 def record_batch(session: Session, policy, now: datetime, rows: list[dict], lines: list[int] | None = None,
                  recorded_by: str | None = None) -> list[dict]:
     """A work day's labour list or a month's contributions, in one transaction: every row is
@@ -143,8 +138,9 @@ def record_batch(session: Session, policy, now: datetime, rows: list[dict], line
     for index, row in found:
         data = row["data"]
         if data["kind"] == "money" and data.get("source") in ("grant", "sponsor") and row["project"] is not None:
-            capped.setdefault((row["project"].id, data["source"]), []).append(row)
-    each([(group_index(found, group[-1]), group) for group in capped.values() if len(group) > 1],
+            capped.setdefault((row["project"].id, data["source"]), []).append((index, row))
+    # a group's error names its last row, the one that went over the plan
+    each([(group[-1][0], [row for _i, row in group]) for group in capped.values() if len(group) > 1],
          lambda _i, group: funding.check_money(session, group[0]["project"], group[0]["data"]["source"],
                                                sum((r["data"]["amount"] for r in group), Decimal(0))))
     labour_rows = [i for i, row in found if row["data"]["kind"] == "labour"]

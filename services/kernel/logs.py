@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 
+from marshmallow import ValidationError
+
 
 class ServiceName(logging.Filter):
     def __init__(self):
@@ -23,7 +25,6 @@ class Refusals(logging.Filter):
     the caller sent (a name, an ID number): logs carry ids, never personal data."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from marshmallow import ValidationError
         exc = record.exc_info[1] if record.exc_info else None
         status = 400 if isinstance(exc, ValidationError) else getattr(exc, "http_status", 500)
         if record.name == "nameko.containers" and exc is not None and status < 500 and record.args:
