@@ -95,9 +95,15 @@ def _commands(size: dict, layout: dict) -> list[tuple[str, str, dict]]:
     return commands
 
 
-def run(scale: float | None = None, postgres_url: str | None = None, workers: int = 4) -> tuple[int, float]:
+def run(scale: float | None = None, postgres_url: str | None = None, workers: int = 4,
+        during=None) -> tuple[int, float]:
     """The quarter on a fresh stack; ``(records, seconds)``. ``postgres_url``: a server URL
-    (each service gets a database of its own there), else SQLite."""
+    (each service gets a database of its own there), else SQLite.
+
+    ``during(stack) -> go(flowing)``: set up once the county is ready (not timed); ``go`` then runs
+    in a thread from the first timed command, with ``flowing``, an Event set until the quarter's
+    last effect is visible (the interactive mix counts the requests due while it is set). The
+    stack stays up until ``go`` returns."""
     from nameko.standalone.rpc import ClusterRpcProxy
 
     import services.kernel.nameko_ext  # noqa: F401  registers our errors for RPC replies
@@ -135,6 +141,10 @@ def run(scale: float | None = None, postgres_url: str | None = None, workers: in
             print(f"  county of {size['households']} households ready in {time.perf_counter() - started:.0f}s "
                   "(roster import and its events; not timed)", flush=True)
 
+            go = during(stack) if during is not None else None
+            flowing = threading.Event()
+            side = threading.Thread(target=go, args=(flowing,), name="during-quarter") if go else None
+
             commands = _commands(size, layout)
             records = sum(len(p.get("ratings") or p.get("entries")) for _s, _m, p in commands)
             answers: dict[int, object] = {}
@@ -151,6 +161,9 @@ def run(scale: float | None = None, postgres_url: str | None = None, workers: in
             numbered = list(enumerate(commands))
             threads = [threading.Thread(target=worker, args=(numbered[w::workers],)) for w in range(workers)]
             started = time.perf_counter()
+            flowing.set()
+            if side is not None:
+                side.start()
             for thread in threads:
                 thread.start()
             for thread in threads:
@@ -190,8 +203,12 @@ def run(scale: float | None = None, postgres_url: str | None = None, workers: in
                 return True
             _until(feed_complete, 3600, "the catch-up feed to hold every batch event", 1)
             seconds = time.perf_counter() - started
+            flowing.clear()
             return records, seconds
         finally:
+            if side is not None and side.is_alive():
+                flowing.clear()
+                side.join()
             stack.stop()
             vhosts.delete(uri)
             if postgres_url:
