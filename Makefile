@@ -20,7 +20,7 @@ install: $(BIN)/.installed browser ## virtualenv with everything, and a browser 
 browser:
 	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1 || ! command -v docker-compose >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk docker-compose; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose; \
 	  else \
 	    echo "chromium, fonts-noto-cjk or docker-compose missing: as root, apt-get install -y chromium fonts-noto-cjk docker-compose" >&2; \
 	  fi; \
