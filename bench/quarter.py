@@ -151,7 +151,7 @@ def run(scale: float | None = None, postgres_url: str | None = None, workers: in
                         try:
                             answers[index] = getattr(getattr(cluster, service), method)(payload)
                         except Exception as exc:  # noqa: BLE001  reported after the run
-                            failures.append(f"{service}.{method}: {exc!r}"[:300])
+                            failures.append(f"{service}.{method}: {exc!r}"[:1500])
 
             numbered = list(enumerate(commands))
             threads = [threading.Thread(target=worker, args=(numbered[w::workers],)) for w in range(workers)]
