@@ -37,11 +37,13 @@ def _scalar(url: str, sql: str, **params):
 def verify(databases: dict, commands) -> dict:
     """What replicas must not break, read from the services' databases after the run."""
     from bench.quarter import QUARTER
-    ratings = sum(len(p["ratings"]) for _s, m, p in commands if m == "rate_sheet")
+    sheets = [row for _s, m, p in commands if m == "rate_sheet" for row in p["ratings"]]
+    ratings, starred = len(sheets), sum(1 for row in sheets if row["stars"])  # 0 stars earn no entry
     labour = sum(len(p["entries"]) for _s, m, p in commands if m == "record_batch" and p["kind"] == "labour")
     entries = sum(len(p["entries"]) for _s, m, p in commands if m == "record_batch")
     scoring, contributions = databases["scoring"], databases["contributions"]
     found = {
+        "ratings": _scalar(scoring, "SELECT count(*) FROM scoring_ratings WHERE quarter = :quarter", quarter=QUARTER),
         "rating_entries": _scalar(scoring, "SELECT count(*) FROM scoring_entries WHERE source = 'rating'"),
         "labour_entries": _scalar(scoring, "SELECT count(*) FROM scoring_entries WHERE source = 'labour'"),
         "ledger_entries": _scalar(contributions, "SELECT count(*) FROM ledger_entry WHERE recorded_by = 'bench'"),
@@ -62,7 +64,7 @@ def verify(databases: dict, commands) -> dict:
         "unpublished_outbox_rows": sum(_scalar(databases[s], "SELECT count(*) FROM kernel_outbox "
                                                              "WHERE published_at IS NULL") for s in SERVICES),
     }
-    expected = {"rating_entries": ratings, "labour_entries": labour, "ledger_entries": entries,
+    expected = {"ratings": ratings, "rating_entries": starred, "labour_entries": labour, "ledger_entries": entries,
                 "accounts_off_their_ledger": 0, "quarter_totals_off_their_entries": 0,
                 "unpublished_outbox_rows": 0}
     problems = {k: {"found": found[k], "expected": v} for k, v in expected.items() if found[k] != v}

@@ -94,7 +94,10 @@ def _lock_hamlet(session: Session, hamlet_id: str) -> None:
     each stores a count that misses the other's entries. Taken after the entries are written, so
     the count read once the lock is held sees every committed entry; a batch takes its hamlets
     in sorted order (``recording._after``), so two batches never wait on each other crosswise."""
-    session.execute(select(models.Hamlet.id).where(models.Hamlet.id == hamlet_id).with_for_update())
+    # FOR NO KEY UPDATE: the entries just written hold FOR KEY SHARE on their hamlet (their
+    # foreign key); a plain FOR UPDATE would wait on those of another batch while that batch
+    # waits on ours (a deadlock). NO KEY UPDATE leaves key shares alone and excludes its own kind.
+    session.execute(select(models.Hamlet.id).where(models.Hamlet.id == hamlet_id).with_for_update(key_share=True))
 
 
 def refresh(session: Session, policy, hamlet_id: str, at: datetime, rule: dict | None = None,

@@ -17,8 +17,8 @@ def test_replicas_apply_the_quarter_once(postgres_base_url, replicas):
         0.002, postgres_base_url,
         extra_settings={"COCREATE_REPLICAS": f"scoring={replicas},contributions={replicas}"},
         stats=stats, verify=bench_replicas.verify)
-    assert records == stats["verified"]["found"]["rating_entries"] + stats["verified"]["found"]["ledger_entries"]
     assert stats["verified"]["ok"], stats["verified"]["problems"]
+    assert records == stats["verified"]["found"]["ratings"] + stats["verified"]["found"]["ledger_entries"]
     processes = stats["cpu"]["processes"]
     assert {"scoring", "scoring-1", "contributions", "contributions-1"} <= set(processes) or \
         not processes, f"two processes of each should have worked: {processes}"
