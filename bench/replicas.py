@@ -80,7 +80,7 @@ def quarter_once(replicas: int, scale: float | None = None, postgres_url: str | 
     extra = {"COCREATE_REPLICAS": ",".join(f"{s}={replicas}" for s in SERVICES)} if replicas > 1 else {}
     stats: dict = {}
     records, seconds = quarter.run(scale, postgres_url or BASE_POSTGRES, extra_settings=extra, stats=stats,
-                                   verify=verify)
+                                   verify=verify, settle=True)
     return {"replicas": replicas, "scale": scale, "quarter_records": records,
             "quarter_seconds": round(seconds, 1), "quarter_records_per_s": round(records / seconds, 1),
             "cpu": stats.get("cpu"), "verified": stats.get("verified")}
