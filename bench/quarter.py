@@ -216,19 +216,31 @@ def run(scale: float | None = None, postgres_url: str | None = None, workers: in
 
 def _settled(vhosts, uri: str, quiet_for: int = 3) -> bool:
     """Every event queue of the vhost empty (ready and unacknowledged), ``quiet_for`` times in a
-    row a few seconds apart (the management API's counts lag by up to 5 s). True at once where
-    there is no management API to ask."""
+    row a few seconds apart (the management API's counts lag by up to 5 s); asked through the
+    management API, else ``rabbitmqctl``; True at once where neither answers."""
+    import subprocess
     from urllib.parse import quote, urlsplit
 
     import requests
-    if not getattr(vhosts, "_use_http", False):
+    vhost = urlsplit(uri).path.lstrip("/") or "/"
+
+    def counts() -> list[tuple[str, int]]:
+        if getattr(vhosts, "_use_http", False):
+            queues = requests.get(f"{vhosts.mgmt}/api/queues/{quote(vhost, safe='')}?columns=name,messages",
+                                  timeout=10).json()
+            return [(q["name"], q.get("messages") or 0) for q in queues]
+        listing = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "messages"],
+                                 capture_output=True, text=True, timeout=60)
+        return [(name, int(n)) for name, n in (line.split("\t")[:2] for line in listing.stdout.splitlines()
+                                                if "\t" in line) if n.isdigit()]
+    try:
+        counts()
+    except (OSError, subprocess.SubprocessError, requests.RequestException):
         return True
-    vhost = quote(urlsplit(uri).path.lstrip("/") or "/", safe="")
     for attempt in range(quiet_for):
         if attempt:
             time.sleep(3)
-        queues = requests.get(f"{vhosts.mgmt}/api/queues/{vhost}?columns=name,messages", timeout=10).json()
-        if any((q.get("messages") or 0) for q in queues if q["name"].startswith("evt-")):
+        if any(n for name, n in counts() if name.startswith("evt-")):
             return False
     return True
 
