@@ -11,7 +11,7 @@ exactly one points entry (no event applied twice by two replicas), every points 
 its ledger, every quarter total equals its entries, the contributions ledger holds each batch
 entry once, and no outbox row is left unpublished.
 
-    python -m bench replicas          (BENCH_REPLICAS_SCALE, else BENCH_QUARTER_SCALE; default 0.1)
+    python -m bench replicas [--scale 0.1]   (else BENCH_REPLICAS_SCALE, BENCH_QUARTER_SCALE; default 0.1)
     python -m bench.quarter --postgres --replicas 2 --scale 0.1      (one run)
 """
 from __future__ import annotations
@@ -114,9 +114,14 @@ def describe(r: dict) -> str:
             f"{'no event applied twice, balances equal their ledgers' if r['correct'] else 'CHECKS FAILED'}")
 
 
-def main() -> dict:
+def main(argv=None) -> dict:
+    import argparse
+
     from bench.suite import BASE_POSTGRES
-    result = measure(None, BASE_POSTGRES)
+    parser = argparse.ArgumentParser(prog="python -m bench replicas")
+    parser.add_argument("--scale", type=float, default=None, help="county size (1 = 150,000 households)")
+    args = parser.parse_args(argv if argv is not None else [])
+    result = measure(None, BASE_POSTGRES, args.scale)
     print("replicas: " + describe(result), flush=True)
     print(json.dumps(result, ensure_ascii=False), flush=True)
     return result
