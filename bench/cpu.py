@@ -87,11 +87,14 @@ class Window:
         spent = {name: round(after[name] - self.before.get(name, 0.0), 1) for name in after
                  if after[name] - self.before.get(name, 0.0) >= 0.05}
         busy_pct = 100.0 * (busy - self.machine[0]) / max(1, total - self.machine[1])
-        return {"cores": os.cpu_count(), "busy_pct": round(busy_pct, 1), "seconds": round(seconds, 1),
-                "processes": dict(sorted(spent.items(), key=lambda kv: -kv[1]))}
+        # the share of all cores' time that went to the stack (its services, PostgreSQL and the
+        # broker): on a shared machine the rest of busy_pct is other people's work
+        stack_pct = 100.0 * sum(spent.values()) / max(1e-9, seconds * (os.cpu_count() or 1))
+        return {"cores": os.cpu_count(), "busy_pct": round(busy_pct, 1), "stack_pct": round(stack_pct, 1),
+                "seconds": round(seconds, 1), "processes": dict(sorted(spent.items(), key=lambda kv: -kv[1]))}
 
 
 def describe(usage: dict) -> str:
     top = ", ".join(f"{name} {cpu:.0f}s" for name, cpu in list(usage.get("processes", {}).items())[:8])
     return (f"CPU {usage.get('busy_pct', 0):.0f}% busy of {usage.get('cores')} cores over "
-            f"{usage.get('seconds', 0):.0f}s ({top})")
+            f"{usage.get('seconds', 0):.0f}s, {usage.get('stack_pct', 0):.0f}% to the stack ({top})")

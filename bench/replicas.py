@@ -108,9 +108,10 @@ def measure(amqp_uri: str | None = None, postgres_url: str | None = None, scale:
 
 def describe(r: dict) -> str:
     busy = [f"{(r[f'run_{n}'].get('cpu') or {}).get('busy_pct', 0):.0f}%" for n in (1, 2)]
+    stack = [f"{(r[f'run_{n}'].get('cpu') or {}).get('stack_pct', 0):.0f}%" for n in (1, 2)]
     return (f"quarter at scale {r['scale']} ({r['events']} records) on PostgreSQL: one replica "
             f"{r['per_s_1']:,.0f}/s, two {r['per_s_2']:,.0f}/s (x{r['ratio']:.2f}); CPU busy "
-            f"{busy[0]} / {busy[1]} of {r['cores']} cores; "
+            f"{busy[0]} / {busy[1]} of {r['cores']} cores, to the stack {stack[0]} / {stack[1]}; "
             f"{'no event applied twice, balances equal their ledgers' if r['correct'] else 'CHECKS FAILED'}")
 
 
