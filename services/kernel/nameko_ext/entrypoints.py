@@ -20,7 +20,10 @@ from kombu import Queue, binding
 from marshmallow import ValidationError
 from nameko.exceptions import ContainerBeingKilled, MalformedRequest
 from nameko.messaging import Consumer
-from nameko.rpc import Rpc
+from nameko.amqp.publish import Publisher
+from nameko.constants import (AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER,
+                              LOGIN_METHOD_CONFIG_KEY, SERIALIZER_CONFIG_KEY)
+from nameko.rpc import Responder, Rpc, get_rpc_exchange
 from sqlalchemy.exc import IntegrityError
 
 from .. import catalogue  # noqa: F401  (registers every event type)
@@ -42,6 +45,30 @@ def _translate(exc_info):
         error = ValidationFailed.from_messages(exc_info[1].messages)
         return (ValidationFailed, error, exc_info[2])
     return exc_info
+
+
+class _ReplyPublisher(Publisher):
+    """A reply goes to the caller's exclusive, auto-deleted queue: persisting it or waiting for
+    the broker's confirm buys nothing (the queue dies with the caller) and cost a round trip per
+    call. A reply lost with a connection is a caller's timeout; its retry with the same
+    Idempotency-Key gets the stored answer."""
+    use_confirms = False
+    delivery_mode = 1
+
+
+class _Responder(Responder):
+    publisher_cls = _ReplyPublisher
+
+
+def reply(entrypoint, message, result, exc_info):
+    """nameko's ``RpcConsumer.handle_result`` with ``_ReplyPublisher``: answer, then ack."""
+    config = entrypoint.container.config
+    responder = _Responder(config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config),
+                           config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
+                           ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
+    result, exc_info = responder.send_response(result, exc_info)
+    entrypoint.rpc_consumer.queue_consumer.ack_message(message)
+    return result, exc_info
 
 
 class Api(Rpc):
@@ -90,7 +117,7 @@ class Api(Rpc):
             with database.sessionmaker() as session:
                 stored = idempotency.answered(session, keys)
             if stored is not None:
-                self.rpc_consumer.handle_result(message, *self._replay(stored, digest))
+                reply(self, message, *self._replay(stored, digest))
                 return
         try:
             self.container.spawn_worker(
@@ -164,8 +191,7 @@ class Api(Rpc):
                     result, exc_info = self._replay(stored, digest)
             except Exception:  # noqa: BLE001  reported to the caller instead of the result
                 exc_info = sys.exc_info()
-        result, exc_info = self.rpc_consumer.handle_result(message, result, exc_info)
-        return result, exc_info
+        return reply(self, message, result, exc_info)
 
 
 api = Api.decorator
