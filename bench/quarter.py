@@ -10,7 +10,10 @@ the notifications service's catch-up feed holding the last batch event of each k
 
 ``run()`` returns ``(records, seconds)`` (for ``make bench``'s table: ``quarter_records_per_s``,
 ``quarter_seconds``). Alone: ``python -m bench.quarter [--postgres] [--scale 0.1]``, under
-``flock /tmp/bench.lock``. ``QUARTER_SCALE`` (or ``--scale``) shrinks the county for a quick run.
+``flock /tmp/bench.lock``. ``QUARTER_SCALE`` (or ``--scale``) shrinks the county for a quick run;
+``--profile DIR`` leaves each service's cProfile there (``COCREATE_PROFILE``). The timed part
+starts only once every consumer of the roster's ``households.registered`` has applied it (their
+queues empty), so no setup work runs inside it.
 """
 from __future__ import annotations
 
