@@ -105,7 +105,7 @@ def _roster_applied(vhosts, uri: str) -> bool:
 
 def run(scale: float | None = None, postgres_url: str | None = None, workers: int = 4,
         extra_settings: dict | None = None, stats: dict | None = None, verify=None,
-        settle: bool = False, profile: str | None = None) -> tuple[int, float]:
+        settle: bool = False, during=None, profile: str | None = None) -> tuple[int, float]:
     """The quarter on a fresh stack; ``(records, seconds)``. ``postgres_url``: a server URL
     (each service gets a database of its own there), else SQLite. ``extra_settings``: more of
     the stack's environment (``COCREATE_REPLICAS``); ``stats``, if given, gets the CPU use of the
@@ -114,7 +114,12 @@ def run(scale: float | None = None, postgres_url: str | None = None, workers: in
     clock starts, wait until every event queue is empty (the roster's events are still being
     applied by the other services once scoring knows the last household; the roster's own
     ``households.registered`` queues are always waited for). ``profile``: a directory where each
-    service process writes its cProfile (``COCREATE_PROFILE``) when the stack stops."""
+    service process writes its cProfile (``COCREATE_PROFILE``) when the stack stops.
+
+    ``during(stack) -> go(flowing)``: set up once the county is ready (not timed); ``go`` then runs
+    in a thread from the first timed command, with ``flowing``, an Event set until the quarter's
+    last effect is visible (the interactive mix counts the requests due while it is set). The
+    stack stays up until ``go`` returns."""
     from nameko.standalone.rpc import ClusterRpcProxy
 
     import services.kernel.nameko_ext  # noqa: F401  registers our errors for RPC replies
@@ -158,6 +163,10 @@ def run(scale: float | None = None, postgres_url: str | None = None, workers: in
             print(f"  county of {size['households']} households ready in {time.perf_counter() - started:.0f}s "
                   "(roster import and its events; not timed)", flush=True)
 
+            go = during(stack) if during is not None else None
+            flowing = threading.Event()
+            side = threading.Thread(target=go, args=(flowing,), name="during-quarter") if go else None
+
             commands = _commands(size, layout)
             records = sum(len(p.get("ratings") or p.get("entries")) for _s, _m, p in commands)
             answers: dict[int, object] = {}
@@ -176,6 +185,9 @@ def run(scale: float | None = None, postgres_url: str | None = None, workers: in
             from bench import cpu
             window = cpu.Window(stack.process.pid if stack.process else None)
             started = time.perf_counter()
+            flowing.set()
+            if side is not None:
+                side.start()
             for thread in threads:
                 thread.start()
             for thread in threads:
@@ -224,12 +236,16 @@ def run(scale: float | None = None, postgres_url: str | None = None, workers: in
             seconds = time.perf_counter() - started
             print(f"  {records} records: commands answered at {answered:.1f}s, last points at {points:.1f}s, "
                   f"feed complete at {seconds:.1f}s", flush=True)
+            flowing.clear()
             if stats is not None:
                 stats["cpu"] = window.stop()
                 if verify is not None:
                     stats["verified"] = verify(dict(databases), commands)
             return records, seconds
         finally:
+            if side is not None and side.is_alive():
+                flowing.clear()
+                side.join()
             stack.stop()
             vhosts.delete(uri)
             if postgres_url:
