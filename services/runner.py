@@ -72,10 +72,13 @@ def write_config(data_dir: str | None = None, log_dir: str | None = None,
         "[supervisorctl]", f"serverurl=unix://{state / 'supervisor.sock'}", "",
     ]
     counts = replicas()
+    profiles = os.environ.get("COCREATE_PROFILE")
     for name, command in read_procfile(procfile).items():
         argv = shlex.split(command)
         if (bin_dir / argv[0]).exists():
             argv[0] = str(bin_dir / argv[0])
+        if profiles:
+            argv = profiled(argv, name, Path(profiles))
         if log_dir:
             Path(log_dir).mkdir(parents=True, exist_ok=True)
             logs = [f"stdout_logfile={Path(log_dir) / (name + '.log')}", "stdout_logfile_maxbytes=50MB"]
@@ -88,7 +91,8 @@ def write_config(data_dir: str | None = None, log_dir: str | None = None,
             f"[program:{name}]", f"command={shlex.join(argv)}", f"directory={kconfig.ROOT}",
             *([f"numprocs={count}", "process_name=%(program_name)s-%(process_num)d"] if count > 1 else []),
             "autostart=true", "autorestart=true", "startsecs=3", "startretries=1000",
-            "stopasgroup=true", "killasgroup=true", "stopwaitsecs=10", "redirect_stderr=true",
+            "stopasgroup=true", "killasgroup=true", f"stopwaitsecs={60 if profiles else 10}",
+            "redirect_stderr=true",
             # the service's name in each of its log lines (services.kernel.logs)
             f'environment=COCREATE_SERVICE="{name}",PATH="{env_path}"',
             *logs, "",
@@ -96,6 +100,21 @@ def write_config(data_dir: str | None = None, log_dir: str | None = None,
     path = state / "supervisord.conf"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def profiled(argv: list[str], name: str, directory: Path) -> list[str]:
+    """``COCREATE_PROFILE=DIR``: each process runs under cProfile and writes
+    ``DIR/<name>-<pid>.prof`` when it stops (read it with ``python -m pstats``). Opt-in, for
+    finding where a benchmark's time goes; the services stop more slowly while it is written.
+    Only a command that runs a Python script (``nameko run ...``, after ``env X=Y``) is wrapped."""
+    directory.mkdir(parents=True, exist_ok=True)
+    env = []
+    while argv and (argv[0] == "env" or argv[0].endswith("/env") or "=" in argv[0]):
+        env.append(argv.pop(0))
+    script = argv[0] if Path(argv[0]).is_file() else Path(sys.executable).parent / argv[0]
+    if not Path(script).is_file():
+        return env + argv
+    return env + [sys.executable, "-m", "services.profiled", str(directory / name), str(script), *argv[1:]]
 
 
 def supervisord(config_path: Path) -> list[str]:

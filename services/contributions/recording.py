@@ -89,9 +89,11 @@ def record(session: Session, policy, now: datetime, data: dict) -> models.Ledger
     return entry
 
 
-def _preload(session: Session, rows: list[dict]) -> None:
+def _preload(session: Session, rows: list[dict]) -> list:
     """The batch's households, residents, projects and hamlets in a few queries: the checks of
-    each row then find them in the session, asking the database nothing more."""
+    each row then find them in the session, asking the database nothing more — as long as the
+    caller holds the list returned (the session's identity map keeps only weak references: the
+    rows dropped here were read again one query each)."""
     def ids(name):
         return sorted({r[name] for r in rows if r.get(name)})
 
@@ -105,8 +107,9 @@ def _preload(session: Session, rows: list[dict]) -> None:
     residents = load(models.Resident, ids("resident_id"))
     households = load(models.Household, sorted(set(ids("household_id")) | {r.household_id for r in residents}))
     found_projects = load(models.Project, ids("project_id"))
-    load(models.Hamlet, sorted(set(ids("hamlet_id")) | {h.hamlet_id for h in households}
-                               | {p.hamlet_id for p in found_projects if p.hamlet_id}))
+    hamlets = load(models.Hamlet, sorted(set(ids("hamlet_id")) | {h.hamlet_id for h in households}
+                                         | {p.hamlet_id for p in found_projects if p.hamlet_id}))
+    return residents + households + found_projects + hamlets
 
 
 def record_batch(session: Session, policy, now: datetime, rows: list[dict], lines: list[int] | None = None,
@@ -116,7 +119,7 @@ def record_batch(session: Session, policy, now: datetime, rows: list[dict], line
     decides every row's eligibility in one call, and the entries, their effects and one
     ``contribution.batch_recorded`` are written together."""
     lines = lines or list(range(1, len(rows) + 1))
-    _preload(session, rows)
+    preloaded = _preload(session, rows)  # noqa: F841  held: the checks below find these in the session
     errors: dict[str, list[str]] = {}
 
     def each(rows_in, check):

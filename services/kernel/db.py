@@ -126,6 +126,20 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
             lock.release()
 
 
+def _savepoints_inside_transactions(engine: Engine) -> None:
+    """A SAVEPOINT (``session.begin_nested()``) always nests in the session's transaction.
+
+    The sqlite3 driver opens a transaction only before its first INSERT/UPDATE/DELETE. A
+    SAVEPOINT before any of them opened one of its own, and its RELEASE committed it there and
+    then: a rating sheet's points were committed even when the sheet then failed, and every such
+    RELEASE was a commit of its own (an fsync). The driver's transaction is begun first instead.
+    """
+    @event.listens_for(engine, "before_cursor_execute")
+    def _begin_first(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("SAVEPOINT") and not conn.connection.dbapi_connection.in_transaction:
+            cursor.execute("BEGIN")
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
@@ -141,6 +155,7 @@ def make_engine(url: str, **kwargs) -> Engine:
             cursor.close()
 
         _serialise_sqlite_writers(engine)
+        _savepoints_inside_transactions(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.kernel import batches, outbox, periods
+from services.kernel.db import insert_rows
 from services.kernel import policy as policy_port
 from services.kernel.errors import Conflict, ValidationFailed
 from services.kernel.ids import new_id
@@ -163,7 +164,7 @@ def rate_sheet(session: Session, policy, data: dict, now: datetime) -> dict:
             {"household_id": r["household_id"], "hamlet_id": hamlet_id, "units": r["stars"],
              "source_ref": r["rating_id"], "reason": f"乡风文明评比 {quarter}: {r['stars']} stars"}
             for r in rated if r["stars"]])}
-    session.execute(insert(Rating), [
+    insert_rows(session, Rating, [
         {"rating_id": r["rating_id"], "household_id": r["household_id"], "quarter": quarter, "stars": r["stars"],
          "nominations": list(r.get("nominations") or []), "rated_by": data["rated_by"],
          "entry_id": entries[r["rating_id"]].entry_id if r["rating_id"] in entries else None, "created_at": now}

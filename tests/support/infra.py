@@ -119,6 +119,24 @@ class VhostManager:
         types = dict(line.split("\t")[:2] for line in listing.splitlines() if "\t" in line)
         return types[name]
 
+    def queue_depths(self, uri: str) -> dict[str, tuple[int, int]]:
+        """``{queue: (ready, unacknowledged)}`` for every queue of the vhost: whether its
+        consumers have applied everything sent so far."""
+        vhost = urlsplit(uri).path.lstrip("/") or "/"
+        if self._use_http:
+            answer = requests.get(f"{self.mgmt}/api/queues/{quote(vhost, safe='')}", timeout=30)
+            answer.raise_for_status()
+            return {q["name"]: (q.get("messages_ready", 0), q.get("messages_unacknowledged", 0))
+                    for q in answer.json()}
+        listing = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "messages_ready",
+                                  "messages_unacknowledged"], check=True, capture_output=True, text=True).stdout
+        depths = {}
+        for line in listing.splitlines():
+            parts = line.split("\t")
+            if len(parts) == 3 and parts[1].isdigit():
+                depths[parts[0]] = (int(parts[1]), int(parts[2]))
+        return depths
+
     def delete(self, uri: str) -> None:
         vhost = urlsplit(uri).path.lstrip("/")
         if self._use_http:

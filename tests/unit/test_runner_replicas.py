@@ -27,3 +27,17 @@ def test_a_replicated_service_is_one_supervisord_program_with_numbered_processes
     assert "scoring-%(process_num)d.log" in scoring
     rules = text.split("[program:rules]", 1)[1].split("[program:", 1)[0]
     assert "numprocs" not in rules
+
+
+def test_cocreate_profile_runs_each_process_under_cprofile(tmp_path, monkeypatch):
+    monkeypatch.setenv("COCREATE_PROFILE", str(tmp_path / "prof"))
+    text = runner.write_config(str(tmp_path), str(tmp_path / "logs")).read_text()
+    for name in runner.read_procfile():
+        program = text.split(f"[program:{name}]", 1)[1].split("[program:", 1)[0]
+        command = program.split("command=", 1)[1].split("\n", 1)[0]
+        assert f"-m services.profiled {tmp_path / 'prof' / name} " in command, command
+        assert "nameko run" in command
+    gateway = text.split("[program:gateway]", 1)[1].split("[program:", 1)[0]
+    assert "MAX_WORKERS=100" in gateway
+    monkeypatch.delenv("COCREATE_PROFILE")
+    assert "services.profiled" not in runner.write_config(str(tmp_path), str(tmp_path / "logs")).read_text()

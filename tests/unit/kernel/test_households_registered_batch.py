@@ -11,9 +11,15 @@ from services.identity import models as identity_models, places
 from services.kernel import db, events
 from services.management import linkage, models as management_models
 from services.notifications import board, models as notification_models
+from services.proposals import models as proposals_models, registers
 from services.scoring import models as scoring_models, sources
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
+
+
+def person(rid: str, name: str, head: bool = False, party: bool = False) -> dict:
+    return {"resident_id": rid, "name": name, "is_head": head, "party_member": party,
+            "party_category": "in_office" if party else None, "cadre": False}
 
 
 def household(n: int, **extra) -> dict:
@@ -22,8 +28,13 @@ def household(n: int, **extra) -> dict:
             "village_name": "伍桂墩村", "hamlet_name": "一组", **extra}
 
 
-FIRST = [household(1), household(2, hub_household_id="hh1"), household(3)]
-SECOND = [household(2, hub_household_id="hh1", head_name="户主二"), household(4)]  # one changed, one new
+FIRST = [household(1, residents=[person("r1", "张一", True, True), person("r1b", "张一妻")]),
+         household(2, hub_household_id="hh1", residents=[person("r2", "李二", True), person("r2b", "李二子")]),
+         household(3)]
+# one changed (a resident gone, one renamed, one added), one new
+SECOND = [household(2, hub_household_id="hh1", head_name="户主二",
+                    residents=[person("r2", "李二二", True), person("r2c", "李二女", party=True)]),
+          household(4, residents=[person("r4", "王四", True)])]
 
 
 def sessions_for(models, tmp_path, name):
@@ -51,7 +62,7 @@ def event(batch):
         "households.registered", {"village_id": "v1", "town_id": "t1", "households": batch}))
 
 
-@pytest.mark.parametrize("service", ["identity", "scoring", "management", "notifications"])
+@pytest.mark.parametrize("service", ["identity", "scoring", "management", "notifications", "proposals"])
 def test_a_batch_leaves_the_read_model_as_one_event_per_household_would(tmp_path, service):
     one_by_one = sessions_for(_MODELS[service], tmp_path, "single")
     batched = sessions_for(_MODELS[service], tmp_path, "batch")
@@ -74,7 +85,7 @@ def test_a_batch_leaves_the_read_model_as_one_event_per_household_would(tmp_path
 
 
 _MODELS = {"identity": identity_models, "scoring": scoring_models, "management": management_models,
-           "notifications": notification_models}
+           "notifications": notification_models, "proposals": proposals_models}
 _HANDLERS = {
     "identity": (places.household_registered,
                  lambda s, e: places.households_registered(s, e.data),
@@ -92,4 +103,10 @@ _HANDLERS = {
     "notifications": (lambda s, d: board.register_place(s, d),
                       lambda s, e: board.project(s, e, NOW),
                       lambda s: rows(s, notification_models.BoardPlace, "id", "kind", "name", "village_id")),
+    "proposals": (lambda s, d: registers.household_registered(s, NOW, d),
+                  lambda s, e: registers.households_registered(s, NOW, e.data),
+                  lambda s: rows(s, proposals_models.RosterHousehold, "household_id", "village_id", "hamlet_id",
+                                 "head_name")
+                  + rows(s, proposals_models.RosterResident, "resident_id", "household_id", "village_id",
+                         "hamlet_id", "name", "is_head", "party_member", "cadre")),
 }

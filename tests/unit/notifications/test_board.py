@@ -149,3 +149,34 @@ def test_adopted_review_opinions_stay_on_the_board_until_carried_out(village):
     lines = [r["headline"] for r in view["reviews"]]
     assert "评议意见「老街路灯太少」已落实：6 盏路灯已亮" in lines
     assert "评议意见「老街路灯太少」已采纳：加装 6 盏路灯，责任人 伍建国，2026-07-31 前落实" in lines
+
+
+def test_a_contribution_batch_leaves_the_board_rows_its_entries_would_one_by_one(tmp_path):
+    """``contribution.batch_recorded`` (read in a few queries, written in one INSERT) makes each
+    entry's row as its own ``contribution.recorded`` would: village, hamlet, key, names in headlines."""
+    story = village_events()
+    places = [e for e in story if e.name in ("household.registered", "project.registered")]
+    singles = [e for e in story if e.name == "contribution.recorded"]
+    # and one of an unknown household (no name, no village yet) and one of a household without a project
+    extra = {"entry_id": "e9", "kind": "money", "household_id": "nobody-1", "resident_id": None, "hamlet_id": "wgd-9",
+             "project_id": None, "hours": None, "amount": "10.00", "items": None, "reversal_of": None, "source": "crowd"}
+    plain = {**singles[1].envelope["data"], "entry_id": "e10", "project_id": None}
+    entries = [e.envelope["data"] for e in singles] + [extra, plain]
+    singles += [ev("contribution.recorded", extra, minutes=47), ev("contribution.recorded", plain, minutes=48)]
+    batch = ev("contribution.batch_recorded", {"batch_id": "b1", "recorded_by": "wgd-secretary", "entries": entries},
+               minutes=47)
+
+    def board_rows(name, evs):
+        engine = db.make_engine(f"sqlite:///{tmp_path}/{name}.sqlite")
+        Base.metadata.create_all(engine)
+        db.create_all(engine)
+        with db.session_factory(engine)() as s:
+            feed_all(s, places + evs)
+            return sorted(((i.key, i.village_id, i.hamlet_id, i.household_id, i.project_id, i.section, i.cause_type,
+                            i.headline, json.dumps(i.facts, sort_keys=True))
+                           for i in s.scalars(select(BoardItem).where(BoardItem.section == "contribution"))), key=repr)
+
+    one_by_one = board_rows("single", singles)
+    assert board_rows("batch", [batch]) == one_by_one
+    assert len(one_by_one) == 7 and any(row[1] is None for row in one_by_one)
+    assert any("伍长林" in row[7] for row in one_by_one)
