@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, select, union
 from sqlalchemy.orm import Session, aliased
 
 from services.kernel import outbox, periods
@@ -173,6 +173,72 @@ def count_household(session: Session, rule: dict, hamlet_id: str, household_id: 
                "participating_households": stored.participating + delta, "roster_households": stored.households,
                "rate": _rate(stored.participating + delta, stored.households)}
     return _store(session, hamlet_id, period, current, rule, at, now)
+
+
+CHUNK = 400  # households per query: with their batch entries, well under any bind-parameter limit
+
+
+def _took_part_before(session: Session, households: dict[str, list[str]], start: datetime, end: datetime,
+                      counts) -> set[str]:
+    """Of ``households`` (id -> the batch's entries of it), those that took part in [start, end)
+    without the batch: an entry of theirs not written by the batch and not reversed, or an
+    attendance of a counted kind. One query per few hundred households, whatever the ledger's size."""
+    start, end = utc(start), utc(end)
+    found: set[str] = set()
+    kinds = [k for k in ("meeting", "activity", "co_management") if k in counts]
+    ids = sorted(households)
+    for first in range(0, len(ids), CHUNK):
+        chunk = ids[first:first + CHUNK]
+        queries = []
+        if "contribution" in counts:
+            entry, reversal = models.LedgerEntry, aliased(models.LedgerEntry)
+            batch = [entry_id for household_id in chunk for entry_id in households[household_id]]
+            queries.append(select(entry.household_id).where(
+                entry.household_id.in_(chunk), entry.recorded_at >= start, entry.recorded_at < end,
+                entry.reversal_of.is_(None), entry.id.not_in(batch),
+                ~exists().where(reversal.reversal_of == entry.id)))
+        if kinds:
+            queries.append(select(models.Attendance.household_id).where(
+                models.Attendance.household_id.in_(chunk), models.Attendance.kind.in_(kinds),
+                models.Attendance.held_at >= start, models.Attendance.held_at < end))
+        if queries:
+            found.update(session.scalars(union(*queries) if len(queries) > 1 else queries[0].distinct()))
+    return found
+
+
+def count_batch(session: Session, rule: dict, touched: dict[tuple[str, str], tuple[datetime, dict[str, list[str]]]],
+                now: datetime | None = None) -> list[dict]:
+    """A batch's new entries (none a reversal): ``touched`` maps each (hamlet, period) to the
+    time counted and the batch's households there with their entry ids. Each stored count moves
+    by the batch's households that had not taken part in the period before it — found from those
+    households' own rows, never a recount of the hamlet. A hamlet and period with nothing stored,
+    or stored under other counted kinds, is recounted (:func:`refresh`). The hamlets are locked
+    in sorted order before anything is read (see :func:`_lock_hamlet`)."""
+    key, changed, moving = _counts_key(rule["counts"]), [], {}
+    for hamlet_id in sorted({hamlet_id for hamlet_id, _period in touched}):
+        _lock_hamlet(session, hamlet_id)
+    for (hamlet_id, period), (when, households) in sorted(touched.items()):
+        stored = session.get(models.Participation, (hamlet_id, period), populate_existing=True)
+        if stored is None or stored.counts != key:
+            changed.append(refresh(session, None, hamlet_id, when, rule, now))
+        elif "contribution" in rule["counts"]:  # otherwise entries move nothing
+            moving[(hamlet_id, period)] = (when, households, stored)
+    for period in sorted({period for _hamlet, period in moving}):
+        window, start, end = periods.bounds(period)
+        households = {household_id: entry_ids for (_hamlet, p), (_when, found, _stored) in moving.items()
+                      if p == period for household_id, entry_ids in found.items()}
+        before = _took_part_before(session, households, start, end, rule["counts"])
+        for (hamlet_id, p), (when, found, stored) in sorted(moving.items()):
+            if p != period:
+                continue
+            delta = len(set(found) - before)
+            if not delta:
+                continue
+            part = stored.participating + delta
+            changed.append(_store(session, hamlet_id, period, {
+                "hamlet_id": hamlet_id, "period": period, "window": window, "participating_households": part,
+                "roster_households": stored.households, "rate": _rate(part, stored.households)}, rule, when, now))
+    return changed
 
 
 def record_attendance(session: Session, policy, kind: str, ref_id: str, held_at: datetime,

@@ -147,3 +147,73 @@ def test_sponsor_rows_of_one_batch_are_held_to_the_plan_together(session, policy
         {"kind": "money", "household_id": "hh1", "amount": "150", "source": "sponsor", "project_id": "p1"},
         {"kind": "money", "household_id": "hh2", "amount": "50", "source": "sponsor", "project_id": "p1"}]))
     assert [w["amount"] for w in written] == ["150.00", "50.00"]
+
+
+def test_a_batch_moves_participation_by_its_new_households_and_equals_a_recount(session, policy, clock, project):
+    """Batches count incrementally (participation.count_batch): after every step of a mix of
+    batches, single entries, reversals and meetings — households repeated within and across
+    batches, two hamlets, two quarters — the stored count is what a full recount finds."""
+    from datetime import datetime, timezone
+
+    from services.contributions import participation
+    rule = participation.rules(policy)
+    july = datetime(2026, 7, 15, 2, 0, tzinfo=timezone.utc)
+
+    def stored():
+        return {(row.hamlet_id, row.period): row.participating
+                for row in session.query(models.Participation).populate_existing()}
+
+    def recount():
+        found = {}
+        for hamlet_id in ("h1", "h2"):
+            for period in ("2026Q2", "2026Q3"):
+                part = participation.measure(session, hamlet_id, period, rule["counts"])["participating_households"]
+                if part:
+                    found[(hamlet_id, period)] = part
+        return found
+
+    def batch(now, *households):
+        return recording.record_batch(session, policy, now, rows(
+            [{"household_id": h, "amount": "10"} for h in households], kind="money", source="crowd"))
+
+    def check(expected):
+        assert stored() == recount() == expected
+
+    first = batch(clock.now(), "hh1", "hh1", "hh2", "hh5")  # nothing stored yet: counted in full
+    check({("h1", "2026Q2"): 2, ("h2", "2026Q2"): 1})
+    recording.record(session, policy, clock.now(), {"kind": "people", "resident_id": "r3", "role": "volunteer"})
+    check({("h1", "2026Q2"): 3, ("h2", "2026Q2"): 1})
+    second = batch(clock.now(), "hh1", "hh3", "hh4", "hh6", "hh4")  # only hh4 and hh6 are new
+    check({("h1", "2026Q2"): 4, ("h2", "2026Q2"): 2})
+    fours = [w["entry_id"] for w in second if w["household_id"] == "hh4"]
+    recording.reverse(session, policy, clock.now(), fours[0], "twice by mistake")
+    check({("h1", "2026Q2"): 4, ("h2", "2026Q2"): 2})  # hh4 keeps its other entry
+    recording.reverse(session, policy, clock.now(), fours[1], "not hh4 at all")
+    check({("h1", "2026Q2"): 3, ("h2", "2026Q2"): 2})
+    for entry in first:
+        if entry["household_id"] == "hh5":
+            recording.reverse(session, policy, clock.now(), entry["entry_id"], "wrong hamlet book")
+    check({("h1", "2026Q2"): 3, ("h2", "2026Q2"): 1})
+    batch(clock.now(), "hh4", "hh5", "hh2")  # hh4 and hh5 had only reversed entries: they count again
+    check({("h1", "2026Q2"): 4, ("h2", "2026Q2"): 2})
+    # next quarter: a meeting first, then a batch where only the households not at the meeting are new
+    participation.record_attendance(session, policy, "meeting", "m7", july, ["hh2", "hh6"], [])
+    check({("h1", "2026Q2"): 4, ("h2", "2026Q2"): 2, ("h1", "2026Q3"): 1, ("h2", "2026Q3"): 1})
+    batch(july, "hh2", "hh1", "hh6", "hh1")
+    check({("h1", "2026Q2"): 4, ("h2", "2026Q2"): 2, ("h1", "2026Q3"): 2, ("h2", "2026Q3"): 1})
+    batch(july, "hh3", "hh4", "hh5", "hh6")
+    check({("h1", "2026Q2"): 4, ("h2", "2026Q2"): 2, ("h1", "2026Q3"): 4, ("h2", "2026Q3"): 2})
+    moved = [d["participating_households"] for _, d in emitted(session, "participation.changed")
+             if d["hamlet_id"] == "h1" and d["period"] == "2026Q2"]
+    assert moved == [2, 3, 4, 3, 4]  # every change announced once, no-change batches silent
+
+
+def test_under_a_rule_that_counts_only_meetings_a_batch_moves_nothing(session, clock, project):
+    from services.contributions import participation
+    policy = FixturePolicy(participation={"counts": ["meeting"], "window": "quarter"})
+    participation.record_attendance(session, policy, "meeting", "m1", clock.now(), ["hh1"], [])
+    recording.record_batch(session, policy, clock.now(), rows(
+        [{"household_id": h, "amount": "10"} for h in ("hh2", "hh3")], kind="money", source="crowd"))
+    row = session.get(models.Participation, ("h1", "2026Q2"))
+    assert (row.participating, row.households) == (1, 4)
+    assert participation.measure(session, "h1", "2026Q2", ["meeting"])["participating_households"] == 1
