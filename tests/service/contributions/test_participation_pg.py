@@ -28,6 +28,11 @@ BATCHES = {
                [{"household_id": h, "quantity": "1"} for h in ("hh1", "hh2")]],
     "money": [{"kind": "money", "source": "crowd"},
               [{"household_id": h, "amount": "50"} for h in ("hh3", "hh4", "hh5")]],
+    # both name hh2: once counted already, the two batches move the stored count (count_batch)
+    "labour_again": [{"kind": "labour", "project_id": "p1", "unit": "days"},
+                     [{"household_id": h, "quantity": "1"} for h in ("hh1", "hh2", "hh3")]],
+    "money_again": [{"kind": "money", "source": "crowd"},
+                    [{"household_id": h, "amount": "50"} for h in ("hh2", "hh4", "hh6")]],
 }
 
 
@@ -70,19 +75,40 @@ def db(postgres_url):
     engine.dispose()
 
 
-def test_two_batches_of_one_hamlet_at_once_both_count(db):
-    url, sessions = db
+def _both_at_once(url, names):
     ctx = multiprocessing.get_context("spawn")
     counting, results = ctx.Barrier(2), ctx.Queue()
-    procs = [ctx.Process(target=_record, args=(url, which, counting, results)) for which in BATCHES]
+    procs = [ctx.Process(target=_record, args=(url, which, counting, results)) for which in names]
     for proc in procs:
         proc.start()
     outcomes = [results.get(timeout=120) for _ in procs]
     for proc in procs:
         proc.join(timeout=60)
     assert outcomes == ["ok", "ok"], outcomes
+
+
+def test_two_batches_of_one_hamlet_at_once_both_count(db):
+    url, sessions = db
+    _both_at_once(url, ["labour", "money"])
     with sessions() as session:
         rate = session.get(models.Participation, ("h1", "2026Q2"))
         # hh1, hh2 (labour) and hh3, hh4 (money) of h1's four households; hh5 is in h2
         assert (rate.participating, rate.households) == (4, 4)
         assert session.get(models.Participation, ("h2", "2026Q2")).participating == 1
+
+
+def test_two_batches_counted_on_a_stored_count_at_once_count_a_shared_household_once(db):
+    url, sessions = db
+    with sessions() as session:  # hh1 (h1) and hh5 (h2) took part already: both hamlets have a stored count
+        rows = batches.load_rows(schemas.ContributionIn(), [{"household_id": "hh1", "amount": "5"},
+                                                            {"household_id": "hh5", "amount": "5"}],
+                                 "entries", extra={"kind": "money", "source": "crowd"})
+        recording.record_batch(session, FixturePolicy(), NOW, rows)
+        session.commit()
+    _both_at_once(url, ["labour_again", "money_again"])
+    with sessions() as session:
+        rule = participation.rules(FixturePolicy())
+        for hamlet_id, expected in (("h1", (4, 4)), ("h2", (2, 2))):
+            rate = session.get(models.Participation, (hamlet_id, "2026Q2"))
+            assert (rate.participating, rate.households) == expected
+            assert participation.measure(session, hamlet_id, "2026Q2", rule["counts"])["participating_households"] == expected[0]
