@@ -116,6 +116,33 @@ class PolicyPublished(Schema):
     warnings = fields.List(fields.String(), load_default=list)  # acknowledged by the publisher
 
 
+class LoggedDecision(Schema):
+    """One decision taken in-process by a service's policy client, as the rules service logs it."""
+
+    id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    area = fields.String(required=True)
+    version = fields.Integer(required=True)
+    rule_id = fields.String(required=True)
+    outcome = fields.String(required=True)
+    facts = fields.Dict(required=True)
+    values = fields.Dict(load_default=dict)
+    reason = fields.String(load_default="")
+    decided_at = fields.String(required=True)
+
+
+class PolicyDecisionsLogged(Schema):
+    """Decisions a service took with the published rules in-process (``services.kernel.
+    policy_client``), each with its rule and version, for the rules service's decision log.
+
+    Emitted by the deciding service (contributions, scoring, ...) in the transaction of the work
+    that asked for them, so a decision is logged exactly when that work is committed; published
+    to the rules exchange because the decision log is the rules service's."""
+
+    service = fields.String(required=True)
+    decisions = fields.List(fields.Nested(LoggedDecision), required=True,
+                            validate=validate.Length(min=1, max=1000))
+
+
 declare("points.decided", SOURCE, PointsDecided,
         description="points granted or deducted for a deed, by rule", audience="household")
 declare("funding_round.allocated", SOURCE, FundingRoundAllocated,
@@ -129,3 +156,6 @@ declare("deadline.escalated", SOURCE, DeadlineEscalated,
 declare("policy.published", SOURCE, PolicyPublished,
         description="公示 new versions of rule files published by policy staff (who, when, why)",
         audience="public")
+declare("policy.decisions_logged", SOURCE, PolicyDecisionsLogged,
+        description="decisions taken in-process by a service's policy client, for the decision log",
+        audience="internal")
