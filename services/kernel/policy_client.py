@@ -25,6 +25,8 @@ from datetime import datetime, timezone
 
 from kombu.utils import json as kjson
 
+from . import catalogue  # noqa: F401  (registers policy.decisions_logged)
+
 LOG_EVENT = "policy.decisions_logged"
 LOG_CHUNK = 500  # decisions per event (the schema allows 1000)
 
