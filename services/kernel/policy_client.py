@@ -18,6 +18,7 @@ exactly what the rules service would have answered, errors included.
 """
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections.abc import Callable
@@ -32,8 +33,13 @@ LOG_CHUNK = 500  # decisions per event (the schema allows 1000)
 
 
 def _wire(value):
-    """``value`` as it would arrive over RPC (nameko serialises with kombu's JSON)."""
-    return kjson.loads(kjson.dumps(value))
+    """``value`` as it would arrive over RPC (nameko serialises with kombu's JSON): a fresh
+    copy in JSON's types. Plain JSON values take the C encoder; anything else (Decimal, dates,
+    UUIDs) kombu's own, as on the wire."""
+    try:
+        return json.loads(json.dumps(value, ensure_ascii=False))
+    except TypeError:
+        return kjson.loads(kjson.dumps(value))
 
 
 class LocalRules:
@@ -89,7 +95,8 @@ class LocalRules:
     def decide(self, area: str, facts: dict) -> tuple[dict, dict]:
         """``(decision, log record)``: the decision as the rules service answers it."""
         facts = _wire(facts)
-        decision = _wire(self.book.decide(area, facts))
+        # the engine's answers are JSON values already (``engine.json_safe``): no second copy
+        decision = self.book.decide(area, facts)
         record = self.record(decision, facts)
         decision["decision_id"] = record["id"]
         return decision, record

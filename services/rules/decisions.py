@@ -78,8 +78,7 @@ class LoggedBook:
         answers = [self._book.decide(area, facts) for facts in facts_list]
         session = self._session()
         if session is not None and answers:
-            now = self._clock()
-            rows = [row(decision, facts, now) for decision, facts in zip(answers, facts_list)]
+            rows = [row(decision, facts, self._clock()) for decision, facts in zip(answers, facts_list)]
             for decision, logged in zip(answers, rows):
                 decision["decision_id"] = logged["id"]
             record_many(session, rows)
