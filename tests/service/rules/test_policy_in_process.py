@@ -9,6 +9,7 @@ from services.kernel import policy as policy_port
 from services.kernel.db import make_base
 from services.kernel.nameko_ext import Database, Policy, api, topology
 from services.rules.service import RulesService
+from tests.integration.test_least_privilege import users  # noqa: F401  (fixture)
 from tests.support.wait import until
 from tests.unit.rules.helpers import bump_version, copy_rules, edit, version_of
 
@@ -126,3 +127,29 @@ def test_until_the_rules_are_loaded_decisions_go_over_rpc(container_factory, con
         answer = asking.ask("funding_mix", {"crowd_share": 0.15, "grant_requested": True})
         assert answer["in_process"] is False and answer["outcome"] == "release"
         assert rules.decision(answer["decision_id"])["outcome"] == "release"
+
+
+def test_on_their_own_broker_users_the_client_loads_hears_publications_and_logs(
+        vhosts, amqp_uri, container_factory, config, folder, users):
+    """deploy/rabbitmq/permissions.json lets a service's user hold its own policy.published
+    queue, fetch the published set and publish its decision log on the rules exchange."""
+    from tests.integration.test_least_privilege import _grant
+    topology.apply(amqp_uri, [RulesService, AskingService])
+    rules_uri = _grant(vhosts, amqp_uri, RulesService, users)
+    asking_uri = _grant(vhosts, amqp_uri, AskingService, users)
+    container_factory(RulesService, {**config, "AMQP_URI": rules_uri}).start()
+    container_factory(AskingService, {**config, "AMQP_URI": asking_uri}).start()
+    v = version_of(folder / "major_matter.yaml")
+    facts = {"scope": "village", "estimated_budget": 80000}
+    with ServiceRpcProxy("asking", config) as asking, ServiceRpcProxy("rules", config) as rules:
+        until(asking.in_process, timeout=60, message="the published rules loaded in-process")
+        first = asking.ask("major_matter", facts)
+        assert (first["in_process"], first["outcome"], first["rule"]["version"]) == (True, "ordinary", v)
+        until(lambda: _logged(rules, first["decision_id"]), timeout=30, message="the decision logged")
+
+        edit(folder / "major_matter.yaml", "major_budget_yuan: 100000", "major_budget_yuan: 50000")
+        bump_version(folder / "major_matter.yaml")
+        rules.publish(_draft(folder))
+        after = until(lambda: (lambda d: d if d["rule"]["version"] == v + 1 else None)(
+            asking.ask("major_matter", facts)), timeout=60, message="the publication heard in-process")
+        assert after["in_process"] is True and after["outcome"] == "major"
