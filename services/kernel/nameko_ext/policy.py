@@ -70,7 +70,9 @@ class Policy(DependencyProvider):
         config = self.container.config
         self.service = self.container.service_name
         self.amqp_uri = config["AMQP_URI"]
-        self.enabled = bool(config.get("POLICY_IN_PROCESS", True))
+        enabled = config.get("POLICY_IN_PROCESS", True)
+        self.enabled = (str(enabled).strip().lower() not in ("false", "0", "no", "off", "")
+                        if isinstance(enabled, str) else bool(enabled))
         self.interval = float(config.get("POLICY_REFRESH_INTERVAL", 60.0))
         self.rpc_timeout = float(config.get("POLICY_FETCH_TIMEOUT", 30.0))
         self.local = LocalRules(self._fetch)
