@@ -86,7 +86,7 @@ class Policy(DependencyProvider):
             maker = self.database.sessionmaker
             sa_event.listen(maker, "before_commit", self._before_commit)
             sa_event.listen(maker, "after_commit", self._after_commit)
-            sa_event.listen(maker, "after_rollback", self._after_rollback)
+            sa_event.listen(maker, "after_soft_rollback", self._after_rollback)
         if self.enabled:
             self.container.spawn_managed_thread(self._keep_current, identifier="policy_client")
 
@@ -174,9 +174,12 @@ class Policy(DependencyProvider):
             self.database.relay.nudge()
 
     @staticmethod
-    def _after_rollback(session):
-        session.info.pop(LOG_KEY, None)
-        session.info.pop(NUDGE_KEY, None)
+    def _after_rollback(session, previous_transaction):
+        """The work is undone (every rollback of the whole transaction, whether or not it had
+        reached the database): so are its decisions. A savepoint's rollback keeps them."""
+        if not previous_transaction.nested:
+            session.info.pop(LOG_KEY, None)
+            session.info.pop(NUDGE_KEY, None)
 
 
 class _Port:
