@@ -150,7 +150,8 @@ def through_service(amqp_uri: str, seconds: float, callers: int = 8, batch: bool
                         cluster.rules.decide(*_facts(i))
                         counts[k] += 1
                 except Exception as exc:  # noqa: BLE001
-                    failures.append(repr(exc)[:200])
+                    import traceback
+                    failures.append(repr(exc)[:200] + "\n" + traceback.format_exc()[-1500:])
                     if len(failures) > 20:
                         return
                 i += callers
