@@ -58,6 +58,9 @@ def test_a_published_deed_prices_the_next_entry_in_scoring_and_the_decision_is_l
     published = stack.cocreate("rules", "publish", "--dir", str(draft), "-m", "增设夜间巡灯加分",
                                "--author", "county-policy-wang")
     assert published.returncode == 0, published.stdout + published.stderr
+    # the stack's own draft folder follows what was published (other tests publish from it)
+    (stack.rules_dir / "civility_points.yaml").write_text(
+        (draft / "civility_points.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     assert f"civility_points" in published.stdout and f"v{new_version}" in published.stdout
 
     def priced():
