@@ -1,7 +1,7 @@
 """``python -m bench`` (``make bench``): the platform suite (``bench/suite.py``): one table,
 ``bench/results/latest.json`` and a chart. ``python -m bench NAME ...``: those modules'
-``main()`` alone (``bare_broker``, ``interactive``, ``rules_service``, ``replicas``,
-``rules_memory``, ``board_page``, ``roster_import``, ``outbox_relay``, ``quarter``); options after
+``main()`` alone (``bare_broker``, ``interactive``, ``interactive_quarter``, ``rpc_overhead``,
+``rules_service``, ``replicas``, ``rules_memory``, ``board_page``, ``roster_import``, ``outbox_relay``, ``quarter``); options after
 a name go to that module (``python -m bench quarter --scale 0.1``)."""
 from __future__ import annotations
 

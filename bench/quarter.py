@@ -97,14 +97,19 @@ def _commands(size: dict, layout: dict) -> list[tuple[str, str, dict]]:
 
 def run(scale: float | None = None, postgres_url: str | None = None, workers: int = 4,
         extra_settings: dict | None = None, stats: dict | None = None, verify=None,
-        settle: bool = False) -> tuple[int, float]:
+        settle: bool = False, during=None) -> tuple[int, float]:
     """The quarter on a fresh stack; ``(records, seconds)``. ``postgres_url``: a server URL
     (each service gets a database of its own there), else SQLite. ``extra_settings``: more of
     the stack's environment (``COCREATE_REPLICAS``); ``stats``, if given, gets the CPU use of the
     timed part (``bench/cpu.py``) and what ``verify({service: database URL}, commands)`` returned,
     called once the last effect is visible and before the stack stops. ``settle``: before the
     clock starts, wait until every event queue is empty (the roster's events are still being
-    applied by the other services once scoring knows the last household)."""
+    applied by the other services once scoring knows the last household).
+
+    ``during(stack) -> go(flowing)``: set up once the county is ready (not timed); ``go`` then runs
+    in a thread from the first timed command, with ``flowing``, an Event set until the quarter's
+    last effect is visible (the interactive mix counts the requests due while it is set). The
+    stack stays up until ``go`` returns."""
     from nameko.standalone.rpc import ClusterRpcProxy
 
     import services.kernel.nameko_ext  # noqa: F401  registers our errors for RPC replies
@@ -145,6 +150,10 @@ def run(scale: float | None = None, postgres_url: str | None = None, workers: in
             print(f"  county of {size['households']} households ready in {time.perf_counter() - started:.0f}s "
                   "(roster import and its events; not timed)", flush=True)
 
+            go = during(stack) if during is not None else None
+            flowing = threading.Event()
+            side = threading.Thread(target=go, args=(flowing,), name="during-quarter") if go else None
+
             commands = _commands(size, layout)
             records = sum(len(p.get("ratings") or p.get("entries")) for _s, _m, p in commands)
             answers: dict[int, object] = {}
@@ -163,6 +172,9 @@ def run(scale: float | None = None, postgres_url: str | None = None, workers: in
             from bench import cpu
             window = cpu.Window(stack.process.pid if stack.process else None)
             started = time.perf_counter()
+            flowing.set()
+            if side is not None:
+                side.start()
             for thread in threads:
                 thread.start()
             for thread in threads:
@@ -202,12 +214,16 @@ def run(scale: float | None = None, postgres_url: str | None = None, workers: in
                 return True
             _until(feed_complete, 3600, "the catch-up feed to hold every batch event", 1)
             seconds = time.perf_counter() - started
+            flowing.clear()
             if stats is not None:
                 stats["cpu"] = window.stop()
                 if verify is not None:
                     stats["verified"] = verify(dict(databases), commands)
             return records, seconds
         finally:
+            if side is not None and side.is_alive():
+                flowing.clear()
+                side.join()
             stack.stop()
             vhosts.delete(uri)
             if postgres_url:

@@ -82,7 +82,11 @@ class Api(Rpc):
             args, kwargs = self._stamped(principal, list(args), kwargs)
         keys, digest = self._request_keys(message, context_data)
         database = find_database(self.container)
-        if database is not None:
+        # Looked up first only where an earlier answer may exist: a client's retry (its key) or a
+        # broker redelivery. A copy that is neither (a publish retried by the sender) still gets
+        # the first answer: storing its own answer under the same key fails, and the stored one
+        # is replayed (handle_result). The lookup runs on the consumer's thread, ahead of every call.
+        if database is not None and (len(keys) > 1 or message.delivery_info.get("redelivered")):
             with database.sessionmaker() as session:
                 stored = idempotency.answered(session, keys)
             if stored is not None:
