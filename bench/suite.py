@@ -14,8 +14,10 @@ directory and databases of its own:
   (``interactive_p99_during_quarter_ms``; alone: ``python -m bench interactive_quarter``);
 - **interactive** (``bench/interactive.py``): p50/p95/p99 of a read/write mix through the
   gateway at a steady 50 requests/s for 60 s;
-- **rules** (``bench/rules_service.py``): decisions/s through the service against durable_rules
-  in-process on the same facts; the service's RSS before and after many decisions;
+- **rules** (``bench/rules_service.py``): decisions/s as the services take them (the in-process
+  policy client) and through the rules service (``decide``, ``decide_many``) against bare
+  durable_rules on the same facts; the rules service's RSS before and after a million
+  decisions, and the in-process client's own;
 - **replicas** (``bench/replicas.py``): one and two replicas of scoring and contributions on
   PostgreSQL.
 
@@ -54,8 +56,8 @@ TARGETS = [
     ("ratio_to_bare", "quarter records/s ÷ bare msgs/s", "x", 1.0, "min"),
     ("interactive_p99_ms", "interactive p99 at 50 req/s", "ms", 500, "max"),
     ("interactive_p99_during_quarter_ms", "interactive p99, a quarter flowing", "ms", 500, "max"),
-    ("rules_ratio_to_bare", "rules service ÷ bare durable_rules", "x", 0.5, "min"),
-    ("rules_rss_growth_mb", "rules RSS growth over the run", "MB", 5, "max"),
+    ("rules_ratio_to_bare", "policy decisions (in-process) ÷ bare durable_rules", "x", 0.5, "min"),
+    ("rules_rss_growth_mb", "rules service RSS growth over the run", "MB", 5, "max"),
 ]
 
 
@@ -154,6 +156,9 @@ def part_rules(results: dict, stack=None) -> None:
     results["rules"] = rules
     results["rules_ratio_to_bare"] = round(rules["ratio_to_bare"], 4)
     results["rules_rss_growth_mb"] = round(rules["rss_growth_mb"], 1)
+    results["rules_service_ratio_to_bare"] = round(rules["service_ratio_to_bare"], 4)
+    local = rules.get("in_process_memory") or {}
+    results["rules_client_rss_growth_mb"] = round(local["rss_growth_mb"], 1) if "rss_growth_mb" in local else None
     if rules["memory_decisions"] < rules["memory_decisions_wanted"]:
         results["reasons"]["rules_rss_growth_mb"] = (
             f"measured over {rules['memory_decisions']:,} decisions, not "
@@ -244,12 +249,15 @@ def table(results: dict) -> str:
         ("interactive p50 / p95 / p99 ms while a quarter flows",
          None if not (results.get("quarter") or {}).get("interactive_during") else
          " / ".join(fmt(results["quarter"]["interactive_during"][k]) for k in ("p50_ms", "p95_ms", "p99_ms"))),
-        ("rules decisions/s: bare / decide / decide_many", None if not results.get("rules") else
-         f"{fmt(results['rules']['bare_per_s'])} / {fmt(results['rules']['single_per_s'])} / "
-         f"{fmt(results['rules'].get('batch_per_s'))}"),
-        ("rules RSS MB before -> after (decisions)", None if not results.get("rules") else
+        ("rules decisions/s: bare / in-process / decide / decide_many", None if not results.get("rules") else
+         f"{fmt(results['rules']['bare_per_s'])} / {fmt(results['rules'].get('in_process_per_s'))} / "
+         f"{fmt(results['rules']['single_per_s'])} / {fmt(results['rules'].get('batch_per_s'))}"),
+        ("rules service RSS MB before -> after (decisions)", None if not results.get("rules") else
          f"{results['rules']['rss_before_mb']:.1f} -> {results['rules']['rss_after_mb']:.1f} "
          f"({results['rules']['memory_decisions']:,})"),
+        ("in-process client RSS MB before -> after (decisions)",
+         None if "decisions" not in ((results.get("rules") or {}).get("in_process_memory") or {}) else
+         "{rss_before_mb:.1f} -> {rss_after_mb:.1f} ({decisions:,})".format(**results["rules"]["in_process_memory"])),
         ("replicas events/s: 1 -> 2 (ratio)", None if not results.get("replicas") else
          f"{fmt(results['replicas']['per_s_1'])} -> {fmt(results['replicas']['per_s_2'])} "
          f"(x{results['replicas']['ratio']:.2f})"),

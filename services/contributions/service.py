@@ -10,7 +10,7 @@ from nameko.rpc import RpcProxy
 
 from services.kernel import batches
 from services.kernel.errors import ValidationFailed
-from services.kernel.nameko_ext import Caller, Clock, Database, api, on_event
+from services.kernel.nameko_ext import Caller, Clock, Database, Policy, api, on_event
 
 from . import (actors, demolitions, exports, funding, identity, ledger, participation, projects,
                recording, roster, roster_views, schemas, views)
@@ -35,7 +35,7 @@ class ContributionsService:
     places = staticmethod(roster.places)  # for the scope guard (kernel Api)
     caller = Caller()  # who asks (services.kernel.identity); None for the platform's own calls
     db = Database()
-    policy = RpcProxy("rules")   # the policy port: decide(area, facts), params(area)
+    policy = Policy()            # the policy port: decide(area, facts), params(area)
     scoring = RpcProxy("scoring")  # points and rankings for the exports
     clock = Clock()
     vault = PersonalDataVault()

@@ -65,7 +65,7 @@ def decide_many(policy, area: str, facts_list: list[dict], outcomes: Iterable[st
     many = getattr(policy, "decide_many", None)
     answers = many(area, asked) if many is not None else [policy.decide(area, f) for f in asked]
     if not isinstance(answers, list) or len(answers) != len(asked):
-        raise _broken(area, "a batch answer of the wrong length", answers)
+        raise broken(area, "a batch answer of the wrong length", answers)
     checked = {key: decide(_Answered(answer), area, facts, outcomes)
                for key, facts, answer in zip(unique, asked, answers)}
     return [checked[key] for key in keys]

@@ -1,9 +1,8 @@
 """The management service: 三线共管 co-management over RPC. Entrypoints only: parse, call, dump."""
 from __future__ import annotations
 
-from nameko.rpc import RpcProxy
 
-from services.kernel.nameko_ext import api, Clock, Database, on_event
+from services.kernel.nameko_ext import Clock, Database, Policy, api, on_event
 
 from . import (everyone, facilities, linkage, mediation, overview, participation, register, routing,
                schemas, supervision)
@@ -17,7 +16,7 @@ class ManagementService:
     name = "management"
     places = staticmethod(linkage.places)  # for the scope guard (kernel Api)
     db = Database()
-    policy = RpcProxy("rules")      # the policy port: decide(area, facts), params(area)
+    policy = Policy()               # the policy port: decide(area, facts), params(area)
     clock = Clock()
 
     # ---- the bus -------------------------------------------------------------------------

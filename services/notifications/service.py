@@ -3,11 +3,10 @@ fan-out to people and county systems."""
 from datetime import timedelta
 
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from services.kernel.db import get_or_404
-from services.kernel.nameko_ext import Caller, Clock, Database, api, on_event
+from services.kernel.nameko_ext import Caller, Clock, Database, Policy, api, on_event
 
 from . import board, publicity, schemas, sharing
 from .dependencies import DeliveryLanes
@@ -20,7 +19,7 @@ class NotificationsService:
     clock = Clock()
     config = Config()
     lanes = DeliveryLanes()
-    policy = RpcProxy("rules")   # notice periods of 公示 come from rules/publicity.yaml
+    policy = Policy()            # notice periods of 公示 come from rules/publicity.yaml
 
     def _retention(self):
         return timedelta(days=float(self.config.get("EVENT_RETENTION_DAYS") or 90))

@@ -1,10 +1,9 @@
 """The proposals service: 五字共谋 co-planning over RPC. Entrypoints only: parse, call, dump."""
 from __future__ import annotations
 
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
-from services.kernel.nameko_ext import Caller, Clock, Database, api, on_event
+from services.kernel.nameko_ext import Caller, Clock, Database, Policy, api, on_event
 
 from . import (actors, decisions, endorsements, escalation, good_deeds, meetings, motions, registers, reports,
                schemas, suggestions)
@@ -19,7 +18,7 @@ def _query(schema, query):
 class ProposalsService:
     name = "proposals"
     db = Database()
-    policy = RpcProxy("rules")      # the policy port: decide(area, facts), params(area)
+    policy = Policy()               # the policy port: decide(area, facts), params(area)
     clock = Clock()
     caller = Caller()               # who asks (services.kernel.identity); None for the platform's own calls
 

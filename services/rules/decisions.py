@@ -15,18 +15,43 @@ from sqlalchemy.orm import Session
 
 from services.kernel.errors import NotFound, ValidationFailed
 
+from services.kernel.db import insert_rows
+
 from .engine import json_safe
 from .models import Decision
 
 
 def record(session: Session, decision: dict, facts: dict, now: datetime) -> str:
     decision_id = str(uuid.uuid4())
-    session.add(Decision(
-        id=decision_id, area=decision["policy"], version=decision["rule"]["version"],
-        rule_id=decision["rule"]["id"], outcome=decision["outcome"], facts=json_safe(facts),
-        values=json_safe(decision.get("values") or {}), reason=decision.get("reason") or "",
-        decided_at=now))
+    session.add(Decision(**row(decision, facts, now, decision_id)))
     return decision_id
+
+
+def row(decision: dict, facts: dict, now: datetime, decision_id: str | None = None) -> dict:
+    """The decision log's row of one decision (also what a policy client sends, as JSON)."""
+    return {"id": decision_id or str(uuid.uuid4()), "area": decision["policy"],
+            "version": int(decision["rule"]["version"]), "rule_id": decision["rule"]["id"],
+            "outcome": decision["outcome"], "facts": json_safe(facts),
+            "values": json_safe(decision.get("values") or {}), "reason": decision.get("reason") or "",
+            "decided_at": now}
+
+
+def record_many(session: Session, rows: list[dict]) -> None:
+    """Many decisions in one multi-row INSERT (a batch call, a policy client's log)."""
+    insert_rows(session, Decision, rows)
+
+
+def store_logged(session: Session, data: dict) -> int:
+    """Decisions a service took in-process (``policy.decisions_logged``), stored as if the
+    rules service had taken them; returns how many."""
+    rows = []
+    for item in data["decisions"]:
+        decided_at = datetime.fromisoformat(item["decided_at"])
+        rows.append({**{k: item[k] for k in ("id", "area", "version", "rule_id", "outcome", "facts")},
+                     "values": item.get("values") or {}, "reason": item.get("reason") or "",
+                     "decided_at": _aware(decided_at)})
+    record_many(session, rows)
+    return len(rows)
 
 
 class LoggedBook:
@@ -48,8 +73,16 @@ class LoggedBook:
         return decision
 
     def decide_many(self, area: str, facts_list: list[dict]) -> list[dict]:
-        """A batch of facts in one call; each decision is logged, with its rule and version."""
-        return [self.decide(area, facts) for facts in facts_list]
+        """A batch of facts in one call; each decision is logged, with its rule and version,
+        in one multi-row insert."""
+        answers = [self._book.decide(area, facts) for facts in facts_list]
+        session = self._session()
+        if session is not None and answers:
+            rows = [row(decision, facts, self._clock()) for decision, facts in zip(answers, facts_list)]
+            for decision, logged in zip(answers, rows):
+                decision["decision_id"] = logged["id"]
+            record_many(session, rows)
+        return answers
 
 
 def _aware(value: datetime) -> datetime:

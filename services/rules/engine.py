@@ -293,7 +293,7 @@ class PolicyBook:
                 value = resolve_param(policy.params, value["param"])
             elif isinstance(value, dict) and set(value) == {"fact"}:
                 value = facts.get(value["fact"])
-            values[key] = json_safe(copy.deepcopy(value))
+            values[key] = json_safe(value)  # a fresh copy of containers: params stay untouched
         return {
             "policy": policy.area, "outcome": then["outcome"], "action": then.get("action", "decide"),
             "reason": render(then["reason"], facts, policy.params), "rule": ref, "values": values,

@@ -74,6 +74,18 @@ class PublishedSource:
         return policies, problems, extra
 
 
+def published_texts(session: Session, known: str | None = None) -> dict:
+    """What a policy client loads (the same texts :class:`PublishedSource` gives the service's
+    own book): the newest published file of each area, by file name, and its fingerprint."""
+    fingerprint = published_fingerprint(session)
+    if known is not None and str(known) == fingerprint:
+        return {"fingerprint": fingerprint, "unchanged": True}
+    rows = latest(session)
+    return {"fingerprint": fingerprint, "files": {row.file: row.text for row in rows.values()},
+            "extra": {row.area: {"sha256": row.sha256, "author": row.author, "message": row.message,
+                                 "published_at": _iso(row.published_at)} for row in rows.values()}}
+
+
 # -- checking a draft ----------------------------------------------------------------------
 
 @dataclass

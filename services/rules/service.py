@@ -69,6 +69,13 @@ class RulesService:
     def status(self):
         return self.book.status()
 
+    @api
+    def published_rules(self, known=None):
+        """The published rule files in force, for a service's in-process policy client
+        (``services.kernel.policy_client``): ``{"fingerprint", "files", "extra"}``, or only
+        ``{"fingerprint", "unchanged": true}`` when the caller already holds ``known``."""
+        return publishing.published_texts(self.db, known)
+
     @api(actor={"author": "subject"})
     def publish(self, payload):
         """Check a whole draft and publish its changed files, or publish nothing and say why.
@@ -156,6 +163,11 @@ class RulesService:
     @on_event("good_deed.verified")
     def on_good_deed_verified(self, event):
         reactions.on_good_deed(self.db, self.book, event)
+
+    @on_event("policy.decisions_logged")
+    def on_decisions_logged(self, event):
+        """Decisions other services took in-process: into the decision log, in one insert."""
+        decisions.store_logged(self.db, event.data)
 
     @on_event("funding_round.closed")
     def on_funding_round_closed(self, event):

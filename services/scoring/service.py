@@ -8,7 +8,7 @@ from __future__ import annotations
 from nameko.rpc import RpcProxy
 
 from services.kernel import batches
-from services.kernel.nameko_ext import Caller, Clock, Database, api, on_event
+from services.kernel.nameko_ext import Caller, Clock, Database, Policy, api, on_event
 
 from . import (actors, assessments, households, inspections, ledger, parked, rankings, ratings, reviews,
                schemas, sources, supermarket)
@@ -22,7 +22,7 @@ class ScoringService:
     name = "scoring"
     places = staticmethod(households.places)  # for the scope guard (kernel Api)
     db = Database()
-    policy = RpcProxy("rules")
+    policy = Policy()   # the policy port: the published rules in-process, kept current
     proposals = RpcProxy("proposals")   # 半年评议: was the reviewing meeting held, with quorum
     clock = Clock()
     caller = Caller()      # who asks (services.kernel.identity); None for the platform's own calls

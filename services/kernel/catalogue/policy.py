@@ -1,5 +1,5 @@
 """Decisions of the rules service; each carries the rule id and version that made it."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from ..events import declare
 from ..fields import Id, Money, RuleRef
@@ -116,6 +116,75 @@ class PolicyPublished(Schema):
     warnings = fields.List(fields.String(), load_default=list)  # acknowledged by the publisher
 
 
+class LoggedDecision(Schema):
+    """One decision taken in-process by a service's policy client, as the rules service logs it."""
+
+    id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    area = fields.String(required=True)
+    version = fields.Integer(required=True)
+    rule_id = fields.String(required=True)
+    outcome = fields.String(required=True)
+    facts = fields.Dict(required=True)
+    values = fields.Dict(load_default=dict)
+    reason = fields.String(load_default="")
+    decided_at = fields.String(required=True)
+
+
+class _DecisionRecords(fields.List):
+    """A list of :class:`LoggedDecision` (so documented), checked item by item in plain Python:
+    one event carries hundreds of them, and a nested schema costs ~100 µs a record."""
+
+    TYPES = {"id": str, "area": str, "version": int, "rule_id": str, "outcome": str, "facts": dict,
+             "values": dict, "reason": str, "decided_at": str}
+    REQUIRED = ("id", "area", "version", "rule_id", "outcome", "facts", "decided_at")
+
+    def __init__(self, **kwargs):
+        super().__init__(fields.Nested(LoggedDecision), **kwargs)
+
+    def _check(self, value) -> list:
+        if not isinstance(value, list):
+            raise ValidationError("a list of decision records")
+        errors, out = {}, []
+        for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                errors[index] = ["not an object"]
+                continue
+            problems = [f"{key}: missing" for key in self.REQUIRED if item.get(key) is None]
+            for key, given in item.items():
+                kind = self.TYPES.get(key)
+                if kind is None:
+                    problems.append(f"{key}: unknown field")
+                elif given is not None and (not isinstance(given, kind) or (kind is int and isinstance(given, bool))):
+                    problems.append(f"{key}: expected {kind.__name__}")
+            if len(item.get("id") or "") > 36:
+                problems.append("id: longer than 36")
+            if problems:
+                errors[index] = problems
+                continue
+            out.append({**item, "values": item.get("values") or {}, "reason": item.get("reason") or ""})
+        if errors:
+            raise ValidationError(errors)
+        return out
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return self._check(value)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else list(value)
+
+
+class PolicyDecisionsLogged(Schema):
+    """Decisions a service took with the published rules in-process (``services.kernel.
+    policy_client``), each with its rule and version, for the rules service's decision log.
+
+    Emitted by the deciding service (contributions, scoring, ...) in the transaction of the work
+    that asked for them, so a decision is logged exactly when that work is committed; published
+    to the rules exchange because the decision log is the rules service's."""
+
+    service = fields.String(required=True)
+    decisions = _DecisionRecords(required=True, validate=validate.Length(min=1, max=1000))
+
+
 declare("points.decided", SOURCE, PointsDecided,
         description="points granted or deducted for a deed, by rule", audience="household")
 declare("funding_round.allocated", SOURCE, FundingRoundAllocated,
@@ -129,3 +198,6 @@ declare("deadline.escalated", SOURCE, DeadlineEscalated,
 declare("policy.published", SOURCE, PolicyPublished,
         description="公示 new versions of rule files published by policy staff (who, when, why)",
         audience="public")
+declare("policy.decisions_logged", SOURCE, PolicyDecisionsLogged,
+        description="decisions taken in-process by a service's policy client, for the decision log",
+        audience="internal")

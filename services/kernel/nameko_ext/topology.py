@@ -185,10 +185,23 @@ def permissions(service_cls) -> dict:
     own_exchange = events.exchange_for(name)
     own = _alternatives([rpc_queue, *queues, PARKED_QUEUE])
     # declaring a bound queue declares its exchange too (same arguments), hence configure on them
+    published = []
+    if uses_policy_client(service_cls):
+        # the in-process policy client: its own policy.published queues (bound to the rules
+        # exchange), and policy.decisions_logged published on the rules exchange
+        from .policy import RULES_EXCHANGE, published_queue_pattern
+        reply += "|" + re.escape(published_queue_pattern(name)) + ".*"
+        listened = {*listened, RULES_EXCHANGE}
+        published = [RULES_EXCHANGE]
     configure = f"^({own}|{reply}|{_alternatives(['nameko-rpc', own_exchange, *listened])})$"
-    write = f"^({own}|{reply}|{_alternatives(['nameko-rpc', own_exchange, 'amq.default'])})$"
+    write = f"^({own}|{reply}|{_alternatives(['nameko-rpc', own_exchange, 'amq.default', *published])})$"
     read = f"^({own}|{reply}|{_alternatives(['nameko-rpc', *listened])})$"
     return {"user": broker_user(name), "configure": configure, "write": write, "read": read}
+
+
+def uses_policy_client(service_cls) -> bool:
+    from .policy import Policy
+    return any(isinstance(value, Policy) for value in vars(service_cls).values())
 
 
 def permissions_file(service_classes, vhost: str = "/") -> dict:
