@@ -37,6 +37,13 @@ def rules(policy) -> dict:
     return {"counts": counts, "window": window, "version": answer.get("version")}
 
 
+def _not_a_reversal(entry):
+    """``reversal_of IS NULL`` in a form no index serves: as a plain IS NULL, SQLite walks the
+    unique index on ``reversal_of`` — every ordinary entry of the ledger — instead of the
+    household's own entries (the participation count then grows with the whole ledger)."""
+    return func.coalesce(entry.reversal_of, "") == ""
+
+
 def participating(session: Session, hamlet_id: str, start: datetime, end: datetime,
                   counts) -> set[str]:
     """Roster households of the hamlet that took part in [start, end)."""
@@ -47,7 +54,7 @@ def participating(session: Session, hamlet_id: str, start: datetime, end: dateti
         found.update(session.scalars(
             select(entry.household_id).join(models.Household, models.Household.id == entry.household_id)
             .where(models.Household.hamlet_id == hamlet_id, entry.recorded_at >= start,
-                   entry.recorded_at < end, entry.reversal_of.is_(None),
+                   entry.recorded_at < end, _not_a_reversal(entry),
                    ~exists().where(reversal.reversal_of == entry.id))
             .distinct()))
     kinds = [k for k in ("meeting", "activity", "co_management") if k in counts]
@@ -145,7 +152,7 @@ def took_part(session: Session, household_id: str, start: datetime, end: datetim
         entry, reversal = models.LedgerEntry, aliased(models.LedgerEntry)
         if session.scalar(select(entry.id).where(
                 entry.household_id == household_id, entry.recorded_at >= start, entry.recorded_at < end,
-                entry.reversal_of.is_(None), entry.id.not_in(leaving_out),
+                _not_a_reversal(entry), entry.id.not_in(leaving_out),
                 ~exists().where(reversal.reversal_of == entry.id, reversal.id.not_in(leaving_out))).limit(1)):
             return True
     kinds = [k for k in ("meeting", "activity", "co_management") if k in counts]
@@ -195,7 +202,7 @@ def _took_part_before(session: Session, households: dict[str, list[str]], start:
             batch = [entry_id for household_id in chunk for entry_id in households[household_id]]
             queries.append(select(entry.household_id).where(
                 entry.household_id.in_(chunk), entry.recorded_at >= start, entry.recorded_at < end,
-                entry.reversal_of.is_(None), entry.id.not_in(batch),
+                _not_a_reversal(entry), entry.id.not_in(batch),
                 ~exists().where(reversal.reversal_of == entry.id)))
         if kinds:
             queries.append(select(models.Attendance.household_id).where(
