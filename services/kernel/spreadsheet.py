@@ -197,6 +197,37 @@ def _xlsx_rows(source: Source) -> Iterator[tuple[int, list[str]]]:
         handle.close()
 
 
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
+_ROW = re.compile(rb"<(?:\w+:)?row[\s>]")
+
+
+def row_estimate(source: Source) -> int | None:
+    """About how many rows the first sheet has, for a progress bar (never for a decision): the
+    sheet's own dimension when Excel wrote one, else its size over the first rows' size; for a
+    CSV its line count. None when it cannot tell."""
+    try:
+        if source.kind in ("csv", "txt"):
+            lines = 0
+            with source.open() as raw:
+                while chunk := raw.read(1 << 20):
+                    lines += chunk.count(b"\n")
+            return lines
+        if source.kind != "xlsx":
+            return None
+        with source.open() as raw, zipfile.ZipFile(raw) as zf:
+            member = _first_sheet_member(zf)
+            size = zf.getinfo(member).file_size
+            with zf.open(member) as stream:
+                head = stream.read(1 << 18)
+        found = _DIMENSION.search(head[:4096])
+        if found and found.group(1) and int(found.group(1)) > 1:
+            return int(found.group(1))
+        rows = len(_ROW.findall(head))
+        return round(rows * size / len(head)) if rows and head else None
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return None
+
+
 def records(source: Source, columns: dict[str, tuple[str, ...]]) -> list[tuple[int, dict[str, str]]]:
     """The rows under a header row as ``(row number, {field: text})``: ``columns`` names each
     field's headers (Chinese and English, any case); other columns are ignored, blank rows skipped.
