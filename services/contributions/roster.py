@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from services.kernel import outbox
-from services.kernel.db import insert_rows
+from services.kernel.db import copy_rows, one_of
 from services.kernel.catalogue.building import HOUSEHOLDS_PER_EVENT
 from services.kernel.errors import ValidationFailed
 from services.kernel.identity import roster_places
@@ -672,7 +672,7 @@ class Checker:
             by_digest = {digest: (resident_id, line) for digest, resident_id, line in batch}
             for stored_id, digest in self.session.execute(
                     select(models.Resident.id, models.Resident.id_number_hash)
-                    .where(models.Resident.id_number_hash.in_(sorted(by_digest)))):
+                    .where(one_of(self.session, models.Resident.id_number_hash, sorted(by_digest)))):
                 resident_id, line = by_digest[digest]
                 if stored_id != resident_id:
                     self.bad(line, "id_number", f"这个身份证号已在花名册上（村民编号 {stored_id}）",
@@ -687,10 +687,11 @@ def _stored_name(session, what, ident) -> str | None:
 def _stored_party_households(session: Session, ids: set[str]) -> dict[str, bool]:
     found: dict[str, bool] = {}
     for chunk in _chunks(sorted(ids)):
-        for household_id in session.scalars(select(models.Household.id).where(models.Household.id.in_(chunk))):
+        for household_id in session.scalars(select(models.Household.id).where(
+                one_of(session, models.Household.id, chunk))):
             found[household_id] = False
         for household_id in session.scalars(select(models.Resident.household_id).where(
-                models.Resident.household_id.in_(chunk), models.Resident.party_member.is_(True))):
+                one_of(session, models.Resident.household_id, chunk), models.Resident.party_member.is_(True))):
             found[household_id] = True
     return found
 
@@ -874,7 +875,7 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
                       "size": size, "note": note}
             _compare(stored_households.get(hid), hid, values, counts, "households", new_households,
                      changed_households)
-        insert_rows(session, household_table, new_households)
+        copy_rows(session, household_table, new_households)
         _update(session, household_table, changed_households)
         new_residents, changed_residents = [], []
         residents_of = defaultdict(list)
@@ -886,7 +887,7 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
             row = stored_by_id.get(rid)
             _personal(values, row, r)
             _compare(row, rid, values, counts, "residents", new_residents, changed_residents)
-        insert_rows(session, resident_table, new_residents)
+        copy_rows(session, resident_table, new_residents)
         _update(session, resident_table, changed_residents)
         # what the other services see of each household, before and after, decides whether they hear of it
         announce: list[dict] = []
@@ -928,8 +929,8 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
 def _rows(session: Session, table, column, keys: list) -> dict:
     """Stored rows of ``table`` whose ``column`` is in ``keys``, as plain rows by id."""
     found = {}
-    for chunk in _chunks(sorted(set(keys))):
-        for row in session.execute(select(table).where(column.in_(chunk))):
+    for chunk in _chunks(sorted(set(keys)), 1000):
+        for row in session.execute(select(table).where(one_of(session, column, chunk))):
             found[row.id] = row
     return found
 
