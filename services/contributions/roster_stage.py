@@ -28,7 +28,7 @@ class Stage:
         # "" = a private on-disk temporary database, removed when closed
         self.db = sqlite3.connect("", isolation_level=None)
         self.db.executescript("""
-            PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-8000;
+            PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-4000;
             PRAGMA temp_store=FILE;
             BEGIN;
             CREATE TABLE rows (line INTEGER PRIMARY KEY, household_id TEXT NOT NULL,
