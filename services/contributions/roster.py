@@ -6,8 +6,10 @@ file for the rest), where the header row is, which rows are titles, blanks or to
 names are normalised, how ids are derived when the roster has none, and every check. A file is
 checked whole before anything is written: one bad row refuses it all, and the refusal is grouped
 for a clerk (file, row as Excel shows it, the column's own header, what is wrong, what to write).
-Applying compares with what is stored and writes only differences, in batches, so importing the
-same file twice changes nothing and a county file keeps memory flat.
+Two passes keep a county file's memory flat: pass 1 reads the file row by row, checks each row
+alone and spills it to a staging store on disk (``roster_stage``), where the checks across rows
+are SQL; pass 2 streams the households back in batches, compares them with what is stored and
+writes only differences, so importing the same file twice writes and announces nothing.
 """
 from __future__ import annotations
 
