@@ -258,7 +258,12 @@ def cmd_supervisorctl(args) -> int:
     import subprocess
 
     from services import runner
-    words = ["status"] if args.command == "ps" else [args.command, *(args.services or ["all"])]
+    if args.command == "ps":
+        words = ["status"]
+    elif args.command == "shutdown":  # every service and supervisord itself: `make run` returns
+        words = ["shutdown"]
+    else:
+        words = [args.command, *(args.services or ["all"])]
     return subprocess.call(runner.supervisorctl(args.data_dir, *words))
 
 
@@ -309,9 +314,10 @@ def build_parser() -> argparse.ArgumentParser:
     for name, what in (("ps", "the state of each service of `cocreate run`"),
                        ("restart", "restart services of `cocreate run` (default: all)"),
                        ("stop", "stop services of `cocreate run`"),
-                       ("start", "start stopped services of `cocreate run`")):
+                       ("start", "start stopped services of `cocreate run`"),
+                       ("shutdown", "stop every service and `cocreate run` itself")):
         ctl = sub.add_parser(name, help=what)
-        if name != "ps":
+        if name not in ("ps", "shutdown"):
             ctl.add_argument("services", nargs="*")
         ctl.add_argument("--data-dir", default=None)
         ctl.set_defaults(func=cmd_supervisorctl)
