@@ -13,8 +13,10 @@ in this process, without the broker) and timed: what a county file costs downstr
 
 BENCH_ROSTER_SIZES (default "10000,50000,150000"), BENCH_ROSTER_BACKENDS (default
 "sqlite,postgresql"; PostgreSQL from COCREATE_TEST_POSTGRES_URL, skipped when unset: a database
-of its own is created and dropped), BENCH_ROSTER_CONSUMERS=0 to leave out the consumers. Each import runs in its own process, so its peak RSS
-(ru_maxrss) is that import's alone; "growth" is the peak minus the RSS just before the import.
+of its own is created and dropped), BENCH_ROSTER_CONSUMERS=0 to leave out the consumers. Each
+import runs in its own process; its peak RSS is the process's VmHWM, reset just before the
+import (so it is the import's own peak, not one inherited from the parent that wrote the file);
+"growth" is that peak minus the RSS just before the import.
 Run it alone: ``flock /tmp/bench.lock python -m bench roster_import`` on a shared machine.
 """
 from __future__ import annotations
@@ -105,10 +107,38 @@ def _consumers(url_of, batches: list[dict]) -> dict:
     return timings
 
 
+def _status_kb(field: str) -> int | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def _resident_kb() -> int:
+    import resource
+    return _status_kb("VmRSS") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _reset_peak() -> None:
+    """The peak RSS from here on: Linux resets VmHWM when 5 is written to clear_refs. (ru_maxrss
+    is no good for this: a child inherits its parent's peak across fork and exec, and the parent
+    has just written a 150,000-row workbook.)"""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def _peak_kb() -> int:
+    import resource
+    return _status_kb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def one(households: int, backend: str, path: Path) -> None:
     """Runs in a child process: import, re-import, the consumers; print a JSON line."""
-    import resource
-
     from sqlalchemy import select
 
     from services.contributions import models, roster
@@ -135,7 +165,8 @@ def one(households: int, backend: str, path: Path) -> None:
                 last.update(phase=phase, at=now)
 
             options = roster.Options("t-bench", "v-bench", "某镇", "某村")
-            rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            rss_before = _resident_kb()
+            _reset_peak()
             cpu_started = time.process_time()
             started = time.perf_counter()
             last.update(phase="reading", at=started)
@@ -146,7 +177,7 @@ def one(households: int, backend: str, path: Path) -> None:
             progress("done", 0, 0)
             first = time.perf_counter() - started
             cpu = time.process_time() - cpu_started
-            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            rss = _peak_kb()
             started = time.perf_counter()
             with sessions() as session:
                 again = roster.import_source(session, spreadsheet.Source.of_path(path), SystemClock(), None, options)
