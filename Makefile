@@ -14,14 +14,15 @@ endif
 
 install: $(BIN)/.installed browser ## virtualenv with everything, and a browser for the board's tests
 
-# The board's browser tests drive Debian's chromium (no browser download) with a CJK font.
+# The board's browser tests drive Debian's chromium (no browser download) with a CJK font; the
+# deploy tests run Debian's docker-compose (`config` only: no engine) on the compose file.
 # apt-get runs only when something is missing and we are root; otherwise it says what to do.
 browser:
-	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1 || ! command -v docker-compose >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose; \
 	  else \
-	    echo "chromium or fonts-noto-cjk missing: as root, apt-get install -y chromium fonts-noto-cjk" >&2; \
+	    echo "chromium, fonts-noto-cjk or docker-compose missing: as root, apt-get install -y chromium fonts-noto-cjk docker-compose" >&2; \
 	  fi; \
 	fi
 

@@ -52,6 +52,8 @@ def cmd_topology(args) -> int:
         print("definitions up to date")
     elif args.action == "import":
         return _import_definitions(args)
+    elif args.action == "boot":
+        return _boot_definitions(args)
     else:
         names = topology.apply(_amqp(args), classes)
         print(f"declared {len(names)} queues on the broker")
@@ -101,6 +103,59 @@ def cmd_docs(args) -> int:
     if not problems:
         print("event documents up to date")
     return 1 if problems else 0
+def _service_passwords() -> dict:
+    """{broker user: password} from RABBITMQ_<SERVICE>_PASSWORD; a placeholder or unset one is refused."""
+    import os
+    spec = json.loads(PERMISSIONS.read_text(encoding="utf-8"))
+    found = {}
+    for entry in spec["permissions"]:
+        variable = f"RABBITMQ_{entry['user'].removeprefix('cocreate-').upper()}_PASSWORD"
+        password = os.environ.get(variable, "")
+        kconfig.refuse_placeholders({}, {variable: password or "change-me"})
+        found[entry["user"]] = password
+    return found
+
+
+def boot_definitions(admin: str, admin_password: str, passwords: dict) -> dict:
+    """definitions.json made whole for a broker that loads it on boot: a node that imports
+    definitions at boot seeds neither the default vhost nor the default user, so the file also
+    carries the vhost, the administrator and one user per service with its permissions."""
+    definitions = json.loads(DEFINITIONS.read_text(encoding="utf-8"))
+    spec = json.loads(PERMISSIONS.read_text(encoding="utf-8"))
+    vhost = spec["vhost"]
+    users = [{"name": admin, "password": admin_password, "tags": ["administrator"]}]
+    users += [{"name": e["user"], "password": passwords[e["user"]], "tags": []} for e in spec["permissions"]]
+    permissions = [{"user": admin, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}]
+    permissions += [{"user": e["user"], "vhost": vhost, **{k: e[k] for k in ("configure", "write", "read")}}
+                    for e in spec["permissions"]]
+    return {"users": users, "vhosts": [{"name": vhost}], "permissions": permissions, **definitions}
+
+
+def _boot_definitions(args) -> int:
+    """compose's one-shot ``topology`` step: the file every broker node loads on boot
+    (``definitions.local.path`` in deploy/rabbitmq/rabbitmq.conf)."""
+    import os
+    from pathlib import Path
+    admin, admin_password = os.environ.get("RABBITMQ_USER", ""), os.environ.get("RABBITMQ_PASSWORD", "")
+    try:
+        kconfig.refuse_placeholders({}, {"RABBITMQ_PASSWORD": admin_password or "change-me"})
+        if not admin:
+            raise kconfig.PlaceholderSecret("RABBITMQ_USER is unset")
+        passwords = _service_passwords()
+    except kconfig.PlaceholderSecret as exc:
+        print(f"{exc} (or it is unset)", file=sys.stderr)
+        return 1
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out.with_name(out.name + ".tmp")
+    temporary.write_text(json.dumps(boot_definitions(admin, admin_password, passwords), indent=1,
+                                    ensure_ascii=False), encoding="utf-8")
+    temporary.chmod(0o644)  # the broker reads it as its own user; the volume is mounted in the brokers only
+    temporary.replace(out)
+    print(f"wrote {out}: the topology, the vhost and {len(passwords) + 1} broker users, loaded on boot")
+    return 0
+
+
 def _import_users(management_url: str, auth) -> int:
     """One broker user per service (password from RABBITMQ_<SERVICE>_PASSWORD) with the
     permissions of deploy/rabbitmq/permissions.json: its own queues and exchanges only."""
@@ -274,10 +329,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     topo = sub.add_parser("topology", help="exchanges and handler queues, declared before services start")
-    topo.add_argument("action", choices=["write", "check", "apply", "import"],
+    topo.add_argument("action", choices=["write", "check", "apply", "import", "boot"],
                       help="write/check deploy/rabbitmq/definitions.json; apply it over AMQP; "
-                           "import it through the management API")
+                           "import it through the management API; boot: write it with the vhost and "
+                           "broker users for nodes that load it on boot (--out)")
     topo.add_argument("--management-url", default="http://127.0.0.1:15672")
+    topo.add_argument("--out", default="/var/lib/cocreate/definitions/boot.json",
+                      help="boot: where to write the file the broker nodes load")
     topo.set_defaults(func=cmd_topology)
 
     dlq = sub.add_parser("dlq", help="parked events: events a handler could not apply")

@@ -87,17 +87,31 @@ def _counts_key(counts) -> str:
     return ",".join(sorted(counts))
 
 
+def _lock_hamlet(session: Session, hamlet_id: str) -> None:
+    """One transaction at a time counts a hamlet's participation (PostgreSQL, where several
+    workers or replicas write at once; SQLite writes one at a time anyway and ignores FOR UPDATE).
+    Without it two batches of the same hamlet both insert its first row (a duplicate key), or
+    each stores a count that misses the other's entries. Taken after the entries are written, so
+    the count read once the lock is held sees every committed entry; a batch takes its hamlets
+    in sorted order (``recording._after``), so two batches never wait on each other crosswise."""
+    # FOR NO KEY UPDATE: the entries just written hold FOR KEY SHARE on their hamlet (their
+    # foreign key); a plain FOR UPDATE would wait on those of another batch while that batch
+    # waits on ours (a deadlock). NO KEY UPDATE leaves key shares alone and excludes its own kind.
+    session.execute(select(models.Hamlet.id).where(models.Hamlet.id == hamlet_id).with_for_update(key_share=True))
+
+
 def refresh(session: Session, policy, hamlet_id: str, at: datetime, rule: dict | None = None,
             now: datetime | None = None) -> dict:
     """Recompute the hamlet's rate for the period containing ``at``; emit it when it changed."""
     rule = rule or rules(policy)
+    _lock_hamlet(session, hamlet_id)
     period = periods.period_of(at, rule["window"])
     current = measure(session, hamlet_id, period, rule["counts"])
     return _store(session, hamlet_id, period, current, rule, at, now)
 
 
 def _store(session: Session, hamlet_id: str, period: str, current: dict, rule: dict, at, now) -> dict:
-    stored = session.get(models.Participation, (hamlet_id, period))
+    stored = session.get(models.Participation, (hamlet_id, period), populate_existing=True)
     previous = None if stored is None else _rate(stored.participating, stored.households)
     key = _counts_key(rule["counts"])
     if stored is not None and (stored.participating, stored.households) == (
@@ -146,7 +160,8 @@ def count_household(session: Session, rule: dict, hamlet_id: str, household_id: 
     the household's own change, found from its own rows — no recount of the hamlet. Falls back
     to :func:`refresh` when nothing is stored for the period or the rule counts other kinds."""
     period = periods.period_of(at, rule["window"])
-    stored = session.get(models.Participation, (hamlet_id, period))
+    _lock_hamlet(session, hamlet_id)
+    stored = session.get(models.Participation, (hamlet_id, period), populate_existing=True)
     if stored is None or stored.counts != _counts_key(rule["counts"]):
         return refresh(session, None, hamlet_id, at, rule, now)
     window, start, end = periods.bounds(period)

@@ -13,6 +13,7 @@ from services.kernel.nameko_ext import topology
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
+BROKER_NODES = ("rabbitmq-1", "rabbitmq-2", "rabbitmq-3")
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,8 @@ def test_dependencies_are_declared_and_wait_for_health(compose):
                 assert "healthcheck" in compose[dep], f"{name} waits for {dep}, which has no healthcheck"
         if _nameko_target(spec.get("command")):
             conditions = {d: c["condition"] for d, c in spec["depends_on"].items()}
-            assert conditions["rabbitmq"] == "service_healthy"
+            assert all(conditions[node] == "service_healthy" for node in BROKER_NODES), \
+                f"{name} must wait for every broker node"
             assert conditions["topology"] == "service_completed_successfully", \
                 f"{name} must not start before its queues are declared"
             assert "healthcheck" in spec
@@ -57,9 +59,13 @@ def test_health_commands_name_real_services(compose):
 
 
 def test_broker_has_no_guest_and_credentials_come_from_the_environment(compose):
-    env = compose["rabbitmq"]["environment"]
-    assert compose["rabbitmq"]["image"].endswith("-management")
-    assert env["RABBITMQ_DEFAULT_USER"].startswith("${") and env["RABBITMQ_DEFAULT_PASS"].startswith("${")
+    # the nodes load definitions on boot, so RabbitMQ seeds no default (guest) user: the only
+    # users are those the topology step wrote from the environment
+    for node in BROKER_NODES:
+        assert compose[node]["image"].endswith("-management")
+        assert "RABBITMQ_DEFAULT_USER" not in compose[node].get("environment", {})
+    env = compose["topology"]["environment"]
+    assert env["RABBITMQ_USER"].startswith("${") and env["RABBITMQ_PASSWORD"].startswith("${")
     text = (DEPLOY / "docker-compose.yml").read_text()
     assert "guest:guest" not in text and "RABBITMQ_DEFAULT_USER: guest" not in text
     used = set(re.findall(r"\$\{([A-Z_]+)", text))
@@ -167,7 +173,99 @@ def test_placeholders_in_the_example_are_refused(compose):
         refuse_placeholders({"AMQP_URI": url})
 
 
-def _compose_config(tmp_path, env_text):
+# -- scale past one machine (issue 18) ----------------------------------------------------------
+
+def _broker_conf() -> dict:
+    return dict(line.split(" = ", 1) for line in (DEPLOY / "rabbitmq" / "rabbitmq.conf").read_text().splitlines()
+                if line and not line.startswith("#"))
+
+
+def test_the_broker_is_a_cluster_of_three_nodes_sharing_one_cookie(compose):
+    conf = _broker_conf()
+    assert conf["cluster_formation.peer_discovery_backend"] == "classic_config"
+    listed = {v for k, v in conf.items() if k.startswith("cluster_formation.classic_config.nodes.")}
+    assert listed == {f"rabbit@{node}" for node in BROKER_NODES}
+    cookies = set()
+    for node in BROKER_NODES:
+        spec = compose[node]
+        assert spec["hostname"] == node, "the node name rabbit@<hostname> is what classic_config lists"
+        cookies.add(spec["environment"]["RABBITMQ_ERLANG_COOKIE"])
+        assert "rabbitmq" in spec["networks"]["default"]["aliases"], \
+            "clients reach any node through the one name in their AMQP_URI"
+        mounts = {m.split(":")[1]: m.split(":")[0] for m in spec["volumes"]}
+        assert mounts["/etc/rabbitmq/conf.d/20-cocreate.conf"] == "./rabbitmq/rabbitmq.conf"
+        assert mounts["/var/lib/rabbitmq"] == f"{node}-data", "each node keeps its own Raft logs"
+        assert spec["depends_on"]["topology"]["condition"] == "service_completed_successfully"
+    assert len(cookies) == 1 and next(iter(cookies)).startswith("${RABBITMQ_ERLANG_COOKIE:?")
+    # quorum queues declared before the other nodes joined grow to three members
+    assert conf["quorum_queue.continuous_membership_reconciliation.enabled"] == "true"
+    assert conf["quorum_queue.continuous_membership_reconciliation.target_group_size"] == "3"
+
+
+def test_every_node_loads_the_definitions_the_topology_step_wrote_on_boot(compose):
+    conf = _broker_conf()
+    path = conf["definitions.local.path"]
+    assert conf["definitions.import_backend"] == "local_filesystem"
+    command = compose["topology"]["command"]
+    assert command[:3] == ["cocreate", "topology", "boot"]
+    written = command[command.index("--out") + 1]
+    (volume, inside), = [m.split(":")[:2] for m in compose["topology"]["volumes"]]
+    assert written.startswith(inside + "/")
+    for node in BROKER_NODES:
+        mounts = {m.split(":")[0]: m.split(":")[1] for m in compose[node]["volumes"]}
+        assert path == mounts[volume] + written[len(inside):], f"{node} loads another file than was written"
+
+
+def test_handler_queues_are_quorum_queues_with_a_delivery_limit_and_dead_lettering():
+    definitions = json.loads((DEPLOY / "rabbitmq" / "definitions.json").read_text())
+    handler_queues = [q for q in definitions["queues"] if q["name"].startswith("evt-")]
+    assert handler_queues
+    for queue in handler_queues:
+        args = queue["arguments"]
+        assert queue["durable"] and not queue["auto_delete"], queue["name"]
+        assert args["x-queue-type"] == "quorum", queue["name"]
+        assert isinstance(args["x-delivery-limit"], int) and args["x-delivery-limit"] > 0, queue["name"]
+        assert (args["x-dead-letter-exchange"], args["x-dead-letter-routing-key"]) == ("", "cocreate.parked")
+    parked = next(q for q in definitions["queues"] if q["name"] == "cocreate.parked")
+    assert parked["arguments"]["x-queue-type"] == "quorum", "parked events survive a node too"
+
+
+def test_consumers_run_as_several_replicas(compose):
+    example = dict(re.findall(r"^([A-Z_]+)=(.*)$", (DEPLOY / ".env.example").read_text(), re.M))
+    for name in ("scoring", "contributions", "rules", "management", "identity"):
+        replicas = compose[name]["deploy"]["replicas"]
+        variable, default = re.fullmatch(r"\$\{([A-Z_]+):-(\d+)\}", str(replicas)).groups()
+        assert variable == f"{name.upper()}_REPLICAS" and int(default) >= 2 and int(example[variable]) >= 2, name
+        assert compose[name]["environment"][f"{name.upper()}_DATABASE_URL"].startswith("postgresql+pg8000://"), \
+            f"{name}'s replicas share one PostgreSQL database"
+
+
+def test_boot_definitions_carry_the_vhost_and_every_broker_user(monkeypatch, tmp_path):
+    from services import cli
+    spec = json.loads((DEPLOY / "rabbitmq" / "permissions.json").read_text())
+    monkeypatch.setenv("RABBITMQ_USER", "county-admin")
+    monkeypatch.setenv("RABBITMQ_PASSWORD", "a-Real-Secret-9")
+    for entry in spec["permissions"]:
+        monkeypatch.setenv(f"RABBITMQ_{entry['user'].removeprefix('cocreate-').upper()}_PASSWORD", "s3cret-" + entry["user"])
+    out = tmp_path / "defs" / "boot.json"
+    assert cli.main(["topology", "boot", "--out", str(out)]) == 0
+    boot = json.loads(out.read_text())
+    definitions = json.loads((DEPLOY / "rabbitmq" / "definitions.json").read_text())
+    assert boot["vhosts"] == [{"name": spec["vhost"]}]
+    assert all(boot[key] == definitions[key] for key in definitions)
+    users = {u["name"]: u for u in boot["users"]}
+    assert users["county-admin"]["tags"] == ["administrator"] and "guest" not in users
+    for entry in spec["permissions"]:
+        assert users[entry["user"]]["password"] == "s3cret-" + entry["user"] and users[entry["user"]]["tags"] == []
+    granted = {p["user"]: p for p in boot["permissions"]}
+    assert granted["cocreate-scoring"]["read"] == next(e for e in spec["permissions"]
+                                                         if e["user"] == "cocreate-scoring")["read"]
+    monkeypatch.setenv("RABBITMQ_SCORING_PASSWORD", "change-me")
+    assert cli.main(["topology", "boot", "--out", str(tmp_path / "refused.json")]) == 1
+    assert not (tmp_path / "refused.json").exists()
+
+
+def _compose_config(tmp_path, env_text, quiet: bool = True):
     """``docker-compose config`` (Debian's docker-compose, the real client) on the file; it
     predates the top-level ``name`` key, so the project name is given with -p instead."""
     import shutil
@@ -180,14 +278,37 @@ def _compose_config(tmp_path, env_text):
     (tmp_path / "deploy" / "docker-compose.yml").write_text(re.sub(r"^name: .*\n", "", text, flags=re.M))
     (tmp_path / "test.env").write_text(env_text)
     return subprocess.run([client, "-p", "cocreate", "-f", str(tmp_path / "deploy" / "docker-compose.yml"),
-                           "--env-file", str(tmp_path / "test.env"), "config", "-q"],
+                           "--env-file", str(tmp_path / "test.env"), "config", *(["-q"] if quiet else [])],
                           capture_output=True, text=True, timeout=120)
 
 
+def _filled_example() -> str:
+    return ((DEPLOY / ".env.example").read_text().replace("=change-me", "=a-Real-Secret-9")
+            .replace("COCREATE_PII_KEY=\n", "COCREATE_PII_KEY=a-Real-Key-9\n"))
+
+
 def test_a_real_compose_client_accepts_the_file_and_refuses_a_missing_secret(tmp_path):
-    example = (DEPLOY / ".env.example").read_text()
-    filled = _compose_config(tmp_path / "ok", example.replace("=change-me", "=a-Real-Secret-9"))
+    filled = _compose_config(tmp_path / "ok", _filled_example())
     assert filled.returncode == 0, filled.stderr
-    missing = _compose_config(tmp_path / "missing", example.replace("=change-me", "=a-Real-Secret-9")
+    missing = _compose_config(tmp_path / "missing", _filled_example()
                               .replace("RABBITMQ_SCORING_PASSWORD=a-Real-Secret-9", "RABBITMQ_SCORING_PASSWORD="))
     assert missing.returncode != 0 and "RABBITMQ_SCORING_PASSWORD" in missing.stderr
+    cookie = _compose_config(tmp_path / "cookie", _filled_example()
+                             .replace("RABBITMQ_ERLANG_COOKIE=a-Real-Secret-9", "RABBITMQ_ERLANG_COOKIE="))
+    assert cookie.returncode != 0 and "RABBITMQ_ERLANG_COOKIE" in cookie.stderr
+
+
+def test_the_compose_client_resolves_three_clustered_nodes_and_the_replicas(tmp_path):
+    resolved = _compose_config(tmp_path, _filled_example(), quiet=False)
+    assert resolved.returncode == 0, resolved.stderr
+    services = yaml.safe_load(resolved.stdout)["services"]
+    for node in BROKER_NODES:
+        assert services[node]["hostname"] == node
+        assert services[node]["environment"]["RABBITMQ_ERLANG_COOKIE"] == "a-Real-Secret-9"
+        assert "rabbitmq" in services[node]["networks"]["default"]["aliases"]
+        targets = {v["target"] if isinstance(v, dict) else v.split(":")[1] for v in services[node]["volumes"]}
+        assert targets >= {
+            "/var/lib/rabbitmq", "/etc/rabbitmq/conf.d/20-cocreate.conf", "/etc/rabbitmq/definitions"}
+    for name in ("scoring", "contributions"):
+        assert services[name]["deploy"]["replicas"] == 2
+        assert set(services[name]["depends_on"]) >= set(BROKER_NODES)

@@ -126,3 +126,34 @@ def test_the_roster_replaces_a_households_residents(session, clock):
     assert "r2" not in reg.people and reg.people["r1b"] == "h1"
     with pytest.raises(ValidationFailed):
         tx(session, suggestions.file, clock.now(), {"village_id": VILLAGE, "resident_id": "r2", "title": "x"})
+
+
+def test_a_roster_batch_leaves_the_read_model_as_its_households_one_by_one_would(session, clock):
+    """``households.registered`` (a roster import's batch) is applied in a few statements for
+    the whole batch, with the same outcome as ``household.registered`` for each household: new
+    households and residents added, changed ones updated, a resident no longer listed removed."""
+    from sqlalchemy import select
+
+    from services.proposals.models import RosterHousehold, RosterResident
+    from tests.support.rosters import registered
+    batch = [registered("wuguidun", "g3", "h1", ["r1", "r-new"], party=("r-new",)),  # r2 left h1
+             registered("wuguidun", "g4", "h2", ["r3"]),                              # h2 moved to g4
+             registered("wuguidun", "g3", "h-batch", ["rb1", "rb2"])]
+    batch[0]["head_name"] = "张一"
+    registers.households_registered(session, clock.now(), {"households": batch})
+    session.commit()
+
+    def stored():
+        return ({h.household_id: (h.hamlet_id, h.head_name) for h in session.scalars(select(RosterHousehold))},
+                {r.resident_id: (r.household_id, r.hamlet_id, r.is_head, r.party_member)
+                 for r in session.scalars(select(RosterResident))})
+    households, residents = stored()
+    assert households["h1"] == ("g3", "张一") and households["h2"] == ("g4", "r3")
+    assert households["h-batch"] == ("g3", "rb1")
+    assert "r2" not in residents and residents["r-new"] == ("h1", "g3", False, True)
+    assert residents["r3"] == ("h2", "g4", True, False) and residents["rb2"] == ("h-batch", "g3", False, False)
+    # the same households one by one: the same read model
+    for data in batch:
+        registers.household_registered(session, clock.now(), data)
+    session.commit()
+    assert stored() == (households, residents)
