@@ -19,12 +19,15 @@ directory and databases of its own:
   durable_rules on the same facts; the rules service's RSS before and after a million
   decisions, and the in-process client's own;
 - **replicas** (``bench/replicas.py``): one and two replicas of scoring and contributions on
-  PostgreSQL.
+  PostgreSQL;
+- **roster** (``bench/roster_import.py``): a county 花名册 imported (and re-imported) at
+  10k/50k/150k households on SQLite and PostgreSQL: seconds and peak RSS per size, and how
+  far memory is from flat.
 
 It prints the table, writes ``bench/results/latest.json`` and ``bench/results/latest.svg``, and
 says for each target how far it is. A missed target is reported, not failed; an error (a stack
 that does not start, a workload that raises) fails ``make bench`` after the other parts ran.
-``BENCH_PARTS=bare,interactive,rules,quarter,replicas`` picks parts; ``BENCH_QUARTER_SCALE``
+``BENCH_PARTS=bare,interactive,rules,quarter,replicas,roster`` picks parts; ``BENCH_QUARTER_SCALE``
 sizes the county (1 = 150,000 households). Run it under ``flock /tmp/bench.lock``.
 """
 from __future__ import annotations
@@ -46,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 BASE_AMQP = os.environ.get("COCREATE_TEST_AMQP_URI") or "amqp://guest:guest@127.0.0.1:5672/"
 BASE_POSTGRES = os.environ.get("COCREATE_TEST_POSTGRES_URL") or "postgresql+pg8000://postgres@127.0.0.1:5432/test"
-PARTS = ("bare", "quarter", "interactive", "rules", "replicas")
+PARTS = ("bare", "quarter", "interactive", "rules", "replicas", "roster")
 MACHINE = (f"{os.cpu_count()} cores, shared with other engineers' builds and tests during the run "
            "(numbers are lower bounds of what the code does on an idle machine)")
 
@@ -58,6 +61,9 @@ TARGETS = [
     ("interactive_p99_during_quarter_ms", "interactive p99, a quarter flowing", "ms", 500, "max"),
     ("rules_ratio_to_bare", "policy decisions (in-process) ÷ bare durable_rules", "x", 0.5, "min"),
     ("rules_rss_growth_mb", "rules service RSS growth over the run", "MB", 5, "max"),
+    ("roster_seconds_sqlite", "roster import, largest county (SQLite)", "s", 180, "max"),
+    ("roster_seconds_postgresql", "roster import, largest county (PostgreSQL)", "s", 180, "max"),
+    ("roster_rss_growth_mb", "roster import peak RSS, largest - smallest", "MB", 5, "max"),
 ]
 
 
@@ -211,6 +217,30 @@ def part_replicas(results: dict) -> None:
     results["replicas_ratio"] = round(results["replicas"]["ratio"], 2)
 
 
+def part_roster(results: dict) -> None:
+    from bench import roster_import
+    roster = results["roster"] = roster_import.main()
+    for backend in ("sqlite", "postgresql"):
+        runs = [r for r in roster["results"] if r["backend"] == backend]
+        if runs:
+            results[f"roster_seconds_{backend}"] = max(runs, key=lambda r: r["households"])["import_s"]
+        else:
+            results["reasons"][f"roster_seconds_{backend}"] = f"{backend} not run"
+    if roster["memory"]:
+        results["roster_rss_growth_mb"] = max(m["growth_mb"] for m in roster["memory"].values())
+
+
+def _roster_line(results: dict, field: str) -> str | None:
+    """``10,000: 4.0 / 5.1 · 50,000: …`` (SQLite / PostgreSQL) for one field of the roster runs."""
+    runs = (results.get("roster") or {}).get("results") or []
+    if not runs:
+        return None
+    sizes = sorted({r["households"] for r in runs})
+    value = {(r["households"], r["backend"]): r[field] for r in runs}
+    return " · ".join(f"{n:,}: " + " / ".join(str(value.get((n, b), "-")) for b in ("sqlite", "postgresql"))
+                      for n in sizes)
+
+
 # -- the table -----------------------------------------------------------------------------------
 
 def verdicts(results: dict) -> list[dict]:
@@ -261,6 +291,9 @@ def table(results: dict) -> str:
         ("replicas events/s: 1 -> 2 (ratio)", None if not results.get("replicas") else
          f"{fmt(results['replicas']['per_s_1'])} -> {fmt(results['replicas']['per_s_2'])} "
          f"(x{results['replicas']['ratio']:.2f})"),
+        ("roster import s by households (SQLite / PostgreSQL)", _roster_line(results, "import_s")),
+        ("roster re-import s (SQLite / PostgreSQL)", _roster_line(results, "reimport_s")),
+        ("roster import peak RSS MB (SQLite / PostgreSQL)", _roster_line(results, "peak_rss_mb")),
     ]
     width = max(len(label) for label, _ in measured)
     lines += [f"  {label:<{width}}  {value if isinstance(value, str) else fmt(value)}" for label, value in measured]
@@ -334,6 +367,8 @@ def main(parts=None) -> int:
         run("stack (SQLite)", on_one_stack)
     if "replicas" in wanted:
         run("replicas", part_replicas)
+    if "roster" in wanted:
+        run("roster", part_roster)
 
     results["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     results["targets"] = verdicts(results)

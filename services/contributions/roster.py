@@ -6,8 +6,10 @@ file for the rest), where the header row is, which rows are titles, blanks or to
 names are normalised, how ids are derived when the roster has none, and every check. A file is
 checked whole before anything is written: one bad row refuses it all, and the refusal is grouped
 for a clerk (file, row as Excel shows it, the column's own header, what is wrong, what to write).
-Applying compares with what is stored and writes only differences, in batches, so importing the
-same file twice changes nothing and a county file keeps memory flat.
+Two passes keep a county file's memory flat: pass 1 reads the file row by row, checks each row
+alone and spills it to a staging store on disk (``roster_stage``), where the checks across rows
+are SQL; pass 2 streams the households back in batches, compares them with what is stored and
+writes only differences, so importing the same file twice writes and announces nothing.
 """
 from __future__ import annotations
 
@@ -18,11 +20,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from services.kernel import outbox
-from services.kernel.db import insert_rows
+from services.kernel.db import copy_rows, one_of
 from services.kernel.catalogue.building import HOUSEHOLDS_PER_EVENT
 from services.kernel.errors import ValidationFailed
 from services.kernel.identity import roster_places
@@ -30,6 +32,7 @@ from services.kernel.identity import roster_places
 from services.kernel import spreadsheet
 
 from . import identity, models, participation
+from .roster_stage import Stage
 
 # Canonical column -> accepted headers: the village roster's Chinese and its usual variants, the
 # older id-based layout's Chinese, and English. Headers are compared after normalise_header().
@@ -325,19 +328,34 @@ class Options:
                    data.get("village_name"), parse_mapping_dict(mapping) if mapping else None)
 
 
+class Lines:
+    """Rows of one kind: how many, and the first few line numbers (a report, not a copy)."""
+
+    KEPT = 50
+
+    def __init__(self):
+        self.count = 0
+        self.lines: list[int] = []
+
+    def append(self, line: int) -> None:
+        self.count += 1
+        if len(self.lines) < self.KEPT:
+            self.lines.append(line)
+
+
 @dataclass
 class Plan:
-    """What a checked file says, entity by entity (the last word on each id)."""
+    """What a checked file says: its parents (a few per village) in memory, last word on each
+    id; its households and residents in the staging store, counted here."""
 
     towns: dict = field(default_factory=dict)
     villages: dict = field(default_factory=dict)
     hamlets: dict = field(default_factory=dict)
-    households: dict = field(default_factory=dict)
-    residents: dict = field(default_factory=dict)
-    heads: dict = field(default_factory=dict)        # household_id -> resident_id
-    household_lines: dict = field(default_factory=dict)
+    stage: Stage | None = None
+    households: int = 0
+    residents: int = 0
     rows: int = 0
-    skipped: dict = field(default_factory=lambda: defaultdict(list))  # reason -> lines
+    skipped: dict = field(default_factory=lambda: defaultdict(Lines))  # reason -> lines
     hamlet_names: dict = field(default_factory=lambda: defaultdict(int))  # (as written, canonical) -> rows
     ignored_headers: list = field(default_factory=list)
     header_line: int = 0
@@ -373,7 +391,8 @@ _TOTAL_PREFIXES = {t[:2] for t in TOTALS if not t.isascii()}
 
 
 class Checker:
-    """Reads rows into a Plan and a list of problems, in one pass; cross-row checks at the end."""
+    """Pass 1: reads rows one at a time, checks each alone and stages it (``roster_stage``), so
+    the file is never held in memory; the cross-row checks are SQL over the stage at the end."""
 
     def __init__(self, session: Session, file: str, options: Options, vault: identity.Vault):
         self.session = session
@@ -383,9 +402,8 @@ class Checker:
         self.plan = Plan()
         self.errors: list[RowError] = []
         self.layout: Layout | None = None
-        self.person_lines: dict[str, int] = {}     # id-number hash -> first line
-        self.resident_lines: dict[str, int] = {}
-        self.current_household: str | None = None
+        self.stage = self.plan.stage = Stage()  # the checked rows, on disk
+        self.current_household: str | None = None  # the household of the last head row
 
     def bad(self, line, column, message, fix="", code=""):
         header = self.layout.header(column) if self.layout else LABELS.get(column, column)
@@ -477,13 +495,11 @@ class Checker:
                 ok = False
             else:
                 digest = self.vault.digest("id", id_clean)
-                first = self.person_lines.get(digest)
+                first = self.stage.first_line_of_person(digest, line)
                 if first is not None:
                     bad("id_number", f"与第{first}行是同一个人（身份证号相同）",
                         "删去重复的一行；若是不同的人，核对其中一人的身份证号", "id_number.duplicate")
                     ok = False
-                else:
-                    self.person_lines[digest] = line
         elif "id_number" in self.layout.columns and not cell("resident_id"):
             bad("id_number", "没有填身份证号", "写上18位身份证号（用它认人，重复导入不会重复建户）",
                 "id_number.empty")
@@ -585,34 +601,15 @@ class Checker:
                     {"name": cell("village_name") or self.options.village_name or None, "town_id": town_id})
         self._agree(line, "hamlet_name", plan.hamlets, hamlet_id,
                     {"name": hamlet_name, "village_id": village_id})
-        household = plan.households.get(household_id)
-        hub = cell("hub_household_id") or None
-        if household is None:
-            plan.households[household_id] = {"hamlet_id": hamlet_id, "hub_household_id": hub,
-                                             "size": size, "note": cell("note") or None}
-            plan.household_lines[household_id] = line
-        else:
-            if household["hamlet_id"] != hamlet_id:
-                bad("hamlet_name", f"同一户在第{plan.household_lines[household_id]}行写的是另一个组",
-                    "一户只在一个组：改成同一个组", "household.hamlet")
-            if household["hub_household_id"] != hub and "hub_household_id" in self.layout.columns:
-                bad("hub_household_id", f"同一户在第{plan.household_lines[household_id]}行写的中心户不同",
-                    "一户只联系一个党员中心户", "household.hub")
-            if size is not None:
-                household["size"] = size
-        if resident_id in self.resident_lines:
-            bad("resident_id", f"村民编号 {resident_id} 已在第{self.resident_lines[resident_id]}行出现",
-                "删去重复的一行，或改正编号", "resident.duplicate")
-            return
-        self.resident_lines[resident_id] = line
-        if is_head:
-            if household_id in plan.heads:
-                first = self.resident_lines[plan.heads[household_id]]
-                bad("relation", f"这一户在第{first}行已有户主", "一户只有一个户主", "household.two_heads")
-            else:
-                plan.heads[household_id] = resident_id
-        plan.residents[resident_id] = (household_id, name, is_head, bool(party), category, bool(cadre),
-                                       sex, digest, id_clean or None, phone or None, line)
+        # the row goes to the staging store, its numbers already sealed: the household, resident
+        # and hub checks across rows are SQL there (finish), and nothing of it stays in memory
+        vault = self.vault
+        phone_hash = vault.digest("phone", phone) if phone else None
+        self.stage.add((line, household_id, resident_id, hamlet_id, cell("hub_household_id") or None, size,
+                        cell("note") or None, name, int(is_head), int(bool(party)), category, int(bool(cadre)),
+                        sex, digest, identity.mask_id(id_clean) if digest else None,
+                        vault.encrypt(id_clean) if digest else None, phone_hash,
+                        identity.mask_phone(phone) if phone else None, vault.encrypt(phone) if phone else None))
 
     def _agree(self, line, column, table: dict, key, value: dict):
         """A parent given on many rows must be given the same way on each."""
@@ -628,48 +625,58 @@ class Checker:
                          f"与前面的行不一致：前面写的是“{known[name]}”，这里是“{current}”",
                          "同一个单位的名称每行写成一样", "parent.disagree")
 
-    def finish(self) -> None:
-        """Cross-row checks, each one pass over the plan (linear, whatever the file's size)."""
-        plan = self.plan
-        for household_id, line in plan.household_lines.items():
-            if household_id not in plan.heads:
-                self.bad(line, "relation", "这一户没有户主", "在这一户里把一人的关系写成“户主”",
-                         "household.no_head")
-        party_households = {r[0] for r in plan.residents.values() if r[3]}
-        wanted = {h["hub_household_id"] for h in plan.households.values() if h["hub_household_id"]}
-        stored = _stored_party_households(self.session, wanted - set(plan.households))
-        for household_id, household in plan.households.items():
-            hub = household["hub_household_id"]
-            if not hub or hub == household_id:
-                continue  # a hub household is its own hub: allowed, and harmless
-            line = plan.household_lines[household_id]
-            if hub in plan.households:
-                party = hub in party_households
-            elif hub in stored:
-                party = stored[hub]
+    def finish(self, progress: Progress = _quiet) -> None:
+        """Cross-row checks: SQL over the staged rows (linear, whatever the file's size)."""
+        plan, stage = self.plan, self.stage
+        steps = 7
+        progress("checking", 0, steps)
+        stage.settle()
+        progress("checking", 1, steps)
+        for line, resident_id, first in stage.resident_duplicates():
+            self.bad(line, "resident_id", f"村民编号 {resident_id} 已在第{first}行出现",
+                     "删去重复的一行，或改正编号", "resident.duplicate")
+        for line, first, what in stage.household_disagreements("hub_household_id" in self.layout.columns):
+            if what == "hamlet":
+                self.bad(line, "hamlet_name", f"同一户在第{first}行写的是另一个组",
+                         "一户只在一个组：改成同一个组", "household.hamlet")
             else:
+                self.bad(line, "hub_household_id", f"同一户在第{first}行写的中心户不同",
+                         "一户只联系一个党员中心户", "household.hub")
+        progress("checking", 2, steps)
+        for line, head_line in stage.second_heads():
+            self.bad(line, "relation", f"这一户在第{head_line}行已有户主", "一户只有一个户主", "household.two_heads")
+        for (line,) in stage.headless():
+            self.bad(line, "relation", "这一户没有户主", "在这一户里把一人的关系写成“户主”",
+                     "household.no_head")
+        progress("checking", 3, steps)
+        for chunk in _chunks(list(stage.hubs_elsewhere())):
+            stage.stored_hubs(_stored_party_households(self.session, set(chunk)))
+        for line, hub, kind in stage.hub_problems():
+            if kind == "unknown":
                 self.bad(line, "hub_household_id", f"党员中心户 {hub} 既不在本表中，也不在花名册上",
                          "写本村一个党员户的户编号", "hub.unknown")
-                continue
-            if not party:
+            else:
                 self.bad(line, "hub_household_id", f"中心户 {hub} 里没有党员",
                          "党员中心户须是党员户：改写一个党员户", "hub.not_party")
+        progress("checking", 4, steps)
         self._stored_people()
+        progress("checking", 5, steps)
+        plan.households, plan.residents = stage.counts()
         for table, what in ((plan.towns, "town"), (plan.villages, "village")):
             for ident, values in table.items():
                 if values.get("name") is None:
                     values["name"] = _stored_name(self.session, what, ident) or ident
+        progress("checking", steps, steps)
 
     def _stored_people(self) -> None:
         """The same ID number already on the roster under another resident id is the same person."""
-        by_digest = {r[7]: rid for rid, r in self.plan.residents.items() if r[7]}
-        for chunk in _chunks(sorted(by_digest)):
+        for batch in self.stage.people():
+            by_digest = {digest: (resident_id, line) for digest, resident_id, line in batch}
             for stored_id, digest in self.session.execute(
                     select(models.Resident.id, models.Resident.id_number_hash)
-                    .where(models.Resident.id_number_hash.in_(chunk))):
-                resident_id = by_digest[digest]
+                    .where(one_of(self.session, models.Resident.id_number_hash, sorted(by_digest)))):
+                resident_id, line = by_digest[digest]
                 if stored_id != resident_id:
-                    line = self.plan.residents[resident_id][10]
                     self.bad(line, "id_number", f"这个身份证号已在花名册上（村民编号 {stored_id}）",
                              "同一个人只登记一次：用原来的编号，或核对身份证号", "id_number.stored")
 
@@ -682,10 +689,11 @@ def _stored_name(session, what, ident) -> str | None:
 def _stored_party_households(session: Session, ids: set[str]) -> dict[str, bool]:
     found: dict[str, bool] = {}
     for chunk in _chunks(sorted(ids)):
-        for household_id in session.scalars(select(models.Household.id).where(models.Household.id.in_(chunk))):
+        for household_id in session.scalars(select(models.Household.id).where(
+                one_of(session, models.Household.id, chunk))):
             found[household_id] = False
         for household_id in session.scalars(select(models.Resident.household_id).where(
-                models.Resident.household_id.in_(chunk), models.Resident.party_member.is_(True))):
+                one_of(session, models.Resident.household_id, chunk), models.Resident.party_member.is_(True))):
             found[household_id] = True
     return found
 
@@ -697,7 +705,9 @@ def _chunks(items: list, size: int = 500):
 
 def check(session: Session, source: spreadsheet.Source, options: Options | None = None,
           progress: Progress = _quiet, vault: identity.Vault | None = None) -> tuple[Plan, list[RowError]]:
-    """Every problem of the file, without writing: returns the plan and the problems."""
+    """Every problem of the file, without writing: returns the plan and the problems.
+
+    The plan's staging store is open: the caller closes it (``plan.stage.close()``)."""
     options = options or Options()
     checker = Checker(session, source.name, options, vault or identity.vault())
     try:
@@ -718,23 +728,27 @@ def check(session: Session, source: spreadsheet.Source, options: Options | None 
     for line, _values in first:
         if line < layout.header_line:
             checker.plan.skipped["title" if _values and any(_values) else "blank"].append(line)
+    expected = spreadsheet.row_estimate(source)
+    expected = max(expected - layout.header_line, 0) if expected else None
+    progress("reading", 0, expected)
     done = 0
+    rest = ((ln, v) for ln, v in first if ln > layout.header_line)
     try:
-        for line, values in _chain(((ln, v) for ln, v in first if ln > layout.header_line), stream):
+        for line, values in _chain(rest, stream):
             checker.row(line, values)
             done += 1
             if done % 2000 == 0:
-                progress("reading", done, None)
+                progress("reading", done, expected if expected and expected > done else None)
     except spreadsheet.UnreadableFile as exc:
         checker.errors.append(RowError(source.name, 1, "file", str(exc), code="file.unreadable"))
     progress("reading", done, done)
     if checker.plan.rows == 0 and not checker.errors:
         checker.errors.append(RowError(source.name, layout.header_line, "file", "表头下面没有任何一户",
                                        fix="在表头下面逐行填写各户", code="file.no_rows"))
-    progress("checking", 0, 1)
     if not any(e.code.startswith("missing.") for e in checker.errors):
-        checker.finish()
-    progress("checking", 1, 1)
+        checker.finish(progress)
+    else:
+        progress("checking", 1, 1)
     return checker.plan, checker.errors
 
 
@@ -762,7 +776,7 @@ def report(plan: Plan) -> dict:
     """What the import did to the file's layout: header row, skipped rows, renamed 组别."""
     return {
         "header_line": plan.header_line,
-        "skipped": {kind: {"count": len(lines), "lines": lines[:50]} for kind, lines in plan.skipped.items()},
+        "skipped": {kind: {"count": lines.count, "lines": lines.lines} for kind, lines in plan.skipped.items()},
         "hamlet_names": [{"written": w, "read_as": c, "rows": n}
                          for (w, c), n in sorted(plan.hamlet_names.items())],
         "ignored_headers": plan.ignored_headers,
@@ -781,27 +795,40 @@ def import_source(session: Session, source: spreadsheet.Source, clock, policy=No
     ``file:line:field`` to messages, the first 500 ``errors``). With ``apply=False`` only checks.
     Announces each household created or changed in ``households.registered`` (never an ID or
     phone number), and recomputes the participation of every hamlet whose roster changed.
+    Two passes, memory flat: the file is read once into a staging store and checked there
+    (``check``), then the households are streamed from it in batches and written (``_apply``).
     """
     vault = vault or identity.vault()
     plan, errors = check(session, source, options, progress, vault)
-    if errors:
-        raise refusal(source.name, errors)
-    if may_write_villages is not None:  # the caller's scope (identity), before anything is written
-        may_write_villages(sorted(plan.villages))
-    base = {"file": source.name, "rows": plan.rows, "report": report(plan)}
-    if not apply:
-        return {**base, "checked": True, "applied": False,
-                "would_import": {k: len(getattr(plan, k)) for k in
-                                 ("towns", "villages", "hamlets", "households", "residents")}}
-    counting = participation.rules(policy) if policy is not None else None  # before any write
-    return {**base, "applied": True,
-            **_apply(session, plan, clock, counting, progress, vault)}
+    try:
+        if errors:
+            raise refusal(source.name, errors)
+        if may_write_villages is not None:  # the caller's scope (identity), before anything is written
+            may_write_villages(sorted(plan.villages))
+        base = {"file": source.name, "rows": plan.rows, "report": report(plan)}
+        if not apply:
+            return {**base, "checked": True, "applied": False,
+                    "would_import": {"towns": len(plan.towns), "villages": len(plan.villages),
+                                     "hamlets": len(plan.hamlets), "households": plan.households,
+                                     "residents": plan.residents}}
+        counting = participation.rules(policy) if policy is not None else None  # before any write
+        return {**base, "applied": True,
+                **_apply(session, plan, clock, counting, progress, vault)}
+    finally:
+        plan.stage.close()
+
+
+_HOUSEHOLD = ("hamlet_id", "head_name", "hub_household_id", "size", "note")
+_RESIDENT = ("household_id", "name", "is_head", "party_member", "party_category", "cadre", "sex",
+             "id_number_hash", "id_number_masked", "phone_hash", "phone_masked")
 
 
 def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> dict:
+    """Pass 2: the staged households in batches, compared with what is stored (plain rows, no ORM
+    identity map), only the differences written, each batch announced as it is written."""
     kinds = ("towns", "villages", "hamlets", "households", "residents")
     counts = {state: {k: 0 for k in kinds} for state in ("created", "updated", "unchanged")}
-    total = sum(len(getattr(plan, k)) for k in kinds)
+    total = len(plan.towns) + len(plan.villages) + len(plan.hamlets) + plan.households + plan.residents
     done = 0
 
     def tick(n):
@@ -809,6 +836,8 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
         done += n
         progress("writing", done, total)
 
+    progress("writing", 0, total)
+    progress("announcing", 0, None)
     for kind, model in (("towns", models.Town), ("villages", models.Village), ("hamlets", models.Hamlet)):
         table = getattr(plan, kind)
         stored = _load(session, model, table)
@@ -816,88 +845,74 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
             _upsert(session, model, stored, ident, values, counts, kind)
         session.flush()  # parents first: the models carry foreign keys but no relationships
         tick(len(table))
-    hamlet_of = {hid: h for hid, h in plan.hamlets.items()}
+    session.expunge_all()
+    hamlet_of = plan.hamlets
     village_of_hamlet: dict[str, str] = {}  # stored hamlets' villages, as met
     village_town = {vid: v["town_id"] for vid, v in plan.villages.items()}
-
-    residents_by_household: dict[str, list[str]] = defaultdict(list)
-    for rid, r in plan.residents.items():
-        residents_by_household[r[0]].append(rid)
+    household_table, resident_table = models.Household.__table__, models.Resident.__table__
     announced = 0
     touched_hamlets: set[str] = set()
-    household_ids = list(plan.households)
-    for start in range(0, len(household_ids), BATCH):
-        chunk = household_ids[start:start + BATCH]
-        stored_households = _load(session, models.Household, chunk)
-        # party membership before and after, from the stored residents of these households
-        stored_party = defaultdict(bool)
-        stored_residents_of = defaultdict(list)
-        stored_people = defaultdict(list)   # who the other services' registers hear of
-        for rid, hid, party, name, head, category, cadre in session.execute(select(
-                models.Resident.id, models.Resident.household_id, models.Resident.party_member,
-                models.Resident.name, models.Resident.is_head, models.Resident.party_category,
-                models.Resident.cadre).where(models.Resident.household_id.in_(chunk))):
-            stored_residents_of[hid].append((rid, party))
-            stored_party[hid] = stored_party[hid] or bool(party)
-            stored_people[hid].append(_person(rid, name, head, party, category, cadre))
+    for chunk, residents in plan.stage.households(BATCH):
+        ids = [c[0] for c in chunk]
+        stored_households = _rows(session, household_table, household_table.c.id, ids)
+        stored_by_id = _rows(session, resident_table, resident_table.c.id, [r[14] for r in residents])
+        # party membership and people before, from the stored residents of these households
+        stored_of = defaultdict(list)
+        for row in _rows(session, resident_table, resident_table.c.household_id, ids).values():
+            stored_of[row.household_id].append(row)
         missing = {row.hamlet_id for row in stored_households.values()} - set(village_of_hamlet)
         if missing:
             village_of_hamlet.update(session.execute(select(models.Hamlet.id, models.Hamlet.village_id)
                                                      .where(models.Hamlet.id.in_(missing))).all())
-        before = {hid: (row.hamlet_id, row.head_name, stored_party[hid], row.hub_household_id,
-                        village_of_hamlet.get(row.hamlet_id), _people(stored_people[hid]))
-                  for hid, row in stored_households.items()}
-        new_households = []
-        for hid in chunk:
-            values = dict(plan.households[hid])
-            values["head_name"] = plan.residents[plan.heads[hid]][1]
-            _upsert(session, models.Household, stored_households, hid, values, counts, "households",
-                    new_households)
-        if new_households:
-            insert_rows(session, models.Household, new_households)
-        # residents of this chunk of households
-        resident_ids = [rid for hid in chunk for rid in residents_by_household[hid]]
-        stored_residents = _load(session, models.Resident, resident_ids)
-        new_residents = []
-        for rid in resident_ids:
-            r = plan.residents[rid]
-            values = {"household_id": r[0], "name": r[1], "is_head": r[2], "party_member": r[3],
-                      "party_category": r[4], "cadre": r[5], "sex": r[6]}
-            row = stored_residents.get(rid)
-            _personal(values, row, r, vault)
-            _upsert(session, models.Resident, stored_residents, rid, values, counts, "residents", new_residents)
-        session.flush()
-        if new_residents:
-            insert_rows(session, models.Resident, new_residents)
-        # what scoring sees of each household, before and after, decides whether it hears of it
-        planned_party = defaultdict(bool)
-        for hid in chunk:
-            for rid in residents_by_household[hid]:
-                planned_party[hid] = planned_party[hid] or plan.residents[rid][3]
-            for rid, party in stored_residents_of[hid]:
-                if rid not in plan.residents:
-                    planned_party[hid] = planned_party[hid] or bool(party)
+        before = {}
+        for hid, row in stored_households.items():
+            people = stored_of[hid]
+            before[hid] = (row.hamlet_id, row.head_name, any(bool(p.party_member) for p in people),
+                           row.hub_household_id, village_of_hamlet.get(row.hamlet_id),
+                           _people(_person(p.id, p.name, p.is_head, p.party_member, p.party_category, p.cadre)
+                                   for p in people))
+        new_households, changed_households = [], []
+        for hid, hamlet_id, hub, size, note, head_name in chunk:
+            values = {"hamlet_id": hamlet_id, "head_name": head_name, "hub_household_id": hub,
+                      "size": size, "note": note}
+            _compare(stored_households.get(hid), hid, values, counts, "households", new_households,
+                     changed_households)
+        copy_rows(session, household_table, new_households)
+        _update(session, household_table, changed_households)
+        new_residents, changed_residents = [], []
+        residents_of = defaultdict(list)
+        for r in residents:
+            residents_of[r[0]].append(r)
+            rid = r[14]
+            values = {"household_id": r[0], "name": r[1], "is_head": bool(r[2]), "party_member": bool(r[3]),
+                      "party_category": r[4], "cadre": bool(r[5]), "sex": r[6]}
+            row = stored_by_id.get(rid)
+            _personal(values, row, r)
+            _compare(row, rid, values, counts, "residents", new_residents, changed_residents)
+        copy_rows(session, resident_table, new_residents)
+        _update(session, resident_table, changed_residents)
+        # what the other services see of each household, before and after, decides whether they hear of it
         announce: list[dict] = []
-        for hid in chunk:
-            h = plan.households[hid]
-            village_id = hamlet_of[h["hamlet_id"]]["village_id"]
-            people = {p["resident_id"]: p for p in stored_people[hid]}
-            for rid in residents_by_household[hid]:
-                r = plan.residents[rid]
-                people[rid] = _person(rid, r[1], r[2], r[3], r[4], r[5])
-            after = (h["hamlet_id"], plan.residents[plan.heads[hid]][1], planned_party[hid],
-                     h["hub_household_id"], village_id, _people(people.values()))
+        for hid, hamlet_id, hub, _size, _note, head_name in chunk:
+            planned = residents_of[hid]
+            planned_ids = {r[14] for r in planned}
+            people = {p.id: _person(p.id, p.name, p.is_head, p.party_member, p.party_category, p.cadre)
+                      for p in stored_of[hid]}
+            party = any(r[3] for r in planned) or any(
+                bool(p.party_member) for p in stored_of[hid] if p.id not in planned_ids)
+            for r in planned:
+                people[r[14]] = _person(r[14], r[1], r[2], r[3], r[4], r[5])
+            village_id = hamlet_of[hamlet_id]["village_id"]
+            after = (hamlet_id, head_name, party, hub, village_id, _people(people.values()))
             if before.get(hid) != after:
                 announce.append(_announcement(
-                    hid, h["hamlet_id"], village_id, village_town[village_id], after[1],
-                    plan.villages[village_id].get("name"), hamlet_of[h["hamlet_id"]].get("name"),
-                    after[2], h["hub_household_id"], after[5]))
-                touched_hamlets.add(h["hamlet_id"])
+                    hid, hamlet_id, village_id, village_town[village_id], head_name,
+                    plan.villages[village_id].get("name"), hamlet_of[hamlet_id].get("name"),
+                    party, hub, after[5]))
+                touched_hamlets.add(hamlet_id)
                 if hid in before:
                     touched_hamlets.add(before[hid][0])
-        session.flush()
-        session.expunge_all()  # flushed: keep the identity map (and memory) from growing
-        tick(len(chunk) + len(resident_ids))
+        tick(len(chunk) + len(residents))
         # announced batch by batch, in the same transaction: nothing is announced unless all is stored
         announced += _announce(session, announce)
         progress("announcing", announced, None)
@@ -911,6 +926,37 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
         "households_announced": announced,
         "changed": any(counts["created"].values()) or any(counts["updated"].values()),
     }
+
+
+def _rows(session: Session, table, column, keys: list) -> dict:
+    """Stored rows of ``table`` whose ``column`` is in ``keys``, as plain rows by id."""
+    found = {}
+    for chunk in _chunks(sorted(set(keys)), 1000):
+        for row in session.execute(select(table).where(one_of(session, column, chunk))):
+            found[row.id] = row
+    return found
+
+
+def _compare(row, ident: str, values: dict, counts: dict, kind: str, new: list, changed: list) -> None:
+    if row is None:
+        new.append({"id": ident, **values})
+        counts["created"][kind] += 1
+        return
+    differs = {name: value for name, value in values.items() if getattr(row, name) != value}
+    if differs:
+        changed.append({"_id": ident, **differs})
+    counts["updated" if differs else "unchanged"][kind] += 1
+
+
+def _update(session: Session, table, changes: list[dict]) -> None:
+    """The changed columns of changed rows, one executemany per set of columns."""
+    by_columns: dict[tuple, list[dict]] = defaultdict(list)
+    for change in changes:
+        by_columns[tuple(sorted(k for k in change if k != "_id"))].append(change)
+    for columns, items in by_columns.items():
+        statement = (table.update().where(table.c.id == bindparam("_id"))
+                     .values({c: bindparam(c) for c in columns}))
+        session.execute(statement, items)
 
 
 def _announce(session: Session, households: list[dict]) -> int:
@@ -973,20 +1019,20 @@ def _people(people) -> tuple:
     return tuple(sorted((tuple(sorted(p.items())) for p in people), key=lambda t: dict(t)["resident_id"]))
 
 
-def _personal(values: dict, row, r: tuple, vault) -> None:
-    """Encrypt an ID or phone number only when it changed: re-importing rewrites nothing."""
-    digest, id_clean, phone = r[7], r[8], r[9]
+def _personal(values: dict, row, r: tuple) -> None:
+    """An ID or phone number rewritten only when it changed: re-importing rewrites nothing. The
+    staged row carries them sealed (hash, mask, ciphertext), never in clear."""
+    digest, id_masked, id_enc, phone_hash, phone_masked, phone_enc = r[7], r[8], r[9], r[10], r[11], r[12]
     if digest is not None:
         values["id_number_hash"] = digest
-        values["id_number_masked"] = identity.mask_id(id_clean)
+        values["id_number_masked"] = id_masked
         if row is None or row.id_number_hash != digest:
-            values["id_number_enc"] = vault.encrypt(id_clean)
-    phone_hash = vault.digest("phone", phone) if phone else None
-    if phone:
+            values["id_number_enc"] = id_enc
+    if phone_hash:
         values["phone_hash"] = phone_hash
-        values["phone_masked"] = identity.mask_phone(phone)
+        values["phone_masked"] = phone_masked
         if row is None or row.phone_hash != phone_hash:
-            values["phone_enc"] = vault.encrypt(phone)
+            values["phone_enc"] = phone_enc
     elif row is not None and row.phone_hash is not None:
         values.update(phone_hash=None, phone_masked=None, phone_enc=None)
 
@@ -999,14 +1045,11 @@ def _load(session: Session, model, ids) -> dict:
     return loaded
 
 
-def _upsert(session, model, stored: dict, ident: str, values: dict, counts: dict, kind: str,
-            new_rows: list | None = None) -> bool:
+def _upsert(session, model, stored: dict, ident: str, values: dict, counts: dict, kind: str) -> bool:
+    """A parent (town, village, hamlet): few per file, through the ORM."""
     row = stored.get(ident)
     if row is None:
-        if new_rows is not None:
-            new_rows.append({"id": ident, **values})  # inserted in one statement per batch
-        else:
-            session.add(model(id=ident, **values))
+        session.add(model(id=ident, **values))
         counts["created"][kind] += 1
         return True
     changed = False

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Iterator
+from xml.etree.ElementTree import ParseError, iterparse
 
 
 class UnreadableFile(Exception):
@@ -157,44 +158,211 @@ def _first_sheet_member(zf: zipfile.ZipFile) -> str:
     return "xl/worksheets/sheet1.xml"
 
 
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_V, _T, _ROW_TAG = _MAIN + "v", _MAIN + "t", _MAIN + "row"
+
+
+def _letters_index(reference: str) -> int:
+    index = 0
+    for ch in reference:
+        if "A" <= ch <= "Z":
+            index = index * 26 + (ord(ch) - 64)
+        else:
+            break
+    return index - 1
+
+
 def _xlsx_rows(source: Source) -> Iterator[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
+    """The first sheet's rows, parsed by ElementTree's C iterparse one ``<row>`` at a time and
+    dropped once read (openpyxl's streaming reader parses the whole sheet once more for its size
+    when Excel wrote none, and reads each cell through Python objects: 4x slower). openpyxl
+    still reads the workbook's parts (shared strings, date styles, 1904 dates); cells come out as
+    openpyxl gives them: numbers, dates for date styles, booleans, formulas as their text."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
 
     try:
         with source.open() as raw, zipfile.ZipFile(raw) as zf:
-            merged = _merged_ranges(zf, _first_sheet_member(zf))
+            member = _first_sheet_member(zf)
+            merged = _merged_ranges(zf, member)
     except (zipfile.BadZipFile, KeyError, OSError):
         raise UnreadableFile("不是有效的 .xlsx 文件（文件损坏，或是改了扩展名的 .xls）") from None
     handle = source.open()
     try:
-        # data_only=False: a formula cell reads as its formula, so totals rows show themselves
-        workbook = load_workbook(handle, read_only=True, data_only=False)
+        reader = ExcelReader(handle, read_only=True, data_only=False)
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        reader.read_theme()
+        apply_stylesheet(reader.archive, reader.wb)
+        cells = _Cells(reader.shared_strings, reader.wb)
+        stream = reader.archive.open(member)
     except Exception:  # noqa: BLE001  openpyxl raises many kinds on a bad file
         handle.close()
         raise UnreadableFile("不是有效的 .xlsx 文件（文件损坏，或是改了扩展名的 .xls）") from None
     try:
-        sheet = workbook.worksheets[0]
         starts: dict[int, list] = {}
         for r1, r2, c1, c2 in merged:
             starts.setdefault(r1, []).append((r1, r2, c1, c2))
         active: list[tuple[int, int, int, int, str]] = []  # ranges open on this row, with value
         number = 0
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            texts = [cell_text(v) for v in values]
-            if active:
-                active = [a for a in active if a[1] >= number]
-            for r1, r2, c1, c2 in starts.pop(number, ()):
-                value = texts[c1] if c1 < len(texts) else ""
-                active.append((r1, r2, c1, c2, value))
-            for _r1, _r2, c1, c2, value in active:
-                if len(texts) <= c2:
-                    texts.extend([""] * (c2 + 1 - len(texts)))
-                for column in range(c1, c2 + 1):
-                    texts[column] = value
-            yield number, texts
+        for found, texts in cells.rows(stream):
+            while number + 1 < found:  # rows Excel left out are blank rows
+                number += 1
+                yield number, _merge([], number, starts, active)
+            number = found
+            yield number, _merge(texts, number, starts, active)
+    except ParseError:
+        raise UnreadableFile("不是有效的 .xlsx 文件（表格内容无法解析）") from None
     finally:
-        workbook.close()
         handle.close()
+
+
+def _merge(texts: list[str], number: int, starts: dict, active: list) -> list[str]:
+    """Every cell of a merged range carries the range's value."""
+    if active:
+        active[:] = [a for a in active if a[1] >= number]
+    for r1, r2, c1, c2 in starts.pop(number, ()):
+        value = texts[c1] if c1 < len(texts) else ""
+        active.append((r1, r2, c1, c2, value))
+    for _r1, _r2, c1, c2, value in active:
+        if len(texts) <= c2:
+            texts.extend([""] * (c2 + 1 - len(texts)))
+        for column in range(c1, c2 + 1):
+            texts[column] = value
+    return texts
+
+
+class _Cells:
+    """A sheet's ``<row>`` elements as (row number, [cell texts])."""
+
+    def __init__(self, shared_strings, workbook):
+        self.strings = shared_strings
+        self.dates = workbook._date_formats
+        self.durations = workbook._timedelta_formats
+        self.epoch = workbook.epoch
+        self.shared_formulae: dict = {}
+
+    def rows(self, stream) -> Iterator[tuple[int, list[str]]]:
+        number = 0
+        data = None
+        for event, element in iterparse(stream, events=("start", "end")):
+            tag = element.tag
+            if event == "start":
+                if tag.endswith("sheetData"):
+                    data = element
+                continue
+            if tag != _ROW_TAG and not tag.endswith("}row"):
+                continue
+            r = element.get("r")
+            number = int(r) if r else number + 1
+            texts: list[str] = []
+            column = -1
+            for cell in element:
+                reference = cell.get("r")
+                column = _letters_index(reference) if reference else column + 1
+                if column >= len(texts):
+                    texts.extend([""] * (column + 1 - len(texts)))
+                texts[column] = cell_text(self.value(cell, reference))
+            while texts and not texts[-1]:
+                texts.pop()
+            yield number, texts
+            element.clear()
+            if data is not None:
+                data.clear()  # a read row is dropped, not kept as an empty shell
+
+    def value(self, cell, reference):
+        kind = cell.get("t", "n")
+        formula = None
+        text = None
+        for child in cell:
+            tag = child.tag
+            if tag == _V:
+                text = child.text or None
+                continue
+            name = tag.rsplit("}", 1)[-1]
+            if name == "v":
+                text = child.text or None
+            elif name == "f":
+                formula = child
+            elif name == "is":
+                if len(child) == 1 and child[0].tag == _T:
+                    text = child[0].text or ""
+                else:
+                    text = "".join(t.text or "" for t in child.iter()
+                                   if t.tag.endswith("}t") and not _in_phonetic(child, t))
+        if formula is not None:
+            return self.formula(formula, reference)
+        if text is None:
+            return None
+        if kind == "n":
+            number = float(text) if ("." in text or "E" in text or "e" in text) else int(text)
+            style = int(cell.get("s", 0) or 0)
+            if style in self.dates:
+                from openpyxl.utils.datetime import from_excel
+                try:
+                    return from_excel(number, self.epoch, timedelta=style in self.durations)
+                except (OverflowError, ValueError):
+                    return "#VALUE!"
+            return number
+        if kind == "s":
+            return self.strings[int(text)]
+        if kind == "b":
+            return bool(int(text))
+        if kind == "d":
+            from openpyxl.utils.datetime import from_ISO8601
+            return from_ISO8601(text)
+        return text  # inlineStr, str (a formula's text result), e (#N/A)
+
+    def formula(self, element, reference) -> str:
+        value = "=" + (element.text or "")
+        if element.get("t") == "shared":
+            from openpyxl.formula.translate import Translator
+            index = element.get("si")
+            if index in self.shared_formulae and reference:
+                return self.shared_formulae[index].translate_formula(reference)
+            if value != "=" and reference:
+                self.shared_formulae[index] = Translator(value, reference)
+        return value
+
+
+def _in_phonetic(root, target) -> bool:
+    """Whether a <t> is a phonetic guide (<rPh>), which Excel does not show in the cell."""
+    for run in root:
+        if run.tag.endswith("}rPh") and any(t is target for t in run.iter()):
+            return True
+    return False
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
+_ROW = re.compile(rb"<(?:\w+:)?row[\s>]")
+
+
+def row_estimate(source: Source) -> int | None:
+    """About how many rows the first sheet has, for a progress bar (never for a decision): the
+    sheet's own dimension when Excel wrote one, else its size over the first rows' size; for a
+    CSV its line count. None when it cannot tell."""
+    try:
+        if source.kind in ("csv", "txt"):
+            lines = 0
+            with source.open() as raw:
+                while chunk := raw.read(1 << 20):
+                    lines += chunk.count(b"\n")
+            return lines
+        if source.kind != "xlsx":
+            return None
+        with source.open() as raw, zipfile.ZipFile(raw) as zf:
+            member = _first_sheet_member(zf)
+            size = zf.getinfo(member).file_size
+            with zf.open(member) as stream:
+                head = stream.read(1 << 18)
+        found = _DIMENSION.search(head[:4096])
+        if found and found.group(1) and int(found.group(1)) > 1:
+            return int(found.group(1))
+        rows = len(_ROW.findall(head))
+        return round(rows * size / len(head)) if rows and head else None
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return None
 
 
 def records(source: Source, columns: dict[str, tuple[str, ...]]) -> list[tuple[int, dict[str, str]]]:
