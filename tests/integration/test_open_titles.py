@@ -16,6 +16,7 @@ from services.kernel.nameko_ext import topology
 from services.rules.cli import read_draft
 from services.rules.service import RulesService
 from services.scoring.service import ScoringService
+from services.kernel.nameko_ext.policy import Policy
 from tests.support.bus import publish
 from tests.support.wait import until
 from tests.unit.scoring.test_open_titles import NEW_TITLE, NEW_TITLE_CASES
@@ -44,8 +45,18 @@ def test_a_published_new_title_is_awarded_at_the_next_close_and_award_every_foll
     shutil.copytree(ROOT / "rules", draft, ignore=shutil.ignore_patterns("schema"))
     config = {**service_config, "RULES_DIR": str(draft), "RULES_WATCH_INTERVAL": 0}
     topology.apply(config["AMQP_URI"], [RulesService, ScoringService])
-    for cls in (RulesService, ScoringService):
-        container_factory(cls, config).start()
+    containers = {cls: container_factory(cls, config) for cls in (RulesService, ScoringService)}
+    for container in containers.values():
+        container.start()
+    scoring_rules = next(d for d in containers[ScoringService].extensions if isinstance(d, Policy)).local
+
+    def publish_and_wait(payload):
+        """Published, then in force in scoring once it has heard so (docs/policy-contract.md)."""
+        before = scoring_rules.fingerprint
+        answer = rpc.rules.publish(payload)
+        until(lambda: scoring_rules.fingerprint not in (None, before), timeout=30,
+              message="scoring to load the publication in-process")
+        return answer
     for household in ("h-1", "h-2"):
         publish(config["AMQP_URI"], "household.registered", {
             "household_id": household, "hamlet_id": "g3", "village_id": "wuguidun", "town_id": "t1",
@@ -69,7 +80,7 @@ def test_a_published_new_title_is_awarded_at_the_next_close_and_award_every_foll
         titles = draft / "titles.yaml"
         version = _bump(titles, "    good_daughter_in_law:", NEW_TITLE + "    good_daughter_in_law:")
         (draft / "tests" / "titles.yaml").write_text(NEW_TITLE_CASES, encoding="utf-8")
-        published = rpc.rules.publish(_draft(draft, "新设热心公益户称号"))
+        published = publish_and_wait(_draft(draft, "新设热心公益户称号"))
         assert [(f["area"], f["version"]) for f in published["files"]] == [("titles", version)]
 
         rate("h-2", "2025Q3")
@@ -81,7 +92,7 @@ def test_a_published_new_title_is_awarded_at_the_next_close_and_award_every_foll
 
         # Titles every half year from now on: Q1 closes with ratings only, Q2 awards for 2026H1.
         _bump(titles, "award_every: quarter", "award_every: half_year")
-        rpc.rules.publish(_draft(draft, "称号改为每半年评一次"))
+        publish_and_wait(_draft(draft, "称号改为每半年评一次"))
         rate("h-1", "2026Q1")
         q1 = s.close_quarter({"village_id": "wuguidun", "quarter": "2026Q1", "closed_by": "town"})
         assert (q1["period"], q1["titles"], q1["award_every"]) == (None, [], "half_year")
