@@ -8,6 +8,9 @@ from __future__ import annotations
 import pytest
 
 
+# A whole quarter on its own stack of ten processes: ~1 minute alone, several while the other e2e
+# stacks share the two cores (the suite's 300 s would stop the whole run).
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("replicas", [2])
 def test_replicas_apply_the_quarter_once(postgres_base_url, replicas):
     from bench import quarter
