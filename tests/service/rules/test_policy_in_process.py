@@ -11,7 +11,7 @@ from services.kernel.nameko_ext import Database, Policy, api, topology
 from services.rules.service import RulesService
 from tests.integration.test_least_privilege import users  # noqa: F401  (fixture)
 from tests.support.wait import until
-from tests.unit.rules.helpers import bump_version, copy_rules, edit, version_of
+from tests.unit.rules.helpers import bump_version, edit, version_of
 
 pytestmark = pytest.mark.service
 
@@ -42,17 +42,6 @@ class AskingService:
     @api
     def in_process(self):
         return self.policy.in_process
-
-
-@pytest.fixture
-def folder(tmp_path):
-    return copy_rules(tmp_path)
-
-
-@pytest.fixture
-def config(service_config, folder):
-    return {**service_config, "RULES_DIR": str(folder), "RULES_WATCH_INTERVAL": 0,
-            "RULES_SCHEDULE_INTERVAL": 0}
 
 
 def _draft(folder):

@@ -14,20 +14,9 @@ from services.kernel.nameko_ext import topology
 from services.kernel.relay import publish_envelope
 from services.rules.service import RulesService
 from tests.support import wait
-from tests.unit.rules.helpers import bump_version, copy_rules, edit, version_of
+from tests.unit.rules.helpers import bump_version, edit, version_of
 
 pytestmark = pytest.mark.service
-
-
-@pytest.fixture
-def folder(tmp_path):
-    return copy_rules(tmp_path)
-
-
-@pytest.fixture
-def config(service_config, folder):
-    return {**service_config, "RULES_DIR": str(folder), "RULES_WATCH_INTERVAL": 0,
-            "RULES_SCHEDULE_INTERVAL": 0}
 
 
 def _outbox(config, event_type):
