@@ -28,11 +28,6 @@ def _roster(v: str) -> str:
 DECIDERS = ("contributions", "proposals", "scoring")
 
 
-def _loads(stack, service: str) -> int:
-    """How often the service has loaded published rules into its own process (its log says so)."""
-    return stack.log(service, tail=1_000_000).count("published rules loaded in-process")
-
-
 def _publish(api, staff, stack, area: str, old: str, new: str, drop_case: str | None = None):
     """Policy staff publish the versions in force with one edit (and one case dropped)."""
     in_force = {f["policy"]: f for f in expect(staff.get(f"{api}/api/policy"), 200)["files"]}
@@ -47,12 +42,12 @@ def _publish(api, staff, stack, area: str, old: str, new: str, drop_case: str | 
     cases = {p.name: p.read_text(encoding="utf-8") for p in sorted((stack.rules_dir / "tests").glob("*.yaml"))}
     if drop_case:
         cases[f"{area}.yaml"] = re.sub(rf"  - name: {re.escape(drop_case)}\n(    .*\n)*", "", cases[f"{area}.yaml"])
-    loaded = {name: _loads(stack, name) for name in DECIDERS}
+    loaded = {name: stack.policy_loads(name) for name in DECIDERS}
     published = expect(staff.post(f"{api}/api/policy/publish", json={
         "files": files, "cases": cases, "message": f"issue 16: {new}", "author": "ignored"}), 200)
     assert [(f["area"], f["version"]) for f in published["files"]] == [(area, version + 1)]
     # in force in the services once each has heard the publication (docs/policy-contract.md)
-    until(lambda: all(_loads(stack, name) > loaded[name] for name in DECIDERS), timeout=60,
+    until(lambda: all(stack.policy_loads(name) > loaded[name] for name in DECIDERS), timeout=60,
           message="every deciding service to load the publication in-process")
     # the stack's draft folder follows what was published, as a policy officer's folder would:
     # later publishes from it (tests/e2e/test_policy_publish.py) start from the versions in force

@@ -53,6 +53,10 @@ class Stack:
             return f"(no log for {service})"
         return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-tail:])
 
+    def policy_loads(self, service: str) -> int:
+        """How often the service loaded published rules into its own process (its log says so)."""
+        return self.log(service, tail=1_000_000).count("published rules loaded in-process")
+
     def logs(self, tail: int = 40) -> str:
         return "\n".join(f"--- {name} ---\n{self.log(name, tail)}" for name in self.services)
 
