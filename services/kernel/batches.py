@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from marshmallow import Schema, ValidationError
 
-from . import spreadsheet
+from . import fastload, spreadsheet
 from .errors import ValidationFailed
 
 MAX_ROWS = 5000
@@ -46,13 +46,14 @@ def load_rows(schema: Schema, rows: list, name: str, lines: list[int] | None = N
             {name: [f"一批最多 {MAX_ROWS} 行，请分批 — at most {MAX_ROWS} rows in one batch, not {len(rows)}"]})
     errors: dict[str, list[str]] = {}
     loaded = []
+    load = fastload.compile_loader(schema)
     for index, row in enumerate(rows):
         line = lines[index] if lines else index + 1
         if not isinstance(row, dict):
             errors[f"{name}.{index}"] = [row_message(line, "row", "须为对象 (not an object)")]
             continue
         try:
-            loaded.append(schema.load({**(extra or {}), **row}))
+            loaded.append(load({**(extra or {}), **row}))
         except ValidationError as exc:
             for field, messages in _flatten(exc.messages):
                 errors[f"{name}.{index}.{field}"] = [row_message(line, field, m) for m in messages]

@@ -156,7 +156,7 @@ class _DecisionRecords(fields.List):
                     problems.append(f"{key}: unknown field")
                 elif given is not None and (not isinstance(given, kind) or (kind is int and isinstance(given, bool))):
                     problems.append(f"{key}: expected {kind.__name__}")
-            if len(item.get("id") or "") > 36:
+            if isinstance(item.get("id"), str) and len(item["id"]) > 36:
                 problems.append("id: longer than 36")
             if problems:
                 errors[index] = problems
