@@ -180,7 +180,7 @@ def part_quarter(results: dict) -> None:
             results["reasons"][key] = "bench/quarter.py (the batch paths' workload, issue 18 item 1) is not in this tree yet"
         return
     from bench import interactive
-    scale = float(os.environ.get("BENCH_QUARTER_SCALE", "0.1"))
+    scale = float(os.environ.get("BENCH_QUARTER_SCALE", "1"))
     takes_during = "during" in inspect.signature(quarter.run).parameters
     results["quarter"] = {"scale": scale}
     for database, url in (("sqlite", None), ("postgresql", BASE_POSTGRES)):

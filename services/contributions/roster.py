@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from services.kernel import outbox
-from services.kernel.db import copy_rows, one_of
+from services.kernel.db import insert_rows, one_of
 from services.kernel.catalogue.building import HOUSEHOLDS_PER_EVENT
 from services.kernel.errors import ValidationFailed
 from services.kernel.identity import roster_places
@@ -877,7 +877,7 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
                       "size": size, "note": note}
             _compare(stored_households.get(hid), hid, values, counts, "households", new_households,
                      changed_households)
-        copy_rows(session, household_table, new_households)
+        insert_rows(session, household_table, new_households)
         _update(session, household_table, changed_households)
         new_residents, changed_residents = [], []
         residents_of = defaultdict(list)
@@ -889,7 +889,7 @@ def _apply(session, plan: Plan, clock, counting, progress: Progress, vault) -> d
             row = stored_by_id.get(rid)
             _personal(values, row, r)
             _compare(row, rid, values, counts, "residents", new_residents, changed_residents)
-        copy_rows(session, resident_table, new_residents)
+        insert_rows(session, resident_table, new_residents)
         _update(session, resident_table, changed_residents)
         # what the other services see of each household, before and after, decides whether they hear of it
         announce: list[dict] = []

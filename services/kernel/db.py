@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import (Column, DateTime, Index, Integer, MetaData, String, Table, Text,
                         create_engine, event, select)
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from .errors import KINDS, NotFound, invalid
@@ -166,7 +167,43 @@ def make_engine(url: str, **kwargs) -> Engine:
         # parameter limit) where pg8000 would otherwise send one statement per row: the outbox's
         # emit_many, points and ledger entries written in bulk.
         engine.dialect.use_insertmanyvalues_wo_returning = True
+        if engine.dialect.driver == "pg8000":
+            _remember_pg8000_statements()
     return engine
+
+
+_STATEMENT_CACHE_MAX_CHARS = 20_000
+
+
+def _remember_pg8000_statements() -> None:
+    """pg8000 rewrites each statement's ``%s`` into ``$1``... by walking its text character by
+    character in Python, on every execution: ~1 ms for a typical ORM statement, the largest single
+    cost of the quarter's services on PostgreSQL. SQLAlchemy sends the same few hundred texts
+    over and over, so the rewrite of each (for the positional styles, where it depends on the
+    text alone) is remembered; long one-off texts are rewritten as before."""
+    import functools
+
+    import pg8000.dbapi
+    import pg8000.legacy
+
+    original = pg8000.dbapi.convert_paramstyle
+    if getattr(original, "remembers", False):
+        return
+
+    @functools.lru_cache(maxsize=1024)
+    def rewritten(style: str, query: str) -> str:
+        return original(style, query, ())[0]
+
+    def convert_paramstyle(style, query, args):
+        if style in ("format", "numeric", "qmark") and len(query) <= _STATEMENT_CACHE_MAX_CHARS:
+            return rewritten(style, query), args
+        return original(style, query, args)
+
+    convert_paramstyle.remembers = True
+    convert_paramstyle.original = original
+    convert_paramstyle.cache_info = rewritten.cache_info
+    pg8000.dbapi.convert_paramstyle = convert_paramstyle
+    pg8000.legacy.convert_paramstyle = convert_paramstyle
 
 
 WROTE_KEY = "cocreate_wrote"
@@ -209,16 +246,27 @@ def get_or_404(session: Session, model, ident, kind: str, *, lock: bool = False,
 
 
 def insert_rows(session: Session, table, rows: list[dict], batch: int = 1000) -> None:
-    """Many new rows of one table, fast on both databases: SQLite gets one executemany (its C
-    driver loops), PostgreSQL one multi-row INSERT ... VALUES per batch (pg8000's executemany
-    would make a round trip per row). Rows may leave out columns (they are stored NULL)."""
+    """Many new rows of one table, fast on both databases. Rows may leave out columns (stored
+    NULL, or their Python-side default when no row names the column).
+
+    SQLite gets one executemany (its C driver loops). PostgreSQL gets one ``COPY`` per call:
+    pg8000 is pure Python and rewrites a statement's text character by character, and SQLAlchemy
+    compiles a multi-row INSERT ... VALUES anew for each size, a bind parameter per value (the
+    county quarter spent more CPU there than in all its own work). Each value goes through its
+    column type's bind processing first (money to fen, JSON to text), exactly as an INSERT would
+    send it; a table or value COPY's text format cannot carry takes a multi-row INSERT per
+    ``batch`` instead. A constraint violated raises SQLAlchemy's IntegrityError either way.
+    Pending ORM objects are flushed first (parents before their children)."""
     if not rows:
         return
     table = getattr(table, "__table__", table)
     keys = set().union(*rows)
     rows = [row if len(row) == len(keys) else {k: row.get(k) for k in keys} for row in rows]
-    if session.get_bind().dialect.name == "sqlite":
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
         session.execute(table.insert(), rows)
+        return
+    if bind.dialect.driver == "pg8000" and _copy(session, bind.dialect, table, keys, rows):
         return
     for start in range(0, len(rows), batch):
         session.execute(table.insert().values(rows[start:start + batch]))
@@ -242,36 +290,41 @@ def _copy_text(value) -> str | None:
     return None
 
 
-def copy_rows(session: Session, table, rows: list[dict]) -> None:
-    """:func:`insert_rows` for the biggest writes (a county roster): on PostgreSQL one ``COPY``
-    per call, so neither SQLAlchemy nor the driver handles a parameter per value; elsewhere, or
-    for a value COPY's text format cannot carry, :func:`insert_rows`. Pending ORM objects are
-    flushed first (parents before their children)."""
-    if not rows:
-        return
-    bind = session.get_bind()
-    if bind.dialect.name != "postgresql" or bind.dialect.driver != "pg8000":
-        insert_rows(session, table, rows)
-        return
-    table = getattr(table, "__table__", table)
-    present = set().union(*rows)
-    columns = [c.name for c in table.columns if c.name in present]
+def _copy(session: Session, dialect, table, keys: set, rows: list[dict]) -> bool:
+    """``COPY table FROM STDIN`` of ``rows``; False (nothing done) where COPY cannot carry them."""
+    columns, fill = [], {}
+    for column in table.columns:
+        if column.name in keys:
+            columns.append(column)
+        elif column.default is not None:  # the INSERT would compute it: only a constant here
+            if not column.default.is_scalar:
+                return False
+            fill[column.name] = column.default.arg
+    columns += [table.columns[name] for name in fill]
+    processors = [column.type._cached_bind_processor(dialect) for column in columns]
+    names = [column.name for column in columns]
     lines = []
     for row in rows:
-        texts = [_copy_text(row.get(c)) for c in columns]
-        if None in texts:
-            insert_rows(session, table, rows)
-            return
+        texts = []
+        for name, process in zip(names, processors):
+            value = row[name] if name in row else fill[name]
+            text = _copy_text(process(value) if process is not None else value)
+            if text is None:
+                return False
+            texts.append(text)
         lines.append("\t".join(texts))
     session.flush()
-    preparer = bind.dialect.identifier_preparer
-    statement = (f"COPY {preparer.format_table(table)} ({', '.join(preparer.quote(c) for c in columns)}) "
+    preparer = dialect.identifier_preparer
+    statement = (f"COPY {preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)}) "
                  "FROM STDIN")
     cursor = session.connection().connection.cursor()
     try:
         cursor.execute(statement, stream=io.BytesIO(("\n".join(lines) + "\n").encode()))
+    except dialect.loaded_dbapi.Error as exc:  # as SQLAlchemy would raise it (IntegrityError...)
+        raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
     finally:
         cursor.close()
+    return True
 
 
 def one_of(session: Session, column, keys: list):

@@ -241,7 +241,7 @@ def test_numbers_shown_whole_only_to_the_household_and_the_phone_to_its_village_
 
 
 def test_the_messy_roster_imports_and_reimports_on_postgresql(postgres_url, tmp_path, clock, policy):
-    """PostgreSQL takes the new rows by COPY (db.copy_rows): rows with and without a phone in one
+    """PostgreSQL takes the new rows by COPY (db.insert_rows): rows with and without a phone in one
     COPY, the same result as SQLite, and a re-import that changes nothing."""
     from services.kernel import db
     engine = db.make_engine(postgres_url)
