@@ -77,7 +77,6 @@ def in_process(published: dict, seconds: float | None = None, limit: int | None 
     local = local_client(published)
     for i in range(500):
         local.decide(*_facts(i))
-    schema = events.get(LOG_EVENT).schema()
     done, records, started = 0, [], time.perf_counter()
     while (seconds is None or time.perf_counter() - started < seconds) and (limit is None or done < limit):
         for _ in range(100):
@@ -86,7 +85,7 @@ def in_process(published: dict, seconds: float | None = None, limit: int | None 
             done += 1
         if len(records) >= BATCH:
             for data, subject in log_events("bench", records):
-                events.make_envelope(LOG_EVENT, data, subject, schema=schema)
+                events.make_envelope(LOG_EVENT, data, subject)
             records = []
             if on_progress:
                 on_progress(done)

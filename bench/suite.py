@@ -56,6 +56,7 @@ MACHINE = (f"{os.cpu_count()} cores, shared with other engineers' builds and tes
 # (key, label, unit, target, "max" (at most) or "min" (at least))
 TARGETS = [
     ("quarter_seconds", "quarter, time to last effect", "s", 120, "max"),
+    ("quarter_seconds_postgresql", "quarter on PostgreSQL, time to last effect", "s", 120, "max"),
     ("ratio_to_bare", "quarter records/s ÷ bare msgs/s", "x", 1.0, "min"),
     ("interactive_p99_ms", "interactive p99 at 50 req/s", "ms", 500, "max"),
     ("interactive_p99_during_quarter_ms", "interactive p99, a quarter flowing", "ms", 500, "max"),
@@ -201,9 +202,11 @@ def part_quarter(results: dict) -> None:
     sqlite = results["quarter"]["sqlite"]
     results["quarter_records_per_s"] = sqlite["records_per_s"]
     results["quarter_seconds"] = sqlite["seconds"]
+    results["quarter_seconds_postgresql"] = results["quarter"]["postgresql"]["seconds"]
     if scale != 1:
-        results["reasons"]["quarter_seconds"] = (f"a county at scale {scale} (BENCH_QUARTER_SCALE); "
-                                                 "the 2-minute target is for scale 1")
+        for key in ("quarter_seconds", "quarter_seconds_postgresql"):
+            results["reasons"][key] = (f"a county at scale {scale} (BENCH_QUARTER_SCALE); "
+                                       "the 2-minute target is for scale 1")
     if results.get("bare_msgs_per_s"):
         results["ratio_to_bare"] = round(sqlite["records_per_s"] / results["bare_msgs_per_s"], 3)
     if not takes_during:

@@ -122,3 +122,13 @@ def test_the_log_records_travel_as_valid_events_in_chunks():
         envelope = events.make_envelope(LOG_EVENT, data, subject)  # the catalogue's schema holds
         assert events.parse_envelope(envelope).data["decisions"][0]["rule_id"] == records[0]["rule_id"]
     assert events.audience_of(LOG_EVENT) == "internal"
+
+
+def test_the_benchmarks_in_process_measure_runs_on_the_shipped_rules():
+    """``make bench``'s rules part drives the client through ``bench.rules_service.in_process``:
+    it must keep working with the kernel it measures (a changed signature broke it once)."""
+    from bench.rules_service import in_process
+
+    published = Published(SHIPPED)(None)
+    done, seconds = in_process(published, limit=1200)
+    assert done >= 1200 and seconds > 0
