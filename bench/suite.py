@@ -50,8 +50,18 @@ RESULTS = ROOT / "bench" / "results"
 BASE_AMQP = os.environ.get("COCREATE_TEST_AMQP_URI") or "amqp://guest:guest@127.0.0.1:5672/"
 BASE_POSTGRES = os.environ.get("COCREATE_TEST_POSTGRES_URL") or "postgresql+pg8000://postgres@127.0.0.1:5432/test"
 PARTS = ("bare", "quarter", "interactive", "rules", "replicas", "roster")
-MACHINE = (f"{os.cpu_count()} cores, shared with other engineers' builds and tests during the run "
-           "(numbers are lower bounds of what the code does on an idle machine)")
+
+
+def machine() -> str:
+    """The cores and the load when the run starts: on a shared machine the figures are lower bounds."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return f"{os.cpu_count()} cores"
+    shared = ("; other work was running, so the figures are lower bounds" if load > 1.0
+              else "; idle at the start")
+    return f"{os.cpu_count()} cores, load average {load:.1f} at the start{shared}"
+
 
 # (key, label, unit, target, "max" (at most) or "min" (at least))
 TARGETS = [
@@ -338,7 +348,7 @@ def main(parts=None) -> int:
     if unknown:
         raise SystemExit(f"BENCH_PARTS: unknown {sorted(unknown)}; parts are {', '.join(PARTS)}")
     results: dict = {"started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                     "commit": _commit(), "machine": MACHINE, "parts": wanted, "reasons": {}, "errors": {},
+                     "commit": _commit(), "machine": machine(), "parts": wanted, "reasons": {}, "errors": {},
                      "timings_s": {}}
     for key, *_ in TARGETS:
         results.setdefault(key, None)

@@ -5,7 +5,7 @@ Profiles of the county quarter put most of scoring's and notifications' CPU in m
 loading batch events (a ``contribution.batch_recorded`` of 500 entries costs ~60 ms to load).
 :func:`compile_loader` walks a schema once and builds plain closures for the fields we use
 (strings, integers, booleans, floats, lists, nested schemas and their common validators); any
-other field is read by its own ``deserialize``. The fast path never decides that data is
+other field (money, periods, times, dicts) is read by its own ``_deserialize`` and validators. The fast path never decides that data is
 invalid: at the first value it does not accept as marshmallow would, it gives up and the schema's
 own ``load`` reads the data again, so errors (their messages, their nesting) and every unusual but
 valid input come from marshmallow itself. Schemas with load hooks (``pre_load``, ``post_load``,
