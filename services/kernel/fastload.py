@@ -42,21 +42,24 @@ def compilable(schema: Schema) -> bool:
 
 def compile_loader(schema: Schema | type[Schema]) -> Callable[[Any], dict]:
     """``load(data)``: the same result as ``schema.load(data)`` (or the same ValidationError)."""
-    if isinstance(schema, type):
-        schema = schema()
-    read = _reader(schema)
-    if read is None:
-        return schema.load
-    slow = schema.load
+    schema = schema() if isinstance(schema, type) else schema
+    return _guarded(_reader(schema), schema.load)
 
-    def load(data):
+
+def _guarded(fast, slow):
+    """``fast``, and ``slow`` (marshmallow) for anything ``fast`` gives up on; ``slow`` alone
+    where nothing was compiled."""
+    if fast is None:
+        return slow
+
+    def run(value):
         try:
-            return read(data)
+            return fast(value)
         except Exception:  # noqa: BLE001  anything unusual: marshmallow decides, as before
-            return slow(data)
+            return slow(value)
 
-    load.fast = read  # for tests: the compiled path alone, raising where it gives up
-    return load
+    run.fast = fast  # for tests: the compiled path alone, raising where it gives up
+    return run
 
 
 def _reader(schema: Schema) -> Callable[[Any], dict] | None:
@@ -224,21 +227,8 @@ def _one_check(validator) -> Callable[[Any], None]:
 
 def compile_dumper(schema: Schema | type[Schema]) -> Callable[[Any], dict]:
     """``dump(obj)``: the same result as ``schema.dump(obj)`` for a dict ``obj``."""
-    if isinstance(schema, type):
-        schema = schema()
-    write = _writer(schema)
-    if write is None:
-        return schema.dump
-    slow = schema.dump
-
-    def dump(obj):
-        try:
-            return write(obj)
-        except Exception:  # noqa: BLE001  anything unusual: marshmallow writes it, as before
-            return slow(obj)
-
-    dump.fast = write
-    return dump
+    schema = schema() if isinstance(schema, type) else schema
+    return _guarded(_writer(schema), schema.dump)
 
 
 def _writer(schema: Schema) -> Callable[[Any], dict] | None:
