@@ -241,20 +241,19 @@ def _prepare(session: Session, policy, kind: str, project_id: str | None, *, add
 def _after(session: Session, now, entries: list[models.LedgerEntry], prepared: dict, at=None) -> None:
     """What entries change elsewhere: participation (once per hamlet and period), labour
     leadership and funding (once per project)."""
-    rule, hamlets, touched = prepared["participation"], {}, {}
+    rule, touched = prepared["participation"], {}  # (hamlet, period) -> (when, {household: [entry ids]})
     for entry in entries:
         if entry.household_id is not None:
             household = session.get(models.Household, entry.household_id)
             when = at or entry.recorded_at
             key = (household.hamlet_id, periods.period_of(when, rule["window"]))
-            hamlets[key] = when
             touched.setdefault(key, (when, {}))[1].setdefault(entry.household_id, []).append(entry.id)
-    if len(entries) == 1 and hamlets:  # one entry: its household's own change, no recount
-        [((hamlet_id, _period), when)] = hamlets.items()
+    if len(entries) == 1 and touched:  # one entry: its household's own change, no recount
+        [((hamlet_id, _period), (when, _households))] = touched.items()
         participation.count_household(session, rule, hamlet_id, entries[0].household_id, when,
                                       [entries[0].id], now=entries[0].recorded_at)
     elif any(entry.reversal_of for entry in entries):  # never so today: a batch only appends
-        for (hamlet_id, _period), when in sorted(hamlets.items()):
+        for (hamlet_id, _period), (when, _households) in sorted(touched.items()):
             participation.refresh(session, None, hamlet_id, when, rule, now=entries[0].recorded_at)
     elif touched:  # a batch: each hamlet and period moves by its households new to the period
         participation.count_batch(session, rule, touched, now=entries[0].recorded_at)

@@ -143,7 +143,7 @@ class EnvelopeSchema(Schema):
     data = fields.Dict(required=True)
 
 
-_LOADERS: dict[str, Any] = {}
+_COMPILED: dict[str, tuple] = {}  # event name -> (load, dump)
 
 
 def loader(event_type: EventType):
@@ -157,10 +157,10 @@ def dumper(event_type: EventType):
 
 
 def _compiled(event_type: EventType):
-    pair = _LOADERS.get(event_type.name)
+    pair = _COMPILED.get(event_type.name)
     if pair is None:
         schema = event_type.schema()
-        pair = _LOADERS[event_type.name] = (fastload.compile_loader(schema), fastload.compile_dumper(schema))
+        pair = _COMPILED[event_type.name] = (fastload.compile_loader(schema), fastload.compile_dumper(schema))
     return pair
 
 

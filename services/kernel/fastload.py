@@ -29,6 +29,9 @@ from marshmallow.utils import missing
 
 _LOAD_HOOKS = (PRE_LOAD, POST_LOAD, VALIDATES, VALIDATES_SCHEMA)
 _DUMP_HOOKS = (PRE_DUMP, POST_DUMP)
+# Fields whose value, of exactly this Python type, marshmallow loads and dumps unchanged (a bool
+# is not an Integer's int: marshmallow refuses it there, so ``type(...) is``, not isinstance).
+_AS_IS = {fields.String: str, fields.Integer: int, fields.Boolean: bool}
 
 
 class _Slow(Exception):
@@ -111,19 +114,11 @@ def _field_reader(field: fields.Field) -> Callable[[Any, dict], Any] | None:
     check = _validator(field.validators)
     kind = type(field)
 
-    if kind is fields.String:
+    if kind in _AS_IS:
+        exact = _AS_IS[kind]
+
         def convert(value, data):
-            if type(value) is not str:
-                raise _Slow
-            return value
-    elif kind is fields.Integer:
-        def convert(value, data):
-            if type(value) is not int:
-                raise _Slow
-            return value
-    elif kind is fields.Boolean:
-        def convert(value, data):
-            if value is not True and value is not False:
+            if type(value) is not exact:
                 raise _Slow
             return value
     elif kind is fields.Float and not field.as_string:
@@ -222,7 +217,6 @@ def _one_check(validator) -> Callable[[Any], None]:
     return check
 
 
-
 # ---- dumping ------------------------------------------------------------------------------
 
 def compile_dumper(schema: Schema | type[Schema]) -> Callable[[Any], dict]:
@@ -262,19 +256,11 @@ def _writer(schema: Schema) -> Callable[[Any], dict] | None:
 def _field_writer(field: fields.Field) -> Callable[[Any, dict], Any] | None:
     """``write(value, parent)`` for a present value, or _Slow."""
     kind = type(field)
-    if kind is fields.String:
+    if kind in _AS_IS and not getattr(field, "as_string", False):
+        exact = _AS_IS[kind]
+
         def write(value, obj):
-            if value is None or type(value) is str:
-                return value
-            raise _Slow
-    elif kind is fields.Integer and not field.as_string:
-        def write(value, obj):
-            if value is None or type(value) is int:
-                return value
-            raise _Slow
-    elif kind is fields.Boolean:
-        def write(value, obj):
-            if value is None or value is True or value is False:
+            if value is None or type(value) is exact:
                 return value
             raise _Slow
     elif kind is fields.List:
